@@ -1,0 +1,39 @@
+"""The audit-log API's query and response shapes (the gateway owns the log)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AuditLogQuery(BaseModel):
+    action: str | None = None
+    entity_type: str | None = Field(default=None, alias="entityType")
+    since: datetime | None = None
+    until: datetime | None = None
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=50, ge=1, le=100, alias="pageSize")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class AuditLogItem(BaseModel):
+    id: str
+    action: str
+    entity_type: str = Field(alias="entityType")
+    entity_id: str = Field(alias="entityId")
+    actor_type: str = Field(alias="actorType")
+    actor_user_id: str | None = Field(alias="actorUserId")
+    ip: str | None
+    user_agent: str | None = Field(alias="userAgent")
+    before: str | None = Field(description="JSON text of the entity before the change")
+    after: str | None = Field(description="JSON text of the entity after the change")
+    created_at: datetime = Field(alias="createdAt")
+
+
+class AuditLogPage(BaseModel):
+    page: int
+    page_size: int = Field(alias="pageSize")
+    total: int
+    items: list[AuditLogItem]

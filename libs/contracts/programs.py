@@ -1,0 +1,242 @@
+"""Programs (commission terms): request bodies, the ProgramResponse, and the ledger's methods."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
+
+from libs.contracts.common import Actor, ApiModel
+from libs.shared.errors import ValidationFailed
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+_HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+MAX_PERCENT = Decimal(100)
+
+
+class CommissionType(StrEnum):
+    Percentage = "Percentage"
+    Fixed = "Fixed"
+
+
+class CommissionModel(StrEnum):
+    Cps = "Cps"
+    Cpc = "Cpc"
+    Cpl = "Cpl"
+    # Legacy values, accepted for existing campaigns; they behave like Cps.
+    Cpa = "Cpa"
+    RevShare = "RevShare"
+    Hybrid = "Hybrid"
+
+
+class AttributionModel(StrEnum):
+    FirstTouch = "FirstTouch"
+    LastTouch = "LastTouch"
+
+
+class NetworkVisibility(StrEnum):
+    Private = "Private"
+    Networked = "Networked"
+    InviteOnly = "InviteOnly"
+
+
+def _number_not_text(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a number")
+    return value
+
+
+def _not_public(value: Any) -> Any:
+    if value == "Public":
+        raise ValueError("'Public' is not a networkVisibility value; use 'Networked' to list the "
+                         "program in the affiliate network, or 'Private' / 'InviteOnly'")
+    return value
+
+
+CommissionValue = Annotated[
+    Decimal, BeforeValidator(_number_not_text),
+    Field(ge=0, le=Decimal("100000000"), max_digits=12, decimal_places=2)]
+Visibility = Annotated[NetworkVisibility, BeforeValidator(_not_public)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=64)]
+Description = Annotated[str, Field(max_length=2000)]
+Url = Annotated[str, Field(max_length=2048, pattern=r"^https?://[^\s]+$")]
+CookieDays = Annotated[StrictInt, Field(ge=1, le=365)]
+DelayInvoices = Annotated[StrictInt, Field(ge=0, le=24)]
+
+
+def _valid_host(value: str | None) -> str | None:
+    if value is None:
+        return None
+    host = value.strip().lower().rstrip(".")
+    if not _HOST.match(host):
+        raise ValueError("must be a hostname such as go.yourbrand.com")
+    return host
+
+
+def _percent_in_range(kind: CommissionType | None, value: Decimal | None) -> None:
+    if kind == CommissionType.Percentage and value is not None and value > MAX_PERCENT:
+        # Raised as the envelope error itself: pydantic passes non-ValueErrors through, which
+        # keeps the field name that a model-level check would otherwise lose.
+        raise ValidationFailed("a Percentage commission must be between 0 and 100",
+                               field="defaultCommissionValue")
+
+
+class ProgramCreate(ApiModel):
+    name: Name
+    slug: Slug | None = None
+    description: Description | None = None
+    terms_url: Url | None = Field(default=None, alias="termsUrl")
+    default_commission_type: CommissionType = Field(alias="defaultCommissionType")
+    default_commission_value: CommissionValue = Field(alias="defaultCommissionValue")
+    default_commission_model: CommissionModel = Field(default=CommissionModel.Cps,
+                                                      alias="defaultCommissionModel")
+    cookie_window_days: CookieDays = Field(default=30, alias="cookieWindowDays")
+    recurring_months: Annotated[StrictInt, Field(ge=0, le=120)] | None = Field(
+        default=None, alias="recurringMonths",
+        description="null = lifetime (every renewal), 0 = one-time, N = the first N renewals")
+    recurring_delay_invoices: DelayInvoices = Field(default=0, alias="recurringDelayInvoices")
+    attribution_model: AttributionModel = Field(default=AttributionModel.LastTouch,
+                                                alias="attributionModel")
+    auto_approve: StrictBool = Field(default=False, alias="autoApprove")
+    is_active: StrictBool = Field(default=True, alias="isActive")
+    custom_domain: str | None = Field(default=None, alias="customDomain", max_length=253)
+    network_visibility: Visibility = Field(default=NetworkVisibility.Private,
+                                           alias="networkVisibility")
+    is_publicly_discoverable: StrictBool = Field(default=True, alias="isPubliclyDiscoverable")
+
+    _host = field_validator("custom_domain")(_valid_host)
+
+    @model_validator(mode="after")
+    def _percentage_cap(self) -> ProgramCreate:
+        _percent_in_range(self.default_commission_type, self.default_commission_value)
+        return self
+
+
+class ProgramPatch(ApiModel):
+    """Every key optional; only the keys sent change. ``recurringMonths: -1`` clears the cap back
+    to lifetime (null); ``recurringMonths: null`` leaves it as it is."""
+
+    name: Name | None = None
+    slug: Slug | None = None
+    description: Description | None = None
+    terms_url: Url | None = Field(default=None, alias="termsUrl")
+    default_commission_type: CommissionType | None = Field(default=None,
+                                                           alias="defaultCommissionType")
+    default_commission_value: CommissionValue | None = Field(default=None,
+                                                             alias="defaultCommissionValue")
+    default_commission_model: CommissionModel | None = Field(default=None,
+                                                             alias="defaultCommissionModel")
+    cookie_window_days: CookieDays | None = Field(default=None, alias="cookieWindowDays")
+    recurring_months: Annotated[StrictInt, Field(ge=-1, le=120)] | None = Field(
+        default=None, alias="recurringMonths",
+        description="-1 clears the cap back to lifetime; null or absent leaves it unchanged")
+    recurring_delay_invoices: DelayInvoices | None = Field(default=None,
+                                                           alias="recurringDelayInvoices")
+    attribution_model: AttributionModel | None = Field(default=None, alias="attributionModel")
+    auto_approve: StrictBool | None = Field(default=None, alias="autoApprove")
+    is_active: StrictBool | None = Field(default=None, alias="isActive")
+    custom_domain: str | None = Field(default=None, alias="customDomain", max_length=253)
+    network_visibility: Visibility | None = Field(default=None, alias="networkVisibility")
+    is_publicly_discoverable: StrictBool | None = Field(default=None,
+                                                        alias="isPubliclyDiscoverable")
+
+    _host = field_validator("custom_domain")(_valid_host)
+
+    # Keys that may be set to null explicitly (clearing them); the others refuse null.
+    NULLABLE: ClassVar[frozenset[str]] = frozenset({"description", "terms_url", "custom_domain", "recurring_months"})
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> ProgramPatch:
+        for name in self.model_fields_set - self.NULLABLE:
+            if getattr(self, name) is None:
+                alias = type(self).model_fields[name].alias or name
+                raise ValidationFailed(f"{alias} cannot be null", field=alias)
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The keys the caller sent, by field name (``recurringMonths: null`` is dropped)."""
+        sent = {name: getattr(self, name) for name in self.model_fields_set}
+        if sent.get("recurring_months", 0) is None:
+            del sent["recurring_months"]
+        return sent
+
+
+class ProgramResponse(BaseModel):
+    id: uuid.UUID
+    name: str
+    slug: str
+    description: str | None
+    terms_url: str | None = Field(alias="termsUrl")
+    is_active: bool = Field(alias="isActive")
+    default_commission_type: CommissionType = Field(alias="defaultCommissionType")
+    default_commission_value: float = Field(alias="defaultCommissionValue")
+    default_commission_model: CommissionModel = Field(alias="defaultCommissionModel")
+    cookie_window_days: int = Field(alias="cookieWindowDays")
+    recurring_months: int | None = Field(alias="recurringMonths")
+    recurring_delay_invoices: int = Field(alias="recurringDelayInvoices")
+    attribution_model: AttributionModel = Field(alias="attributionModel")
+    auto_approve: bool = Field(alias="autoApprove")
+    custom_domain: str | None = Field(alias="customDomain")
+    custom_domain_verified: bool = Field(alias="customDomainVerified")
+    network_visibility: NetworkVisibility = Field(alias="networkVisibility")
+    is_publicly_discoverable: bool = Field(alias="isPubliclyDiscoverable")
+    created_at: datetime = Field(alias="createdAt")
+    updated_at: datetime = Field(alias="updatedAt")
+    archived_at: datetime | None = Field(alias="archivedAt")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ProgramList(BaseModel):
+    items: list[ProgramResponse]
+    next_cursor: str | None = Field(alias="nextCursor")
+    has_more: bool = Field(alias="hasMore")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+# ---- the ledger's request/reply methods ------------------------------------------------------
+class OrgScoped(BaseModel):
+    org_id: uuid.UUID = Field(alias="orgId")
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ListPrograms(OrgScoped):
+    take: int = 50
+    cursor: str | None = None
+    include_archived: bool = Field(default=False, alias="includeArchived")
+
+
+class GetProgram(OrgScoped):
+    program_id: uuid.UUID = Field(alias="programId")
+
+
+class CreateProgram(OrgScoped):
+    actor: Actor
+    data: ProgramCreate
+
+
+class UpdateProgram(OrgScoped):
+    actor: Actor
+    program_id: uuid.UUID = Field(alias="programId")
+    data: ProgramPatch
+
+
+class ArchiveProgram(OrgScoped):
+    actor: Actor
+    program_id: uuid.UUID = Field(alias="programId")

@@ -1,0 +1,1 @@
+"""What every Rekomi service needs; nothing domain-specific lives here."""

@@ -1,0 +1,53 @@
+"""The PostgreSQL pool: one schema per service, selected by the connection's search_path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from yarl import URL
+
+from libs.shared import jsonutil
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(type_name, encoder=jsonutil.dumps_str, decoder=jsonutil.loads,
+                                  schema="pg_catalog")
+
+
+async def create_pool(dsn: str, schema: str, *, min_size: int = 2, max_size: int = 10
+                      ) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection,
+        server_settings={"search_path": schema, "application_name": f"rekomi-{schema}"},
+    )
+    assert pool is not None
+    return pool
+
+
+async def ensure_database(dsn: str) -> None:
+    """Create the database named in ``dsn`` when it does not exist yet (first start, tests)."""
+    url = URL(dsn)
+    name = url.path.lstrip("/")
+    admin = await asyncpg.connect(str(url.with_path("/postgres")))
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            try:
+                await admin.execute(f'CREATE DATABASE "{name}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another replica created it between our check and our create
+    finally:
+        await admin.close()
+
+
+def record_to_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
+    return dict(record) if record is not None else None
+
+
+async def connect(dsn: str, schema: str) -> asyncpg.Connection:
+    """A single connection set up like the pool's (one-shot commands)."""
+    conn = await asyncpg.connect(dsn, server_settings={"search_path": schema})
+    await _init_connection(conn)
+    return conn

@@ -1,0 +1,118 @@
+"""The transactional outbox: an event row written in the same transaction as the change it
+describes, relayed to the exchange, and marked sent only after the broker confirms it.
+
+Every service schema has the table (``libs/shared/sql``). Relaying is at-least-once: a crash after
+the confirm but before the commit sends the row again with the same message id, and consumers
+de-duplicate on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+import asyncpg
+
+from libs.shared.bus import Bus
+from libs.shared.ids import new_id
+from libs.shared.logging import request_id_var
+from libs.shared.metrics import OUTBOX_BACKLOG, OUTBOX_RELAYED
+
+log = logging.getLogger(__name__)
+
+
+NOTIFY_CHANNEL = "rekomi_outbox"
+
+
+async def add_event(conn: asyncpg.Connection, routing_key: str, payload: dict[str, Any],
+                    event_id: uuid.UUID | None = None) -> uuid.UUID:
+    """Stage an event inside the caller's transaction; it leaves only if that commits."""
+    event_id = event_id or new_id()
+    headers = {"x-request-id": request_id_var.get()} if request_id_var.get() else {}
+    await conn.execute(
+        "INSERT INTO outbox (id, routing_key, payload, headers) VALUES ($1, $2, $3, $4)",
+        event_id, routing_key, payload, headers)
+    await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
+    return event_id
+
+
+class OutboxRelay:
+    """Moves confirmed-unsent rows to the broker; several replicas share the work (SKIP LOCKED)."""
+
+    def __init__(self, pool: asyncpg.Pool, bus: Bus, schema: str, *, batch_size: int = 200,
+                 poll_seconds: float = 0.5) -> None:
+        self.pool = pool
+        self.bus = bus
+        self.schema = schema
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+
+    async def relay_once(self) -> int:
+        """Relay one batch; returns how many rows the broker confirmed."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, routing_key, payload, headers FROM outbox WHERE sent_at IS NULL "
+                "ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED", self.batch_size)
+            if not rows:
+                return 0
+            await asyncio.gather(*(
+                self.bus.publish(r["routing_key"], r["payload"], message_id=str(r["id"]),
+                                 headers={k: v for k, v in r["headers"].items() if v})
+                for r in rows))
+            await conn.execute("UPDATE outbox SET sent_at = clock_timestamp() WHERE id = ANY($1)",
+                               [r["id"] for r in rows])
+        OUTBOX_RELAYED.labels(self.schema).inc(len(rows))
+        return len(rows)
+
+    async def backlog(self) -> int:
+        async with self.pool.acquire() as conn:
+            count: int = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        OUTBOX_BACKLOG.labels(self.schema).set(count)
+        return count
+
+    async def run(self) -> None:
+        await self._listen()
+        failures = 0
+        while True:
+            try:
+                relayed = await self.relay_once()
+                failures = 0
+            except (asyncpg.PostgresError, OSError, ConnectionError, TimeoutError,
+                    asyncio.TimeoutError, RuntimeError) as exc:
+                # Broker or database away: nothing was marked sent; back off and try again.
+                failures += 1
+                log.warning("outbox relay failed", extra={"schema": self.schema,
+                                                          "error": repr(exc)})
+                await asyncio.sleep(min(0.2 * 2**failures, 5.0))
+                continue
+            except Exception:
+                failures += 1
+                log.exception("outbox relay crashed", extra={"schema": self.schema})
+                await asyncio.sleep(min(0.2 * 2**failures, 5.0))
+                continue
+            if relayed < self.batch_size:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+
+    async def _listen(self) -> None:
+        try:
+            self._listener = await self.pool.acquire()
+            await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        except (asyncpg.PostgresError, OSError):
+            log.warning("outbox listen unavailable; polling only", extra={"schema": self.schema})
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        if payload == self.schema:
+            self._wake.set()
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await self.pool.release(self._listener)
+            self._listener = None

@@ -1,0 +1,75 @@
+"""Cursor pagination: an opaque cursor over (createdAt, id); ``take`` 1..200, default 50."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+import orjson
+
+from libs.shared.errors import ValidationFailed
+
+T = TypeVar("T")
+
+DEFAULT_TAKE = 50
+MAX_TAKE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    created_at: datetime
+    id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    take: int = DEFAULT_TAKE
+    after: Cursor | None = None
+
+
+def parse_take(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return DEFAULT_TAKE
+    try:
+        take = int(raw)
+    except ValueError:
+        raise ValidationFailed(f"take must be an integer between 1 and {MAX_TAKE}",
+                               field="take") from None
+    if not 1 <= take <= MAX_TAKE:
+        raise ValidationFailed(f"take must be between 1 and {MAX_TAKE}", field="take")
+    return take
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    raw = orjson.dumps({"t": cursor.created_at.isoformat(), "i": str(cursor.id)})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(raw: str | None) -> Cursor | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        padded = raw + "=" * (-len(raw) % 4)
+        data = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+        return Cursor(datetime.fromisoformat(data["t"]), uuid.UUID(data["i"]))
+    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError,
+            AttributeError):  # AttributeError: uuid.UUID(<non-string>) from a forged cursor
+        raise ValidationFailed("cursor is not valid", field="cursor") from None
+
+
+def parse_page(query: dict[str, str]) -> PageRequest:
+    return PageRequest(take=parse_take(query.get("take")), after=decode_cursor(query.get("cursor")))
+
+
+def page_of(rows: Sequence[T], take: int, cursor_of: Callable[[T], Cursor]
+            ) -> tuple[list[T], str | None, bool]:
+    """Split ``take + 1`` fetched rows into the page, the next cursor and ``hasMore``."""
+    has_more = len(rows) > take
+    page = list(rows[:take])
+    next_cursor = encode_cursor(cursor_of(page[-1])) if has_more and page else None
+    return page, next_cursor, has_more

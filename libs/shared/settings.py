@@ -1,0 +1,54 @@
+"""Every setting Rekomi reads, in one place, from environment variables (prefix ``REKOMI_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("gateway", "tracking", "ledger", "payouts", "webhooks")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REKOMI_", extra="ignore")
+
+    env: str = "development"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/rekomi"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Keys in Redis and names on the broker carry this prefix so several stacks can share servers.
+    namespace: str = "rekomi"
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8080
+    # Each back-end service serves /healthz, /readyz and /metrics on base + its index in SERVICES.
+    ops_host: str = "127.0.0.1"
+    ops_base_port: int = 9100
+
+    db_pool_min: int = 2
+    db_pool_max: int = 10
+    rpc_timeout_seconds: float = 5.0
+    bus_prefetch: int = 64
+    # A message that fails this many deliveries goes to the dead-letter queue.
+    bus_delivery_limit: int = 5
+    outbox_batch_size: int = 200
+    outbox_poll_seconds: float = 0.5
+
+    rate_limit_per_minute: int = 1200
+    # Calls without a valid key (unknown routes, public pages) are limited per client address.
+    anonymous_rate_limit_per_minute: int = 600
+    # How long a gateway replica trusts its cached view of an API key; revocations are also
+    # pushed to every replica at once through PostgreSQL NOTIFY.
+    api_key_cache_seconds: float = 30.0
+    max_body_bytes: int = 4 * 1024 * 1024
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    def ops_port(self, service: str) -> int:
+        return self.ops_base_port + SERVICES.index(service)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,43 @@
+"""A unit of work is one asyncpg transaction: it rolls back unless the block completes, and events
+staged on it leave through the outbox only if it commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from libs.contracts.audit import AUDIT_ROUTING_KEY, AuditRecorded
+from libs.contracts.common import Actor
+from libs.shared.ids import new_id
+from libs.shared.logging import request_id_var
+from libs.shared.outbox import add_event
+
+
+@dataclass(slots=True)
+class Transaction:
+    conn: asyncpg.Connection
+
+    async def publish(self, routing_key: str, payload: dict[str, Any]) -> uuid.UUID:
+        return await add_event(self.conn, routing_key, payload)
+
+    async def audit(self, *, org_id: uuid.UUID, actor: Actor, action: str, entity_type: str,
+                    entity_id: str, before: dict[str, Any] | None,
+                    after: dict[str, Any] | None, created_at: Any) -> None:
+        """Stage the audit row for the gateway's log beside the change it describes."""
+        event = AuditRecorded(
+            id=new_id(), org_id=org_id, action=action, entity_type=entity_type,
+            entity_id=entity_id, actor=actor, request_id=request_id_var.get(), before=before,
+            after=after, created_at=created_at)
+        await add_event(self.conn, AUDIT_ROUTING_KEY,
+                        event.model_dump(mode="json", by_alias=True), event_id=event.id)
+
+
+@asynccontextmanager
+async def unit_of_work(pool: asyncpg.Pool) -> AsyncIterator[Transaction]:
+    async with pool.acquire() as conn, conn.transaction():
+        yield Transaction(conn)

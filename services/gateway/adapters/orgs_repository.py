@@ -1,0 +1,82 @@
+"""SQL for orgs and API keys. Changes to either NOTIFY every gateway replica, which drops its
+cached principals at once."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+
+from services.gateway.domain.plans import SubscriptionStatus, Tier
+from services.gateway.domain.principal import Principal
+from services.gateway.domain.scopes import Scope
+
+KEYS_CHANGED_CHANNEL = "rekomi_gateway_keys"
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrg:
+    id: uuid.UUID
+    name: str
+    handle: str
+    plan: Tier
+    status: SubscriptionStatus
+    home_currency: str
+    signing_secret: str
+
+
+class OrgsRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def add_org(self, org: NewOrg) -> bool:
+        """False when the handle is taken."""
+        inserted = await self.conn.fetchval(
+            "INSERT INTO orgs (id, name, handle, plan, subscription_status, home_currency, "
+            "signing_secret) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+            "ON CONFLICT (handle) DO NOTHING RETURNING true",
+            org.id, org.name, org.handle, org.plan.value, org.status.value, org.home_currency,
+            org.signing_secret)
+        return bool(inserted)
+
+    async def org_by_handle(self, handle: str) -> asyncpg.Record | None:
+        return await self.conn.fetchrow("SELECT * FROM orgs WHERE handle = $1", handle)
+
+    async def org(self, org_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.conn.fetchrow("SELECT * FROM orgs WHERE id = $1", org_id)
+
+    async def set_plan(self, org_id: uuid.UUID, plan: Tier, status: SubscriptionStatus) -> bool:
+        done = await self.conn.fetchval(
+            "UPDATE orgs SET plan = $2, subscription_status = $3, updated_at = now() "
+            "WHERE id = $1 RETURNING true", org_id, plan.value, status.value)
+        await self._notify()
+        return bool(done)
+
+    async def add_key(self, key_id: uuid.UUID, org_id: uuid.UUID, scope: Scope, key_hash: bytes,
+                      prefix: str, label: str | None = None) -> None:
+        await self.conn.execute(
+            "INSERT INTO api_keys (id, org_id, scope, key_hash, display_prefix, label) "
+            "VALUES ($1, $2, $3, $4, $5, $6)", key_id, org_id, scope.value, key_hash, prefix,
+            label)
+
+    async def revoke_key(self, key_id: uuid.UUID) -> asyncpg.Record | None:
+        row = await self.conn.fetchrow(
+            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 "
+            "RETURNING id, org_id, revoked_at", key_id)
+        await self._notify()
+        return row
+
+    async def principal(self, key_hash: bytes) -> Principal | None:
+        row = await self.conn.fetchrow(
+            "SELECT k.id, k.org_id, k.scope, o.plan, o.subscription_status FROM api_keys k "
+            "JOIN orgs o ON o.id = k.org_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
+            key_hash)
+        if row is None:
+            return None
+        return Principal(key_id=row["id"], org_id=row["org_id"], scope=Scope(row["scope"]),
+                         plan=Tier(row["plan"]),
+                         status=SubscriptionStatus(row["subscription_status"]))
+
+    async def _notify(self) -> None:
+        await self.conn.execute("SELECT pg_notify($1, '')", KEYS_CHANGED_CHANNEL)

@@ -1,0 +1,53 @@
+"""A replica-local cache of authenticated principals, so the hot path skips PostgreSQL.
+
+Entries live ``ttl`` seconds at most; any change to keys or plans NOTIFYs every replica, which
+empties its cache at once, and a lost listener connection empties it too (fail safe)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import asyncpg
+
+from services.gateway.adapters.orgs_repository import KEYS_CHANGED_CHANNEL, OrgsRepository
+from services.gateway.domain.principal import Principal
+
+log = logging.getLogger(__name__)
+
+
+class PrincipalCache:
+    def __init__(self, pool: asyncpg.Pool, ttl: float) -> None:
+        self.pool = pool
+        self.ttl = ttl
+        self._entries: dict[bytes, tuple[Principal, float]] = {}
+        self._listener: asyncpg.Connection | None = None
+
+    async def start(self) -> None:
+        self._listener = await self.pool.acquire()
+        await self._listener.add_listener(KEYS_CHANGED_CHANNEL, self._on_change)
+        self._listener.add_termination_listener(self._on_lost)
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            await self.pool.release(self._listener)
+            self._listener = None
+
+    def _on_change(self, *_args: object) -> None:
+        self._entries.clear()
+
+    def _on_lost(self, *_args: object) -> None:
+        log.warning("principal cache listener lost; caching disabled until restart")
+        self._entries.clear()
+        self.ttl = 0.0
+
+    async def lookup(self, key_hash: bytes) -> Principal | None:
+        now = time.monotonic()
+        hit = self._entries.get(key_hash)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        async with self.pool.acquire() as conn:
+            principal = await OrgsRepository(conn).principal(key_hash)
+        if principal is not None and self.ttl > 0:
+            self._entries[key_hash] = (principal, now + self.ttl)
+        return principal

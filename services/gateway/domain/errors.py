@@ -1,0 +1,41 @@
+"""The gateway's own errors (the HTTP status of every code lives in entrypoints/http/errors)."""
+
+from __future__ import annotations
+
+from libs.shared.errors import NotFound, RekomiError
+
+
+class Unauthorized(RekomiError):
+    code = "unauthorized"
+
+
+class InsufficientScope(RekomiError):
+    code = "insufficient_scope"
+
+
+class PlanTierRequired(RekomiError):
+    code = "plan_tier_required"
+
+
+class RateLimited(RekomiError):
+    code = "rate_limited"
+
+
+class InvalidJson(RekomiError):
+    code = "invalid_json"
+
+
+class PayloadTooLarge(RekomiError):
+    code = "payload_too_large"
+
+
+class OrgNotFound(NotFound):
+    code = "org_not_found"
+
+
+class KeyNotFound(NotFound):
+    code = "api_key_not_found"
+
+
+class HandleTaken(RekomiError):
+    code = "handle_already_taken"

@@ -1,0 +1,39 @@
+"""API keys and signing secrets. Keys are random, shown once and stored only as a SHA-256 hash:
+with 190 bits of entropy a fast hash is enough (no offline guessing is feasible)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import string
+
+KEY_PREFIX = "rk_live_"
+SIGNING_PREFIX = "rks_"
+_ALPHABET = string.ascii_letters + string.digits
+_KEY_SHAPE = re.compile(r"^rk_live_[A-Za-z0-9]{32}$")
+
+
+def _random(length: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def new_api_key() -> str:
+    return KEY_PREFIX + _random(32)
+
+
+def new_signing_secret() -> str:
+    return SIGNING_PREFIX + _random(40)
+
+
+def hash_key(plaintext: str) -> bytes:
+    return hashlib.sha256(plaintext.encode()).digest()
+
+
+def looks_like_key(candidate: str) -> bool:
+    return bool(_KEY_SHAPE.match(candidate))
+
+
+def display_prefix(plaintext: str) -> str:
+    """What lists may show of a key: enough to recognise it, too little to use it."""
+    return plaintext[: len(KEY_PREFIX) + 4]

@@ -1,0 +1,88 @@
+"""``create_app(settings)``: the gateway's aiohttp application; long-lived resources live in
+cleanup contexts, so tests and the process entrypoint build the same thing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import redis.asyncio as redis
+from aiohttp import web
+
+from libs.shared import jsonutil
+from libs.shared.bus import Bus
+from libs.shared.db import create_pool
+from libs.shared.ops import ops_routes
+from libs.shared.settings import Settings
+from services.gateway.adapters.principal_cache import PrincipalCache
+from services.gateway.adapters.rate_limiter import RateLimiter
+from services.gateway.entrypoints.amqp import subscribe_all
+from services.gateway.entrypoints.http.errors import json_response
+from services.gateway.entrypoints.http.keys import (
+    BUS,
+    LIMITER,
+    OPENAPI,
+    POOL,
+    PRINCIPALS,
+    SETTINGS,
+)
+from services.gateway.entrypoints.http.middleware import edge
+from services.gateway.entrypoints.http.openapi import build_openapi
+from services.gateway.entrypoints.http.routes import ROUTES
+from services.gateway.entrypoints.http.views import forwarding_view
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    pool = await create_pool(settings.database_url, "gateway", min_size=settings.db_pool_min,
+                             max_size=settings.db_pool_max)
+    app[POOL] = pool
+    app[PRINCIPALS] = PrincipalCache(pool, settings.api_key_cache_seconds)
+    await app[PRINCIPALS].start()
+    yield
+    await app[PRINCIPALS].stop()
+    await pool.close()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    client = redis.from_url(settings.redis_url)
+    app[LIMITER] = RateLimiter(client, settings.namespace)
+    yield
+    await client.aclose()
+
+
+async def _bus(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    bus = Bus(settings.amqp_url, namespace=settings.namespace, service="gateway",
+              prefetch=settings.bus_prefetch, delivery_limit=settings.bus_delivery_limit,
+              rpc_timeout=settings.rpc_timeout_seconds)
+    await bus.connect()
+    app[BUS] = bus
+    await subscribe_all(bus, app[POOL])
+    yield
+    await bus.close()
+
+
+async def _openapi(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[OPENAPI], content_type="application/json")
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[edge], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[OPENAPI] = jsonutil.dumps(build_openapi(ROUTES))
+    app.cleanup_ctx.extend([_database, _redis, _bus])
+
+    async def ready() -> bool:
+        async with app[POOL].acquire() as conn:
+            await conn.fetchval("SELECT 1")
+        return app[BUS].is_connected
+
+    app.add_routes(ops_routes(ready))
+    app.router.add_get("/openapi.json", _openapi)
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, forwarding_view(route))
+    return app
+
+
+__all__ = ["create_app", "json_response"]

@@ -1,0 +1,50 @@
+"""Every error code's HTTP status, in one table, and the envelope response."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from libs.shared import jsonutil
+from libs.shared.errors import RekomiError, envelope
+
+STATUS: dict[str, int] = {
+    "bad_request": 400,
+    "validation_failed": 400,
+    "invalid_json": 400,
+    "unsupported_currency": 400,
+    "unauthorized": 401,
+    "plan_tier_required": 402,
+    "insufficient_scope": 403,
+    "not_found": 404,
+    "route_not_found": 404,
+    "program_not_found": 404,
+    "org_not_found": 404,
+    "api_key_not_found": 404,
+    "method_not_allowed": 405,
+    "conflict": 409,
+    "slug_already_taken": 409,
+    "program_archived": 409,
+    "handle_already_taken": 409,
+    "payload_too_large": 413,
+    "rate_limited": 429,
+    "unknown_method": 502,
+    "upstream_timeout": 504,
+    "internal_error": 500,
+}
+
+
+def status_of(code: str) -> int:
+    return STATUS.get(code, 500)
+
+
+def error_response(error: RekomiError) -> web.Response:
+    return json_response(error.envelope(), status_of(error.code))
+
+
+def envelope_response(code: str, message: str, field: str | None = None) -> web.Response:
+    return json_response(envelope(code, message, field), status_of(code))
+
+
+def json_response(body: object, status: int = 200) -> web.Response:
+    return web.Response(body=jsonutil.dumps(body), status=status,
+                        content_type="application/json")

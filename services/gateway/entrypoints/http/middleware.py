@@ -1,0 +1,99 @@
+"""The edge every request crosses: request id, authentication, rate limit, error envelope,
+metrics. Views behind it only see authenticated, rate-limited calls."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from libs.shared.errors import RekomiError
+from libs.shared.ids import new_ulid
+from libs.shared.logging import request_id_var
+from libs.shared.metrics import HTTP_REQUESTS, HTTP_SECONDS
+from services.gateway.domain.errors import PayloadTooLarge, RateLimited
+from services.gateway.entrypoints.http.errors import envelope_response, error_response
+from services.gateway.entrypoints.http.keys import (
+    LIMITER,
+    PRINCIPAL,
+    PRINCIPALS,
+    QUOTA_REMAINING,
+    SETTINGS,
+)
+from services.gateway.service_layer.authenticate import authenticate
+
+log = logging.getLogger(__name__)
+OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+@web.middleware
+async def edge(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    request_id = request.headers.get("X-Request-Id") or new_ulid()
+    request_id_var.set(request_id)
+    started = time.perf_counter()
+    route = getattr(request.match_info.handler, "rekomi_route", None)
+    label = route.path if route is not None else "other"
+    try:
+        response = await _guarded(request, handler, route)
+    except RekomiError as exc:
+        response = error_response(exc)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.extra["retryAfter"])
+    except web.HTTPException as exc:
+        response = _http_exception(exc)
+    except Exception:
+        log.exception("unhandled error", extra={"path": request.path})
+        response = envelope_response("internal_error", "internal error")
+    response.headers["X-Request-Id"] = request_id
+    if QUOTA_REMAINING in request:
+        response.headers["X-RateLimit-Remaining"] = str(request[QUOTA_REMAINING])
+    HTTP_REQUESTS.labels(label, request.method, str(response.status)).inc()
+    HTTP_SECONDS.labels(label).observe(time.perf_counter() - started)
+    return response
+
+
+async def _guarded(request: web.Request, handler: web.Handler, route: object
+                   ) -> web.StreamResponse:
+    if request.path in OPS_PATHS:
+        return await handler(request)
+    if route is None:
+        # Unknown route, or a public one: limited per client address.
+        await _rate_limit(request, f"ip:{request.remote}", anonymous=True)
+        return await handler(request)
+    principal = await authenticate(request.headers.get("Authorization"),
+                                   request.app[PRINCIPALS])
+    request[PRINCIPAL] = principal
+    await _rate_limit(request, f"key:{principal.key_id}", anonymous=False)
+    return await handler(request)
+
+
+async def _rate_limit(request: web.Request, subject: str, *, anonymous: bool) -> None:
+    settings = request.app[SETTINGS]
+    limit = settings.anonymous_rate_limit_per_minute if anonymous else settings.rate_limit_per_minute
+    try:
+        quota = await request.app[LIMITER].hit(subject, limit)
+    except (RedisError, OSError):
+        # Fail open: losing the limiter must not take the API down with it.
+        log.warning("rate limiter unavailable; request allowed")
+        return
+    request[QUOTA_REMAINING] = quota.remaining
+    if not quota.allowed:
+        raise RateLimited(f"rate limit of {limit} requests per minute exceeded; retry after "
+                          f"{quota.retry_after}s", extra={"retryAfter": quota.retry_after})
+
+
+def _http_exception(exc: web.HTTPException) -> web.StreamResponse:
+    if isinstance(exc, web.HTTPNotFound):
+        return envelope_response("route_not_found", "no such route")
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        response = envelope_response("method_not_allowed", f"{exc.method} is not allowed here")
+        response.headers["Allow"] = ", ".join(sorted(exc.allowed_methods))
+        return response
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return error_response(PayloadTooLarge("request body is too large"))
+    if exc.status < 400:
+        return exc
+    return envelope_response("internal_error" if exc.status >= 500 else "bad_request",
+                             exc.reason, None)

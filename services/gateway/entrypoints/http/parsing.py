@@ -1,0 +1,55 @@
+"""Reading path ids, query strings and JSON bodies into validated data, or a 4xx."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from libs.shared import jsonutil
+from libs.shared.errors import NotFound, RekomiError, ValidationFailed, pydantic_field
+from services.gateway.domain.errors import InvalidJson, PayloadTooLarge
+
+
+def path_id(request: web.Request, name: str) -> str:
+    """A malformed id names no resource, so it is a 404 like any unknown id."""
+    raw = request.match_info[name]
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise NotFound("not found") from None
+
+
+def validation_error(exc: ValidationError) -> RekomiError:
+    first = exc.errors()[0]
+    return ValidationFailed(first["msg"], field=pydantic_field(first["loc"]))
+
+
+def parse_query(request: web.Request, model: type[BaseModel]) -> dict[str, Any]:
+    try:
+        parsed = model.model_validate(dict(request.query))
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+    return parsed.model_dump(by_alias=True, exclude_none=True)
+
+
+async def parse_body(request: web.Request, model: type[BaseModel]) -> dict[str, Any]:
+    """Validate the body; return the JSON object as sent, so the owner sees exactly which keys
+    the caller set (PATCH semantics) and re-validates it with the same model."""
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise PayloadTooLarge("request body is too large") from None
+    try:
+        body = jsonutil.loads(raw or b"{}")
+    except jsonutil.JSONDecodeError:
+        raise InvalidJson("request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ValidationFailed("request body must be a JSON object")
+    try:
+        model.model_validate(body)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+    return body

@@ -1,0 +1,37 @@
+"""What a public route is: the owner service and method it goes to, its gates and its models."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.gateway.domain.plans import Tier
+from services.gateway.domain.scopes import Scope
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    service: str
+    rpc: str
+    summary: str
+    tag: str
+    plan: Tier | None = None
+    scope: Scope | None = None  # None: inferred from the HTTP method
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    path_params: dict[str, str] = field(default_factory=dict)  # URL name -> message field
+    audited: bool = False
+    description: str = ""
+    # Routes whose data the gateway owns run here instead of going over the bus.
+    local: Callable[[Any, dict[str, Any]], Awaitable[Any]] | None = None
+
+    @property
+    def mutating(self) -> bool:
+        return self.method not in ("GET", "HEAD", "OPTIONS")

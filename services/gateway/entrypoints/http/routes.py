@@ -1,0 +1,57 @@
+"""Every public API route, in one flat table."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from libs.contracts.audit_log import AuditLogPage, AuditLogQuery
+from libs.contracts.programs import ProgramCreate, ProgramList, ProgramPatch, ProgramResponse
+from services.gateway.domain.plans import Tier
+from services.gateway.entrypoints.http.local_views import audit_log
+from services.gateway.entrypoints.http.route_table import Route
+
+VISIBILITY_NOTE = (
+    "`networkVisibility` is one of `Private`, `Networked`, `InviteOnly`. The published PATCH "
+    "example sends `\"Public\"`, which is not a value of the enum: Rekomi refuses it with "
+    "400 `validation_failed` (field `networkVisibility`) and a message pointing at `Networked`, "
+    "rather than guessing what the caller meant.")
+
+
+class ProgramListQuery(BaseModel):
+    take: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = None
+    include_archived: bool = Field(default=False, alias="includeArchived",
+                                   description="Also list archived (soft-deleted) programs.")
+
+
+PROGRAM_ID = {"id": "programId"}
+
+ROUTES: list[Route] = [
+    Route("GET", "/api/v1/programs", "ledger", "programs.list", "List programs", "Programs",
+          plan=Tier.Starter, query=ProgramListQuery, response=ProgramList,
+          description="Cursor-paginated, oldest first; archived programs only when asked."),
+    Route("GET", "/api/v1/programs/{id}", "ledger", "programs.get", "Get a program", "Programs",
+          plan=Tier.Starter, response=ProgramResponse, path_params=PROGRAM_ID,
+          description="Archived programs are still returned, with `archivedAt` set."),
+    Route("POST", "/api/v1/programs", "ledger", "programs.create", "Create a program",
+          "Programs", plan=Tier.Starter, body=ProgramCreate, response=ProgramResponse,
+          status=201, audited=True,
+          description="`slug` is derived from `name` when omitted; it is unique per org among "
+                      "live programs (409 `slug_already_taken`). " + VISIBILITY_NOTE),
+    Route("PATCH", "/api/v1/programs/{id}", "ledger", "programs.update", "Update a program",
+          "Programs", plan=Tier.Starter, body=ProgramPatch, response=ProgramResponse,
+          path_params=PROGRAM_ID, audited=True,
+          description="Only the keys sent change. `recurringMonths: -1` clears the cap back to "
+                      "lifetime (null). A changed `customDomain` resets `customDomainVerified`. "
+                      "An archived program answers 409 `program_archived`. " + VISIBILITY_NOTE),
+    Route("DELETE", "/api/v1/programs/{id}", "ledger", "programs.archive", "Archive a program",
+          "Programs", plan=Tier.Starter, status=204, path_params=PROGRAM_ID, audited=True,
+          description="Soft delete: sets `archivedAt` and frees the slug. Repeating it is a "
+                      "no-op 204."),
+    Route("GET", "/api/v1/audit-log", "gateway", "audit_log.page", "Read the audit log",
+          "Audit log", plan=Tier.Pro, query=AuditLogQuery, response=AuditLogPage,
+          local=audit_log,
+          description="Newest first; `page`/`pageSize` (max 100). API-key callers get operator "
+                      "PII (`actorUserId`, `ip`, `userAgent`) nulled. `before`/`after` are JSON "
+                      "text."),
+]

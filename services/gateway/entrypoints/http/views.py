@@ -1,0 +1,68 @@
+"""One view per route, built from the route table: gate, parse, forward, answer."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from libs.contracts.common import Actor, ActorType
+from services.gateway.domain.errors import InsufficientScope, PlanTierRequired
+from services.gateway.domain.plans import check_plan
+from services.gateway.domain.principal import Principal
+from services.gateway.domain.scopes import required_scope, satisfies
+from services.gateway.entrypoints.http.errors import json_response
+from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL
+from services.gateway.entrypoints.http.parsing import parse_body, parse_query, path_id
+from services.gateway.entrypoints.http.route_table import Route
+
+View = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def enforce_gates(route: Route, principal: Principal) -> None:
+    if not satisfies(principal.scope, required_scope(route.method, route.scope)):
+        raise InsufficientScope("this API key's scope does not allow this call")
+    denied = check_plan(route.plan, principal.plan, principal.status)
+    if denied is not None:
+        raise PlanTierRequired(
+            f"this endpoint needs the {denied.required} plan or higher",
+            extra={"required": denied.required.value, "current": denied.current.value,
+                   "trialing": denied.trialing})
+
+
+def actor_of(request: web.Request, principal: Principal) -> dict[str, Any]:
+    actor = Actor(type=ActorType.api_key, key_id=principal.key_id, ip=request.remote,
+                  user_agent=request.headers.get("User-Agent"))
+    return actor.model_dump(mode="json", by_alias=True)
+
+
+async def build_payload(request: web.Request, route: Route, principal: Principal
+                        ) -> dict[str, Any]:
+    payload: dict[str, Any] = {"orgId": str(principal.org_id)}
+    for url_name, message_field in route.path_params.items():
+        payload[message_field] = path_id(request, url_name)
+    if route.query is not None:
+        payload.update(parse_query(request, route.query))
+    if route.body is not None:
+        payload["data"] = await parse_body(request, route.body)
+    if route.mutating:
+        payload["actor"] = actor_of(request, principal)
+    return payload
+
+
+def forwarding_view(route: Route) -> View:
+    async def view(request: web.Request) -> web.StreamResponse:
+        principal: Principal = request[PRINCIPAL]
+        enforce_gates(route, principal)
+        payload = await build_payload(request, route, principal)
+        if route.local is not None:
+            result = await route.local(request, payload)
+        else:
+            result = await request.app[BUS].call(route.service, route.rpc, payload)
+        if route.status == 204:
+            return web.Response(status=204)
+        return json_response(result, route.status)
+
+    view.rekomi_route = route  # type: ignore[attr-defined]
+    return view

@@ -1,0 +1,94 @@
+"""Operator actions on orgs and keys (the ``rekomi admin`` command); each is audited."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from libs.contracts.audit import AuditRecorded
+from libs.contracts.common import Actor, ActorType
+from libs.shared.errors import ValidationFailed
+from libs.shared.ids import new_id
+from libs.shared.money import is_supported_currency
+from services.gateway.adapters.audit_repository import insert_audit
+from services.gateway.adapters.orgs_repository import NewOrg, OrgsRepository
+from services.gateway.domain import secrets
+from services.gateway.domain.errors import HandleTaken, KeyNotFound, OrgNotFound
+from services.gateway.domain.plans import SubscriptionStatus, Tier
+from services.gateway.domain.scopes import Scope
+
+ADMIN = Actor(type=ActorType.admin)
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedOrg:
+    org_id: uuid.UUID
+    handle: str
+    api_key: str
+    signing_secret: str
+
+
+async def _audit(conn: asyncpg.Connection, org_id: uuid.UUID, action: str, entity_type: str,
+                 entity_id: uuid.UUID, before: dict[str, Any] | None,
+                 after: dict[str, Any] | None) -> None:
+    await insert_audit(conn, AuditRecorded(
+        id=new_id(), org_id=org_id, action=action, entity_type=entity_type,
+        entity_id=str(entity_id), actor=ADMIN, before=before, after=after,
+        created_at=datetime.now(UTC)))
+
+
+async def create_key(conn: asyncpg.Connection, org_id: uuid.UUID, scope: Scope
+                     ) -> tuple[uuid.UUID, str]:
+    """Returns the key id and the plaintext key; the plaintext is never stored."""
+    if await OrgsRepository(conn).org(org_id) is None:
+        raise OrgNotFound(f"no org {org_id}")
+    key_id, plaintext = new_id(), secrets.new_api_key()
+    async with conn.transaction():
+        await OrgsRepository(conn).add_key(key_id, org_id, scope, secrets.hash_key(plaintext),
+                                           secrets.display_prefix(plaintext))
+        await _audit(conn, org_id, "api_key.created", "api_key", key_id, None,
+                     {"id": str(key_id), "scope": scope.value})
+    return key_id, plaintext
+
+
+async def create_org(conn: asyncpg.Connection, *, name: str, handle: str, plan: Tier,
+                     status: SubscriptionStatus, home_currency: str = "USD") -> CreatedOrg:
+    if not is_supported_currency(home_currency):
+        raise ValidationFailed(f"unsupported currency {home_currency}", field="homeCurrency",
+                               code="unsupported_currency")
+    org = NewOrg(id=new_id(), name=name, handle=handle, plan=plan, status=status,
+                 home_currency=home_currency, signing_secret=secrets.new_signing_secret())
+    async with conn.transaction():
+        if not await OrgsRepository(conn).add_org(org):
+            raise HandleTaken(f"handle {handle!r} is taken", field="handle")
+        await _audit(conn, org.id, "org.created", "org", org.id, None,
+                     {"name": name, "handle": handle, "plan": plan.value,
+                      "subscriptionStatus": status.value, "homeCurrency": home_currency})
+        key_id, api_key = await create_key(conn, org.id, Scope.read_write)
+    return CreatedOrg(org.id, handle, api_key, org.signing_secret)
+
+
+async def revoke_key(conn: asyncpg.Connection, key_id: uuid.UUID) -> None:
+    async with conn.transaction():
+        row = await OrgsRepository(conn).revoke_key(key_id)
+        if row is None:
+            raise KeyNotFound(f"no API key {key_id}")
+        await _audit(conn, row["org_id"], "api_key.revoked", "api_key", key_id, None,
+                     {"id": str(key_id), "revokedAt": row["revoked_at"].isoformat()})
+
+
+async def set_plan(conn: asyncpg.Connection, org_id: uuid.UUID, plan: Tier,
+                   status: SubscriptionStatus) -> None:
+    async with conn.transaction():
+        repo = OrgsRepository(conn)
+        before = await repo.org(org_id)
+        if before is None:
+            raise OrgNotFound(f"no org {org_id}")
+        await repo.set_plan(org_id, plan, status)
+        await _audit(conn, org_id, "org.plan_changed", "org", org_id,
+                     {"plan": before["plan"], "subscriptionStatus": before["subscription_status"]},
+                     {"plan": plan.value, "subscriptionStatus": status.value})

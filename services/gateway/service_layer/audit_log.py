@@ -1,0 +1,47 @@
+"""Writing audit rows that other services staged in their outboxes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from libs.contracts.audit import AuditRecorded
+from libs.contracts.audit_log import AuditLogQuery
+from libs.shared import jsonutil
+from libs.shared.bus import Delivery
+from services.gateway.adapters.audit_repository import insert_audit, query_audit
+
+
+async def record_audit(pool: asyncpg.Pool, delivery: Delivery) -> None:
+    entry = AuditRecorded.model_validate(delivery.body)
+    async with pool.acquire() as conn:
+        await insert_audit(conn, entry)
+
+
+async def audit_log_page(pool: asyncpg.Pool, org_id: uuid.UUID, query: AuditLogQuery,
+                         *, redacted: bool) -> dict[str, Any]:
+    """A page of the org's audit log, newest first. API-key callers get operator PII nulled."""
+    async with pool.acquire() as conn:
+        total, rows = await query_audit(
+            conn, org_id, action=query.action, entity_type=query.entity_type, since=query.since,
+            until=query.until, offset=(query.page - 1) * query.page_size, limit=query.page_size)
+    return {"page": query.page, "pageSize": query.page_size, "total": total,
+            "items": [_item(row, redacted) for row in rows]}
+
+
+def _item(row: asyncpg.Record, redacted: bool) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "action": row["action"],
+        "entityType": row["entity_type"],
+        "entityId": row["entity_id"],
+        "actorType": row["actor_type"],
+        "actorUserId": None if redacted else row["actor_user_id"],
+        "ip": None if redacted else row["ip"],
+        "userAgent": None if redacted else row["user_agent"],
+        "before": jsonutil.dumps_str(row["before"]) if row["before"] is not None else None,
+        "after": jsonutil.dumps_str(row["after"]) if row["after"] is not None else None,
+        "createdAt": row["created_at"],
+    }

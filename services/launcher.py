@@ -1,0 +1,51 @@
+"""The local supervisor: one process per service; Ctrl-C (or SIGTERM) stops them all cleanly.
+
+If one service dies, the others are stopped too, so a broken stack never looks healthy.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from libs.shared.settings import SERVICES
+
+
+def start(service: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=os.environ.copy())
+
+
+def stop_all(procs: dict[str, subprocess.Popen[bytes]], grace: float = 10.0) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in procs.values():
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def run_all() -> int:
+    procs = {name: start(name) for name in SERVICES}
+    stopping = False
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    code = 0
+    while not stopping:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                print(f"rekomi: {name} exited with {proc.returncode}; stopping", file=sys.stderr)
+                stopping, code = True, 1
+        time.sleep(0.2)
+    stop_all(procs)
+    return code

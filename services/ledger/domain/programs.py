@@ -1,0 +1,112 @@
+"""Programs as plain data, and the rules for creating and changing them."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from libs.contracts.programs import MAX_PERCENT, CommissionType, ProgramCreate
+from libs.shared.errors import ValidationFailed
+from services.ledger.domain.errors import ProgramArchived
+
+CLEAR_RECURRING_CAP = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    id: uuid.UUID
+    org_id: uuid.UUID
+    name: str
+    slug: str
+    description: str | None
+    terms_url: str | None
+    is_active: bool
+    default_commission_type: str
+    default_commission_value: Decimal
+    default_commission_model: str
+    cookie_window_days: int
+    recurring_months: int | None
+    recurring_delay_invoices: int
+    attribution_model: str
+    auto_approve: bool
+    custom_domain: str | None
+    custom_domain_verified: bool
+    network_visibility: str
+    is_publicly_discoverable: bool
+    created_at: datetime
+    updated_at: datetime
+    archived_at: datetime | None
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].strip("-")
+    return slug or "program"
+
+
+def new_program(org_id: uuid.UUID, data: ProgramCreate, *, program_id: uuid.UUID,
+                now: datetime) -> Program:
+    fields = data.model_dump(exclude={"slug"})
+    return Program(id=program_id, org_id=org_id, slug=data.slug or slugify(data.name),
+                   custom_domain_verified=False, created_at=now, updated_at=now,
+                   archived_at=None, **fields)
+
+
+def apply_patch(program: Program, changes: dict[str, Any], *, now: datetime) -> Program:
+    """The program after a PATCH of ``changes`` (field name -> value, only the keys sent)."""
+    if program.archived_at is not None:
+        raise ProgramArchived("an archived program cannot be changed")
+    changes = dict(changes)
+    if changes.get("recurring_months") == CLEAR_RECURRING_CAP:
+        changes["recurring_months"] = None
+    if "custom_domain" in changes and changes["custom_domain"] != program.custom_domain:
+        changes["custom_domain_verified"] = False
+    updated = dataclasses.replace(program, **changes)
+    if (updated.default_commission_type == CommissionType.Percentage
+            and updated.default_commission_value > MAX_PERCENT):
+        raise ValidationFailed("a Percentage commission must be between 0 and 100",
+                               field="defaultCommissionValue")
+    if updated == program:
+        return program
+    return dataclasses.replace(updated, updated_at=now)
+
+
+def archive(program: Program, *, now: datetime) -> Program:
+    if program.archived_at is not None:
+        return program
+    return dataclasses.replace(program, archived_at=now, updated_at=now)
+
+
+def to_response(program: Program) -> dict[str, Any]:
+    """The ProgramResponse JSON shape, field for field as the reference shows it."""
+    return {
+        "id": str(program.id),
+        "name": program.name,
+        "slug": program.slug,
+        "description": program.description,
+        "termsUrl": program.terms_url,
+        "isActive": program.is_active,
+        "defaultCommissionType": program.default_commission_type,
+        "defaultCommissionValue": float(program.default_commission_value),
+        "defaultCommissionModel": program.default_commission_model,
+        "cookieWindowDays": program.cookie_window_days,
+        "recurringMonths": program.recurring_months,
+        "recurringDelayInvoices": program.recurring_delay_invoices,
+        "attributionModel": program.attribution_model,
+        "autoApprove": program.auto_approve,
+        "customDomain": program.custom_domain,
+        "customDomainVerified": program.custom_domain_verified,
+        "networkVisibility": program.network_visibility,
+        "isPubliclyDiscoverable": program.is_publicly_discoverable,
+        "createdAt": _iso(program.created_at),
+        "updatedAt": _iso(program.updated_at),
+        "archivedAt": _iso(program.archived_at) if program.archived_at else None,
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

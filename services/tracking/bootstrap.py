@@ -1,0 +1,10 @@
+"""Wires the tracking service: its request handlers and event consumers onto the bus."""
+
+from __future__ import annotations
+
+from libs.shared.runtime import ServiceContext
+from services.tracking.entrypoints.rpc import handlers
+
+
+async def wire(ctx: ServiceContext) -> None:
+    await ctx.bus.serve(handlers(ctx))

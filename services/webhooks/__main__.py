@@ -1,0 +1,5 @@
+from libs.shared.runtime import run_service
+from services.webhooks.bootstrap import wire
+
+if __name__ == "__main__":
+    run_service("webhooks", wire)

@@ -1,0 +1,31 @@
+"""Integration fixtures: the real PostgreSQL and RabbitMQ, migrated once per session."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from libs.shared.db import ensure_database
+from libs.shared.settings import Settings
+from services.cli import migration_folders
+from libs.shared.migrations import migrate_all
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+async def migrated(settings: Settings) -> None:
+    await ensure_database(settings.database_url)
+    await migrate_all(settings.database_url, migration_folders())
+
+
+@pytest.fixture
+async def db(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(settings.database_url)
+    yield conn
+    await conn.close()

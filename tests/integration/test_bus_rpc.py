@@ -1,0 +1,206 @@
+"""Request/reply over the real RabbitMQ: round trip, errors, unknown methods, timeouts and the
+request id that follows a call."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aio_pika
+import pytest
+
+from libs.shared.bus import Bus, RemoteError, RpcTimeout
+from libs.shared.errors import NotFound, RekomiError, ValidationFailed
+from libs.shared.logging import request_id_var
+from libs.shared.settings import Settings
+
+NAMESPACE = "rekomitest"
+
+MakeBus = Callable[..., Awaitable[Bus]]
+
+
+@pytest.fixture
+async def make_bus(settings: Settings) -> AsyncIterator[MakeBus]:
+    """Connected buses, closed at the end; the RPC queues of served services are deleted."""
+    buses: list[Bus] = []
+    served: list[str] = []
+
+    async def make(service: str, **kwargs: Any) -> Bus:
+        bus = Bus(settings.amqp_url, namespace=NAMESPACE, service=service, **kwargs)
+        await bus.connect(wait_seconds=10)
+        buses.append(bus)
+        served.append(f"{NAMESPACE}.rpc.{service}")
+        return bus
+
+    yield make
+    for bus in buses:
+        await bus.close()
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        channel = await connection.channel()
+        for name in served:
+            await channel.queue_delete(name)
+    finally:
+        await connection.close()
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+async def test_rpc_round_trip(make_bus: MakeBus) -> None:
+    service = _name("svc-x")
+    seen: list[dict[str, Any]] = []
+
+    async def echo(payload: dict[str, Any]) -> dict[str, Any]:
+        seen.append(payload)
+        return {"echo": payload, "by": service}
+
+    async def add(payload: dict[str, Any]) -> int:
+        return int(payload["a"]) + int(payload["b"])
+
+    server = await make_bus(service)
+    await server.serve({"echo": echo, "add": add})
+    client = await make_bus(_name("caller"))
+
+    payload = {"text": "héllo", "n": 3, "nested": {"list": [1, 2, None]}}
+    assert await client.call(service, "echo", payload) == {"echo": payload, "by": service}
+    assert seen == [payload]
+    assert await client.call(service, "add", {"a": 2, "b": 40}) == 42
+
+    # many calls in flight at once each get their own answer (correlation ids)
+    results = await asyncio.gather(*(client.call(service, "add", {"a": i, "b": i})
+                                     for i in range(20)))
+    assert results == [2 * i for i in range(20)]
+
+
+async def test_rekomi_error_comes_back_as_remote_error(make_bus: MakeBus) -> None:
+    service = _name("svc-err")
+
+    async def invalid(_payload: dict[str, Any]) -> None:
+        raise ValidationFailed("amount must be positive", field="amount")
+
+    async def missing(_payload: dict[str, Any]) -> None:
+        raise NotFound("no such payout")
+
+    async def limited(_payload: dict[str, Any]) -> None:
+        raise RekomiError("slow down", code="rate_limited", extra={"retryAfter": 7})
+
+    async def crash(_payload: dict[str, Any]) -> None:
+        raise ZeroDivisionError("secret internals")
+
+    server = await make_bus(service)
+    await server.serve({"invalid": invalid, "missing": missing, "limited": limited,
+                        "crash": crash})
+    client = await make_bus(_name("caller"))
+
+    with pytest.raises(RemoteError) as info:
+        await client.call(service, "invalid", {})
+    assert isinstance(info.value, RekomiError)
+    assert info.value.code == "validation_failed"
+    assert info.value.field == "amount"
+    assert info.value.message == "amount must be positive"
+    assert info.value.envelope() == {"error": "validation_failed",
+                                     "message": "amount must be positive", "field": "amount"}
+
+    with pytest.raises(RemoteError) as info:
+        await client.call(service, "missing", {})
+    assert (info.value.code, info.value.field) == ("not_found", None)
+
+    with pytest.raises(RemoteError) as info:
+        await client.call(service, "limited", {})
+    assert info.value.code == "rate_limited"
+    assert info.value.extra == {"retryAfter": 7}
+
+    with pytest.raises(RemoteError) as info:
+        await client.call(service, "crash", {})
+    assert info.value.code == "internal_error"
+    assert "secret" not in info.value.message  # internals do not leak to the caller
+
+    # the server keeps answering after errors
+    async def ok(_payload: dict[str, Any]) -> str:
+        return "fine"
+    await server.serve({"ok": ok})
+    assert await client.call(service, "ok", {}) == "fine"
+
+
+async def test_unknown_method(make_bus: MakeBus) -> None:
+    service = _name("svc-unknown")
+
+    async def echo(payload: dict[str, Any]) -> dict[str, Any]:
+        return payload
+
+    server = await make_bus(service)
+    await server.serve({"echo": echo})
+    client = await make_bus(_name("caller"))
+    with pytest.raises(RemoteError) as info:
+        await client.call(service, "no_such_method", {"x": 1})
+    assert info.value.code == "unknown_method"
+    assert "no_such_method" in info.value.message
+    assert await client.call(service, "echo", {"x": 1}) == {"x": 1}
+
+
+async def test_call_without_server_times_out(make_bus: MakeBus) -> None:
+    client = await make_bus(_name("caller"))
+    nobody = _name("svc-nobody")
+    started = time.monotonic()
+    with pytest.raises(RpcTimeout) as info:
+        await client.call(nobody, "echo", {}, timeout=0.5)
+    elapsed = time.monotonic() - started
+    assert 0.45 <= elapsed < 2.0
+    assert info.value.code == "upstream_timeout"
+    assert not client._pending.futures  # nothing left waiting
+
+    # the default timeout is the bus's rpc_timeout
+    quick = await make_bus(_name("caller"), rpc_timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(RpcTimeout):
+        await quick.call(nobody, "echo", {})
+    assert 0.25 <= time.monotonic() - started < 2.0
+
+
+async def test_slow_handler_times_out_and_late_reply_is_ignored(make_bus: MakeBus) -> None:
+    service = _name("svc-slow")
+    release = asyncio.Event()
+
+    async def slow(payload: dict[str, Any]) -> dict[str, Any]:
+        await release.wait()
+        return payload
+
+    async def fast(payload: dict[str, Any]) -> dict[str, Any]:
+        return payload
+
+    server = await make_bus(service)
+    await server.serve({"slow": slow, "fast": fast})
+    client = await make_bus(_name("caller"))
+    with pytest.raises(RpcTimeout):
+        await client.call(service, "slow", {"n": 1}, timeout=0.3)
+    release.set()
+    # the late reply to the timed-out call must not be taken as the answer to the next one
+    assert await client.call(service, "fast", {"n": 2}) == {"n": 2}
+
+
+async def test_request_id_propagates_to_handler(make_bus: MakeBus) -> None:
+    service = _name("svc-rid")
+    seen: list[str | None] = []
+
+    async def who(_payload: dict[str, Any]) -> str | None:
+        seen.append(request_id_var.get())
+        return request_id_var.get()
+
+    server = await make_bus(service)
+    await server.serve({"who": who})
+    client = await make_bus(_name("caller"))
+
+    request_id = f"req-{uuid.uuid4().hex}"
+    token = request_id_var.set(request_id)
+    try:
+        assert await client.call(service, "who", {}) == request_id
+    finally:
+        request_id_var.reset(token)
+    # a call without a request id must not inherit the previous one on the server side
+    assert await client.call(service, "who", {}) is None
+    assert seen == [request_id, None]
