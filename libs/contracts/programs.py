@@ -158,7 +158,8 @@ class ProgramPatch(ApiModel):
     _host = field_validator("custom_domain")(_valid_host)
 
     # Keys that may be set to null explicitly (clearing them); the others refuse null.
-    NULLABLE: ClassVar[frozenset[str]] = frozenset({"description", "terms_url", "custom_domain", "recurring_months"})
+    NULLABLE: ClassVar[frozenset[str]] = frozenset(
+        {"description", "terms_url", "custom_domain", "recurring_months"})
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> ProgramPatch:

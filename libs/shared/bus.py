@@ -1,8 +1,9 @@
 """The message bus on RabbitMQ (aio-pika).
 
 * Events: a durable topic exchange; publishes wait for the broker's confirm. Each subscription is a
-  durable quorum queue with manual acks, a prefetch and a delivery limit, after which the broker
-  dead-letters the message to ``<queue>.dlq``.
+  durable quorum queue with manual acks, a prefetch and a delivery limit: a message whose handler
+  failed ``delivery_limit`` times is dead-lettered to ``<queue>.dlq`` (the queue's own
+  ``x-delivery-limit`` is the broker-side backstop).
 * Request/reply: one request queue per service; replies come back on a per-process exclusive
   queue, matched by correlation id; a caller waits at most ``timeout`` seconds.
 """
@@ -123,7 +124,8 @@ class Bus:
         await self._events.publish(message, routing_key, mandatory=False, timeout=timeout)
 
     async def subscribe(self, name: str, routing_keys: list[str], handler: EventHandler) -> None:
-        """Consume events matching ``routing_keys`` into the durable queue ``<ns>.<service>.<name>``."""
+        """Consume events matching ``routing_keys`` into the durable queue
+        ``<ns>.<service>.<name>``."""
         assert self._connection is not None and self._dead is not None
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=self.prefetch)

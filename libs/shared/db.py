@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from yarl import URL
 
 from libs.shared import jsonutil
 
+# What repositories accept: a plain connection or one borrowed from a pool.
+Conn: TypeAlias = asyncpg.Connection | PoolConnectionProxy
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+
+async def _init_connection(conn: Conn) -> None:
     for type_name in ("json", "jsonb"):
         await conn.set_type_codec(type_name, encoder=jsonutil.dumps_str, decoder=jsonutil.loads,
                                   schema="pg_catalog")
@@ -34,10 +39,9 @@ async def ensure_database(dsn: str) -> None:
     try:
         exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
-            try:
+            # Another replica may create it between our check and our create.
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
                 await admin.execute(f'CREATE DATABASE "{name}"')
-            except asyncpg.DuplicateDatabaseError:
-                pass  # another replica created it between our check and our create
     finally:
         await admin.close()
 

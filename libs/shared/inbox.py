@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncpg
+from libs.shared.db import Conn
 
 
-async def first_time(conn: asyncpg.Connection, consumer: str, message_id: str) -> bool:
+async def first_time(conn: Conn, consumer: str, message_id: str) -> bool:
     """True the first time ``message_id`` is seen by ``consumer``; call inside the transaction
     that applies the message, so a rollback forgets it too."""
     inserted = await conn.fetchval(

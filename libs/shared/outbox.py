@@ -82,8 +82,7 @@ class OutboxRelay:
             try:
                 relayed = await self.relay_once()
                 failures = 0
-            except (asyncpg.PostgresError, OSError, ConnectionError, TimeoutError,
-                    asyncio.TimeoutError, RuntimeError) as exc:
+            except (asyncpg.PostgresError, OSError, ConnectionError, TimeoutError, RuntimeError) as exc:
                 # Broker or database away: nothing was marked sent; back off and try again.
                 failures += 1
                 log.warning("outbox relay failed", extra={"schema": self.schema,

@@ -13,6 +13,7 @@ import asyncpg
 
 from libs.contracts.audit import AUDIT_ROUTING_KEY, AuditRecorded
 from libs.contracts.common import Actor
+from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.logging import request_id_var
 from libs.shared.outbox import add_event
@@ -20,7 +21,7 @@ from libs.shared.outbox import add_event
 
 @dataclass(slots=True)
 class Transaction:
-    conn: asyncpg.Connection
+    conn: Conn
 
     async def publish(self, routing_key: str, payload: dict[str, Any]) -> uuid.UUID:
         return await add_event(self.conn, routing_key, payload)

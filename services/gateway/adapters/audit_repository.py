@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncpg
 
 from libs.contracts.audit import AuditRecorded
+from libs.shared.db import Conn
 
 
-async def insert_audit(conn: asyncpg.Connection, entry: AuditRecorded) -> bool:
+async def insert_audit(conn: Conn, entry: AuditRecorded) -> bool:
     """Insert once: the row id is the event id, so a redelivered event is a no-op."""
     done = await conn.fetchval(
         "INSERT INTO audit_log (id, org_id, action, entity_type, entity_id, actor_type, "
@@ -20,7 +21,7 @@ async def insert_audit(conn: asyncpg.Connection, entry: AuditRecorded) -> bool:
     return bool(done)
 
 
-async def query_audit(conn: asyncpg.Connection, org_id: object, *, action: str | None,
+async def query_audit(conn: Conn, org_id: object, *, action: str | None,
                       entity_type: str | None, since: object, until: object, offset: int,
                       limit: int) -> tuple[int, list[asyncpg.Record]]:
     where = ["org_id = $1"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from libs.shared.db import Conn
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import Scope
@@ -27,7 +28,7 @@ class NewOrg:
 
 
 class OrgsRepository:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self.conn = conn
 
     async def add_org(self, org: NewOrg) -> bool:

@@ -9,6 +9,7 @@ import logging
 import time
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from services.gateway.adapters.orgs_repository import KEYS_CHANGED_CHANNEL, OrgsRepository
 from services.gateway.domain.principal import Principal
@@ -21,12 +22,13 @@ class PrincipalCache:
         self.pool = pool
         self.ttl = ttl
         self._entries: dict[bytes, tuple[Principal, float]] = {}
-        self._listener: asyncpg.Connection | None = None
+        self._listener: PoolConnectionProxy | None = None
 
     async def start(self) -> None:
-        self._listener = await self.pool.acquire()
-        await self._listener.add_listener(KEYS_CHANGED_CHANNEL, self._on_change)
-        self._listener.add_termination_listener(self._on_lost)
+        listener = await self.pool.acquire()
+        await listener.add_listener(KEYS_CHANGED_CHANNEL, self._on_change)
+        listener.add_termination_listener(self._on_lost)
+        self._listener = listener
 
     async def stop(self) -> None:
         if self._listener is not None:

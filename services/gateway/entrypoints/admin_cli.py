@@ -6,13 +6,12 @@ import argparse
 import asyncio
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from libs.shared import jsonutil
-from libs.shared.db import connect
+from libs.shared.db import Conn, connect
 from libs.shared.errors import RekomiError
 from libs.shared.settings import get_settings
 from services.gateway.domain.plans import SubscriptionStatus, Tier
@@ -20,7 +19,7 @@ from services.gateway.domain.scopes import Scope
 from services.gateway.service_layer import admin
 
 
-async def _with_conn(work: Callable[[asyncpg.Connection], Awaitable[dict[str, Any]]]
+async def _with_conn(work: Callable[[Conn], Awaitable[dict[str, Any]]]
                      ) -> dict[str, Any]:
     conn = await connect(get_settings().database_url, "gateway")
     try:
@@ -30,7 +29,7 @@ async def _with_conn(work: Callable[[asyncpg.Connection], Awaitable[dict[str, An
 
 
 async def _create_org(args: argparse.Namespace) -> dict[str, Any]:
-    async def work(conn: asyncpg.Connection) -> dict[str, Any]:
+    async def work(conn: Conn) -> dict[str, Any]:
         org = await admin.create_org(conn, name=args.name, handle=args.handle,
                                      plan=Tier(args.plan), status=SubscriptionStatus(args.status),
                                      home_currency=args.home_currency)
@@ -40,28 +39,80 @@ async def _create_org(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _create_key(args: argparse.Namespace) -> dict[str, Any]:
-    async def work(conn: asyncpg.Connection) -> dict[str, Any]:
+    async def work(conn: Conn) -> dict[str, Any]:
         key_id, api_key = await admin.create_key(conn, uuid.UUID(args.org), Scope(args.scope))
         return {"keyId": str(key_id), "apiKey": api_key}
     return await _with_conn(work)
 
 
 async def _revoke_key(args: argparse.Namespace) -> dict[str, Any]:
-    async def work(conn: asyncpg.Connection) -> dict[str, Any]:
+    async def work(conn: Conn) -> dict[str, Any]:
         await admin.revoke_key(conn, uuid.UUID(args.key))
         return {"keyId": args.key, "revoked": True}
     return await _with_conn(work)
 
 
 async def _set_plan(args: argparse.Namespace) -> dict[str, Any]:
-    async def work(conn: asyncpg.Connection) -> dict[str, Any]:
+    async def work(conn: Conn) -> dict[str, Any]:
         await admin.set_plan(conn, uuid.UUID(args.org), Tier(args.plan),
                              SubscriptionStatus(args.status))
         return {"orgId": args.org, "plan": args.plan, "status": args.status}
     return await _with_conn(work)
 
 
-def _runner(action: Callable[[argparse.Namespace], Awaitable[dict[str, Any]]]
+DEMO_STATE = Path(".run/demo.json")
+
+
+def _read_state() -> dict[str, Any]:
+    if not DEMO_STATE.exists():
+        return {}
+    state: dict[str, Any] = jsonutil.loads(DEMO_STATE.read_bytes())
+    return state
+
+
+def _write_state(state: dict[str, Any]) -> None:
+    DEMO_STATE.parent.mkdir(exist_ok=True)
+    DEMO_STATE.write_bytes(jsonutil.dumps(state))
+    DEMO_STATE.chmod(0o600)
+
+
+async def _ensure_demo(args: argparse.Namespace) -> dict[str, Any]:
+    """Create the demo org once. Keys are stored hashed, so the plaintext shown at creation is
+    kept in a local, git-ignored file; if that file is gone a fresh key is issued."""
+    state = _read_state()
+
+    async def work(conn: Conn) -> dict[str, Any]:
+        org = await admin.org_by_handle(conn, args.handle)
+        if org is None:
+            created = await admin.create_org(conn, name="Demo brand", handle=args.handle,
+                                             plan=Tier.Pro, status=SubscriptionStatus.Trialing)
+            return {"orgId": str(created.org_id), "handle": created.handle,
+                    "apiKey": created.api_key, "signingSecret": created.signing_secret}
+        if state.get("orgId") == str(org["id"]) and state.get("apiKey"):
+            return dict(state)
+        _key_id, api_key = await admin.create_key(conn, org["id"], Scope.read_write)
+        return {"orgId": str(org["id"]), "handle": org["handle"], "apiKey": api_key,
+                "signingSecret": org["signing_secret"]}
+
+    result = await _with_conn(work)
+    _write_state(result)
+    if not args.json:
+        port = get_settings().gateway_port
+        print(f"Demo org '{result['handle']}' ({result['orgId']})\n"
+              f"  API key:        {result['apiKey']}\n"
+              f"  Signing secret: {result['signingSecret']}\n"
+              f"Try, once the services are up:\n"
+              f"  curl -s -X POST http://127.0.0.1:{port}/api/v1/programs \\\n"
+              f"    -H 'Authorization: Bearer {result['apiKey']}' \\\n"
+              f"    -d '{{\"name\":\"Default program\",\"defaultCommissionType\":"
+              f"\"Percentage\",\"defaultCommissionValue\":20}}'\n"
+              f"  curl -s http://127.0.0.1:{port}/api/v1/programs "
+              f"-H 'Authorization: Bearer {result['apiKey']}'")
+        return {}
+    return result
+
+
+def _runner(action: Callable[[argparse.Namespace], Coroutine[Any, Any, dict[str, Any]]]
             ) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         try:
@@ -72,6 +123,8 @@ def _runner(action: Callable[[argparse.Namespace], Awaitable[dict[str, Any]]]
             return 1
         if args.json:
             print(jsonutil.dumps_str(result))
+        elif not result:
+            pass
         else:
             for key, value in result.items():
                 print(f"{key}: {value}")
@@ -114,5 +167,9 @@ def add_admin_commands(parser: argparse.ArgumentParser) -> None:
     plan.add_argument("--status", required=True, choices=statuses)
     plan.set_defaults(handler=_runner(_set_plan))
 
-    for command in (org, key, revoke, plan):
+    demo = sub.add_parser("ensure-demo", help="create the demo org once; print its key and a curl")
+    demo.add_argument("--handle", default="demo")
+    demo.set_defaults(handler=_runner(_ensure_demo))
+
+    for command in (org, key, revoke, plan, demo):
         command.add_argument("--json", action="store_true", help="print one JSON object")

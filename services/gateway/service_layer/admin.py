@@ -11,6 +11,7 @@ import asyncpg
 
 from libs.contracts.audit import AuditRecorded
 from libs.contracts.common import Actor, ActorType
+from libs.shared.db import Conn
 from libs.shared.errors import ValidationFailed
 from libs.shared.ids import new_id
 from libs.shared.money import is_supported_currency
@@ -32,7 +33,7 @@ class CreatedOrg:
     signing_secret: str
 
 
-async def _audit(conn: asyncpg.Connection, org_id: uuid.UUID, action: str, entity_type: str,
+async def _audit(conn: Conn, org_id: uuid.UUID, action: str, entity_type: str,
                  entity_id: uuid.UUID, before: dict[str, Any] | None,
                  after: dict[str, Any] | None) -> None:
     await insert_audit(conn, AuditRecorded(
@@ -41,7 +42,7 @@ async def _audit(conn: asyncpg.Connection, org_id: uuid.UUID, action: str, entit
         created_at=datetime.now(UTC)))
 
 
-async def create_key(conn: asyncpg.Connection, org_id: uuid.UUID, scope: Scope
+async def create_key(conn: Conn, org_id: uuid.UUID, scope: Scope
                      ) -> tuple[uuid.UUID, str]:
     """Returns the key id and the plaintext key; the plaintext is never stored."""
     if await OrgsRepository(conn).org(org_id) is None:
@@ -55,7 +56,7 @@ async def create_key(conn: asyncpg.Connection, org_id: uuid.UUID, scope: Scope
     return key_id, plaintext
 
 
-async def create_org(conn: asyncpg.Connection, *, name: str, handle: str, plan: Tier,
+async def create_org(conn: Conn, *, name: str, handle: str, plan: Tier,
                      status: SubscriptionStatus, home_currency: str = "USD") -> CreatedOrg:
     if not is_supported_currency(home_currency):
         raise ValidationFailed(f"unsupported currency {home_currency}", field="homeCurrency",
@@ -68,11 +69,11 @@ async def create_org(conn: asyncpg.Connection, *, name: str, handle: str, plan: 
         await _audit(conn, org.id, "org.created", "org", org.id, None,
                      {"name": name, "handle": handle, "plan": plan.value,
                       "subscriptionStatus": status.value, "homeCurrency": home_currency})
-        key_id, api_key = await create_key(conn, org.id, Scope.read_write)
+        _key_id, api_key = await create_key(conn, org.id, Scope.read_write)
     return CreatedOrg(org.id, handle, api_key, org.signing_secret)
 
 
-async def revoke_key(conn: asyncpg.Connection, key_id: uuid.UUID) -> None:
+async def revoke_key(conn: Conn, key_id: uuid.UUID) -> None:
     async with conn.transaction():
         row = await OrgsRepository(conn).revoke_key(key_id)
         if row is None:
@@ -81,7 +82,7 @@ async def revoke_key(conn: asyncpg.Connection, key_id: uuid.UUID) -> None:
                      {"id": str(key_id), "revokedAt": row["revoked_at"].isoformat()})
 
 
-async def set_plan(conn: asyncpg.Connection, org_id: uuid.UUID, plan: Tier,
+async def set_plan(conn: Conn, org_id: uuid.UUID, plan: Tier,
                    status: SubscriptionStatus) -> None:
     async with conn.transaction():
         repo = OrgsRepository(conn)
@@ -92,3 +93,7 @@ async def set_plan(conn: asyncpg.Connection, org_id: uuid.UUID, plan: Tier,
         await _audit(conn, org_id, "org.plan_changed", "org", org_id,
                      {"plan": before["plan"], "subscriptionStatus": before["subscription_status"]},
                      {"plan": plan.value, "subscriptionStatus": status.value})
+
+
+async def org_by_handle(conn: Conn, handle: str) -> asyncpg.Record | None:
+    return await OrgsRepository(conn).org_by_handle(handle)

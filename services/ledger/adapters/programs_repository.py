@@ -7,6 +7,7 @@ import uuid
 
 import asyncpg
 
+from libs.shared.db import Conn
 from libs.shared.pagination import Cursor, PageRequest
 from services.ledger.domain.errors import SlugTaken
 from services.ledger.domain.programs import Program
@@ -25,7 +26,7 @@ def _program(row: asyncpg.Record) -> Program:
 
 
 class ProgramsRepository:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self.conn = conn
 
     async def get(self, org_id: uuid.UUID, program_id: uuid.UUID, *, lock: bool = False

@@ -7,6 +7,7 @@ import logging
 import time
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from redis.exceptions import RedisError
 
 from libs.shared.errors import RekomiError
@@ -29,7 +30,7 @@ OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 @web.middleware
-async def edge(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
     request_id = request.headers.get("X-Request-Id") or new_ulid()
     request_id_var.set(request_id)
     started = time.perf_counter()
@@ -54,7 +55,7 @@ async def edge(request: web.Request, handler: web.Handler) -> web.StreamResponse
     return response
 
 
-async def _guarded(request: web.Request, handler: web.Handler, route: object
+async def _guarded(request: web.Request, handler: Handler, route: object
                    ) -> web.StreamResponse:
     if request.path in OPS_PATHS:
         return await handler(request)
@@ -71,7 +72,8 @@ async def _guarded(request: web.Request, handler: web.Handler, route: object
 
 async def _rate_limit(request: web.Request, subject: str, *, anonymous: bool) -> None:
     settings = request.app[SETTINGS]
-    limit = settings.anonymous_rate_limit_per_minute if anonymous else settings.rate_limit_per_minute
+    limit = (settings.anonymous_rate_limit_per_minute if anonymous
+             else settings.rate_limit_per_minute)
     try:
         quota = await request.app[LIMITER].hit(subject, limit)
     except (RedisError, OSError):

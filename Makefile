@@ -1,0 +1,56 @@
+# Rekomi: `make run` starts everything; `make test` runs every test. `make help` lists the rest.
+SHELL := /bin/bash
+PY := python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_DB := rekomi_test
+TEST_VHOST := rekomi_test
+
+.DEFAULT_GOAL := help
+.PHONY: help install infra migrate run demo test test-unit test-integration test-e2e lint bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PY) >/dev/null || { echo "python3.11 is required"; exit 1; }
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e . 2>/dev/null
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the pinned dependencies
+
+infra: ## start PostgreSQL, RabbitMQ and Redis when they are not running
+	@scripts/ensure-infra.sh $(TEST_VHOST)
+
+migrate: install infra ## apply every service's SQL migrations
+	$(BIN)/rekomi migrate
+
+demo: migrate ## create the demo org once and print its API key and a first curl
+	@$(BIN)/rekomi admin ensure-demo
+
+run: demo ## install, start infra, migrate, create the demo org, start all five services
+	@echo "Starting the five services (Ctrl-C stops them all)..."
+	@exec $(BIN)/rekomi run
+
+test: install infra ## run every test (own database and RabbitMQ vhost)
+	@psql -q -h 127.0.0.1 -U postgres -d postgres -c 'DROP DATABASE IF EXISTS $(TEST_DB) WITH (FORCE)' >/dev/null
+	@rabbitmqctl -q delete_vhost $(TEST_VHOST) >/dev/null 2>&1 || true
+	@scripts/ensure-infra.sh $(TEST_VHOST)
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-unit: install ## only the unit tests (no servers needed)
+	$(BIN)/pytest -q -p no:cacheprovider tests/unit
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/mypy libs services
+
+bench: install infra ## measure the hot paths against same-run baselines
+	@scripts/ensure-infra.sh rekomi_bench
+	$(BIN)/python -m bench
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,99 @@
+"""Pure gateway rules: plan gates, scopes, key handling, the error table, the OpenAPI document."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.gateway.domain import secrets
+from services.gateway.domain.plans import SubscriptionStatus, Tier, check_plan, effective_tier
+from services.gateway.domain.scopes import Scope, required_scope, satisfies
+from services.gateway.entrypoints.http.errors import STATUS
+from services.gateway.entrypoints.http.openapi import build_openapi
+from services.gateway.entrypoints.http.routes import ROUTES
+from services.gateway.service_layer.authenticate import bearer_token
+
+S = SubscriptionStatus
+
+
+@pytest.mark.parametrize(("plan", "status", "required", "passes"), [
+    (Tier.Starter, S.Active, Tier.Starter, True),
+    (Tier.Pro, S.Active, Tier.Starter, True),
+    (Tier.Trial, S.Active, Tier.Starter, False),
+    (Tier.Trial, S.Trialing, Tier.Starter, False),
+    (Tier.Growth, S.Trialing, Tier.Growth, True),
+    (Tier.Growth, S.Active, Tier.Pro, False),
+    (Tier.Pro, S.PastDue, Tier.Pro, True),
+    (Tier.Pro, S.Canceled, Tier.Starter, False),
+    (Tier.Pro, S.None_, Tier.Starter, False),
+    (Tier.Trial, S.None_, None, True),
+])
+def test_plan_gate(plan: Tier, status: SubscriptionStatus, required: Tier | None,
+                   passes: bool) -> None:
+    assert (check_plan(required, plan, status) is None) is passes
+
+
+def test_denial_reports_effective_tier_and_trialing() -> None:
+    denied = check_plan(Tier.Pro, Tier.Growth, S.Trialing)
+    assert denied is not None
+    assert (denied.required, denied.current, denied.trialing) == (Tier.Pro, Tier.Growth, True)
+    assert effective_tier(Tier.Pro, S.Canceled) is Tier.Trial
+
+
+@pytest.mark.parametrize(("method", "need"), [
+    ("GET", Scope.read), ("HEAD", Scope.read), ("OPTIONS", Scope.read),
+    ("POST", Scope.read_write), ("PATCH", Scope.read_write), ("DELETE", Scope.read_write),
+    ("PUT", Scope.read_write),
+])
+def test_scope_inferred_from_method(method: str, need: Scope) -> None:
+    assert required_scope(method) is need
+    assert satisfies(Scope.read_write, need)
+    assert satisfies(Scope.read, need) is (need is Scope.read)
+
+
+def test_scope_override_wins() -> None:
+    assert required_scope("GET", Scope.read_write) is Scope.read_write
+
+
+def test_api_keys_are_random_hashed_and_recognisable() -> None:
+    first, second = secrets.new_api_key(), secrets.new_api_key()
+    assert first != second
+    assert secrets.looks_like_key(first)
+    assert not secrets.looks_like_key(first[:-1])
+    assert not secrets.looks_like_key("rk_test_" + first[8:])
+    assert secrets.hash_key(first) == secrets.hash_key(first)
+    assert secrets.hash_key(first) != secrets.hash_key(second)
+    assert first not in secrets.hash_key(first).hex()
+    assert secrets.new_signing_secret().startswith("rks_")
+
+
+@pytest.mark.parametrize(("header", "token"), [
+    (None, None), ("", None), ("Bearer", None), ("Bearer   ", None), ("Basic abc", None),
+    ("Bearer rk_live_x", "rk_live_x"), ("bearer rk_live_x", "rk_live_x"),
+])
+def test_bearer_token(header: str | None, token: str | None) -> None:
+    assert bearer_token(header) == token
+
+
+def test_every_domain_error_code_has_a_status() -> None:
+    from services.gateway.domain import errors as gateway_errors
+    from services.ledger.domain import errors as ledger_errors
+    for module in (gateway_errors, ledger_errors):
+        for value in vars(module).values():
+            code = getattr(value, "code", None)
+            if isinstance(value, type) and isinstance(code, str):
+                assert code in STATUS, f"{value.__name__}.code {code!r} has no HTTP status"
+
+
+def test_openapi_covers_every_route_with_its_models() -> None:
+    document = build_openapi(ROUTES)
+    for route in ROUTES:
+        operation = document["paths"][route.path][route.method.lower()]
+        assert str(route.status) in operation["responses"]
+        if route.body is not None:
+            ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            assert ref.endswith("/" + route.body.__name__)
+            assert route.body.__name__ in document["components"]["schemas"]
+    visibility = document["components"]["schemas"]["NetworkVisibility"]["enum"]
+    assert visibility == ["Private", "Networked", "InviteOnly"]
+    create = document["paths"]["/api/v1/programs"]["post"]
+    assert "Public" in create["description"]
