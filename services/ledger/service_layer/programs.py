@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,15 @@ from services.ledger.domain.errors import ProgramNotFound
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def _locked(repo: ProgramsRepository, org_id: uuid.UUID, program_id: uuid.UUID
+                  ) -> domain.Program:
+    """The program, row-locked for the rest of the unit of work, or a 404."""
+    program = await repo.get(org_id, program_id, lock=True)
+    if program is None:
+        raise ProgramNotFound("program not found")
+    return program
 
 
 async def get_program(pool: asyncpg.Pool, cmd: GetProgram) -> dict[str, Any]:
@@ -60,9 +70,7 @@ async def update_program(pool: asyncpg.Pool, cmd: UpdateProgram) -> dict[str, An
     now = _now()
     async with unit_of_work(pool) as tx:
         repo = ProgramsRepository(tx.conn)
-        current = await repo.get(cmd.org_id, cmd.program_id, lock=True)
-        if current is None:
-            raise ProgramNotFound("program not found")
+        current = await _locked(repo, cmd.org_id, cmd.program_id)
         updated = domain.apply_patch(current, cmd.data.changes(), now=now)
         if updated is current:
             return domain.to_response(current)
@@ -79,9 +87,7 @@ async def archive_program(pool: asyncpg.Pool, cmd: ArchiveProgram) -> None:
     now = _now()
     async with unit_of_work(pool) as tx:
         repo = ProgramsRepository(tx.conn)
-        current = await repo.get(cmd.org_id, cmd.program_id, lock=True)
-        if current is None:
-            raise ProgramNotFound("program not found")
+        current = await _locked(repo, cmd.org_id, cmd.program_id)
         archived = domain.archive(current, now=now)
         if archived is current:
             return
