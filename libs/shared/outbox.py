@@ -15,8 +15,10 @@ import uuid
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from libs.shared.bus import Bus
+from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.logging import request_id_var
 from libs.shared.metrics import OUTBOX_BACKLOG, OUTBOX_RELAYED
@@ -27,7 +29,7 @@ log = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "rekomi_outbox"
 
 
-async def add_event(conn: asyncpg.Connection, routing_key: str, payload: dict[str, Any],
+async def add_event(conn: Conn, routing_key: str, payload: dict[str, Any],
                     event_id: uuid.UUID | None = None) -> uuid.UUID:
     """Stage an event inside the caller's transaction; it leaves only if that commits."""
     event_id = event_id or new_id()
@@ -50,7 +52,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
+        self._listener: PoolConnectionProxy | None = None
 
     async def relay_once(self) -> int:
         """Relay one batch; returns how many rows the broker confirmed."""
@@ -82,7 +84,8 @@ class OutboxRelay:
             try:
                 relayed = await self.relay_once()
                 failures = 0
-            except (asyncpg.PostgresError, OSError, ConnectionError, TimeoutError, RuntimeError) as exc:
+            except (asyncpg.PostgresError, OSError, ConnectionError, TimeoutError,
+                    RuntimeError) as exc:
                 # Broker or database away: nothing was marked sent; back off and try again.
                 failures += 1
                 log.warning("outbox relay failed", extra={"schema": self.schema,
@@ -101,12 +104,13 @@ class OutboxRelay:
 
     async def _listen(self) -> None:
         try:
-            self._listener = await self.pool.acquire()
-            await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+            listener = await self.pool.acquire()
+            await listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+            self._listener = listener
         except (asyncpg.PostgresError, OSError):
             log.warning("outbox listen unavailable; polling only", extra={"schema": self.schema})
 
-    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+    def _on_notify(self, _conn: Conn, _pid: int, _channel: str, payload: object) -> None:
         if payload == self.schema:
             self._wake.set()
 

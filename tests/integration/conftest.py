@@ -8,9 +8,9 @@ import asyncpg
 import pytest
 
 from libs.shared.db import ensure_database
+from libs.shared.migrations import migrate_all
 from libs.shared.settings import Settings
 from services.cli import migration_folders
-from libs.shared.migrations import migrate_all
 
 
 @pytest.fixture(scope="session")

@@ -59,8 +59,8 @@ async def make_bus(settings: Settings, queues: list[str]) -> AsyncIterator[MakeB
         await bus.close()
 
 
-async def _next(inbox: asyncio.Queue[Delivery], timeout: float = 5.0) -> Delivery:
-    return await asyncio.wait_for(inbox.get(), timeout)
+async def _next(inbox: asyncio.Queue[Delivery], seconds: float = 5.0) -> Delivery:
+    return await asyncio.wait_for(inbox.get(), seconds)
 
 
 def _collector() -> tuple[asyncio.Queue[Delivery], Callable[[Delivery], Awaitable[None]]]:
@@ -78,11 +78,11 @@ async def test_publish_subscribe_with_topic_wildcards(make_bus: MakeBus,
     service = f"svc-ev-{uid}"
     consumer = await make_bus(service)
     inbox, handler = _collector()
-    await consumer.subscribe("orders", [f"t{uid}.*.created", f"t{uid}.payout.#"], handler)
     queues.append(f"{NAMESPACE}.{service}.orders")
+    await consumer.subscribe("orders", [f"t{uid}.*.created", f"t{uid}.payout.#"], handler)
     other_inbox, other_handler = _collector()
-    await consumer.subscribe("payouts", [f"t{uid}.payout.sent"], other_handler)
     queues.append(f"{NAMESPACE}.{service}.payouts")
+    await consumer.subscribe("payouts", [f"t{uid}.payout.sent"], other_handler)
 
     publisher = await make_bus(f"pub-{uid}")
     sent: dict[str, str] = {}
@@ -128,8 +128,8 @@ async def test_event_carries_request_id(make_bus: MakeBus, queues: list[str]) ->
     async def handler(_delivery: Delivery) -> None:
         await seen.put(request_id_var.get())
 
-    await consumer.subscribe("rid", [f"r{uid}.#"], handler)
     queues.append(f"{NAMESPACE}.{service}.rid")
+    await consumer.subscribe("rid", [f"r{uid}.#"], handler)
     publisher = await make_bus(f"pub-{uid}")
     await publisher.publish(f"r{uid}.a", {}, message_id="m1", headers={"x-request-id": "req-1"})
     await publisher.publish(f"r{uid}.b", {}, message_id="m2")
@@ -166,8 +166,8 @@ async def test_failing_handler_dead_letters_after_delivery_limit(
         raise RuntimeError("cannot handle this")
 
     queue_name = f"{NAMESPACE}.{service}.broken"
-    await consumer.subscribe("broken", [f"d{uid}.#"], always_fails)
     queues.append(queue_name)
+    await consumer.subscribe("broken", [f"d{uid}.#"], always_fails)
     publisher = await make_bus(f"pub-{uid}")
     message_id = str(uuid.uuid4())
     await publisher.publish(f"d{uid}.thing", {"n": 1}, message_id=message_id,
@@ -193,8 +193,8 @@ async def test_failing_handler_dead_letters_after_delivery_limit(
         ok.set()
 
     healthy = await make_bus(f"svc-ok-{uid}", delivery_limit=limit)
-    await healthy.subscribe("fine", [f"d{uid}.#"], works)
     queues.append(f"{NAMESPACE}.svc-ok-{uid}.fine")
+    await healthy.subscribe("fine", [f"d{uid}.#"], works)
     await publisher.publish(f"d{uid}.other", {}, message_id=str(uuid.uuid4()))
     await asyncio.wait_for(ok.wait(), 5)
 
@@ -212,9 +212,7 @@ async def test_deliveries_lost_to_dead_consumers_count_towards_the_limit(
         called.append(delivery)
 
     # declare the subscription, then go away so the message waits in the queue
-    declaring = Bus(settings.amqp_url, namespace=NAMESPACE, service=service,
-                    delivery_limit=limit)
-    await declaring.connect(wait_seconds=10)
+    declaring = await make_bus(service, delivery_limit=limit)
     await declaring.subscribe("work", [f"l{uid}.#"], handler)
     await declaring.close()
     publisher = await make_bus(f"pub-{uid}")

@@ -204,3 +204,53 @@ async def test_request_id_propagates_to_handler(make_bus: MakeBus) -> None:
     # a call without a request id must not inherit the previous one on the server side
     assert await client.call(service, "who", {}) is None
     assert seen == [request_id, None]
+
+
+async def test_slow_request_does_not_block_other_requests(make_bus: MakeBus) -> None:
+    service = _name("svc-conc")
+    release = asyncio.Event()
+
+    async def slow(_payload: dict[str, Any]) -> str:
+        await release.wait()
+        return "slow"
+
+    async def fast(_payload: dict[str, Any]) -> str:
+        return "fast"
+
+    server = await make_bus(service)
+    await server.serve({"slow": slow, "fast": fast})
+    client = await make_bus(_name("caller"))
+    pending = asyncio.create_task(client.call(service, "slow", {}, timeout=5))
+    try:
+        await asyncio.sleep(0.1)
+        assert await client.call(service, "fast", {}, timeout=2) == "fast"
+        assert not pending.done()
+        release.set()
+        assert await pending == "slow"
+    finally:
+        release.set()
+        if not pending.done():
+            pending.cancel()
+
+
+async def test_server_survives_caller_that_went_away(make_bus: MakeBus) -> None:
+    service = _name("svc-gone")
+    release = asyncio.Event()
+    finished = asyncio.Event()
+
+    async def slow(payload: dict[str, Any]) -> dict[str, Any]:
+        await release.wait()
+        finished.set()
+        return payload
+
+    server = await make_bus(service)
+    await server.serve({"slow": slow})
+    leaving = await make_bus(_name("caller"))
+    with pytest.raises(RpcTimeout):
+        await leaving.call(service, "slow", {"n": 1}, timeout=0.2)
+    await leaving.close()  # its reply queue is gone now
+    release.set()
+    await asyncio.wait_for(finished.wait(), 2)
+    # the reply went nowhere; the server still answers others
+    other = await make_bus(_name("caller"))
+    assert await other.call(service, "slow", {"n": 2}, timeout=2) == {"n": 2}
