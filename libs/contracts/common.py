@@ -4,17 +4,48 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from libs.shared.errors import ValidationFailed
 
 T = TypeVar("T")
 
 
 class ApiModel(BaseModel):
-    """Request bodies: unknown keys are refused so a typo never passes silently."""
+    """Request bodies: unknown keys are refused so a typo never passes silently, and text with
+    NUL characters (which PostgreSQL cannot store) is refused before it reaches a database."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        field = _nul_path(data, ())
+        if field is not None:
+            raise ValidationFailed("text must not contain NUL (\\u0000) characters",
+                                   field=field or None)
+        return data
+
+
+def _nul_path(value: Any, path: tuple[str, ...]) -> str | None:
+    """The dotted path of the first string holding a NUL character, or None."""
+    if isinstance(value, str):
+        return ".".join(path) if "\x00" in value else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return ".".join(path)
+        found = _nul_path(item, (*path, str(key)))
+        if found is not None:
+            return found
+    return None
 
 
 class ActorType(StrEnum):

@@ -7,7 +7,7 @@ import binascii
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import orjson
@@ -17,6 +17,8 @@ from libs.shared.errors import ValidationFailed
 T = TypeVar("T")
 
 DEFAULT_TAKE = 50
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 MAX_TAKE = 200
 
 
@@ -56,9 +58,14 @@ def decode_cursor(raw: str | None) -> Cursor | None:
     try:
         padded = raw + "=" * (-len(raw) % 4)
         data = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
-        return Cursor(datetime.fromisoformat(data["t"]), uuid.UUID(data["i"]))
+        moment = datetime.fromisoformat(data["t"])
+        cursor = Cursor(moment, uuid.UUID(data["i"]))
+        # A forged moment outside what PostgreSQL stores would fail in the query instead.
+        if moment.tzinfo is None or not _EARLIEST <= moment <= _LATEST:
+            raise ValueError("cursor moment out of range")
+        return cursor
     except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError,
-            AttributeError):  # AttributeError: uuid.UUID(<non-string>) from a forged cursor
+            AttributeError, OverflowError):  # AttributeError: uuid.UUID(<non-string>)
         raise ValidationFailed("cursor is not valid", field="cursor") from None
 
 

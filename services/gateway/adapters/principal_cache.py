@@ -32,8 +32,10 @@ class PrincipalCache:
 
     async def stop(self) -> None:
         if self._listener is not None:
-            await self.pool.release(self._listener)
-            self._listener = None
+            listener, self._listener = self._listener, None
+            listener.remove_termination_listener(self._on_lost)
+            await listener.remove_listener(KEYS_CHANGED_CHANNEL, self._on_change)
+            await self.pool.release(listener)
 
     def _on_change(self, *_args: object) -> None:
         self._entries.clear()

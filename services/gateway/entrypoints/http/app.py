@@ -81,7 +81,10 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(ops_routes(ready))
     app.router.add_get("/openapi.json", _openapi)
     for route in ROUTES:
-        app.router.add_route(route.method, route.path, forwarding_view(route))
+        view = forwarding_view(route)
+        app.router.add_route(route.method, route.path, view)
+        if route.method == "GET":
+            app.router.add_route("HEAD", route.path, view)
     return app
 
 

@@ -14,7 +14,7 @@ from libs.shared.errors import RekomiError
 from libs.shared.ids import new_ulid
 from libs.shared.logging import request_id_var
 from libs.shared.metrics import HTTP_REQUESTS, HTTP_SECONDS
-from services.gateway.domain.errors import PayloadTooLarge, RateLimited
+from services.gateway.domain.errors import PayloadTooLarge, RateLimited, Unauthorized
 from services.gateway.entrypoints.http.errors import envelope_response, error_response
 from services.gateway.entrypoints.http.keys import (
     LIMITER,
@@ -63,8 +63,13 @@ async def _guarded(request: web.Request, handler: Handler, route: object
         # Unknown route, or a public one: limited per client address.
         await _rate_limit(request, f"ip:{request.remote}", anonymous=True)
         return await handler(request)
-    principal = await authenticate(request.headers.get("Authorization"),
-                                   request.app[PRINCIPALS])
+    try:
+        principal = await authenticate(request.headers.get("Authorization"),
+                                       request.app[PRINCIPALS])
+    except Unauthorized:
+        # Failed authentication counts against the client address: slows key guessing.
+        await _rate_limit(request, f"ip:{request.remote}", anonymous=True)
+        raise
     request[PRINCIPAL] = principal
     await _rate_limit(request, f"key:{principal.key_id}", anonymous=False)
     return await handler(request)

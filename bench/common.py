@@ -1,0 +1,33 @@
+"""What every scenario shares: options, paths, and the error that means "the bench broke"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+RESULTS_DIR = BENCH_DIR / "results"
+
+Tool = Literal["auto", "wrk", "python"]
+DEFAULT_GATEWAY_PORT = 28080
+DEFAULT_OPS_BASE_PORT = 29100
+
+
+class BenchError(RuntimeError):
+    """The bench itself could not run or produced unusable numbers (not a missed target)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BenchOptions:
+    duration: int = 10
+    warmup: int = 3
+    connections: int = 32
+    threads: int = 1
+    tool: Tool = "auto"
+    timeout: float = 5.0
+    gateway_port: int = DEFAULT_GATEWAY_PORT
+    ops_base_port: int = DEFAULT_OPS_BASE_PORT
+    # Record py-spy profiles of the named stack services during the measured run.
+    profile: tuple[str, ...] = ()

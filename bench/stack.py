@@ -1,0 +1,173 @@
+"""The Rekomi stack for benchmarks, isolated from ``make run`` and the tests: its own database,
+RabbitMQ vhost, Redis db, namespace and ports. ``with RekomiStack() as stack: ...`` migrates,
+starts ``rekomi run``, waits for every /readyz, and always stops it again."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from bench import procs
+from bench.common import (
+    DEFAULT_GATEWAY_PORT,
+    DEFAULT_OPS_BASE_PORT,
+    RESULTS_DIR,
+    ROOT,
+    BenchError,
+)
+from libs.shared.settings import SERVICES
+
+VHOST = "rekomi_bench"
+HOST = "127.0.0.1"
+
+BENCH_ENV: dict[str, str] = {
+    "REKOMI_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/rekomi_bench",
+    "REKOMI_AMQP_URL": f"amqp://guest:guest@127.0.0.1:5672/{VHOST}",
+    "REKOMI_NAMESPACE": "rekomibench",
+    "REKOMI_REDIS_URL": "redis://127.0.0.1:6379/2",
+    "REKOMI_GATEWAY_HOST": HOST,
+    "REKOMI_OPS_HOST": HOST,
+    "REKOMI_LOG_LEVEL": "WARNING",
+    "REKOMI_RATE_LIMIT_PER_MINUTE": "100000000",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Org:
+    org_id: str
+    api_key: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+def bench_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment minus every REKOMI_ setting, plus the bench's settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REKOMI_")}
+    return {**env, **BENCH_ENV, **(overrides or {})}
+
+
+class RekomiStack:
+    def __init__(self, *, gateway_port: int = DEFAULT_GATEWAY_PORT,
+                 ops_base_port: int = DEFAULT_OPS_BASE_PORT,
+                 overrides: dict[str, str] | None = None,
+                 log_path: Path = RESULTS_DIR / "stack.log") -> None:
+        self.gateway_port = gateway_port
+        self.ops_base_port = ops_base_port
+        self.env = bench_env({"REKOMI_GATEWAY_PORT": str(gateway_port),
+                              "REKOMI_OPS_BASE_PORT": str(ops_base_port),
+                              **(overrides or {})})
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.base_url = f"http://{HOST}:{gateway_port}"
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._run(["bash", str(ROOT / "scripts" / "ensure-infra.sh"), VHOST], "ensure-infra",
+                  timeout=180)
+        self.check_ports()
+        self._run([sys.executable, "-m", "services.cli", "migrate"], "rekomi migrate")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("wb") as log:
+            self.proc = procs.spawn([sys.executable, "-m", "services.cli", "run"], env=self.env,
+                                    cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            for service, port in self.ports().items():
+                procs.wait_http_ok(f"http://{HOST}:{port}/readyz", timeout=90,
+                                   alive=self.alive, what=f"rekomi {service}")
+        except BenchError as exc:
+            raise BenchError(f"{exc}\n--- {self.log_path} ---\n{procs.tail(self.log_path)}"
+                             ) from None
+
+    def check_ports(self) -> None:
+        """Fail early when something already listens where the bench stack would."""
+        busy = [p for p in self.ports().values() if procs.port_in_use(HOST, p)]
+        if busy:
+            raise BenchError(f"port(s) {busy} already in use (another stack?); choose others "
+                             "with --gateway-port / --ops-base-port")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            procs.stop(self.proc, grace=20.0)
+            self.proc = None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def __enter__(self) -> RekomiStack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # ---- what scenarios need ---------------------------------------------------------------
+    def ports(self) -> dict[str, int]:
+        """Where each service answers /readyz (the gateway on its own port)."""
+        return {name: self.gateway_port if name == "gateway" else self.ops_base_port + index
+                for index, name in enumerate(SERVICES)}
+
+    def service_pids(self) -> dict[str, int]:
+        """The supervisor's children by service name (``python -m services.<name>``)."""
+        if self.proc is None:
+            return {}
+        from bench.cpu import processes
+
+        found: dict[str, int] = {}
+        for pid, _, cmdline in processes():
+            if _ppid(pid) != self.proc.pid:
+                continue
+            for name in SERVICES:
+                if cmdline.endswith(f"-m services.{name}"):
+                    found[name] = pid
+        return found
+
+    def create_org(self, plan: str = "Pro") -> Org:
+        handle = f"bench-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        out = self._run([sys.executable, "-m", "services.cli", "admin", "create-org",
+                         "--name", "Bench", "--handle", handle, "--plan", plan,
+                         "--status", "Active", "--json"], "rekomi admin create-org")
+        data = json.loads(out.strip().splitlines()[-1])
+        return Org(org_id=data["orgId"], api_key=data["apiKey"])
+
+    def request(self, method: str, path: str, org: Org, body: Any = None,
+                expect: int = 200) -> Any:
+        payload = None if body is None else json.dumps(body).encode()
+        headers = {**org.auth, "Content-Type": "application/json"}
+        status, raw = procs.http(method, self.base_url + path, body=payload, headers=headers,
+                                 timeout=10)
+        if status != expect:
+            raise BenchError(f"{method} {path}: expected {expect}, got {status}: {raw[:500]!r}")
+        return json.loads(raw) if raw else None
+
+    def _run(self, argv: list[str], what: str, timeout: float = 120) -> str:
+        try:
+            done = subprocess.run(argv, env=self.env, cwd=ROOT, capture_output=True, text=True,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"{what} took longer than {timeout:.0f}s") from None
+        if done.returncode != 0:
+            raise BenchError(f"{what} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+        return done.stdout
+
+
+def _ppid(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2:].split()[1])

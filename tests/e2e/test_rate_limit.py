@@ -1,0 +1,91 @@
+"""The per-key rate limit is counted in Redis, so it holds across gateway replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import aiohttp
+import pytest
+
+from tests.common.stack import ROOT, Stack, create_org
+from tests.e2e.helpers import PROGRAMS, expect_error
+
+LIMIT = 10
+PORTS = (18181, 18182)
+
+
+@pytest.fixture
+def replicas(stack: Stack) -> Iterator[list[str]]:
+    """Two extra gateway processes with a strict limit, sharing the session stack's Redis,
+    broker namespace and ledger."""
+    env = {**os.environ, "REKOMI_RATE_LIMIT_PER_MINUTE": str(LIMIT)}
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for port in PORTS:
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "services.gateway"], cwd=ROOT,
+                env={**env, "REKOMI_GATEWAY_PORT": str(port)}, stdin=subprocess.DEVNULL))
+        yield [f"http://127.0.0.1:{port}" for port in PORTS]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+async def _wait_ready(session: aiohttp.ClientSession, base: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            async with session.get(f"{base}/readyz",
+                                   timeout=aiohttp.ClientTimeout(total=2)) as response:
+                if response.status == 200:
+                    return
+        except (aiohttp.ClientError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{base} not ready within {timeout}s")
+        await asyncio.sleep(0.1)
+
+
+async def test_limit_holds_across_two_replicas(replicas: list[str]) -> None:
+    org = create_org(plan="Pro", status="Active")  # a fresh key: its count starts at zero
+    async with aiohttp.ClientSession() as session:
+        for base in replicas:
+            await _wait_ready(session, base)
+        # The window is the epoch minute: do not straddle a boundary.
+        left = 60 - time.time() % 60
+        if left < 3:
+            await asyncio.sleep(left + 0.05)
+        window = int(time.time() // 60)
+        statuses: list[int] = []
+        remaining: list[int] = []
+        for i in range(LIMIT):
+            async with session.get(f"{replicas[i % 2]}{PROGRAMS}", headers=org.auth) as response:
+                statuses.append(response.status)
+                remaining.append(int(response.headers["X-RateLimit-Remaining"]))
+        assert statuses == [200] * LIMIT
+        assert remaining == list(range(LIMIT - 1, -1, -1))
+        for base in replicas:  # the 11th call and later, on either replica
+            async with session.get(f"{base}{PROGRAMS}", headers=org.auth) as response:
+                body = await expect_error(response, 429, "rate_limited",
+                                          extra=frozenset({"retryAfter"}))
+                assert response.headers["X-RateLimit-Remaining"] == "0"
+                retry_after = int(response.headers["Retry-After"])
+                assert 1 <= retry_after <= 60
+                assert body["retryAfter"] == retry_after
+        assert int(time.time() // 60) == window, "the test straddled a rate-limit window"
+        # Another key has its own quota.
+        other = create_org(plan="Pro", status="Active")
+        async with session.get(f"{replicas[0]}{PROGRAMS}", headers=other.auth) as response:
+            assert response.status == 200
