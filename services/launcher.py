@@ -10,8 +10,9 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
-from libs.shared.settings import SERVICES
+from libs.shared.settings import SERVICES, get_settings
 
 
 def start(service: str) -> subprocess.Popen[bytes]:
@@ -30,9 +31,24 @@ def stop_all(procs: dict[str, subprocess.Popen[bytes]], grace: float = 10.0) -> 
             proc.kill()
 
 
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def _ready_urls() -> list[str]:
+    settings = get_settings()
+    return [f"http://127.0.0.1:{settings.gateway_port}/readyz"] + [
+        f"http://127.0.0.1:{settings.ops_port(name)}/readyz" for name in SERVICES[1:]]
+
+
 def run_all() -> int:
     procs = {name: start(name) for name in SERVICES}
     stopping = False
+    waiting = _ready_urls()
 
     def on_signal(_signum: int, _frame: object) -> None:
         nonlocal stopping
@@ -46,6 +62,10 @@ def run_all() -> int:
             if proc.poll() is not None:
                 print(f"rekomi: {name} exited with {proc.returncode}; stopping", file=sys.stderr)
                 stopping, code = True, 1
+        if waiting and all(_ready(url) for url in waiting):
+            waiting = []
+            print(f"rekomi: all {len(SERVICES)} services ready; gateway on "
+                  f"http://127.0.0.1:{get_settings().gateway_port}", file=sys.stderr)
         time.sleep(0.2)
     stop_all(procs)
     return code

@@ -1,0 +1,64 @@
+"""The local supervisor: Ctrl-C stops every service cleanly; one dying service stops the rest."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from libs.shared.settings import SERVICES, Settings
+from tests.common.stack import Stack
+
+PORTS = {"REKOMI_GATEWAY_PORT": "18280", "REKOMI_OPS_BASE_PORT": "19300"}
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(p) for p in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def wait_gone(pids: list[int], seconds: float = 15) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [p for p in pids if alive(p)]
+
+
+@pytest.fixture
+def second_stack() -> Iterator[Stack]:
+    import asyncio
+    stack = Stack(Settings(gateway_port=18280, ops_base_port=19300), PORTS)
+    asyncio.run(stack.start())
+    yield stack
+    stack.stop()
+
+
+def test_interrupt_stops_every_service_cleanly(second_stack: Stack) -> None:
+    assert second_stack.proc is not None
+    services = children(second_stack.proc.pid)
+    assert len(services) == len(SERVICES)
+    os.killpg(second_stack.proc.pid, signal.SIGINT)
+    assert second_stack.proc.wait(20) == 0
+    assert wait_gone(services) == []
+
+
+def test_a_dying_service_stops_the_others(second_stack: Stack) -> None:
+    assert second_stack.proc is not None
+    services = children(second_stack.proc.pid)
+    os.kill(services[0], signal.SIGKILL)
+    assert second_stack.proc.wait(20) == 1
+    assert wait_gone(services) == []
