@@ -4,6 +4,7 @@ staged on it leave through the outbox only if it commits."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import asyncpg
 
 from libs.contracts.audit import AUDIT_ROUTING_KEY, AuditRecorded
 from libs.contracts.common import Actor
+from libs.contracts.events import DomainEvent
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.logging import request_id_var
@@ -25,6 +27,14 @@ class Transaction:
 
     async def publish(self, routing_key: str, payload: dict[str, Any]) -> uuid.UUID:
         return await add_event(self.conn, routing_key, payload)
+
+    async def emit(self, event_type: str, *, org_id: uuid.UUID, data: dict[str, Any],
+                   created_at: datetime) -> uuid.UUID:
+        """Stage a domain event (``affiliate.created``, ...) for the topic exchange."""
+        event = DomainEvent(id=new_id(), type=event_type, org_id=org_id, created_at=created_at,
+                            data=data)
+        return await add_event(self.conn, event_type,
+                               event.model_dump(mode="json", by_alias=True), event_id=event.id)
 
     async def audit(self, *, org_id: uuid.UUID, actor: Actor, action: str, entity_type: str,
                     entity_id: str, before: dict[str, Any] | None,

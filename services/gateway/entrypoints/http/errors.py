@@ -30,6 +30,10 @@ STATUS: dict[str, int] = {
     "unknown_method": 502,
     "upstream_timeout": 504,
     "internal_error": 500,
+    # ---- affiliates and onboarding (ledger) ----
+    # ---- tracking ----
+    # ---- webhooks ----
+    # ---- payouts ----
 }
 
 

@@ -1,13 +1,11 @@
-"""Every public API route, in one flat table."""
+"""Programs: commission terms, owned by the ledger."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from libs.contracts.audit_log import AuditLogPage, AuditLogQuery
 from libs.contracts.programs import ProgramCreate, ProgramList, ProgramPatch, ProgramResponse
 from services.gateway.domain.plans import Tier
-from services.gateway.entrypoints.http.local_views import audit_log
 from services.gateway.entrypoints.http.route_table import Route
 
 VISIBILITY_NOTE = (
@@ -26,7 +24,7 @@ class ProgramListQuery(BaseModel):
 
 PROGRAM_ID = {"id": "programId"}
 
-ROUTES: list[Route] = [
+PROGRAM_ROUTES: list[Route] = [
     Route("GET", "/api/v1/programs", "ledger", "programs.list", "List programs", "Programs",
           plan=Tier.Starter, query=ProgramListQuery, response=ProgramList,
           description="Cursor-paginated, oldest first; archived programs only when asked."),
@@ -48,10 +46,4 @@ ROUTES: list[Route] = [
           "Programs", plan=Tier.Starter, status=204, path_params=PROGRAM_ID, audited=True,
           description="Soft delete: sets `archivedAt` and frees the slug. Repeating it is a "
                       "no-op 204."),
-    Route("GET", "/api/v1/audit-log", "gateway", "audit_log.page", "Read the audit log",
-          "Audit log", plan=Tier.Pro, query=AuditLogQuery, response=AuditLogPage,
-          local=audit_log,
-          description="Newest first; `page`/`pageSize` (max 100). API-key callers get operator "
-                      "PII (`actorUserId`, `ip`, `userAgent`) nulled. `before`/`after` are JSON "
-                      "text."),
 ]

@@ -1,0 +1,12 @@
+"""Every public API route: one module per resource family, joined here into one flat table."""
+
+from __future__ import annotations
+
+from services.gateway.entrypoints.http.route_table import Route
+from services.gateway.entrypoints.http.routes.audit_log import AUDIT_LOG_ROUTES
+from services.gateway.entrypoints.http.routes.programs import PROGRAM_ROUTES
+
+ROUTES: list[Route] = [
+    *PROGRAM_ROUTES,
+    *AUDIT_LOG_ROUTES,
+]
