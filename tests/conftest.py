@@ -1,4 +1,8 @@
-"""Test-wide set-up: point every setting at the test database, vhost and Redis db."""
+"""Test-wide set-up: point every setting at the test database, vhost and Redis db.
+
+Settings in the environment are overridden, so tests never reach what `make run` uses, unless
+REKOMI_TEST_ISOLATED=1 says they describe an isolated test environment (several suites side by
+side; see scripts/isolated-test-env.sh)."""
 
 from __future__ import annotations
 
@@ -6,7 +10,11 @@ import os
 
 from tests.common.env import TEST_ENV
 
-os.environ.update(TEST_ENV)
+if os.environ.get("REKOMI_TEST_ISOLATED") == "1":
+    for _name, _value in TEST_ENV.items():
+        os.environ.setdefault(_name, _value)
+else:
+    os.environ.update(TEST_ENV)
 
 _ORDER = ("tests/unit/", "tests/integration/", "tests/e2e/")
 
