@@ -16,6 +16,7 @@ EVENT_TYPES: dict[str, str] = {
     "affiliate.approved": "An affiliate was approved.",
     "affiliate.rejected": "An affiliate application was rejected.",
     "affiliate.updated": "An affiliate's fields or status changed.",
+    "affiliate.deleted": "An affiliate was deleted (bulk action); data is its last state.",
     "conversion.created": "A sale, lead reward, click reward or override was booked.",
     "conversion.approved": "A conversion passed its grace period and became payable.",
     "conversion.refunded": "A conversion was refunded.",

@@ -45,6 +45,25 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # ---- webhooks (customer webhook deliveries) ----
+    # Allow http:// and loopback hosts (127.0.0.0/8, ::1, localhost) as endpoint URLs: for local
+    # development and tests only; production refuses both (https and global addresses only).
+    webhooks_allow_loopback: bool = False
+    # Multiplies every retry delay and the 5-day auto-disable window (tests use ~0.001).
+    webhooks_retry_time_scale: float = 1.0
+    # One delivery attempt (connect + send + response) may take this long before it fails.
+    webhooks_timeout_seconds: float = 10.0
+    # Deliveries one dispatcher process sends at once, across all endpoints.
+    webhooks_dispatch_concurrency: int = 128
+    # Deliveries in flight to one endpoint at once, across all dispatcher replicas.
+    webhooks_endpoint_concurrency: int = 8
+    # Attempts per second one dispatcher process starts towards one endpoint (0 = no cap).
+    webhooks_endpoint_rate_per_second: float = 200.0
+    # How often an idle dispatcher looks for due deliveries (fan-out also wakes it at once).
+    webhooks_poll_seconds: float = 0.25
+    # Bytes of a receiver's response body kept in the delivery log.
+    webhooks_response_body_limit: int = 1024
+
     def ops_port(self, service: str) -> int:
         return self.ops_base_port + SERVICES.index(service)
 

@@ -4,10 +4,10 @@ staged on it leave through the outbox only if it commits."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg

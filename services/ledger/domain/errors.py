@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libs.shared.errors import Conflict, NotFound
+from libs.shared.errors import Conflict, NotFound, ValidationFailed
 
 
 class ProgramNotFound(NotFound):
@@ -15,3 +15,23 @@ class SlugTaken(Conflict):
 
 class ProgramArchived(Conflict):
     code = "program_archived"
+
+
+class AffiliateNotFound(NotFound):
+    code = "affiliate_not_found"
+
+
+class AffiliateExists(Conflict):
+    code = "affiliate_already_exists"
+
+
+class InvalidStatusTransition(Conflict):
+    code = "invalid_status_transition"
+
+
+class AliasTaken(Conflict):
+    code = "alias_already_taken"
+
+
+class SlugReserved(ValidationFailed):
+    code = "slug_reserved"

@@ -31,6 +31,11 @@ STATUS: dict[str, int] = {
     "upstream_timeout": 504,
     "internal_error": 500,
     # ---- affiliates and onboarding (ledger) ----
+    "affiliate_not_found": 404,
+    "affiliate_already_exists": 409,
+    "invalid_status_transition": 409,
+    "alias_already_taken": 409,
+    "slug_reserved": 400,
     # ---- tracking ----
     # ---- webhooks ----
     # ---- payouts ----

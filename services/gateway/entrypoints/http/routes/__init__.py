@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from services.gateway.entrypoints.http.route_table import Route
+from services.gateway.entrypoints.http.routes.affiliates import AFFILIATE_ROUTES
 from services.gateway.entrypoints.http.routes.audit_log import AUDIT_LOG_ROUTES
 from services.gateway.entrypoints.http.routes.programs import PROGRAM_ROUTES
 
 ROUTES: list[Route] = [
     *PROGRAM_ROUTES,
+    *AFFILIATE_ROUTES,
     *AUDIT_LOG_ROUTES,
 ]

@@ -1,0 +1,72 @@
+"""SQL for endpoints; every query is scoped by org, so another org's id is simply not found."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+import asyncpg
+
+from libs.shared.db import Conn
+from libs.shared.pagination import Cursor, PageRequest
+from services.webhooks.domain.endpoints import Endpoint
+
+_COLUMNS = [f.name for f in dataclasses.fields(Endpoint)]
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM endpoints"
+_INSERT = (f"INSERT INTO endpoints ({', '.join(_COLUMNS)}) "
+           f"VALUES ({', '.join(f'${i + 1}' for i in range(len(_COLUMNS)))})")
+_MUTABLE = [c for c in _COLUMNS if c not in ("id", "org_id", "created_at")]
+_UPDATE = (f"UPDATE endpoints SET {', '.join(f'{c} = ${i + 3}' for i, c in enumerate(_MUTABLE))}"
+           " WHERE org_id = $1 AND id = $2")
+
+
+def _endpoint(row: asyncpg.Record) -> Endpoint:
+    return Endpoint(**dict(row))
+
+
+class EndpointsRepository:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def get(self, org_id: uuid.UUID, endpoint_id: uuid.UUID, *, lock: bool = False
+                  ) -> Endpoint | None:
+        sql = f"{_SELECT} WHERE org_id = $1 AND id = $2" + (" FOR UPDATE" if lock else "")
+        row = await self.conn.fetchrow(sql, org_id, endpoint_id)
+        return _endpoint(row) if row else None
+
+    async def page(self, org_id: uuid.UUID, page: PageRequest) -> list[Endpoint]:
+        """``page.take + 1`` endpoints after the cursor, oldest first."""
+        args: list[object] = [org_id]
+        where = "org_id = $1"
+        if page.after is not None:
+            args += [page.after.created_at, page.after.id]
+            where += " AND (created_at, id) > ($2, $3)"
+        args.append(page.take + 1)
+        sql = f"{_SELECT} WHERE {where} ORDER BY created_at, id LIMIT ${len(args)}"
+        return [_endpoint(r) for r in await self.conn.fetch(sql, *args)]
+
+    async def subscribed(self, org_id: uuid.UUID, event_type: str) -> list[Endpoint]:
+        """The org's active endpoints that take ``event_type`` (or every event)."""
+        sql = (f"{_SELECT} WHERE org_id = $1 AND is_active "
+               "AND (events @> ARRAY[$2] OR events @> ARRAY['*']) ORDER BY created_at, id")
+        return [_endpoint(r) for r in await self.conn.fetch(sql, org_id, event_type)]
+
+    async def add(self, endpoint: Endpoint) -> None:
+        await self.conn.execute(_INSERT, *dataclasses.astuple(endpoint))
+
+    async def save(self, endpoint: Endpoint) -> None:
+        values = [getattr(endpoint, c) for c in _MUTABLE]
+        await self.conn.execute(_UPDATE, endpoint.org_id, endpoint.id, *values)
+
+    async def delete(self, org_id: uuid.UUID, endpoint_id: uuid.UUID) -> None:
+        await self.conn.execute("DELETE FROM endpoints WHERE org_id = $1 AND id = $2",
+                                org_id, endpoint_id)
+
+    async def lock_by_id(self, endpoint_id: uuid.UUID) -> Endpoint | None:
+        """For the dispatcher, which knows the endpoint but acts for no caller."""
+        row = await self.conn.fetchrow(f"{_SELECT} WHERE id = $1 FOR UPDATE", endpoint_id)
+        return _endpoint(row) if row else None
+
+
+def cursor_of(endpoint: Endpoint) -> Cursor:
+    return Cursor(endpoint.created_at, endpoint.id)

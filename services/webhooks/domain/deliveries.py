@@ -1,0 +1,106 @@
+"""A delivery of one event to one endpoint, and what each attempt's outcome does to it."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from libs.contracts.webhooks import DeliveryStatus
+from libs.shared import jsonutil
+from services.webhooks.domain.schedule import retry_delay
+
+OPEN = (DeliveryStatus.Pending, DeliveryStatus.Retrying)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: str
+    org_id: uuid.UUID
+    endpoint_id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    body: str
+    status: DeliveryStatus
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    last_response_body: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one attempt got back: a status code and body, or an error (timeout, refused...)."""
+
+    status_code: int | None
+    error: str | None
+    response_body: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.status_code == 410
+
+
+def event_body(event_id: uuid.UUID, event_type: str, created_at: datetime,
+               data: dict[str, Any]) -> str:
+    """The JSON body every attempt sends, fixed at fan-out so retries are byte-identical."""
+    return jsonutil.dumps_str({"id": str(event_id), "type": event_type,
+                               "createdAt": created_at, "data": data})
+
+
+def new_delivery(*, delivery_id: str, org_id: uuid.UUID, endpoint_id: uuid.UUID,
+                 event_id: uuid.UUID, event_type: str, body: str, now: datetime) -> Delivery:
+    return Delivery(id=delivery_id, org_id=org_id, endpoint_id=endpoint_id, event_id=event_id,
+                    event_type=event_type, body=body, status=DeliveryStatus.Pending, attempts=0,
+                    last_status_code=None, last_error=None, last_response_body=None,
+                    next_attempt_at=now, created_at=now, delivered_at=None)
+
+
+def after_attempt(delivery: Delivery, outcome: Outcome, *, now: datetime, scale: float = 1.0,
+                  rand: random.Random | None = None) -> Delivery:
+    """The delivery once ``outcome`` is recorded: succeeded, scheduled again, or failed for
+    good (schedule spent, or the endpoint is gone)."""
+    attempts = delivery.attempts + 1
+    common: dict[str, Any] = dict(attempts=attempts, last_status_code=outcome.status_code,
+                                  last_error=outcome.error,
+                                  last_response_body=outcome.response_body)
+    if outcome.succeeded:
+        return dataclasses.replace(delivery, **common, status=DeliveryStatus.Succeeded,
+                                   next_attempt_at=None, delivered_at=now)
+    delay = None if outcome.gone else retry_delay(attempts, scale=scale, rand=rand)
+    if delay is None:
+        return dataclasses.replace(delivery, **common, status=DeliveryStatus.Failed,
+                                   next_attempt_at=None)
+    return dataclasses.replace(delivery, **common, status=DeliveryStatus.Retrying,
+                               next_attempt_at=now + delay)
+
+
+def resend(delivery: Delivery, *, now: datetime) -> Delivery:
+    """Another attempt of the same delivery (same id), due now, whatever its status."""
+    return dataclasses.replace(delivery, status=DeliveryStatus.Pending, next_attempt_at=now)
+
+
+def abandon(delivery: Delivery, reason: str) -> Delivery:
+    """An open delivery of an endpoint that was disabled."""
+    return dataclasses.replace(delivery, status=DeliveryStatus.Failed, next_attempt_at=None,
+                               last_error=reason)
+
+
+def to_response(delivery: Delivery) -> dict[str, Any]:
+    return {"id": delivery.id, "webhookId": str(delivery.endpoint_id),
+            "eventId": str(delivery.event_id), "eventType": delivery.event_type,
+            "status": delivery.status.value, "attempts": delivery.attempts,
+            "lastStatusCode": delivery.last_status_code, "lastError": delivery.last_error,
+            "lastResponseBody": delivery.last_response_body,
+            "nextAttemptAt": delivery.next_attempt_at, "createdAt": delivery.created_at,
+            "deliveredAt": delivery.delivered_at}
