@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 1200
     # Calls without a valid key (unknown routes, public pages) are limited per client address.
     anonymous_rate_limit_per_minute: int = 600
+    # Public writes (affiliate applications, invite acceptance) per client address.
+    strict_write_rate_limit_per_minute: int = 20
     # How long a gateway replica trusts its cached view of an API key; revocations are also
     # pushed to every replica at once through PostgreSQL NOTIFY.
     api_key_cache_seconds: float = 30.0

@@ -265,8 +265,10 @@ async def test_openapi_describes_every_route(http: aiohttp.ClientSession) -> Non
         (method.upper(), path): op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         for path, ops in doc["paths"].items() for method, op in ops.items()
         if "requestBody" in op}
-    assert bodies == {("POST", PROGRAMS): "#/components/schemas/ProgramCreate",
-                      ("PATCH", f"{PROGRAMS}/{{id}}"): "#/components/schemas/ProgramPatch"}
+    assert bodies == {(route.method, route.path): f"#/components/schemas/{route.body.__name__}"
+                      for route in ROUTES if route.body is not None}
+    assert bodies[("POST", PROGRAMS)] == "#/components/schemas/ProgramCreate"
+    assert bodies[("PATCH", f"{PROGRAMS}/{{id}}")] == "#/components/schemas/ProgramPatch"
     for ref in bodies.values():
         assert ref.rsplit("/", 1)[1] in schemas
     assert sorted(schemas["NetworkVisibility"]["enum"]) == ["InviteOnly", "Networked",

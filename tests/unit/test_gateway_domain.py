@@ -77,7 +77,8 @@ def test_bearer_token(header: str | None, token: str | None) -> None:
 def test_every_domain_error_code_has_a_status() -> None:
     from services.gateway.domain import errors as gateway_errors
     from services.ledger.domain import errors as ledger_errors
-    for module in (gateway_errors, ledger_errors):
+    from services.webhooks.domain import errors as webhooks_errors
+    for module in (gateway_errors, ledger_errors, webhooks_errors):
         for value in vars(module).values():
             code = getattr(value, "code", None)
             if isinstance(value, type) and isinstance(code, str):

@@ -3,7 +3,7 @@ table (``services/gateway/entrypoints/http/errors.py``)."""
 
 from __future__ import annotations
 
-from libs.shared.errors import NotFound, ValidationFailed
+from libs.shared.errors import Conflict, NotFound, ValidationFailed
 
 
 class WebhookNotFound(NotFound):
@@ -17,3 +17,7 @@ class DeliveryNotFound(NotFound):
 class UrlRefused(ValidationFailed):
     """An endpoint URL the policy refuses (scheme, host or the addresses it resolves to). Kept
     as ``validation_failed`` so clients see the usual 400 envelope with ``field: url``."""
+
+
+class WebhookInactive(Conflict):
+    code = "webhook_inactive"

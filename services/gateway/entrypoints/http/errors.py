@@ -38,6 +38,9 @@ STATUS: dict[str, int] = {
     "slug_reserved": 400,
     # ---- tracking ----
     # ---- webhooks ----
+    "webhook_not_found": 404,
+    "delivery_not_found": 404,
+    "webhook_inactive": 409,
     # ---- payouts ----
 }
 

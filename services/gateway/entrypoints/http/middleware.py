@@ -14,6 +14,7 @@ from libs.shared.errors import RekomiError
 from libs.shared.ids import new_ulid
 from libs.shared.logging import request_id_var
 from libs.shared.metrics import HTTP_REQUESTS, HTTP_SECONDS
+from libs.shared.settings import Settings
 from services.gateway.domain.errors import PayloadTooLarge, RateLimited, Unauthorized
 from services.gateway.entrypoints.http.errors import envelope_response, error_response
 from services.gateway.entrypoints.http.keys import (
@@ -23,6 +24,7 @@ from services.gateway.entrypoints.http.keys import (
     QUOTA_REMAINING,
     SETTINGS,
 )
+from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.service_layer.authenticate import authenticate
 
 log = logging.getLogger(__name__)
@@ -55,30 +57,35 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
-async def _guarded(request: web.Request, handler: Handler, route: object
+async def _guarded(request: web.Request, handler: Handler, route: Route | None
                    ) -> web.StreamResponse:
     if request.path in OPS_PATHS:
         return await handler(request)
-    if route is None:
-        # Unknown route, or a public one: limited per client address.
-        await _rate_limit(request, f"ip:{request.remote}", anonymous=True)
+    if route is None or route.public:
+        # Unknown routes and public ones: limited per client address.
+        policy = route.rate_policy if route is not None else "anonymous"
+        await _rate_limit(request, f"{policy}:{request.remote}", policy=policy)
         return await handler(request)
     try:
         principal = await authenticate(request.headers.get("Authorization"),
                                        request.app[PRINCIPALS])
     except Unauthorized:
         # Failed authentication counts against the client address: slows key guessing.
-        await _rate_limit(request, f"ip:{request.remote}", anonymous=True)
+        await _rate_limit(request, f"anonymous:{request.remote}", policy="anonymous")
         raise
     request[PRINCIPAL] = principal
-    await _rate_limit(request, f"key:{principal.key_id}", anonymous=False)
+    await _rate_limit(request, f"key:{principal.key_id}", policy="api_key")
     return await handler(request)
 
 
-async def _rate_limit(request: web.Request, subject: str, *, anonymous: bool) -> None:
-    settings = request.app[SETTINGS]
-    limit = (settings.anonymous_rate_limit_per_minute if anonymous
-             else settings.rate_limit_per_minute)
+def _limit(settings: Settings, policy: str) -> int:
+    return {"api_key": settings.rate_limit_per_minute,
+            "strict_write": settings.strict_write_rate_limit_per_minute,
+            }.get(policy, settings.anonymous_rate_limit_per_minute)
+
+
+async def _rate_limit(request: web.Request, subject: str, *, policy: str) -> None:
+    limit = _limit(request.app[SETTINGS], policy)
     try:
         quota = await request.app[LIMITER].hit(subject, limit)
     except (RedisError, OSError):

@@ -43,7 +43,8 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 
 def _operation(route: Route, refs: dict[str, str]) -> dict[str, Any]:
     params = [{"name": name, "in": "path", "required": True,
-               "schema": {"type": "string", "format": "uuid"}}
+               "schema": {"type": "string"} if name in route.raw_path_params
+               else {"type": "string", "format": "uuid"}}
               for name in re.findall(r"{(\w+)}", route.path)]
     if route.query is not None:
         params += _query_parameters(route.query)
@@ -58,7 +59,7 @@ def _operation(route: Route, refs: dict[str, str]) -> dict[str, Any]:
     op: dict[str, Any] = {
         "operationId": route.rpc.replace(".", "_"), "summary": route.summary,
         "description": route.description, "tags": [route.tag], "parameters": params,
-        "responses": responses, "security": [{"apiKey": []}],
+        "responses": responses, "security": [] if route.public else [{"apiKey": []}],
         "x-rekomi-plan": route.plan.value if route.plan else None,
         "x-rekomi-owner": route.service,
     }

@@ -29,6 +29,12 @@ class Route:
     path_params: dict[str, str] = field(default_factory=dict)  # URL name -> message field
     audited: bool = False
     description: str = ""
+    # Public routes take no API key; they are rate-limited per client address with the named
+    # policy ("anonymous", or "strict_write" for public writes such as applications).
+    public: bool = False
+    rate_policy: str = "anonymous"
+    # Path params passed through as text (tokens, handles) instead of parsed as UUIDs.
+    raw_path_params: frozenset[str] = frozenset()
     # Routes whose data the gateway owns run here instead of going over the bus.
     local: Callable[[Any, dict[str, Any]], Awaitable[Any]] | None = None
 

@@ -31,17 +31,22 @@ def enforce_gates(route: Route, principal: Principal) -> None:
                    "trialing": denied.trialing})
 
 
-def actor_of(request: web.Request, principal: Principal) -> dict[str, Any]:
-    actor = Actor(type=ActorType.api_key, key_id=principal.key_id, ip=request.remote,
+def actor_of(request: web.Request, principal: Principal | None) -> dict[str, Any]:
+    """API keys act as ``api_key``; an anonymous caller of a public route (an applicant, an
+    invitee) as ``user`` without an id."""
+    actor = Actor(type=ActorType.api_key if principal else ActorType.user,
+                  key_id=principal.key_id if principal else None, ip=request.remote,
                   user_agent=request.headers.get("User-Agent"))
     return actor.model_dump(mode="json", by_alias=True)
 
 
-async def build_payload(request: web.Request, route: Route, principal: Principal
+async def build_payload(request: web.Request, route: Route, principal: Principal | None
                         ) -> dict[str, Any]:
-    payload: dict[str, Any] = {"orgId": str(principal.org_id)}
+    payload: dict[str, Any] = {"orgId": str(principal.org_id)} if principal else {}
     for url_name, message_field in route.path_params.items():
-        payload[message_field] = path_id(request, url_name)
+        raw = url_name in route.raw_path_params
+        payload[message_field] = request.match_info[url_name] if raw else path_id(request,
+                                                                                   url_name)
     if route.query is not None:
         payload.update(parse_query(request, route.query))
     if route.body is not None:
@@ -53,8 +58,10 @@ async def build_payload(request: web.Request, route: Route, principal: Principal
 
 def forwarding_view(route: Route) -> View:
     async def view(request: web.Request) -> web.StreamResponse:
-        principal: Principal = request[PRINCIPAL]
-        enforce_gates(route, principal)
+        principal: Principal | None = None
+        if not route.public:
+            principal = request[PRINCIPAL]
+            enforce_gates(route, principal)
         payload = await build_payload(request, route, principal)
         if route.local is not None:
             result = await route.local(request, payload)

@@ -6,9 +6,11 @@ from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.routes.affiliates import AFFILIATE_ROUTES
 from services.gateway.entrypoints.http.routes.audit_log import AUDIT_LOG_ROUTES
 from services.gateway.entrypoints.http.routes.programs import PROGRAM_ROUTES
+from services.gateway.entrypoints.http.routes.webhooks import WEBHOOK_ROUTES
 
 ROUTES: list[Route] = [
     *PROGRAM_ROUTES,
     *AFFILIATE_ROUTES,
     *AUDIT_LOG_ROUTES,
+    *WEBHOOK_ROUTES,
 ]

@@ -1,0 +1,95 @@
+"""Customer webhooks: endpoints and their delivery log, owned by the webhooks service."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiohttp import web
+
+from libs.contracts.webhooks import (
+    DeliveryList,
+    DeliveryListQuery,
+    DeliveryResponse,
+    SecretRotated,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookList,
+    WebhookListQuery,
+    WebhookPatch,
+    WebhookResponse,
+    catalogue_text,
+)
+from libs.shared.errors import NotFound
+from services.gateway.domain.plans import Tier
+from services.gateway.entrypoints.http.keys import BUS
+from services.gateway.entrypoints.http.route_table import Route
+
+WEBHOOK_ID = {"id": "endpointId"}
+TAG = "Webhooks"
+_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+CATALOGUE = (
+    "\n\nEvent types (`events` takes any of them, or `[\"*\"]` for all):\n" + catalogue_text())
+DELIVERY = (
+    "\n\nEach delivery is a POST of `{\"id\", \"type\", \"createdAt\", \"data\"}` (`data` is the "
+    "resource as the REST API returns it) with `X-Rekomi-Signature: t=<unix>,v1=<hex>` "
+    "(HMAC-SHA256 with the endpoint secret over `<unix>.<raw body>`), `X-Rekomi-Event`, and "
+    "`X-Rekomi-Delivery-Id` (a ULID, the same on every retry: de-duplicate on it). A 2xx is "
+    "success; anything else, a 10 s timeout or a connection error is retried after about 5 s, "
+    "5 min, 30 min, 2 h, 5 h, 10 h, 10 h, 14 h, 14 h and 14 h (+-20 % jitter; about 3 days, 11 "
+    "attempts). Redirects are not followed. 410 Gone disables the endpoint at once; 5 days of "
+    "failures without a success disable it too (`disabledAt`, audit `webhook.disabled`).")
+URL_RULES = (
+    " `url` must be https and resolve only to public addresses (private, loopback and "
+    "link-local targets are refused with 400, field `url`).")
+
+
+async def resend(request: web.Request, payload: dict[str, Any]) -> Any:
+    """Delivery ids are ULIDs, not the UUIDs the generic path parsing accepts."""
+    delivery_id = request.match_info["id"].upper()
+    if not _ULID.match(delivery_id):
+        raise NotFound("not found")
+    return await request.app[BUS].call("webhooks", "webhooks.resend",
+                                       {**payload, "deliveryId": delivery_id})
+
+
+WEBHOOK_ROUTES: list[Route] = [
+    Route("GET", "/api/v1/webhooks", "webhooks", "webhooks.list", "List webhook endpoints", TAG,
+          plan=Tier.Starter, query=WebhookListQuery, response=WebhookList,
+          description="Cursor-paginated, oldest first; secrets are never listed." + CATALOGUE),
+    Route("POST", "/api/v1/webhooks", "webhooks", "webhooks.create", "Create a webhook endpoint",
+          TAG, plan=Tier.Starter, body=WebhookCreate, response=WebhookCreated, status=201,
+          audited=True,
+          description="The answer carries the signing `secret` (whsec_...), shown only here "
+                      "and on rotation." + URL_RULES + DELIVERY + CATALOGUE),
+    Route("GET", "/api/v1/webhooks/{id}", "webhooks", "webhooks.get", "Get a webhook endpoint",
+          TAG, plan=Tier.Starter, response=WebhookResponse, path_params=WEBHOOK_ID),
+    Route("PATCH", "/api/v1/webhooks/{id}", "webhooks", "webhooks.update",
+          "Update a webhook endpoint", TAG, plan=Tier.Starter, body=WebhookPatch,
+          response=WebhookResponse, path_params=WEBHOOK_ID, audited=True,
+          description="Only the keys sent change. `isActive: true` re-enables an endpoint "
+                      "Rekomi disabled." + URL_RULES + CATALOGUE),
+    Route("DELETE", "/api/v1/webhooks/{id}", "webhooks", "webhooks.delete",
+          "Delete a webhook endpoint", TAG, plan=Tier.Starter, status=204,
+          path_params=WEBHOOK_ID, audited=True,
+          description="Removes the endpoint and its delivery log."),
+    Route("POST", "/api/v1/webhooks/{id}/rotate-secret", "webhooks", "webhooks.rotate_secret",
+          "Rotate the signing secret", TAG, plan=Tier.Starter, response=SecretRotated,
+          path_params=WEBHOOK_ID, audited=True,
+          description="For 24 hours deliveries carry both signatures (`t=...,v1=<new>,"
+                      "v1=<old>`), so receivers can switch secrets without dropping events."),
+    Route("POST", "/api/v1/webhooks/{id}/test", "webhooks", "webhooks.test",
+          "Send a test event", TAG, plan=Tier.Starter, response=DeliveryResponse, status=202,
+          path_params=WEBHOOK_ID,
+          description="Queues a `webhook.test` event to this endpoint and answers with its "
+                      "delivery. 409 `webhook_inactive` if the endpoint is not active."),
+    Route("GET", "/api/v1/webhooks/{id}/deliveries", "webhooks", "webhooks.deliveries",
+          "List an endpoint's deliveries", TAG, plan=Tier.Starter, query=DeliveryListQuery,
+          response=DeliveryList, path_params=WEBHOOK_ID,
+          description="Newest first; filter by `status` and `eventType`." + DELIVERY),
+    Route("POST", "/api/v1/webhooks/deliveries/{id}/resend", "webhooks", "webhooks.resend",
+          "Resend a delivery", TAG, plan=Tier.Starter, response=DeliveryResponse, status=202,
+          audited=True, local=resend,
+          description="A new attempt of the same delivery (same id and body), due now."),
+]

@@ -1,0 +1,133 @@
+"""The dispatcher: claims due deliveries, sends each one in its own task, records the outcome.
+
+Several processes may run it (replicas): leases keep a delivery with one of them at a time, and
+the claim caps how many deliveries to one endpoint are in flight at once, so a hanging endpoint
+holds at most that many of the ``concurrency`` slots. A per-endpoint start rate caps each
+process too. A dispatcher that dies mid-send leaves its lease to expire; another sends the same
+delivery (same X-Rekomi-Delivery-Id) again: at-least-once for the receiver, one delivery row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from libs.shared.db import Conn
+from services.webhooks.adapters.claims import Claimed, claim
+from services.webhooks.adapters.sender import Request, Sender
+from services.webhooks.domain.endpoints import signing_secrets
+from services.webhooks.domain.signing import signature_header
+from services.webhooks.entrypoints.rate_cap import RateCap
+from services.webhooks.service_layer.deliveries import WAKE_CHANNEL
+from services.webhooks.service_layer.dispatch import Attempt, record_attempt
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchConfig:
+    concurrency: int = 128
+    per_endpoint: int = 8
+    rate_per_second: float = 0.0
+    timeout: float = 10.0
+    poll_seconds: float = 0.25
+    time_scale: float = 1.0
+
+    @property
+    def lease(self) -> timedelta:
+        """Long enough for the rate wait, the attempt and recording it."""
+        return timedelta(seconds=self.timeout + 5 + self.per_endpoint / max(
+            self.rate_per_second, 1.0))
+
+
+class Dispatcher:
+    def __init__(self, pool: asyncpg.Pool, sender: Sender, config: DispatchConfig) -> None:
+        self.pool = pool
+        self.sender = sender
+        self.config = config
+        self.rate = RateCap(config.rate_per_second)
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._listener: PoolConnectionProxy | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        await self._listen()
+        try:
+            while True:
+                claimed = await self._claim_safely()
+                for item in claimed:
+                    task = asyncio.ensure_future(self._deliver(item))
+                    self._inflight.add(task)
+                    task.add_done_callback(self._done)
+                if not claimed or len(self._inflight) >= self.config.concurrency:
+                    await self._idle()
+        finally:
+            await self._stop()
+
+    async def _claim_safely(self) -> list[Claimed]:
+        free = self.config.concurrency - len(self._inflight)
+        if free <= 0:
+            return []
+        now = datetime.now(UTC)
+        try:
+            return await claim(self.pool, now=now, limit=free,
+                               per_endpoint=self.config.per_endpoint,
+                               lease_until=now + self.config.lease, token=uuid.uuid4())
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("webhook claim failed", extra={"error": repr(exc)})
+            return []
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.config.poll_seconds)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("webhook delivery task crashed", exc_info=task.exception())
+
+    async def _deliver(self, item: Claimed) -> None:
+        await self.rate.wait(item.endpoint_id)
+        started = datetime.now(UTC)
+        keys = signing_secrets(item.secret, item.previous_secret,
+                               item.previous_secret_expires_at, started)
+        request = Request(url=item.url, body=item.body, delivery_id=item.id,
+                          event_type=item.event_type,
+                          signature=signature_header(keys, int(started.timestamp()), item.body))
+        outcome, duration_ms = await self.sender.send(request)
+        attempt = Attempt(item, outcome, started, datetime.now(UTC), duration_ms)
+        await record_attempt(self.pool, attempt, scale=self.config.time_scale)
+
+    async def _listen(self) -> None:
+        try:
+            listener = await self.pool.acquire()
+            await listener.add_listener(WAKE_CHANNEL, self._on_notify)
+            self._listener = listener
+        except (asyncpg.PostgresError, OSError):
+            log.warning("webhook dispatcher cannot LISTEN; polling only")
+
+    def _on_notify(self, _conn: Conn, _pid: int, _channel: str, _payload: object) -> None:
+        self._wake.set()
+
+    async def _stop(self) -> None:
+        for task in list(self._inflight):
+            task.cancel()
+        await asyncio.gather(*self._inflight, return_exceptions=True)
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.remove_listener(WAKE_CHANNEL, self._on_notify)
+                await self.pool.release(self._listener)
+            self._listener = None
+        await self.sender.close()

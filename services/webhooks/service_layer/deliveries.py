@@ -1,0 +1,99 @@
+"""Delivery use cases: fanning an event out to the subscribed endpoints, the test event, the
+delivery log and manual resends. New or re-armed deliveries wake the dispatchers (NOTIFY)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from libs.contracts.events import DomainEvent
+from libs.contracts.webhooks import ListDeliveries, ResendDelivery, SendTest
+from libs.shared.db import Conn
+from libs.shared.ids import new_id, new_ulid
+from libs.shared.pagination import PageRequest, decode_cursor, page_of
+from libs.shared.uow import unit_of_work
+from services.webhooks.adapters.deliveries_repository import DeliveriesRepository, cursor_of
+from services.webhooks.adapters.endpoints_repository import EndpointsRepository
+from services.webhooks.domain import deliveries as domain
+from services.webhooks.domain.endpoints import Endpoint
+from services.webhooks.domain.errors import DeliveryNotFound, WebhookInactive, WebhookNotFound
+from services.webhooks.service_layer.endpoints import locked
+
+WAKE_CHANNEL = "rekomi_webhooks"
+TEST_EVENT = "webhook.test"
+
+
+async def _wake_dispatchers(conn: Conn) -> None:
+    await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
+
+
+def _delivery_for(endpoint: Endpoint, event: DomainEvent, body: str, now: datetime
+                  ) -> domain.Delivery:
+    return domain.new_delivery(delivery_id=new_ulid(), org_id=event.org_id,
+                               endpoint_id=endpoint.id, event_id=event.id,
+                               event_type=event.type, body=body, now=now)
+
+
+async def fan_out(pool: asyncpg.Pool, event: DomainEvent) -> int:
+    """One delivery per subscribed endpoint, stored before any attempt; a redelivered event
+    finds its (endpoint, event) rows and adds none. Returns how many are new."""
+    now = datetime.now(UTC)
+    body = domain.event_body(event.id, event.type, event.created_at, event.data)
+    async with unit_of_work(pool) as tx:
+        endpoints = await EndpointsRepository(tx.conn).subscribed(event.org_id, event.type)
+        added = await DeliveriesRepository(tx.conn).add_many(
+            [_delivery_for(e, event, body, now) for e in endpoints])
+        if added:
+            await _wake_dispatchers(tx.conn)
+    return added
+
+
+async def send_test(pool: asyncpg.Pool, cmd: SendTest) -> dict[str, Any]:
+    """A ``webhook.test`` event to this endpoint only; answers with its delivery."""
+    now = datetime.now(UTC)
+    async with unit_of_work(pool) as tx:
+        endpoint = await locked(EndpointsRepository(tx.conn), cmd.org_id, cmd.endpoint_id)
+        if not endpoint.is_active:
+            raise WebhookInactive("the webhook is not active; set isActive to true first")
+        event = DomainEvent(id=new_id(), type=TEST_EVENT, org_id=cmd.org_id, created_at=now,
+                            data={"webhookId": str(endpoint.id),
+                                  "message": "A test event sent from the Rekomi API."})
+        body = domain.event_body(event.id, event.type, event.created_at, event.data)
+        delivery = _delivery_for(endpoint, event, body, now)
+        await DeliveriesRepository(tx.conn).add_many([delivery])
+        await _wake_dispatchers(tx.conn)
+    return domain.to_response(delivery)
+
+
+async def list_deliveries(pool: asyncpg.Pool, cmd: ListDeliveries) -> dict[str, Any]:
+    page = PageRequest(take=cmd.take, after=decode_cursor(cmd.cursor))
+    async with pool.acquire() as conn:
+        if await EndpointsRepository(conn).get(cmd.org_id, cmd.endpoint_id) is None:
+            raise WebhookNotFound("webhook not found")
+        rows = await DeliveriesRepository(conn).page(
+            cmd.org_id, cmd.endpoint_id, page, status=cmd.status, event_type=cmd.event_type)
+    items, next_cursor, has_more = page_of(rows, cmd.take, cursor_of)
+    return {"items": [domain.to_response(d) for d in items], "nextCursor": next_cursor,
+            "hasMore": has_more}
+
+
+async def resend_delivery(pool: asyncpg.Pool, cmd: ResendDelivery) -> dict[str, Any]:
+    """Another attempt of the same delivery (same id and body), due now."""
+    now = datetime.now(UTC)
+    async with unit_of_work(pool) as tx:
+        repo = DeliveriesRepository(tx.conn)
+        current = await repo.get(cmd.org_id, cmd.delivery_id, lock=True)
+        if current is None:
+            raise DeliveryNotFound("delivery not found")
+        endpoint = await locked(EndpointsRepository(tx.conn), cmd.org_id, current.endpoint_id)
+        if not endpoint.is_active:
+            raise WebhookInactive("the webhook is not active; set isActive to true first")
+        again = domain.resend(current, now=now)
+        await repo.save(again)
+        await tx.audit(org_id=cmd.org_id, actor=cmd.actor, action="webhook.delivery_resent",
+                       entity_type="webhook", entity_id=str(endpoint.id), before=None,
+                       after={"deliveryId": again.id}, created_at=now)
+        await _wake_dispatchers(tx.conn)
+    return domain.to_response(again)
