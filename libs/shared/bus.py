@@ -4,17 +4,15 @@
   durable quorum queue with manual acks, a prefetch and a delivery limit: a message whose handler
   failed ``delivery_limit`` times is dead-lettered to ``<queue>.dlq`` (the queue's own
   ``x-delivery-limit`` is the broker-side backstop).
-* Request/reply: one request queue per service; replies come back on a per-process exclusive
-  queue, matched by correlation id; a caller waits at most ``timeout`` seconds.
+* Request/reply: see ``bus_rpc``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
@@ -22,21 +20,18 @@ from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
     AbstractIncomingMessage,
-    AbstractQueue,
     AbstractRobustConnection,
 )
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from libs.shared import jsonutil
-from libs.shared.errors import RekomiError
+from libs.shared.bus_rpc import RemoteError, RequestReply, RpcHandler, RpcTimeout
 from libs.shared.logging import request_id_var
-from libs.shared.metrics import BUS_MESSAGES, RPC_SECONDS
+from libs.shared.metrics import BUS_MESSAGES
 
 log = logging.getLogger(__name__)
 
-RpcHandler = Callable[[dict[str, Any]], Awaitable[Any]]
-# Most calls one request message carries; larger bursts are split.
-MAX_BATCH = 128
+__all__ = ["Bus", "Delivery", "EventHandler", "RemoteError", "RpcHandler", "RpcTimeout"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +49,7 @@ class Delivery:
 EventHandler = Callable[[Delivery], Awaitable[None]]
 
 
-class RemoteError(RekomiError):
-    """An error raised by the service that answered a request, carried back over the bus."""
-
-
-class RpcTimeout(RekomiError):
-    code = "upstream_timeout"
-
-
-@dataclass
-class _Pending:
-    futures: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
-
-
-class Bus:
+class Bus(RequestReply):
     def __init__(self, amqp_url: str, *, namespace: str, service: str, prefetch: int = 64,
                  delivery_limit: int = 5, rpc_timeout: float = 5.0) -> None:
         self.url = amqp_url
@@ -78,14 +60,10 @@ class Bus:
         self.rpc_timeout = rpc_timeout
         self._connection: AbstractRobustConnection | None = None
         self._confirm_channel: AbstractChannel | None = None
-        self._rpc_channel: AbstractChannel | None = None
+        self._rpc_channel = None
         self._events: AbstractExchange | None = None
         self._dead: AbstractExchange | None = None
-        self._reply_queue: AbstractQueue | None = None
-        self._pending = _Pending()
-        self._rpc_handlers: dict[str, RpcHandler] = {}
-        self._outgoing: dict[str, list[dict[str, Any]]] = {}
-        self._sending: set[asyncio.Future[None]] = set()
+        self._init_rpc()
 
     # ---- lifecycle -----------------------------------------------------------------------
     async def connect(self, wait_seconds: float = 60.0) -> None:
@@ -106,9 +84,7 @@ class Bus:
             f"{self.namespace}.dead", aio_pika.ExchangeType.DIRECT, durable=True)
 
     async def close(self) -> None:
-        for future in self._pending.futures.values():
-            if not future.done():
-                future.cancel()
+        self._cancel_pending()
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
@@ -190,124 +166,6 @@ class Bus:
         BUS_MESSAGES.labels(queue, "acked").inc()
         await message.ack()
 
-    # ---- request / reply -----------------------------------------------------------------
-    def _rpc_queue_name(self, service: str) -> str:
-        return f"{self.namespace}.rpc.{service}"
-
-    async def serve(self, handlers: dict[str, RpcHandler]) -> None:
-        """Answer requests addressed to this service; ``handlers`` maps method name to handler."""
-        assert self._rpc_channel is not None
-        self._rpc_handlers.update(handlers)
-        queue = await self._rpc_channel.declare_queue(
-            self._rpc_queue_name(self.service), durable=True,
-            arguments={"x-message-ttl": int(self.rpc_timeout * 1000)})
-        await queue.consume(self._on_request)
-
-    async def _on_request(self, message: AbstractIncomingMessage) -> None:
-        """A request message carries a batch of calls; they run concurrently and their answers
-        go back together in one reply message."""
-        entries = jsonutil.loads(message.body)
-        replies = await asyncio.gather(*(self._dispatch(entry) for entry in entries))
-        if message.reply_to:
-            assert self._rpc_channel is not None
-            await self._rpc_channel.default_exchange.publish(
-                aio_pika.Message(jsonutil.dumps(replies), content_type="application/json"),
-                routing_key=message.reply_to)
-        await message.ack()
-
-    async def _dispatch(self, entry: dict[str, Any]) -> dict[str, Any]:
-        # Runs in its own task (gather), so the request id set here stays with this call.
-        request_id_var.set(entry.get("r"))
-        reply = await self._answer(entry.get("m", ""), entry.get("p"))
-        reply["c"] = entry.get("c")
-        return reply
-
-    async def _answer(self, method: str, payload: Any) -> dict[str, Any]:
-        handler = self._rpc_handlers.get(method)
-        if handler is None:
-            return {"ok": False, "error": {"error": "unknown_method",
-                                           "message": f"no handler for {method}", "field": None}}
-        try:
-            result = await handler(payload)
-        except RekomiError as exc:
-            BUS_MESSAGES.labels(method, "error_reply").inc()
-            return {"ok": False, "error": exc.envelope()}
-        except Exception:
-            log.exception("rpc handler crashed", extra={"method": method})
-            BUS_MESSAGES.labels(method, "crashed").inc()
-            return {"ok": False, "error": {"error": "internal_error",
-                                           "message": "internal error", "field": None}}
-        BUS_MESSAGES.labels(method, "ok").inc()
-        return {"ok": True, "data": result}
-
-    async def _ensure_reply_queue(self) -> AbstractQueue:
-        if self._reply_queue is None:
-            assert self._rpc_channel is not None
-            name = f"{self.namespace}.reply.{self.service}.{uuid.uuid4().hex}"
-            queue = await self._rpc_channel.declare_queue(name, exclusive=True, auto_delete=True)
-            await queue.consume(self._on_reply, no_ack=True)
-            self._reply_queue = queue
-        return self._reply_queue
-
-    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
-        for reply in jsonutil.loads(message.body):
-            future = self._pending.futures.pop(reply.get("c") or "", None)
-            if future is not None and not future.done():
-                future.set_result(reply)
-
-    async def call(self, service: str, method: str, payload: dict[str, Any],
-                   timeout: float | None = None) -> Any:
-        """Ask ``service`` to run ``method``; returns its data or raises its error.
-
-        Calls made in the same event-loop turn travel together in one message (see
-        ``_flush``), which divides the broker and framing cost per call under load and adds no
-        wait when idle."""
-        await self._ensure_reply_queue()
-        timeout = timeout or self.rpc_timeout
-        loop = asyncio.get_running_loop()
-        correlation_id = uuid.uuid4().hex
-        future: asyncio.Future[dict[str, Any]] = loop.create_future()
-        self._pending.futures[correlation_id] = future
-        outgoing = self._outgoing.setdefault(service, [])
-        outgoing.append({"c": correlation_id, "m": method, "p": payload,
-                         "r": request_id_var.get()})
-        if len(outgoing) == 1:
-            loop.call_soon(self._flush, service, timeout)
-        started = loop.time()
-        try:
-            reply = await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            raise RpcTimeout(f"{service} did not answer {method} within {timeout}s") from None
-        finally:
-            self._pending.futures.pop(correlation_id, None)
-            RPC_SECONDS.labels(method).observe(loop.time() - started)
-        if reply.get("ok"):
-            return reply.get("data")
-        error = reply.get("error") or {}
-        extra = {k: v for k, v in error.items() if k not in ("error", "message", "field")}
-        raise RemoteError(error.get("message", ""), field=error.get("field"),
-                          code=error.get("error", "internal_error"), extra=extra)
-
-    def _flush(self, service: str, timeout: float) -> None:
-        batch = self._outgoing.pop(service, [])
-        for start in range(0, len(batch), MAX_BATCH):
-            task = asyncio.ensure_future(self._send(service, batch[start:start + MAX_BATCH],
-                                                    timeout))
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
-
-    async def _send(self, service: str, batch: list[dict[str, Any]], timeout: float) -> None:
-        assert self._rpc_channel is not None and self._reply_queue is not None
-        try:
-            await self._rpc_channel.default_exchange.publish(
-                aio_pika.Message(jsonutil.dumps(batch), reply_to=self._reply_queue.name,
-                                 expiration=timeout, content_type="application/json"),
-                routing_key=self._rpc_queue_name(service))
-        except Exception as exc:  # the callers see the failure instead of a timeout
-            for entry in batch:
-                future = self._pending.futures.pop(entry["c"], None)
-                if future is not None and not future.done():
-                    future.set_exception(exc)
 
 
 def _str_or_none(value: object) -> str | None:

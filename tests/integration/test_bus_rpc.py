@@ -152,7 +152,7 @@ async def test_call_without_server_times_out(make_bus: MakeBus) -> None:
     elapsed = time.monotonic() - started
     assert 0.45 <= elapsed < 2.0
     assert info.value.code == "upstream_timeout"
-    assert not client._pending.futures  # nothing left waiting
+    assert not client._futures  # nothing left waiting
 
     # the default timeout is the bus's rpc_timeout
     quick = await make_bus(_name("caller"), rpc_timeout=0.3)
