@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from types import FrameType
 
-from bench import programs_get
+from bench import affiliates_import, programs_get, webhooks_deliveries
 from bench.common import (
     DEFAULT_GATEWAY_PORT,
     DEFAULT_OPS_BASE_PORT,
@@ -26,8 +26,10 @@ from bench.common import (
 Scenario = Callable[[BenchOptions], int]
 SCENARIOS: dict[str, Scenario] = {
     programs_get.NAME: programs_get.run,
+    affiliates_import.NAME: affiliates_import.run,
+    webhooks_deliveries.NAME: webhooks_deliveries.run,
 }
-DEFAULT = programs_get.NAME
+DEFAULT = "all"  # `make bench` runs every scenario
 PROFILABLE = ("gateway", "tracking", "ledger", "payouts", "webhooks")
 
 

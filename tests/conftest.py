@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from hypothesis import settings
+
 from tests.common.env import TEST_ENV
 
 if os.environ.get("REKOMI_TEST_ISOLATED") == "1":
@@ -15,6 +17,12 @@ if os.environ.get("REKOMI_TEST_ISOLATED") == "1":
         os.environ.setdefault(_name, _value)
 else:
     os.environ.update(TEST_ENV)
+
+# Property-based tests: a bounded number of examples keeps the suite fast; HYPOTHESIS_PROFILE=
+# thorough explores more. No example database is written into the tree.
+settings.register_profile("rekomi", max_examples=40, deadline=None, database=None)
+settings.register_profile("thorough", max_examples=1000, deadline=None, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "rekomi"))
 
 _ORDER = ("tests/unit/", "tests/integration/", "tests/e2e/")
 

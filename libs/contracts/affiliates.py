@@ -92,10 +92,18 @@ class AffiliatePatch(ApiModel):
 
     @model_validator(mode="after")
     def _checks(self) -> AffiliatePatch:
-        if "status" in self.model_fields_set and self.status is None:
-            raise ValidationFailed("status cannot be null", field="status")
-        _commission_pair(self.custom_commission_type, self.custom_commission_value,
-                         sent=self.model_fields_set)
+        for name, alias in (("status", "status"), ("tags", "tags")):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValidationFailed(f"{alias} cannot be null", field=alias)
+        pair = {"custom_commission_type", "custom_commission_value"}
+        sent = pair & self.model_fields_set
+        if len(sent) == 1 and getattr(self, next(iter(sent))) is None:
+            raise ValidationFailed("clear a custom commission by sending customCommissionType "
+                                   "and customCommissionValue both as null",
+                                   field=self.model_fields[next(iter(sent))].alias)
+        if sent == pair:
+            _commission_pair(self.custom_commission_type, self.custom_commission_value,
+                             sent=sent)
         return self
 
     def changes(self) -> dict[str, Any]:

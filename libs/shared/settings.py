@@ -66,6 +66,49 @@ class Settings(BaseSettings):
     # Bytes of a receiver's response body kept in the delivery log.
     webhooks_response_body_limit: int = 1024
 
+    # ---- affiliate invites and their e-mail (ledger) ----
+    # Where the invite e-mail's accept link points; the token is appended as the last segment.
+    invite_accept_url_base: str = "https://app.rekomi.com/invites/affiliate"
+    # Accept tokens are HMAC-SHA256(secret, invite id + version); only their SHA-256 is stored.
+    # Set a long random value in production (every ledger replica needs the same one).
+    invite_token_secret: str = "dev-only-invite-token-secret-change-me"
+    # SMTP server the ledger's mail worker sends through (development: the local catcher,
+    # `python -m services.ledger.adapters.mail_catcher`, listens on 127.0.0.1:1025).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "Rekomi <invites@rekomi.localhost>"
+    # At most one e-mail per this many seconds per org, across all ledger replicas.
+    mail_org_interval_seconds: float = 1.0
+    # How often an idle mail worker looks for due e-mail; attempts before a message is failed.
+    mail_poll_seconds: float = 0.25
+    mail_max_attempts: int = 6
+
+    # ---- storefront and tax forms (ledger object storage) ----
+    # "local": files under storage_local_dir, served through the gateway by HMAC-signed URLs
+    # (development and tests); "s3": any S3-compatible store, SigV4-presigned URLs.
+    storage_backend: str = "local"
+    storage_local_dir: str = ".run/storage"
+    # Public base of the gateway the local URLs point at (default http://gateway_host:port).
+    storage_local_base_url: str = ""
+    # Signs local URLs; every ledger replica must share it. Set a random value in production.
+    storage_signing_secret: str = "rekomi-dev-storage-secret"
+    storage_s3_endpoint: str = "https://nyc3.digitaloceanspaces.com"
+    storage_s3_bucket: str = "rekomi-tax"
+    storage_s3_region: str = "us-east-1"
+    storage_s3_access_key: str = ""
+    storage_s3_secret_key: str = ""
+    # Lifetime of a tax-form download link (the reference: 5 minutes).
+    tax_form_url_seconds: int = 300
+
+    # ---- imports (bulk migration) ----
+    # The dedicated "import" rate policy: import calls per minute per API key, counted on top of
+    # (not instead of) the key's general limit.
+    import_rate_limit_per_minute: int = 6
+
     def ops_port(self, service: str) -> int:
         return self.ops_base_port + SERVICES.index(service)
 

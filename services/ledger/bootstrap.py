@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from libs.shared.runtime import ServiceContext
+from services.ledger.entrypoints.mail_worker import start_invite_mail
 from services.ledger.entrypoints.rpc import handlers
 
 
 async def wire(ctx: ServiceContext) -> None:
     await ctx.bus.serve(handlers(ctx))
+    await start_invite_mail(ctx)  # invite e-mail: queue consumer + paced sender

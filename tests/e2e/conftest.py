@@ -8,14 +8,28 @@ import aiohttp
 import pytest
 
 from libs.shared.settings import Settings
+from services.ledger.adapters.mail_catcher import MailCatcher
 from tests.common.stack import Org, Stack, create_org
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+def mail_catcher() -> Iterator[MailCatcher]:
+    """The local SMTP server the stack's mail worker sends invite e-mail to (in memory)."""
+    catcher = MailCatcher()
+    catcher.start()
+    yield catcher
+    catcher.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(mail_catcher: MailCatcher) -> Iterator[Stack]:
     # Rate limits high enough that tests only meet them where they mean to (rate-limit tests
     # use a second, strict stack).
-    running = Stack(Settings(), {"REKOMI_RATE_LIMIT_PER_MINUTE": "100000"})
+    running = Stack(Settings(), {"REKOMI_RATE_LIMIT_PER_MINUTE": "100000",
+                                 "REKOMI_WEBHOOKS_ALLOW_LOOPBACK": "true",
+                                 "REKOMI_WEBHOOKS_RETRY_TIME_SCALE": "0.001",
+                                 "REKOMI_WEBHOOKS_TIMEOUT_SECONDS": "1",
+                                 "REKOMI_SMTP_PORT": str(mail_catcher.port)})
     import asyncio
     asyncio.run(running.start())
     yield running

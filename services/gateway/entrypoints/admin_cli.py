@@ -10,7 +10,9 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from libs.contracts.common import Actor, ActorType
 from libs.shared import jsonutil
+from libs.shared.bus import Bus
 from libs.shared.db import Conn, connect
 from libs.shared.errors import RekomiError
 from libs.shared.settings import get_settings
@@ -58,6 +60,21 @@ async def _set_plan(args: argparse.Namespace) -> dict[str, Any]:
                              SubscriptionStatus(args.status))
         return {"orgId": args.org, "plan": args.plan, "status": args.status}
     return await _with_conn(work)
+
+
+async def _revert_import(args: argparse.Namespace) -> dict[str, Any]:
+    """The data is the ledger's: ask it over the bus (the ledger must be running)."""
+    settings = get_settings()
+    bus = Bus(settings.amqp_url, namespace=settings.namespace, service="admin-cli",
+              rpc_timeout=max(settings.rpc_timeout_seconds, 60.0))
+    await bus.connect(wait_seconds=10)
+    try:
+        actor = Actor(type=ActorType.admin).model_dump(mode="json", by_alias=True)
+        result: dict[str, Any] = await bus.call("ledger", "imports.revert",
+                                                {"jobId": args.job, "actor": actor})
+    finally:
+        await bus.close()
+    return result
 
 
 DEMO_STATE = Path(".run/demo.json")
@@ -166,6 +183,12 @@ def add_admin_commands(parser: argparse.ArgumentParser) -> None:
     plan.add_argument("--plan", required=True, choices=plans)
     plan.add_argument("--status", required=True, choices=statuses)
     plan.set_defaults(handler=_runner(_set_plan))
+
+    revert = sub.add_parser("revert-import", help="undo an import: remove the affiliates and "
+                            "links its job created, mark the job Reverted (repeating is a no-op)")
+    revert.add_argument("--job", required=True, type=_uuid, help="the import's jobId")
+    revert.add_argument("--json", action="store_true", help="print one JSON object")
+    revert.set_defaults(handler=_runner(_revert_import))
 
     demo = sub.add_parser("ensure-demo", help="create the demo org once; print its key and a curl")
     demo.add_argument("--handle", default="demo")

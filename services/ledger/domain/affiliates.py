@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from libs.contracts.affiliates import AffiliateStatus as S
+from libs.shared.errors import ValidationFailed
 from services.ledger.domain.errors import InvalidStatusTransition
 from services.ledger.domain.links import Link, iso, link_response
 
@@ -83,9 +84,22 @@ def apply_patch(affiliate: Affiliate, changes: dict[str, Any], *, now: datetime)
     if "tags" in changes:
         changes["tags"] = list(dict.fromkeys(changes["tags"]))  # unique, order kept
     updated = dataclasses.replace(updated, **changes)
+    _check_commission(updated)
     if updated == affiliate:
         return affiliate
     return dataclasses.replace(updated, updated_at=now)
+
+
+def _check_commission(affiliate: Affiliate) -> None:
+    """The merged custom commission: type and value together, a percentage at most 100."""
+    kind, value = affiliate.custom_commission_type, affiliate.custom_commission_value
+    if (kind is None) != (value is None):
+        raise ValidationFailed("customCommissionType and customCommissionValue go together",
+                               field="customCommissionValue" if value is None
+                               else "customCommissionType")
+    if kind == "Percentage" and value is not None and value > 100:
+        raise ValidationFailed("a Percentage commission must be between 0 and 100",
+                               field="customCommissionValue")
 
 
 def to_response(affiliate: Affiliate, *, include_application_data: bool = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libs.shared.errors import Conflict, NotFound, ValidationFailed
+from libs.shared.errors import Conflict, NotFound, RekomiError, ValidationFailed
 
 
 class ProgramNotFound(NotFound):
@@ -35,3 +35,62 @@ class AliasTaken(Conflict):
 
 class SlugReserved(ValidationFailed):
     code = "slug_reserved"
+
+
+# ---- storefront, sub-affiliates and tax forms ----
+class TaxFormNotFound(NotFound):
+    code = "tax_form_not_found"
+
+
+class SignedUrlInvalid(RekomiError):
+    code = "signed_url_invalid"
+
+
+class SignedUrlExpired(RekomiError):
+    code = "signed_url_expired"
+
+
+class FileNotFound(NotFound):
+    code = "file_not_found"
+
+
+# ---- affiliate invites ----
+class InviteNotFound(NotFound):
+    code = "invite_not_found"
+
+
+class InviteAlreadyPending(Conflict):
+    code = "invite_already_pending"
+
+
+class PendingInvitesLimitReached(Conflict):
+    code = "pending_invites_limit_reached"
+
+
+class InviteNotPending(Conflict):
+    code = "invite_not_pending"
+
+
+class InviteExpired(Conflict):
+    """410: the invite's accept window passed (the brand may resend it)."""
+
+    code = "invite_expired"
+
+
+class InviteRevoked(Conflict):
+    """410: the brand revoked the invite."""
+
+    code = "invite_revoked"
+
+
+# ---- imports (bulk migration) ----
+class MigrationInProgress(Conflict):
+    code = "migration_already_in_progress"
+
+
+class ImportJobNotFound(NotFound):
+    code = "import_job_not_found"
+
+
+class ImportRevertBlocked(Conflict):
+    code = "import_revert_blocked"

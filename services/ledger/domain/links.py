@@ -40,7 +40,7 @@ class Link:
 
 def slug_problem(slug: str) -> str | None:
     """Why ``slug`` cannot be a link slug (``invalid`` or ``reserved``), or None."""
-    if not SLUG_SHAPE.match(slug):
+    if not SLUG_SHAPE.fullmatch(slug):  # fullmatch: "$" alone accepts a trailing newline
         return "invalid"
     if slug in RESERVED_SLUGS:
         return "reserved"

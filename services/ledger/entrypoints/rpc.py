@@ -7,6 +7,9 @@ from libs.contracts import programs as contract
 from libs.shared.rpc import RpcHandler, system_handlers
 from libs.shared.rpc_handlers import typed
 from libs.shared.runtime import ServiceContext
+from services.ledger.entrypoints.rpc_imports import imports_handlers
+from services.ledger.entrypoints.rpc_invites import invite_handlers
+from services.ledger.entrypoints.rpc_storefront import storefront_handlers
 from services.ledger.service_layer import affiliate_bulk, affiliates, programs
 
 
@@ -36,4 +39,7 @@ def affiliate_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
 
 
 def handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
-    return {**system_handlers(ctx), **program_handlers(ctx), **affiliate_handlers(ctx)}
+    return {**system_handlers(ctx), **program_handlers(ctx), **affiliate_handlers(ctx),
+            **storefront_handlers(ctx),
+            **imports_handlers(ctx),
+            **invite_handlers(ctx)}

@@ -3,7 +3,13 @@ deliveries per endpoint across every replica.
 
 Claims are serialised by a transaction-level advisory lock (a claim takes milliseconds), so two
 replicas never lease the same row and the per-endpoint cap holds exactly; the lease (not a held
-row lock) covers the HTTP call, so no connection stays open while a receiver is slow.
+row lock) covers the HTTP call, so no connection stays open while a receiver is slow. The
+dispatcher claims in batches (many deliveries per claim), so the lock costs little per delivery.
+Locking endpoint rows (``FOR NO KEY UPDATE SKIP LOCKED``) instead would let a claim count the
+endpoint's leases in a snapshot taken before another replica's claim committed and overshoot
+the cap; the lock is taken in its own statement, so the claim's snapshot sees every claim before
+it. The update re-checks what the picked rows must still be (a row whose attempt was just
+recorded as a retry is not due again yet).
 """
 
 from __future__ import annotations
@@ -35,9 +41,9 @@ WITH ready AS (
 UPDATE deliveries d SET lease_until = $4, lease_token = $5
 FROM picked p, endpoints e
 WHERE d.id = p.id AND e.id = d.endpoint_id AND d.status IN ('Pending', 'Retrying')
-  AND (d.lease_until IS NULL OR d.lease_until <= $1)
-RETURNING d.id, d.endpoint_id, d.event_type, d.body, e.url, e.secret, e.previous_secret,
-          e.previous_secret_expires_at
+  AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
+RETURNING d.id, d.endpoint_id, d.event_type, d.body, d.attempts, d.delivered_at, e.url,
+          e.secret, e.previous_secret, e.previous_secret_expires_at
 """
 
 
@@ -54,6 +60,9 @@ class Claimed:
     previous_secret: str | None
     previous_secret_expires_at: datetime | None
     token: uuid.UUID
+    # The delivery's state when leased; only recording it (which ends the lease) changes it.
+    attempts: int = 0
+    delivered_at: datetime | None = None
 
 
 async def claim(pool: asyncpg.Pool, *, now: datetime, limit: int, per_endpoint: int,
@@ -64,5 +73,6 @@ async def claim(pool: asyncpg.Pool, *, now: datetime, limit: int, per_endpoint: 
     return [Claimed(id=r["id"], endpoint_id=r["endpoint_id"], event_type=r["event_type"],
                     body=r["body"].encode(), url=r["url"], secret=r["secret"],
                     previous_secret=r["previous_secret"],
-                    previous_secret_expires_at=r["previous_secret_expires_at"], token=token)
+                    previous_secret_expires_at=r["previous_secret_expires_at"], token=token,
+                    attempts=r["attempts"], delivered_at=r["delivered_at"])
             for r in rows]

@@ -12,7 +12,7 @@ import asyncpg
 from libs.contracts.webhooks import DeliveryStatus
 from libs.shared.db import Conn
 from libs.shared.pagination import Cursor, PageRequest
-from services.webhooks.domain.deliveries import Delivery, Outcome
+from services.webhooks.domain.deliveries import Delivery, Outcome, Settled
 
 _COLUMNS = [f.name for f in dataclasses.fields(Delivery)]
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM deliveries"
@@ -25,6 +25,20 @@ _TYPES = ("text", "uuid", "uuid", "uuid", "text", "text", "text", "int", "int", 
 _ARRAYS = ", ".join(f"${i + 1}::{t}[]" for i, t in enumerate(_TYPES))
 _FAN_OUT = (f"INSERT INTO deliveries ({', '.join(_COLUMNS)}) SELECT * FROM unnest({_ARRAYS}) "
             "ON CONFLICT (endpoint_id, event_id) DO NOTHING")
+# The dispatcher's batches: one statement per kind of write for the whole batch; the update
+# only touches rows whose lease the given token still holds.
+_MUTABLE_TYPES = ("text", "int", "int", "text", "text", "timestamptz", "timestamptz")
+_SETTLE_MANY = (
+    f"UPDATE deliveries d SET {', '.join(f'{c} = u.{c}' for c in _MUTABLE)}, "
+    "lease_until = NULL, lease_token = NULL FROM unnest($1::text[], $2::uuid[], "
+    f"{', '.join(f'${i + 3}::{t}[]' for i, t in enumerate(_MUTABLE_TYPES))}) "
+    f"AS u(id, token, {', '.join(_MUTABLE)}) "
+    "WHERE d.id = u.id AND d.lease_token = u.token "
+    f"RETURNING {', '.join(f'd.{c}' for c in _COLUMNS)}, u.token")
+_ADD_ATTEMPTS = (
+    "INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code, error, "
+    "response_body, duration_ms) SELECT * FROM unnest($1::text[], $2::timestamptz[], "
+    "$3::int[], $4::text[], $5::text[], $6::int[])")
 
 
 def _delivery(row: asyncpg.Record) -> Delivery:
@@ -73,6 +87,29 @@ class DeliveriesRepository:
         row = await self.conn.fetchrow(f"{_SELECT} WHERE id = $1 AND lease_token = $2 "
                                        "FOR UPDATE", delivery_id, token)
         return _delivery(row) if row else None
+
+    async def settle_many(self, settled: list[tuple[str, uuid.UUID, Settled]]
+                          ) -> dict[tuple[str, uuid.UUID], Delivery]:
+        """Store each (delivery id, lease token, new state) and release the lease, for the
+        leases that still stand; returns the stored deliveries by (id, token). A lease that
+        was lost (expired and taken over, or cleared by a resend) is left out."""
+        if not settled:
+            return {}
+        columns: list[list[Any]] = [[i for i, _, _ in settled], [t for _, t, _ in settled]]
+        for column in _MUTABLE:
+            columns.append([getattr(s, column) for _, _, s in settled])
+        columns[2] = [str(s) for s in columns[2]]
+        rows = await self.conn.fetch(_SETTLE_MANY, *columns)
+        return {(r["id"], r["token"]): _delivery(r) for r in rows}
+
+    async def add_attempts(self, attempts: list[tuple[str, Outcome, datetime, int]]) -> None:
+        """Log many attempts: (delivery id, outcome, attempted at, duration ms)."""
+        if not attempts:
+            return
+        await self.conn.execute(
+            _ADD_ATTEMPTS, [a[0] for a in attempts], [a[2] for a in attempts],
+            [a[1].status_code for a in attempts], [a[1].error for a in attempts],
+            [a[1].response_body for a in attempts], [a[3] for a in attempts])
 
     async def page(self, org_id: uuid.UUID, endpoint_id: uuid.UUID, page: PageRequest, *,
                    status: DeliveryStatus | None, event_type: str | None) -> list[Delivery]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import datetime
 
 import asyncpg
 
@@ -66,6 +67,25 @@ class EndpointsRepository:
         """For the dispatcher, which knows the endpoint but acts for no caller."""
         row = await self.conn.fetchrow(f"{_SELECT} WHERE id = $1 FOR UPDATE", endpoint_id)
         return _endpoint(row) if row else None
+
+    async def lock_many(self, endpoint_ids: list[uuid.UUID]) -> dict[uuid.UUID, Endpoint]:
+        """Several endpoints, row-locked in id order (so concurrent batches cannot deadlock)."""
+        if not endpoint_ids:
+            return {}
+        rows = await self.conn.fetch(f"{_SELECT} WHERE id = ANY($1::uuid[]) ORDER BY id "
+                                     "FOR UPDATE", sorted(set(endpoint_ids)))
+        return {r["id"]: _endpoint(r) for r in rows}
+
+    async def set_failing_since(self, streaks: dict[uuid.UUID, datetime | None]) -> None:
+        """The failure streak of each endpoint (None: its last attempt succeeded); rows that
+        already hold the value are not touched (nor locked)."""
+        if not streaks:
+            return
+        ids = sorted(streaks)
+        await self.conn.execute(
+            "UPDATE endpoints e SET failing_since = u.since FROM unnest($1::uuid[], "
+            "$2::timestamptz[]) AS u(id, since) WHERE e.id = u.id "
+            "AND e.failing_since IS DISTINCT FROM u.since", ids, [streaks[i] for i in ids])
 
 
 def cursor_of(endpoint: Endpoint) -> Cursor:

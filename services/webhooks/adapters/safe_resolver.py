@@ -3,6 +3,7 @@ by the sender at connect time (so DNS rebinding cannot reach internal services).
 
 from __future__ import annotations
 
+import errno
 import socket
 
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -33,7 +34,7 @@ class SafeResolver(AbstractResolver):
             check_resolved([a for a in addresses if a is not None] if all(addresses) else [],
                            allow_loopback=self.allow_loopback)
         except UrlRefused as exc:
-            raise OSError(f"refused to connect to {host}: {exc.message}") from None
+            raise OSError(errno.EACCES, f"refused to connect to {host}: {exc.message}") from None
         return results
 
     async def close(self) -> None:
@@ -54,7 +55,7 @@ class UrlPolicy:
             try:
                 await self.resolver.resolve(target.host, 443, socket.AF_UNSPEC)
             except OSError as exc:
-                refused = str(exc).startswith("refused")
+                refused = exc.errno == errno.EACCES
                 raise UrlRefused(
                     "url resolves to a private, loopback or link-local address" if refused
                     else "url host does not resolve", field="url") from None

@@ -15,6 +15,7 @@ from services.webhooks.domain.deliveries import Outcome
 from services.webhooks.domain.errors import UrlRefused
 
 USER_AGENT = "Rekomi-Webhooks/1.0 (+https://github.com/rekomi/rekomi)"
+_CHECKED_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,8 @@ class Sender:
         self._resolver = resolver or SafeResolver(allow_loopback=allow_loopback)
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
+        # URLs that passed the static policy (pure, so cached; bounded by a reset).
+        self._checked: set[tuple[str, bool]] = set()
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -52,11 +55,16 @@ class Sender:
         return outcome, int((time.monotonic() - started) * 1000)
 
     async def _attempt(self, request: Request) -> Outcome:
-        try:
-            # IP literals never reach the resolver, so the policy is applied here too.
-            check_url(request.url, allow_loopback=self.allow_loopback)
-        except UrlRefused as exc:
-            return Outcome(None, f"refused: {exc.message}", None)
+        key = (request.url, self.allow_loopback)
+        if key not in self._checked:
+            try:
+                # IP literals never reach the resolver, so the policy is applied here too.
+                check_url(request.url, allow_loopback=self.allow_loopback)
+            except UrlRefused as exc:
+                return Outcome(None, f"refused: {exc.message}", None)
+            if len(self._checked) >= _CHECKED_MAX:
+                self._checked.clear()
+            self._checked.add(key)
         headers = {"Content-Type": "application/json", "X-Rekomi-Event": request.event_type,
                    "X-Rekomi-Delivery-Id": request.delivery_id,
                    "X-Rekomi-Signature": request.signature}

@@ -66,23 +66,42 @@ def new_delivery(*, delivery_id: str, org_id: uuid.UUID, endpoint_id: uuid.UUID,
                     next_attempt_at=now, created_at=now, delivered_at=None)
 
 
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """What one attempt makes of a delivery: the fields recording it writes."""
+
+    status: DeliveryStatus
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    last_response_body: str | None
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+
+
+def settle(attempts_before: int, delivered_at: datetime | None, outcome: Outcome, *,
+           now: datetime, scale: float = 1.0, rand: random.Random | None = None) -> Settled:
+    """The delivery's state once ``outcome`` is recorded: succeeded, scheduled again, or
+    failed for good (schedule spent, or the endpoint is gone)."""
+    attempts = attempts_before + 1
+    if outcome.succeeded:
+        status, next_at, delivered_at = DeliveryStatus.Succeeded, None, now
+    else:
+        delay = None if outcome.gone else retry_delay(attempts, scale=scale, rand=rand)
+        status = DeliveryStatus.Failed if delay is None else DeliveryStatus.Retrying
+        next_at = None if delay is None else now + delay
+    return Settled(status=status, attempts=attempts, last_status_code=outcome.status_code,
+                   last_error=outcome.error, last_response_body=outcome.response_body,
+                   next_attempt_at=next_at, delivered_at=delivered_at)
+
+
 def after_attempt(delivery: Delivery, outcome: Outcome, *, now: datetime, scale: float = 1.0,
                   rand: random.Random | None = None) -> Delivery:
-    """The delivery once ``outcome`` is recorded: succeeded, scheduled again, or failed for
-    good (schedule spent, or the endpoint is gone)."""
-    attempts = delivery.attempts + 1
-    common: dict[str, Any] = dict(attempts=attempts, last_status_code=outcome.status_code,
-                                  last_error=outcome.error,
-                                  last_response_body=outcome.response_body)
-    if outcome.succeeded:
-        return dataclasses.replace(delivery, **common, status=DeliveryStatus.Succeeded,
-                                   next_attempt_at=None, delivered_at=now)
-    delay = None if outcome.gone else retry_delay(attempts, scale=scale, rand=rand)
-    if delay is None:
-        return dataclasses.replace(delivery, **common, status=DeliveryStatus.Failed,
-                                   next_attempt_at=None)
-    return dataclasses.replace(delivery, **common, status=DeliveryStatus.Retrying,
-                               next_attempt_at=now + delay)
+    """The delivery once ``outcome`` is recorded (see ``settle``)."""
+    settled = settle(delivery.attempts, delivery.delivered_at, outcome, now=now, scale=scale,
+                     rand=rand)
+    return dataclasses.replace(delivery, **{f.name: getattr(settled, f.name)
+                                            for f in dataclasses.fields(Settled)})
 
 
 def resend(delivery: Delivery, *, now: datetime) -> Delivery:

@@ -1,4 +1,8 @@
-"""The dispatcher: claims due deliveries, sends each one in its own task, records the outcome.
+"""The dispatcher: claims due deliveries in batches, sends each one in its own task, records
+the outcomes in batches (``BatchRecorder``). ``concurrency`` caps the attempts being sent at
+once; a task gives its slot back once its attempt is sent, but stays (and its delivery stays
+leased, so it still counts towards the endpoint's cap) until the attempt is stored; at most
+``concurrency`` such tasks wait for the recorder, else claims pause (back-pressure).
 
 Several processes may run it (replicas): leases keep a delivery with one of them at a time, and
 the claim caps how many deliveries to one endpoint are in flight at once, so a hanging endpoint
@@ -25,8 +29,9 @@ from services.webhooks.adapters.sender import Request, Sender
 from services.webhooks.domain.endpoints import signing_secrets
 from services.webhooks.domain.signing import signature_header
 from services.webhooks.entrypoints.rate_cap import RateCap
-from services.webhooks.service_layer.deliveries import WAKE_CHANNEL
-from services.webhooks.service_layer.dispatch import Attempt, record_attempt
+from services.webhooks.entrypoints.recorder import BatchRecorder
+from services.webhooks.service_layer.deliveries import RELEASED, WAKE_CHANNEL
+from services.webhooks.service_layer.dispatch import Attempt
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +46,12 @@ class DispatchConfig:
     time_scale: float = 1.0
 
     @property
+    def claim_batch(self) -> int:
+        """Free slots worth a claim when woken by finished attempts (a notify of new
+        deliveries, or the poll, claims for any free slot)."""
+        return max(1, self.concurrency // 4)
+
+    @property
     def lease(self) -> timedelta:
         """Long enough for the rate wait, the attempt and recording it."""
         return timedelta(seconds=self.timeout + 5 + self.per_endpoint / max(
@@ -53,8 +64,10 @@ class Dispatcher:
         self.sender = sender
         self.config = config
         self.rate = RateCap(config.rate_per_second)
+        self.recorder = BatchRecorder(pool, scale=config.time_scale)
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        self._sending = 0
         self._listener: PoolConnectionProxy | None = None
 
     def wake(self) -> None:
@@ -64,18 +77,30 @@ class Dispatcher:
         await self._listen()
         try:
             while True:
-                claimed = await self._claim_safely()
-                for item in claimed:
+                # Cleared before claiming: a wake-up that comes during the claim is kept.
+                self._wake.clear()
+                for item in await self._claim_safely():
+                    self._sending += 1  # given back by the task once sent
                     task = asyncio.ensure_future(self._deliver(item))
                     self._inflight.add(task)
                     task.add_done_callback(self._done)
-                if not claimed or len(self._inflight) >= self.config.concurrency:
-                    await self._idle()
+                # Whether the claim filled every slot or found less than that due, the next
+                # claim waits for a notify, the poll, or enough slots freed (claim_batch).
+                await self._idle()
         finally:
             await self._stop()
 
+    def _free(self) -> int:
+        """Slots to claim for: free sending slots, while the recording backlog is bounded."""
+        return min(self.config.concurrency - self._sending,
+                   2 * self.config.concurrency - len(self._inflight))
+
+    def _slots_freed(self) -> None:
+        if self._free() >= self.config.claim_batch:
+            self._wake.set()
+
     async def _claim_safely(self) -> list[Claimed]:
-        free = self.config.concurrency - len(self._inflight)
+        free = self._free()
         if free <= 0:
             return []
         now = datetime.now(UTC)
@@ -88,27 +113,31 @@ class Dispatcher:
             return []
 
     async def _idle(self) -> None:
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self.config.poll_seconds)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
-        self._wake.set()
+        self._slots_freed()
         if not task.cancelled() and task.exception() is not None:
             log.error("webhook delivery task crashed", exc_info=task.exception())
 
     async def _deliver(self, item: Claimed) -> None:
-        await self.rate.wait(item.endpoint_id)
-        started = datetime.now(UTC)
-        keys = signing_secrets(item.secret, item.previous_secret,
-                               item.previous_secret_expires_at, started)
-        request = Request(url=item.url, body=item.body, delivery_id=item.id,
-                          event_type=item.event_type,
-                          signature=signature_header(keys, int(started.timestamp()), item.body))
-        outcome, duration_ms = await self.sender.send(request)
+        try:
+            await self.rate.wait(item.endpoint_id)
+            started = datetime.now(UTC)
+            keys = signing_secrets(item.secret, item.previous_secret,
+                                   item.previous_secret_expires_at, started)
+            request = Request(url=item.url, body=item.body, delivery_id=item.id,
+                              event_type=item.event_type,
+                              signature=signature_header(keys, int(started.timestamp()),
+                                                         item.body))
+            outcome, duration_ms = await self.sender.send(request)
+        finally:
+            self._sending -= 1
+            self._slots_freed()
         attempt = Attempt(item, outcome, started, datetime.now(UTC), duration_ms)
-        await record_attempt(self.pool, attempt, scale=self.config.time_scale)
+        await self.recorder.record(attempt)
 
     async def _listen(self) -> None:
         try:
@@ -118,13 +147,17 @@ class Dispatcher:
         except (asyncpg.PostgresError, OSError):
             log.warning("webhook dispatcher cannot LISTEN; polling only")
 
-    def _on_notify(self, _conn: Conn, _pid: int, _channel: str, _payload: object) -> None:
-        self._wake.set()
+    def _on_notify(self, _conn: Conn, _pid: int, _channel: str, payload: object) -> None:
+        if payload == RELEASED:
+            self._slots_freed()
+        else:
+            self._wake.set()
 
     async def _stop(self) -> None:
         for task in list(self._inflight):
             task.cancel()
         await asyncio.gather(*self._inflight, return_exceptions=True)
+        await self.recorder.close()
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.remove_listener(WAKE_CHANNEL, self._on_notify)

@@ -22,11 +22,14 @@ from services.webhooks.domain.errors import DeliveryNotFound, WebhookInactive, W
 from services.webhooks.service_layer.endpoints import locked
 
 WAKE_CHANNEL = "rekomi_webhooks"
+# The payload of a wake-up sent when recorded attempts released their leases (new or re-armed
+# deliveries send an empty one): dispatchers claim for it only once enough slots are free.
+RELEASED = "released"
 TEST_EVENT = "webhook.test"
 
 
-async def _wake_dispatchers(conn: Conn) -> None:
-    await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
+async def wake_dispatchers(conn: Conn, payload: str = "") -> None:
+    await conn.execute("SELECT pg_notify($1, $2)", WAKE_CHANNEL, payload)
 
 
 def _delivery_for(endpoint: Endpoint, event: DomainEvent, body: str, now: datetime
@@ -46,7 +49,7 @@ async def fan_out(pool: asyncpg.Pool, event: DomainEvent) -> int:
         added = await DeliveriesRepository(tx.conn).add_many(
             [_delivery_for(e, event, body, now) for e in endpoints])
         if added:
-            await _wake_dispatchers(tx.conn)
+            await wake_dispatchers(tx.conn)
     return added
 
 
@@ -63,7 +66,7 @@ async def send_test(pool: asyncpg.Pool, cmd: SendTest) -> dict[str, Any]:
         body = domain.event_body(event.id, event.type, event.created_at, event.data)
         delivery = _delivery_for(endpoint, event, body, now)
         await DeliveriesRepository(tx.conn).add_many([delivery])
-        await _wake_dispatchers(tx.conn)
+        await wake_dispatchers(tx.conn)
     return domain.to_response(delivery)
 
 
@@ -95,5 +98,5 @@ async def resend_delivery(pool: asyncpg.Pool, cmd: ResendDelivery) -> dict[str, 
         await tx.audit(org_id=cmd.org_id, actor=cmd.actor, action="webhook.delivery_resent",
                        entity_type="webhook", entity_id=str(endpoint.id), before=None,
                        after={"deliveryId": again.id}, created_at=now)
-        await _wake_dispatchers(tx.conn)
+        await wake_dispatchers(tx.conn)
     return domain.to_response(again)

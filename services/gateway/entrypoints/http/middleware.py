@@ -75,12 +75,17 @@ async def _guarded(request: web.Request, handler: Handler, route: Route | None
         raise
     request[PRINCIPAL] = principal
     await _rate_limit(request, f"key:{principal.key_id}", policy="api_key")
+    if route.rate_policy != "anonymous":
+        # A route's own policy (e.g. "import") is a second, tighter count per key.
+        await _rate_limit(request, f"{route.rate_policy}:key:{principal.key_id}",
+                          policy=route.rate_policy)
     return await handler(request)
 
 
 def _limit(settings: Settings, policy: str) -> int:
     return {"api_key": settings.rate_limit_per_minute,
             "strict_write": settings.strict_write_rate_limit_per_minute,
+            "import": settings.import_rate_limit_per_minute,
             }.get(policy, settings.anonymous_rate_limit_per_minute)
 
 
@@ -92,7 +97,9 @@ async def _rate_limit(request: web.Request, subject: str, *, policy: str) -> Non
         # Fail open: losing the limiter must not take the API down with it.
         log.warning("rate limiter unavailable; request allowed")
         return
-    request[QUOTA_REMAINING] = quota.remaining
+    # With two policies on one call, the header shows the tighter one.
+    request[QUOTA_REMAINING] = min(quota.remaining,
+                                   request.get(QUOTA_REMAINING, quota.remaining))
     if not quota.allowed:
         raise RateLimited(f"rate limit of {limit} requests per minute exceeded; retry after "
                           f"{quota.retry_after}s", extra={"retryAfter": quota.retry_after})

@@ -21,6 +21,9 @@ class Route:
     summary: str
     tag: str
     plan: Tier | None = None
+    # Beyond the tier: a paid plan (Starter or higher) whose subscription is Active; Trialing,
+    # PastDue and lapsed orgs get 402 ``paid_plan_required`` (bulk invites).
+    requires_active_paid_plan: bool = False
     scope: Scope | None = None  # None: inferred from the HTTP method
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
@@ -31,6 +34,8 @@ class Route:
     description: str = ""
     # Public routes take no API key; they are rate-limited per client address with the named
     # policy ("anonymous", or "strict_write" for public writes such as applications).
+    # On an authenticated route, any policy other than "anonymous" (e.g. "import") is counted
+    # per API key on top of the key's general limit.
     public: bool = False
     rate_policy: str = "anonymous"
     # Path params passed through as text (tokens, handles) instead of parsed as UUIDs.

@@ -8,8 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from libs.contracts.common import Actor, ActorType
+from libs.shared.errors import RekomiError
 from services.gateway.domain.errors import InsufficientScope, PlanTierRequired
-from services.gateway.domain.plans import check_plan
+from services.gateway.domain.plans import SubscriptionStatus, Tier, check_plan
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import required_scope, satisfies
 from services.gateway.entrypoints.http.errors import json_response
@@ -29,6 +30,17 @@ def enforce_gates(route: Route, principal: Principal) -> None:
             f"this endpoint needs the {denied.required} plan or higher",
             extra={"required": denied.required.value, "current": denied.current.value,
                    "trialing": denied.trialing})
+    if route.requires_active_paid_plan and not has_active_paid_plan(principal):
+        raise RekomiError(
+            "this endpoint needs a paid plan (Starter or higher) with an Active subscription",
+            code="paid_plan_required",
+            extra={"required": Tier.Starter.value, "current": principal.plan.value,
+                   "subscriptionStatus": principal.status.value})
+
+
+def has_active_paid_plan(principal: Principal) -> bool:
+    return (principal.status == SubscriptionStatus.Active
+            and principal.plan.rank >= Tier.Starter.rank)
 
 
 def actor_of(request: web.Request, principal: Principal | None) -> dict[str, Any]:
@@ -65,6 +77,8 @@ def forwarding_view(route: Route) -> View:
         payload = await build_payload(request, route, principal)
         if route.local is not None:
             result = await route.local(request, payload)
+            if isinstance(result, web.StreamResponse):  # a local view that answers itself
+                return result
         else:
             result = await request.app[BUS].call(route.service, route.rpc, payload)
         if route.status == 204:

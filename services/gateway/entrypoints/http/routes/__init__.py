@@ -5,12 +5,18 @@ from __future__ import annotations
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.routes.affiliates import AFFILIATE_ROUTES
 from services.gateway.entrypoints.http.routes.audit_log import AUDIT_LOG_ROUTES
+from services.gateway.entrypoints.http.routes.imports import IMPORT_ROUTES
+from services.gateway.entrypoints.http.routes.invites import INVITE_ROUTES
 from services.gateway.entrypoints.http.routes.programs import PROGRAM_ROUTES
+from services.gateway.entrypoints.http.routes.storefront import STOREFRONT_ROUTES
 from services.gateway.entrypoints.http.routes.webhooks import WEBHOOK_ROUTES
 
 ROUTES: list[Route] = [
     *PROGRAM_ROUTES,
+    *IMPORT_ROUTES,
     *AFFILIATE_ROUTES,
+    *STOREFRONT_ROUTES,
     *AUDIT_LOG_ROUTES,
     *WEBHOOK_ROUTES,
+    *INVITE_ROUTES,
 ]

@@ -1,0 +1,82 @@
+"""The public storefront: program landing info, custom-domain resolution and the application
+form, plus the ledger's methods behind them (no org id comes from the caller)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictStr
+
+from libs.contracts.common import Actor, ApiModel
+from libs.contracts.programs import OrgScoped
+
+Text = Annotated[StrictStr, Field(max_length=2000)]
+
+
+class ApplyBody(ApiModel):
+    """Every field but ``email`` is optional. ``customAlias`` becomes the default link slug:
+    ``[a-z0-9-]{3,64}``, no leading or trailing ``-``, not a reserved word."""
+
+    email: EmailStr
+    full_name: Annotated[StrictStr, Field(max_length=200)] | None = Field(
+        default=None, alias="fullName")
+    website: Annotated[StrictStr, Field(max_length=2048)] | None = None
+    audience: Text | None = None
+    why_interested: Text | None = Field(default=None, alias="whyInterested")
+    custom_alias: Annotated[StrictStr, Field(pattern=r"^[a-z0-9-]{3,64}$")] | None = Field(
+        default=None, alias="customAlias")
+    recruited_by_affiliate_id: uuid.UUID | None = Field(default=None,
+                                                        alias="recruitedByAffiliateId")
+
+    def application_data(self) -> dict[str, str] | None:
+        """The form answers kept for the brand's review screen (never shown to API keys)."""
+        answers = {"website": self.website, "audience": self.audience,
+                   "whyInterested": self.why_interested}
+        kept = {key: value for key, value in answers.items() if value is not None}
+        return kept or None
+
+
+class ApplyResult(BaseModel):
+    affiliate_id: uuid.UUID = Field(alias="affiliateId")
+    status: str
+    affiliate_link_slug: str | None = Field(alias="affiliateLinkSlug")
+    message: str
+
+
+class StorefrontProgram(BaseModel):
+    id: uuid.UUID
+    organization_name: str = Field(alias="organizationName")
+    name: str
+    slug: str
+    description: str | None
+    terms_url: str | None = Field(alias="termsUrl")
+    custom_alias_supported: bool = Field(alias="customAliasSupported")
+
+
+class DomainQuery(BaseModel):
+    host: Annotated[str, Field(min_length=1, max_length=260)]
+
+
+class DomainResult(BaseModel):
+    handle: str
+    slug: str
+
+
+# ---- the ledger's request/reply methods ------------------------------------------------------
+class ProgramByHandle(OrgScoped):
+    """The gateway resolved the handle to ``orgId``; no ``campaign`` = the primary campaign."""
+
+    campaign: str | None = None
+
+
+class ProgramByDomain(BaseModel):
+    host: str
+
+
+class Apply(BaseModel):
+    program_id: uuid.UUID = Field(alias="programId")
+    actor: Actor
+    data: ApplyBody
+
+    model_config = ConfigDict(populate_by_name=True)

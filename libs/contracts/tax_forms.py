@@ -1,0 +1,70 @@
+"""Affiliate tax forms (W-9 / W-8BEN): the signed download link, and the ledger's methods."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from libs.contracts.common import Actor
+from libs.contracts.programs import OrgScoped
+
+# A tax form PDF is small; the bus carries it base64-encoded.
+MAX_TAX_FORM_BYTES = 2 * 1024 * 1024
+
+
+class TaxFormType(StrEnum):
+    W9 = "W9"
+    W8BEN = "W8BEN"
+    W8BENE = "W8BENE"
+
+
+class TaxFormLink(BaseModel):
+    id: uuid.UUID
+    affiliate_id: uuid.UUID = Field(alias="affiliateId")
+    type: TaxFormType
+    submitted_at: datetime = Field(alias="submittedAt")
+    signed_url: str = Field(alias="signedUrl")
+    expires_in_seconds: int = Field(alias="expiresInSeconds")
+
+
+class FileQuery(BaseModel):
+    """The signature of a local signed URL (development storage)."""
+
+    exp: int
+    sig: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+# ---- the ledger's request/reply methods ------------------------------------------------------
+class GetTaxForm(OrgScoped):
+    actor: Actor
+    affiliate_id: uuid.UUID = Field(alias="affiliateId")
+
+
+class TaxFormUpload(BaseModel):
+    type: TaxFormType
+    content_type: str = Field(default="application/pdf", alias="contentType", max_length=100)
+    content_base64: str = Field(alias="contentBase64",
+                                max_length=(MAX_TAX_FORM_BYTES * 4) // 3 + 4)
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class AttachTaxForm(OrgScoped):
+    """``tax_forms.attach``: no public route (the reference has no upload endpoint); the
+    affiliate portal, operators and tests call it over the bus."""
+
+    actor: Actor | None = None
+    affiliate_id: uuid.UUID = Field(alias="affiliateId")
+    data: TaxFormUpload
+
+
+class FetchFile(BaseModel):
+    """``storage.fetch``: the gateway passes a local signed URL's parts for the ledger to check."""
+
+    token: str
+    exp: int
+    sig: str

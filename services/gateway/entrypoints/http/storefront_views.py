@@ -1,0 +1,69 @@
+"""Storefront, sub-affiliate and tax-form routes that need gateway-owned data (org handle,
+name, home currency) or request details (the actor of an audited read) before the ledger."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from libs.shared.errors import NotFound
+from services.gateway.adapters.orgs_repository import OrgsRepository
+from services.gateway.entrypoints.http.keys import BUS, POOL, PRINCIPAL
+from services.gateway.entrypoints.http.views import actor_of
+
+
+def _no_program() -> NotFound:
+    # An unknown handle answers exactly like a handle without an active program.
+    return NotFound("no active program here", code="program_not_found")
+
+
+async def _org(request: web.Request, *, handle: str | None = None,
+               org_id: uuid.UUID | None = None) -> asyncpg.Record:
+    async with request.app[POOL].acquire() as conn:
+        repo = OrgsRepository(conn)
+        row = await (repo.org_by_handle(handle) if handle is not None
+                     else repo.org(org_id))  # type: ignore[arg-type]
+    if row is None:
+        raise _no_program()
+    return row
+
+
+async def by_handle(request: web.Request, _payload: dict[str, Any]) -> dict[str, Any]:
+    org = await _org(request, handle=request.match_info["handle"].lower())
+    program = await request.app[BUS].call("ledger", "storefront.by_handle", {
+        "orgId": str(org["id"]), "campaign": request.match_info.get("campaign")})
+    return {"id": program["id"], "organizationName": org["name"],
+            **{k: v for k, v in program.items() if k != "id"}}
+
+
+async def by_domain(request: web.Request, payload: dict[str, Any]) -> dict[str, Any]:
+    found = await request.app[BUS].call("ledger", "storefront.by_domain",
+                                        {"host": payload["host"]})
+    org = await _org(request, org_id=uuid.UUID(found["orgId"]))
+    return {"handle": org["handle"], "slug": found["slug"]}
+
+
+async def sub_affiliates(request: web.Request, payload: dict[str, Any]) -> Any:
+    org = await _org(request, org_id=request[PRINCIPAL].org_id)
+    return await request.app[BUS].call("ledger", "affiliates.sub_affiliates",
+                                       {**payload, "currency": org["home_currency"]})
+
+
+async def tax_form(request: web.Request, payload: dict[str, Any]) -> Any:
+    """A GET, yet audited: the ledger records who read the link."""
+    actor = actor_of(request, request[PRINCIPAL])
+    return await request.app[BUS].call("ledger", "tax_forms.get", {**payload, "actor": actor})
+
+
+async def signed_file(request: web.Request, payload: dict[str, Any]) -> Any:
+    """Serve a local signed URL's bytes (the ledger checks the signature and reads the file)."""
+    found = await request.app[BUS].call("ledger", "storage.fetch", {
+        "token": request.match_info["token"], **payload})
+    return web.Response(body=base64.b64decode(found["contentBase64"]),
+                        headers={"Cache-Control": "no-store",
+                                 "Content-Disposition": "attachment",
+                                 "Content-Type": found["contentType"]})

@@ -1,0 +1,107 @@
+"""Helpers for the storefront, sub-affiliate and tax-form end-to-end tests: fast orgs, an
+HTTP client with its own client address (public routes are limited per address), the
+ledger's outbox, and attaching a tax form over the bus (there is no upload route)."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+
+from libs.shared.bus import Bus
+from libs.shared.db import connect
+from libs.shared.settings import Settings
+from services.gateway.domain.plans import SubscriptionStatus, Tier
+from services.gateway.service_layer import admin
+from tests.common.stack import Org
+
+AFFILIATES = "/api/v1/affiliates"
+APPLY_KEYS = frozenset({"affiliateId", "status", "affiliateLinkSlug", "message"})
+_addresses = itertools.count(2 + (os.getpid() % 200) * 250)
+
+
+async def new_org(plan: str = "Pro", status: str = "Active", currency: str = "USD") -> Org:
+    """An org made in-process by the service function behind ``rekomi admin create-org``."""
+    handle = f"org-{uuid.uuid4().hex[:10]}"
+    conn = await connect(Settings().database_url, "gateway")
+    try:
+        made = await admin.create_org(conn, name=f"Brand {handle}", handle=handle,
+                                      plan=Tier(plan), status=SubscriptionStatus(status),
+                                      home_currency=currency)
+    finally:
+        await conn.close()
+    return Org(str(made.org_id), made.handle, made.api_key, made.signing_secret)
+
+
+def fresh_address() -> str:
+    """A loopback address no other test uses: its per-address rate-limit count starts at 0."""
+    n = next(_addresses)
+    return f"127.{(n >> 16) & 255}.{(n >> 8) & 255}.{max(n & 255, 2)}"
+
+
+@asynccontextmanager
+async def client_from(base_url: str, address: str | None = None
+                      ) -> AsyncIterator[aiohttp.ClientSession]:
+    connector = aiohttp.TCPConnector(local_addr=(address or fresh_address(), 0))
+    async with aiohttp.ClientSession(base_url=base_url, connector=connector) as session:
+        yield session
+
+
+async def create_affiliate(http: aiohttp.ClientSession, org: Org, program_id: str,
+                           **overrides: Any) -> dict[str, Any]:
+    body = {"programId": program_id, "email": f"a-{uuid.uuid4().hex[:8]}@example.com",
+            **overrides}
+    async with http.post(AFFILIATES, json=body, headers=org.auth) as response:
+        created = await response.json()
+        assert response.status == 201, created
+    assert isinstance(created, dict)
+    return created
+
+
+async def outbox_events(entity_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """The ledger's staged domain events about ``entity_id``, oldest first."""
+    conn = await connect(Settings().database_url, "ledger")
+    try:
+        rows = await conn.fetch(
+            "SELECT routing_key, payload FROM outbox WHERE payload->'data'->>'id' = $1 "
+            "ORDER BY created_at", entity_id)
+    finally:
+        await conn.close()
+    return [(r["routing_key"], json.loads(r["payload"]) if isinstance(r["payload"], str)
+             else r["payload"]) for r in rows]
+
+
+async def affiliate_row(affiliate_id: str) -> dict[str, Any] | None:
+    conn = await connect(Settings().database_url, "ledger")
+    try:
+        row = await conn.fetchrow("SELECT * FROM affiliates WHERE id = $1",
+                                  uuid.UUID(affiliate_id))
+    finally:
+        await conn.close()
+    return dict(row) if row else None
+
+
+async def ledger_call(method: str, payload: dict[str, Any]) -> Any:
+    settings = Settings()
+    bus = Bus(settings.amqp_url, namespace=settings.namespace, service="tests")
+    await bus.connect()
+    try:
+        return await bus.call("ledger", method, payload)
+    finally:
+        await bus.close()
+
+
+async def attach_tax_form(org_id: str, affiliate_id: str, data: bytes, kind: str = "W9"
+                          ) -> dict[str, Any]:
+    """How a tax form gets in: the ledger's ``tax_forms.attach`` method over the bus."""
+    result: dict[str, Any] = await ledger_call("tax_forms.attach", {
+        "orgId": org_id, "affiliateId": affiliate_id,
+        "data": {"type": kind, "contentBase64": base64.b64encode(data).decode()}})
+    return result
