@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,21 @@ from libs.shared.settings import SERVICES, get_settings
 
 def start(service: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=os.environ.copy())
+
+
+def start_mail_catcher() -> subprocess.Popen[bytes] | None:
+    """In development, invite e-mail goes to a local SMTP catcher (files under .run/mail)
+    unless something already listens on the configured SMTP port."""
+    settings = get_settings()
+    if settings.env != "development" or settings.smtp_host not in ("127.0.0.1", "localhost"):
+        return None
+    with socket.socket() as probe:
+        if probe.connect_ex((settings.smtp_host, settings.smtp_port)) == 0:
+            return None
+    return subprocess.Popen([sys.executable, "-m", "services.ledger.adapters.mail_catcher",
+                             "--host", settings.smtp_host, "--port", str(settings.smtp_port),
+                             "--folder", ".run/mail"], env=os.environ.copy(),
+                            stdout=subprocess.DEVNULL)
 
 
 def stop_all(procs: dict[str, subprocess.Popen[bytes]], grace: float = 10.0) -> None:
@@ -47,6 +63,8 @@ def _ready_urls() -> list[str]:
 
 def run_all() -> int:
     procs = {name: start(name) for name in SERVICES}
+    if (catcher := start_mail_catcher()) is not None:
+        procs["mail-catcher"] = catcher
     stopping = False
     waiting = _ready_urls()
 
