@@ -8,8 +8,12 @@ stack windows comparable the backlog is loaded while its endpoints are inactive 
 ignores them), then released at once by activating them; only then do the warm-up and the
 measured window start. Rows are due in an order that interleaves the endpoints (the hanging one
 included), so no endpoint is starved by ties. Only the healthy endpoints' deliveries are
-counted. The stack uses its own database and namespace so another bench sharing
-``rekomi_bench`` cannot deliver (or steal) this backlog.
+counted. The windows run in the order bare, A, B, B, A, bare (A: healthy endpoints only, B:
+with the hanging one) and the figures are their means, so other load that drifts during the
+run (the machine is shared) weighs on both sides of each ratio alike; the CPU each delivery
+costs is printed too, as it moves much less with that load. The stack uses its own database
+and namespace so another bench sharing ``rekomi_bench`` cannot deliver (or steal) this
+backlog; what a run leaves open is closed at its end and before the next one starts.
 
 Targets (from the issue): stack >= 0.5 x bare deliveries/s, and a hanging endpoint lowers the
 others' rate by under 10 %.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -30,7 +35,7 @@ import asyncpg
 
 from bench import procs
 from bench.common import RESULTS_DIR, ROOT, BenchError, BenchOptions
-from bench.cpu import CpuReport, CpuWindow, ProcGroup, infra_groups, machine_busy
+from bench.cpu import CpuReport, CpuWindow, ProcGroup, infra_groups, machine_busy, processes
 from bench.profile import PySpyRecorder
 from bench.report import Target, cpu_table, profile_lines, write_json
 from bench.stack import RekomiStack
@@ -58,6 +63,10 @@ SELECT upper(substr(md5(random()::text), 1, 26)), e.org_id, e.id, gen_random_uui
 FROM webhooks.endpoints e, generate_series(1, $3) g WHERE e.id = ANY($1::uuid[])
 """
 QUIET_LIMIT_PCT = 30.0
+# The processes whose CPU one delivery costs, per window kind: figures that other engineers'
+# load on a shared machine moves much less than the rates (see ``_cpu_per_delivery``).
+BARE_COST = ("client", "receiver")
+STACK_COST = ("webhooks", "postgres (bench db)", "receiver")
 
 
 class Receiver:
@@ -93,6 +102,11 @@ class Window:
     cpu: CpuReport
     busy_before: float
 
+    def cpu_per_delivery(self, groups: tuple[str, ...]) -> float:
+        """Microseconds of CPU the given process groups spent per healthy delivery."""
+        used = sum(self.cpu.by_group.get(g, 0.0) for g in groups) / 100.0
+        return 1e6 * used / self.rate if self.rate else 0.0
+
     def to_dict(self) -> dict[str, Any]:
         return {"deliveriesPerSecond": round(self.rate, 1),
                 "hangingAttempts": self.hanging_attempts, "busyBeforePct": round(
@@ -108,13 +122,14 @@ def _busy_before(label: str) -> float:
     return busy
 
 
-async def _bare(base: str, opts: BenchOptions, groups: list[ProcGroup]) -> Window:
+async def _bare(base: str, opts: BenchOptions, groups: list[ProcGroup], label: str
+                ) -> Window:
     """A bare aiohttp client posting the same bodies, ``CONCURRENCY`` at once."""
     headers = {"Content-Type": "application/json", "X-Rekomi-Event": "affiliate.created",
                "X-Rekomi-Delivery-Id": "01J0000000000000000000000Z",
                "X-Rekomi-Signature": "t=1,v1=" + "0" * 64}
     counts = [0]
-    busy = await asyncio.to_thread(_busy_before, "bare")
+    busy = await asyncio.to_thread(_busy_before, label)
     end = time.monotonic() + opts.warmup + opts.duration
     measure_from = time.monotonic() + opts.warmup
     cpu = CpuWindow(groups)
@@ -138,7 +153,7 @@ async def _bare(base: str, opts: BenchOptions, groups: list[ProcGroup]) -> Windo
         report, *_ = await asyncio.gather(observe(), *(worker(n, session)
                                                       for n in range(CONCURRENCY)))
     assert isinstance(report, CpuReport)
-    return Window("bare", counts[0] / opts.duration, 0, report, busy)
+    return Window(label, counts[0] / opts.duration, 0, report, busy)
 
 
 async def _load(healthy: list[str], hanging: list[str], per_endpoint: int) -> None:
@@ -168,6 +183,23 @@ async def _load(healthy: list[str], hanging: list[str], per_endpoint: int) -> No
         await conn.execute("UPDATE webhooks.endpoints SET is_active = true "
                            "WHERE id = ANY($1::uuid[])", everyone)
         await conn.execute("SELECT pg_notify('rekomi_webhooks', '')")
+    finally:
+        await conn.close()
+
+
+async def _close_everything() -> None:
+    """Deactivate every endpoint and close every open delivery (best effort: the database may
+    not exist yet), so a new stack does not start on an old run's backlog."""
+    try:
+        conn = await asyncpg.connect(DATABASE_URL)
+    except (OSError, asyncpg.PostgresError):
+        return
+    try:
+        await conn.execute("UPDATE webhooks.endpoints SET is_active = false")
+        await conn.execute("UPDATE webhooks.deliveries SET status = 'Failed', "
+                           "next_attempt_at = NULL WHERE status IN ('Pending', 'Retrying')")
+    except asyncpg.PostgresError:
+        pass
     finally:
         await conn.close()
 
@@ -212,70 +244,110 @@ def _endpoints(stack: RekomiStack, receiver: Receiver, kind: str, count: int) ->
                           expect=201)["id"] for n in range(count)]
 
 
+def _mean(windows: list[Window]) -> float:
+    return sum(w.rate for w in windows) / len(windows)
+
+
+def _print_window(window: Window) -> None:
+    extra = (f"; the hanging endpoint got {window.hanging_attempts} attempts"
+             if window.label.startswith("with hanging") else "")
+    print(f"  {window.label}: {window.rate:.0f} healthy deliveries/s (machine "
+          f"{window.cpu.machine_busy_pct:.0f}% busy{extra})", flush=True)
+
+
 def run(opts: BenchOptions) -> int:
+    """Windows in the order bare, A, B, B, A, bare (A: healthy endpoints only, B: with the
+    hanging one), so a drift in the machine's other load weighs on both sides alike."""
     print(f"== {NAME}: {ENDPOINTS} endpoints x {PER_ENDPOINT} deliveries, dispatcher "
-          f"concurrency {CONCURRENCY}, {opts.warmup} s warm-up + {opts.duration} s measured",
-          flush=True)
+          f"concurrency {CONCURRENCY}, {opts.warmup} s warm-up + {opts.duration} s measured "
+          "per window; order bare, A, B, B, A, bare", flush=True)
     receiver = Receiver()
     profiler: PySpyRecorder | None = None
+    bare: list[Window] = []
+    alone: list[Window] = []
+    beside: list[Window] = []
     try:
         receiver_group = ProcGroup("receiver", (receiver.proc.pid,))
-        bare = asyncio.run(_bare(receiver.base, opts, [receiver_group, *infra_groups()]))
-        print(f"  bare aiohttp client: {bare.rate:.0f} deliveries/s "
-              f"(machine {bare.cpu.machine_busy_pct:.0f}% busy)", flush=True)
+        bare_groups = [ProcGroup("client", (os.getpid(),)), receiver_group, *infra_groups()]
+        bare.append(asyncio.run(_bare(receiver.base, opts, bare_groups, "bare 1")))
+        _print_window(bare[-1])
         stack = RekomiStack(gateway_port=opts.gateway_port, ops_base_port=opts.ops_base_port,
                             overrides=OVERRIDES)
+        asyncio.run(_close_everything())
         with stack:
             healthy = _endpoints(stack, receiver, "ok", ENDPOINTS)
             hanging = _endpoints(stack, receiver, "hang", 1)
             pids = stack.service_pids()
             if "webhooks" not in pids:
                 raise BenchError("cannot find the stack's webhooks process")
-            groups = [ProcGroup("webhooks", (pids["webhooks"],)), receiver_group,
+            db = DATABASE_URL.rsplit("/", 1)[1]
+            backends = tuple(pid for pid, comm, cmdline in processes()
+                             if comm == "postgres" and f" {db} " in f"{cmdline} ")
+            groups = [ProcGroup("webhooks", (pids["webhooks"],)),
+                      ProcGroup("postgres (bench db)", backends), receiver_group,
                       *infra_groups()]
             if "webhooks" in opts.profile:
                 profiler = PySpyRecorder({"webhooks": pids["webhooks"]}, RESULTS_DIR, NAME)
-            alone = _stack_window("healthy only", receiver, opts, healthy, [], groups,
-                                  profiler)
-            print(f"  stack, healthy endpoints only: {alone.rate:.0f} deliveries/s "
-                  f"(machine {alone.cpu.machine_busy_pct:.0f}% busy)", flush=True)
-            beside = _stack_window("with hanging", receiver, opts, healthy, hanging, groups,
-                                   None)
-            print(f"  stack, with one hanging endpoint: {beside.rate:.0f} healthy "
-                  f"deliveries/s (machine {beside.cpu.machine_busy_pct:.0f}% busy; the hanging "
-                  f"endpoint got {beside.hanging_attempts} attempts)", flush=True)
-            if beside.hanging_attempts == 0:
-                print("  WARNING: the hanging endpoint got no attempt: the drop is not "
-                      "measured", flush=True)
+            for n, with_hanging in enumerate((False, True, True, False)):
+                if with_hanging:
+                    beside.append(_stack_window(f"with hanging {len(beside) + 1}", receiver,
+                                                opts, healthy, hanging, groups, None))
+                    _print_window(beside[-1])
+                else:
+                    alone.append(_stack_window(f"healthy only {len(alone) + 1}", receiver,
+                                               opts, healthy, [], groups,
+                                               profiler if n == 0 else None))
+                    _print_window(alone[-1])
+            asyncio.run(_close_everything())
+        bare.append(asyncio.run(_bare(receiver.base, opts, bare_groups, "bare 2")))
+        _print_window(bare[-1])
+        if not all(w.hanging_attempts for w in beside):
+            print("  WARNING: the hanging endpoint got no attempt in a window: the drop is not "
+                  "measured there", flush=True)
     finally:
         receiver.stop()
     return _report(opts, bare, alone, beside, profiler)
 
 
-def _report(opts: BenchOptions, bare: Window, alone: Window, beside: Window,
-            profiler: PySpyRecorder | None) -> int:
-    ratio = alone.rate / bare.rate if bare.rate else 0.0
-    drop = (alone.rate - beside.rate) / alone.rate if alone.rate else 1.0
+def _report(opts: BenchOptions, bare: list[Window], alone: list[Window],
+            beside: list[Window], profiler: PySpyRecorder | None) -> int:
+    bare_rate, alone_rate, beside_rate = _mean(bare), _mean(alone), _mean(beside)
+    ratio = alone_rate / bare_rate if bare_rate else 0.0
+    drop = (alone_rate - beside_rate) / alone_rate if alone_rate else 1.0
+    print(f"\nmeans: bare {bare_rate:.0f}/s, stack {alone_rate:.0f}/s, stack with a hanging "
+          f"endpoint {beside_rate:.0f}/s (healthy deliveries only)")
     targets = [Target("stack / bare deliveries/s", ratio, 0.5, "x", at_least=True),
                Target("healthy-rate drop, 1 hanging endpoint", drop * 100, 10.0, "%",
                       at_least=False)]
     print("\ntargets")
     for target in targets:
         print(target.line())
+    bare_cost = sum(w.cpu_per_delivery(BARE_COST) for w in bare) / len(bare)
+    stack_cost = sum(w.cpu_per_delivery(STACK_COST) for w in alone) / len(alone)
+    beside_cost = sum(w.cpu_per_delivery(STACK_COST) for w in beside) / len(beside)
+    print(f"\nCPU per delivery: bare {bare_cost:.0f} us ({' + '.join(BARE_COST)}), stack "
+          f"{stack_cost:.0f} us ({' + '.join(STACK_COST)}); with the hanging endpoint "
+          f"{beside_cost:.0f} us; bare/stack "
+          f"{bare_cost / stack_cost if stack_cost else 0.0:.2f} (an efficiency figure that "
+          "other load moves less than the rates; not the target)")
     print("\nCPU during the measured windows (% of one core)")
-    for window in (bare, alone, beside):
-        print(cpu_table(f"{window.label:<12}", window.cpu))
+    windows = [*bare, *alone, *beside]
+    for window in windows:
+        print(cpu_table(f"{window.label:<14}", window.cpu))
     summaries = profiler.summaries if profiler is not None else []
     for summary in summaries:
-        print("\npy-spy profile of the healthy-only window (share of on-CPU samples)")
+        print("\npy-spy profile of the first healthy-only window (share of on-CPU samples)")
         print(profile_lines(summary))
     data: dict[str, Any] = {
         "endpoints": ENDPOINTS, "perEndpoint": PER_ENDPOINT, "concurrency": CONCURRENCY,
         "duration": opts.duration, "warmup": opts.warmup,
-        "bareDeliveriesPerSecond": round(bare.rate, 1),
-        "stackDeliveriesPerSecond": round(alone.rate, 1),
-        "stackWithHangingPerSecond": round(beside.rate, 1), "ratio": round(ratio, 4),
-        "drop": round(drop, 4), "windows": {w.label: w.to_dict() for w in (bare, alone, beside)},
+        "bareDeliveriesPerSecond": round(bare_rate, 1),
+        "stackDeliveriesPerSecond": round(alone_rate, 1),
+        "stackWithHangingPerSecond": round(beside_rate, 1), "ratio": round(ratio, 4),
+        "drop": round(drop, 4),
+        "cpuPerDeliveryUs": {"bare": round(bare_cost, 1), "stack": round(stack_cost, 1),
+                             "stackWithHanging": round(beside_cost, 1)},
+        "windows": {w.label: w.to_dict() for w in windows},
         "profiles": [s.to_dict() for s in summaries],
         "targets": [t.to_dict() for t in targets]}
     print(f"\nwrote {write_json(NAME, data)}")

@@ -4,6 +4,7 @@ with scripted statuses (or hang), recording every request it gets."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -58,15 +59,22 @@ class Receiver:
         statuses = self.script.get(request.path, [200])
         status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
         if status == HANG:
-            await self._hang(request.path)
+            await self._hang(request)
             status = 200
         return web.Response(status=status, text="x" * 5000 if status >= 500 else "ok")
 
-    async def _hang(self, path: str) -> None:
+    async def _hang(self, request: web.Request) -> None:
+        """Never answers; the request counts as in flight until the sender gives up on it
+        (closes the connection, as a timed-out attempt does) or the receiver stops."""
+        path = request.path
         self.inflight[path] = self.inflight.get(path, 0) + 1
         self.max_inflight[path] = max(self.max_inflight.get(path, 0), self.inflight[path])
         try:
-            await self.release.wait()
+            while not self.release.is_set():
+                if request.transport is None or request.transport.is_closing():
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.release.wait(), 0.02)
         finally:
             self.inflight[path] -= 1
 

@@ -1,8 +1,10 @@
 """The dispatcher: claims due deliveries in batches, sends each one in its own task, records
 the outcomes in batches (``BatchRecorder``). ``concurrency`` caps the attempts being sent at
-once; a task gives its slot back once its attempt is sent, but stays (and its delivery stays
-leased, so it still counts towards the endpoint's cap) until the attempt is stored; at most
-``concurrency`` such tasks wait for the recorder, else claims pause (back-pressure).
+once (a task waiting for its endpoint's start rate lends its slot out meanwhile); a task gives
+its slot back once its attempt is sent, but stays (and its delivery stays
+leased, so it still counts towards the endpoint's cap) until the attempt is stored. At most
+``2 x concurrency`` tasks exist at once (sending, waiting for the rate or for the recorder),
+else claims pause (back-pressure).
 
 Several processes may run it (replicas): leases keep a delivery with one of them at a time, and
 the claim caps how many deliveries to one endpoint are in flight at once, so a hanging endpoint
@@ -124,7 +126,15 @@ class Dispatcher:
 
     async def _deliver(self, item: Claimed) -> None:
         try:
-            await self.rate.wait(item.endpoint_id)
+            if (delay := self.rate.reserve(item.endpoint_id)) > 0:
+                # Waiting for the endpoint's start rate uses no connection: the slot is lent
+                # out meanwhile (the connector's limit still caps the requests at once).
+                self._sending -= 1
+                self._slots_freed()
+                try:
+                    await asyncio.sleep(delay)
+                finally:
+                    self._sending += 1
             started = datetime.now(UTC)
             keys = signing_secrets(item.secret, item.previous_secret,
                                    item.previous_secret_expires_at, started)
