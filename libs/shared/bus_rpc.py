@@ -33,6 +33,10 @@ class RpcTimeout(RekomiError):
     code = "upstream_timeout"
 
 
+class RpcUnavailable(RekomiError):
+    code = "upstream_unavailable"
+
+
 class RequestReply:
     """The request/reply half of the bus; ``Bus`` provides the channel and naming."""
 
@@ -45,6 +49,7 @@ class RequestReply:
     _rpc_handlers: dict[str, RpcHandler]
     _outgoing: dict[str, list[dict[str, Any]]]
     _sending: set[asyncio.Future[None]]
+    _reopening: asyncio.Lock
 
     def _init_rpc(self) -> None:
         self._reply_queue = None
@@ -52,6 +57,7 @@ class RequestReply:
         self._rpc_handlers = {}
         self._outgoing = {}
         self._sending = set()
+        self._reopening = asyncio.Lock()
 
     def _cancel_pending(self) -> None:
         for future in self._futures.values():
@@ -171,8 +177,22 @@ class RequestReply:
                                  expiration=timeout, content_type="application/json"),
                 routing_key=self._rpc_queue_name(service), mandatory=False)
         except Exception as exc:  # the callers see the failure instead of a timeout
+            log.warning("rpc publish failed", extra={"service": service, "error": repr(exc)})
             for entry in batch:
                 future = self._futures.pop(entry["c"], None)
                 if future is not None and not future.done():
-                    future.set_exception(exc)
+                    future.set_exception(RpcUnavailable(f"{service} is unreachable now"))
+            await self._reopen_rpc_channel()
+
+    async def _reopen_rpc_channel(self) -> None:
+        """A channel the broker closed (restart, channel error) is reopened here when the
+        connection itself is back, so one failure does not poison every later call."""
+        channel = self._rpc_channel
+        if channel is None or not channel.is_closed or self._reopening.locked():
+            return
+        async with self._reopening:
+            try:
+                await channel.reopen()
+            except Exception as exc:  # the robust connection will retry; so will the next call
+                log.warning("rpc channel reopen failed", extra={"error": repr(exc)})
 

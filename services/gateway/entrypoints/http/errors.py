@@ -29,6 +29,7 @@ STATUS: dict[str, int] = {
     "rate_limited": 429,
     "unknown_method": 502,
     "upstream_timeout": 504,
+    "upstream_unavailable": 503,
     "internal_error": 500,
     # ---- affiliates and onboarding (ledger) ----
     "paid_plan_required": 402,
@@ -53,6 +54,17 @@ STATUS: dict[str, int] = {
     "import_job_not_found": 404,
     "import_revert_blocked": 409,
     # ---- tracking ----
+    "conversion_not_found": 404,
+    "affiliate_slug_not_found": 404,
+    "invalid_signature": 401,
+    "signature_expired": 401,
+    "attribution_params_too_long": 400,
+    "too_many_attribution_params": 400,
+    "invalid_attribution_param": 400,
+    "link_not_found": 404,
+    "landing_url_not_configured": 404,
+    "no_program_found": 404,
+    "pixel_not_provisioned": 409,
     # ---- webhooks ----
     "webhook_not_found": 404,
     "delivery_not_found": 404,
