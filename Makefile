@@ -39,7 +39,8 @@ test: install infra ## run every test (own database and RabbitMQ vhost)
 	@psql -q -h 127.0.0.1 -U postgres -d postgres -c 'DROP DATABASE IF EXISTS $(TEST_DB) WITH (FORCE)' >/dev/null
 	@rabbitmqctl -q delete_vhost $(TEST_VHOST) >/dev/null 2>&1 || true
 	@scripts/ensure-infra.sh $(TEST_VHOST)
-	$(BIN)/pytest -q -p no:cacheprovider
+	@scripts/ensure-chromium.sh
+	REKOMI_BROWSER_TESTS=required $(BIN)/pytest -q -p no:cacheprovider
 
 test-unit: install ## only the unit tests (no servers needed)
 	$(BIN)/pytest -q -p no:cacheprovider tests/unit

@@ -14,7 +14,13 @@ import sys
 from collections.abc import Callable
 from types import FrameType
 
-from bench import affiliates_import, programs_get, webhooks_deliveries
+from bench import (
+    affiliates_import,
+    clicks_ingest,
+    programs_get,
+    s2s_ingest,
+    webhooks_deliveries,
+)
 from bench.common import (
     DEFAULT_GATEWAY_PORT,
     DEFAULT_OPS_BASE_PORT,
@@ -28,6 +34,8 @@ SCENARIOS: dict[str, Scenario] = {
     programs_get.NAME: programs_get.run,
     affiliates_import.NAME: affiliates_import.run,
     webhooks_deliveries.NAME: webhooks_deliveries.run,
+    clicks_ingest.NAME: clicks_ingest.run,
+    s2s_ingest.NAME: s2s_ingest.run,
 }
 DEFAULT = "all"  # `make bench` runs every scenario
 PROFILABLE = ("gateway", "tracking", "ledger", "payouts", "webhooks")

@@ -109,6 +109,24 @@ class Settings(BaseSettings):
     # (not instead of) the key's general limit.
     import_rate_limit_per_minute: int = 6
 
+    # ---- tracking (clicks, loader, short links) ----
+    # Clicks are buffered in the tracking service and written with COPY every this many ms or
+    # when this many are waiting: a crash loses at most one interval of clicks (never sales).
+    tracking_click_flush_ms: int = 200
+    tracking_click_batch_size: int = 1000
+    # How long the tracking service trusts its in-memory view of links, program terms and org
+    # tracking settings (links are also refreshed at once by affiliate events).
+    tracking_cache_seconds: float = 10.0
+    # Public base URL of the gateway, as embedded in the install snippet (default
+    # http://gateway_host:gateway_port).
+    tracking_public_base_url: str = ""
+
+    # ---- conversions (ledger) ----
+    # How often the ledger approves the Pending conversions whose payout grace days have passed,
+    # and how many it approves per transaction.
+    conversion_approval_interval_seconds: float = 5.0
+    conversion_approval_batch: int = 500
+
     def ops_port(self, service: str) -> int:
         return self.ops_base_port + SERVICES.index(service)
 

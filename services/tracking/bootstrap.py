@@ -1,10 +1,26 @@
-"""Wires the tracking service: its request handlers and event consumers onto the bus."""
+"""Wires the tracking service: its request handlers and event consumers onto the bus, and the
+click writer that batches clicks into the database."""
 
 from __future__ import annotations
 
 from libs.shared.runtime import ServiceContext
+from services.tracking.adapters.click_writer import ClickWriter
+from services.tracking.entrypoints.events import subscribe
 from services.tracking.entrypoints.rpc import handlers
+from services.tracking.service_layer.lookups import Lookups, Tracking
+
+
+def build(ctx: ServiceContext) -> Tracking:
+    s = ctx.settings
+    writer = ClickWriter(ctx.pool, flush_ms=s.tracking_click_flush_ms,
+                         max_batch=s.tracking_click_batch_size)
+    lookups = Lookups(ctx.pool, ctx.bus, s.tracking_cache_seconds)
+    return Tracking(ctx.pool, lookups, writer, public_base_url=s.tracking_public_base_url
+                    or f"http://{s.gateway_host}:{s.gateway_port}")
 
 
 async def wire(ctx: ServiceContext) -> None:
-    await ctx.bus.serve(handlers(ctx))
+    t = build(ctx)
+    ctx.spawn(t.writer.run())
+    await subscribe(ctx.bus, t)
+    await ctx.bus.serve(handlers(ctx, t))

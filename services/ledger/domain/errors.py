@@ -94,3 +94,14 @@ class ImportJobNotFound(NotFound):
 
 class ImportRevertBlocked(Conflict):
     code = "import_revert_blocked"
+
+
+# ---- conversions, S2S and leads ----
+class ConversionNotFound(NotFound):
+    code = "conversion_not_found"
+
+
+class AffiliateSlugNotFound(NotFound):
+    """No live link with this slug in the caller's org (another org's slug included)."""
+
+    code = "affiliate_slug_not_found"

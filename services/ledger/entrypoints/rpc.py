@@ -7,6 +7,7 @@ from libs.contracts import programs as contract
 from libs.shared.rpc import RpcHandler, system_handlers
 from libs.shared.rpc_handlers import typed
 from libs.shared.runtime import ServiceContext
+from services.ledger.entrypoints.rpc_conversions import conversion_handlers
 from services.ledger.entrypoints.rpc_imports import imports_handlers
 from services.ledger.entrypoints.rpc_invites import invite_handlers
 from services.ledger.entrypoints.rpc_storefront import storefront_handlers
@@ -42,4 +43,5 @@ def handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
     return {**system_handlers(ctx), **program_handlers(ctx), **affiliate_handlers(ctx),
             **storefront_handlers(ctx),
             **imports_handlers(ctx),
-            **invite_handlers(ctx)}
+            **invite_handlers(ctx),
+            **conversion_handlers(ctx)}

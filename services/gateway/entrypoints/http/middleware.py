@@ -29,6 +29,9 @@ from services.gateway.service_layer.authenticate import authenticate
 
 log = logging.getLogger(__name__)
 OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# The reference lets S2S callers send their key as X-Rekomi-Api-Key instead of a bearer.
+API_KEY_HEADER = "X-Rekomi-Api-Key"
+API_KEY_HEADER_PATHS = frozenset({"/api/tracking/s2s", "/api/tracking/lead"})
 
 
 @web.middleware
@@ -67,8 +70,7 @@ async def _guarded(request: web.Request, handler: Handler, route: Route | None
         await _rate_limit(request, f"{policy}:{request.remote}", policy=policy)
         return await handler(request)
     try:
-        principal = await authenticate(request.headers.get("Authorization"),
-                                       request.app[PRINCIPALS])
+        principal = await authenticate(credentials(request, route), request.app[PRINCIPALS])
     except Unauthorized:
         # Failed authentication counts against the client address: slows key guessing.
         await _rate_limit(request, f"anonymous:{request.remote}", policy="anonymous")
@@ -80,6 +82,15 @@ async def _guarded(request: web.Request, handler: Handler, route: Route | None
         await _rate_limit(request, f"{route.rate_policy}:key:{principal.key_id}",
                           policy=route.rate_policy)
     return await handler(request)
+
+
+def credentials(request: web.Request, route: Route) -> str | None:
+    """The Authorization header; on the S2S routes, ``X-Rekomi-Api-Key`` may stand in for it."""
+    header = request.headers.get("Authorization")
+    alternative = request.headers.get(API_KEY_HEADER, "").strip()
+    if header is None and alternative and route.path in API_KEY_HEADER_PATHS:
+        return f"Bearer {alternative}"
+    return header
 
 
 def _limit(settings: Settings, policy: str) -> int:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.routes.affiliates import AFFILIATE_ROUTES
 from services.gateway.entrypoints.http.routes.audit_log import AUDIT_LOG_ROUTES
+from services.gateway.entrypoints.http.routes.conversions import CONVERSION_ROUTES
 from services.gateway.entrypoints.http.routes.imports import IMPORT_ROUTES
 from services.gateway.entrypoints.http.routes.invites import INVITE_ROUTES
 from services.gateway.entrypoints.http.routes.programs import PROGRAM_ROUTES
+from services.gateway.entrypoints.http.routes.s2s import S2S_ROUTES
 from services.gateway.entrypoints.http.routes.storefront import STOREFRONT_ROUTES
+from services.gateway.entrypoints.http.routes.tracking import TRACKING_ROUTES
 from services.gateway.entrypoints.http.routes.webhooks import WEBHOOK_ROUTES
 
 ROUTES: list[Route] = [
@@ -19,4 +22,7 @@ ROUTES: list[Route] = [
     *AUDIT_LOG_ROUTES,
     *WEBHOOK_ROUTES,
     *INVITE_ROUTES,
+    *TRACKING_ROUTES,
+    *CONVERSION_ROUTES,
+    *S2S_ROUTES,
 ]

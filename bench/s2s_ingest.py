@@ -1,0 +1,166 @@
+"""Scenario ``s2s_ingest``: signed S2S sales through the whole stack (gateway: key, HMAC on the
+raw body, plan gate -> RabbitMQ RPC -> ledger: slug, commission, one INSERT under the
+(org, externalEventId) key, outbox -> reply) beside two baselines measured in the same run:
+the bare aiohttp handler (requests/s) and raw single-row asyncpg INSERTs of a conversion row at
+the same concurrency (rows/s). The ledger books synchronously (a sale is acknowledged only once
+committed), so "booked per second" is counted in the ledger's table, and the backlog after the
+load is whatever the table still lacks of the acknowledged sales.
+
+Targets (from the issue): >= 3,000 signed events/s sustained, p99 < 50 ms, backlog drained
+within 10 s after the load stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+
+from bench.common import ROOT, BenchOptions
+from bench.load import resolve_tool
+from bench.programs_get import _measure_bare
+from bench.report import Target, load_table, write_json
+from bench.stack import BENCH_ENV, Org, RekomiStack
+
+NAME = "s2s_ingest"
+RPS_TARGET, P99_TARGET_MS, DRAIN_TARGET_S = 3000.0, 50.0, 10.0
+DSN = BENCH_ENV["REKOMI_DATABASE_URL"]
+LOADGEN_PROCESSES = 2
+RAW_INSERT = (
+    "INSERT INTO bench_conversions (id, org_id, program_id, affiliate_id, amount_cents, "
+    "currency, commission_cents, status, type, external_event_id, created_at) "
+    "VALUES (gen_random_uuid(), $1, $1, $1, 9900, 'USD', 1980, 'Pending', 'OneTime', "
+    "gen_random_uuid()::text, now())")
+
+
+def _seller(stack: RekomiStack) -> tuple[str, str, str, str]:
+    """org id, API key, signing secret and an affiliate slug on a fresh Pro org."""
+    handle = f"bench-s2s-{uuid.uuid4().hex[:8]}"
+    out = subprocess.run([sys.executable, "-m", "services.cli", "admin", "create-org", "--name",
+                          "Bench S2S", "--handle", handle, "--plan", "Pro", "--status",
+                          "Active", "--json"], env=stack.env, cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    org = Org(org_id=data["orgId"], api_key=data["apiKey"])
+    program = stack.request("POST", "/api/v1/programs", org, {
+        "name": "Bench S2S", "defaultCommissionType": "Percentage",
+        "defaultCommissionValue": 20, "autoApprove": True}, expect=201)
+    affiliate = stack.request("POST", "/api/v1/affiliates", org, {
+        "programId": program["id"], "email": f"{handle}@example.com"}, expect=201)
+    return org.org_id, org.api_key, data["signingSecret"], affiliate["links"][0]["slug"]
+
+
+def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, seconds: int,
+          tag: str) -> dict[str, Any]:
+    _org, key, secret, slug = seller
+    per = max(1, opts.connections // LOADGEN_PROCESSES)
+    procs = [subprocess.Popen([sys.executable, "-m", "bench.s2s_loadgen", url, key, secret,
+                               slug, str(per), str(seconds), f"{tag}{n}"], cwd=ROOT,
+                              stdout=subprocess.PIPE) for n in range(LOADGEN_PROCESSES)]
+    merged: dict[str, Any] = {"ok": 0, "non2xx": 0, "errors": {}, "latenciesMs": []}
+    for proc in procs:
+        out, _ = proc.communicate(timeout=seconds + 60)
+        part = json.loads(out.decode().strip().splitlines()[-1])
+        merged["ok"] += part["ok"]
+        merged["non2xx"] += part["non2xx"]
+        merged["latenciesMs"] += part["latenciesMs"]
+        for k, v in part["errors"].items():
+            merged["errors"][k] = merged["errors"].get(k, 0) + v
+    return merged
+
+
+def _pct(ordered: list[float], pct: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))] if ordered else 0.0
+
+
+async def _count(org_id: str) -> int:
+    conn = await asyncpg.connect(DSN)
+    try:
+        return int(await conn.fetchval(
+            "SELECT count(*) FROM ledger.conversions WHERE org_id = $1", uuid.UUID(org_id)))
+    finally:
+        await conn.close()
+
+
+async def _raw_inserts(opts: BenchOptions) -> float:
+    pool = await asyncpg.create_pool(DSN, min_size=opts.connections, max_size=opts.connections)
+    assert pool is not None
+    try:
+        await pool.execute("DROP TABLE IF EXISTS bench_conversions; CREATE TABLE "
+                           "bench_conversions (LIKE ledger.conversions INCLUDING ALL)")
+        done, org = 0, uuid.uuid4()
+
+        async def worker(until: float) -> None:
+            nonlocal done
+            while time.monotonic() < until:
+                await pool.execute(RAW_INSERT, org)
+                done += 1
+
+        started = time.monotonic()
+        await asyncio.gather(*(worker(started + opts.duration) for _ in range(opts.connections)))
+        elapsed = time.monotonic() - started
+        await pool.execute("DROP TABLE bench_conversions")
+        return done / elapsed
+    finally:
+        await pool.close()
+
+
+def run(opts: BenchOptions) -> int:
+    print(f"== {NAME}: signed S2S sales through the stack, {opts.connections} connections, "
+          f"{opts.duration} s", flush=True)
+    stack = RekomiStack(gateway_port=opts.gateway_port, ops_base_port=opts.ops_base_port)
+    stack.check_ports()
+    bare, _obs, _busy = _measure_bare(resolve_tool(opts.tool), opts)
+    with stack:
+        seller = _seller(stack)
+        url = f"{stack.base_url}/api/tracking/s2s"
+        if opts.warmup:
+            _load(url, seller, opts, opts.warmup, "warm")
+        before = asyncio.run(_count(seller[0]))
+        started = time.monotonic()
+        result = _load(url, seller, opts, opts.duration, "run")
+        elapsed = time.monotonic() - started
+        booked_at_stop = asyncio.run(_count(seller[0])) - before
+        drain_started = time.monotonic()
+        while asyncio.run(_count(seller[0])) - before < result["ok"]:
+            if time.monotonic() - drain_started > 30:
+                break
+            time.sleep(0.2)
+        drain_s = time.monotonic() - drain_started
+        booked = asyncio.run(_count(seller[0])) - before
+        print("  raw asyncpg single-row INSERT baseline ...", flush=True)
+        raw_rps = asyncio.run(_raw_inserts(opts))
+    return _report(opts, bare, result, elapsed, booked, booked_at_stop, drain_s, raw_rps)
+
+
+def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: float, booked: int,
+            booked_at_stop: int, drain_s: float, raw_rps: float) -> int:
+    ordered = sorted(result["latenciesMs"])
+    rps = result["ok"] / opts.duration
+    p50, p99 = _pct(ordered, 50), _pct(ordered, 99)
+    targets = [Target("signed events/s", rps, RPS_TARGET, "/s", at_least=True),
+               Target("p99", p99, P99_TARGET_MS, "ms", at_least=False),
+               Target("ledger backlog drain", drain_s, DRAIN_TARGET_S, "s", at_least=False)]
+    print(f"\n== {NAME} results")
+    print(load_table([bare]))
+    print(f"  s2s through the stack: {rps:.0f} signed events/s (2xx), p50 {p50:.2f} ms, "
+          f"p99 {p99:.2f} ms, non-2xx {result['non2xx']}, errors {result['errors']}")
+    print(f"  booked by the ledger: {booked} ({booked / elapsed:.0f}/s over the load; "
+          f"{booked_at_stop} when the load stopped; drained in {drain_s:.2f} s)")
+    print(f"  raw single-row INSERT: {raw_rps:.0f} rows/s at {opts.connections} connections")
+    for target in targets:
+        print(target.line())
+    data = {"endpoint": "POST /api/tracking/s2s", "bare": bare.result.to_dict(),
+            "stack": {"eventsPerSecond": round(rps, 1), "p50Ms": p50, "p99Ms": p99,
+                      "non2xx": result["non2xx"], "errors": result["errors"]},
+            "bookedPerSecond": round(booked / elapsed, 1), "drainSeconds": round(drain_s, 2),
+            "rawInsertRowsPerSecond": round(raw_rps, 1),
+            "targets": [t.to_dict() for t in targets]}
+    print(f"\nwrote {write_json(NAME, data)}")
+    return 2 if result["non2xx"] or not result["ok"] else 0

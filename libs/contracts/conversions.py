@@ -1,0 +1,90 @@
+"""Conversions: the ConversionResponse, list/get queries, and the ledger's read methods."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from libs.contracts.programs import OrgScoped
+
+
+class ConversionStatus(StrEnum):
+    Pending = "Pending"
+    Approved = "Approved"
+    Paid = "Paid"
+    Denied = "Denied"
+    Refunded = "Refunded"
+
+
+class ConversionType(StrEnum):
+    OneTime = "OneTime"
+    Recurring = "Recurring"
+    Bonus = "Bonus"
+    ClickReward = "ClickReward"
+    LeadReward = "LeadReward"
+
+
+class ConversionListQuery(BaseModel):
+    take: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = None
+    affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
+    program_id: uuid.UUID | None = Field(default=None, alias="programId")
+    status: ConversionStatus | None = None
+    since: datetime | None = Field(default=None, description="ISO 8601; createdAt >= since")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ConversionEventResponse(BaseModel):
+    id: uuid.UUID
+    event_type: str = Field(alias="eventType")
+    amount_cents: int = Field(alias="amountCents")
+    commission_cents: int = Field(alias="commissionCents")
+    occurred_at: str = Field(alias="occurredAt")
+
+
+class ConversionResponse(BaseModel):
+    id: uuid.UUID
+    affiliate_id: uuid.UUID = Field(alias="affiliateId")
+    program_id: uuid.UUID = Field(alias="programId")
+    amount_cents: int = Field(alias="amountCents")
+    currency: str
+    commission_cents: int = Field(alias="commissionCents")
+    status: ConversionStatus
+    type: ConversionType
+    stripe_subscription_id: str | None = Field(alias="stripeSubscriptionId")
+    stripe_customer_id: str | None = Field(alias="stripeCustomerId")
+    external_event_id: str | None = Field(alias="externalEventId")
+    created_at: str = Field(alias="createdAt")
+    refunded_at: str | None = Field(alias="refundedAt")
+    attribution_method: str | None = Field(alias="attributionMethod")
+    coupon_code: str | None = Field(alias="couponCode")
+    parent_affiliate_conversion_id: uuid.UUID | None = Field(
+        default=None, alias="parentAffiliateConversionId")
+
+
+class ConversionDetail(ConversionResponse):
+    events: list[ConversionEventResponse]
+
+
+class ConversionList(BaseModel):
+    items: list[ConversionResponse]
+    next_cursor: str | None = Field(alias="nextCursor")
+    has_more: bool = Field(alias="hasMore")
+
+
+# ---- the ledger's request/reply methods ------------------------------------------------------
+class ListConversions(OrgScoped):
+    take: int = 50
+    cursor: str | None = None
+    affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
+    program_id: uuid.UUID | None = Field(default=None, alias="programId")
+    status: ConversionStatus | None = None
+    since: datetime | None = None
+
+
+class GetConversion(OrgScoped):
+    conversion_id: uuid.UUID = Field(alias="conversionId")

@@ -1,0 +1,94 @@
+"""S2S sales and leads at the edge: the HMAC is checked on the raw body before any JSON
+parsing, with the org's signing secret (the gateway owns it), then the call goes to the ledger.
+The browser's lead signup answers an opaque 200 whatever happens."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from libs.contracts.s2s import S2SLead, S2SSale, SignupLead
+from libs.shared.errors import NotFound, RekomiError
+from services.gateway.adapters.orgs_repository import OrgsRepository
+from services.gateway.domain import signatures
+from services.gateway.domain.errors import PayloadTooLarge, PlanTierRequired
+from services.gateway.domain.plans import SubscriptionStatus, Tier, check_plan
+from services.gateway.domain.principal import Principal
+from services.gateway.entrypoints.http.errors import json_response
+from services.gateway.entrypoints.http.keys import BUS, POOL, PRINCIPAL
+from services.gateway.entrypoints.http.parsing import parse_body
+
+log = logging.getLogger(__name__)
+OPAQUE = {"ok": True}
+# The loader posts cross-origin from the brand's pages (the preflight is the tracking routes').
+CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
+
+
+def s2s_gate(principal: Principal) -> None:
+    """Starter+, but a trialing org passes whatever its tier; no subscription is a 402."""
+    if principal.status == SubscriptionStatus.Trialing:
+        return
+    denied = check_plan(Tier.Starter, principal.plan, principal.status)
+    if denied is not None:
+        raise PlanTierRequired(
+            "S2S tracking needs the Starter plan or higher, or a trial",
+            extra={"required": denied.required.value, "current": denied.current.value,
+                   "trialing": denied.trialing,
+                   "subscriptionStatus": principal.status.value})
+
+
+async def _org(request: web.Request, org_id: Any) -> Any:
+    async with request.app[POOL].acquire() as conn:
+        org = await OrgsRepository(conn).org(org_id)
+    if org is None:  # the key outlived its org
+        raise NotFound("organization not found")
+    return org
+
+
+async def _verified(request: web.Request, model: type[BaseModel]) -> tuple[Any, dict[str, Any]]:
+    principal: Principal = request[PRINCIPAL]
+    org = await _org(request, principal.org_id)
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise PayloadTooLarge("request body is too large") from None
+    signatures.verify(org["signing_secret"], request.headers.get(signatures.HEADER), raw,
+                      time.time())
+    s2s_gate(principal)
+    return org, await parse_body(request, model)
+
+
+async def signed_sale(request: web.Request, payload: dict[str, Any]) -> Any:
+    org, payload["data"] = await _verified(request, S2SSale)
+    payload["payoutGraceDays"] = org["payout_grace_days"]
+    return await request.app[BUS].call("ledger", "s2s.record", payload)
+
+
+async def signed_lead(request: web.Request, payload: dict[str, Any]) -> Any:
+    org, payload["data"] = await _verified(request, S2SLead)
+    payload["homeCurrency"] = org["home_currency"]
+    payload["payoutGraceDays"] = org["payout_grace_days"]
+    return await request.app[BUS].call("ledger", "leads.record", payload)
+
+
+async def signup_lead(request: web.Request, payload: dict[str, Any]) -> web.Response:
+    """Resolve the slug's org in the ledger, then book the lead in the org's home currency."""
+    try:
+        data = await parse_body(request, SignupLead)
+        bus = request.app[BUS]
+        found = await bus.call("ledger", "leads.org_of_slug", {"slug": data["slug"]})
+        if found.get("orgId"):
+            org = await _org(request, found["orgId"])
+            await bus.call("ledger", "leads.record_signup", {
+                "orgId": found["orgId"], "homeCurrency": org["home_currency"],
+                "payoutGraceDays": org["payout_grace_days"], "data": data,
+                "actor": payload.get("actor")})
+    except RekomiError as exc:  # never tell the browser (or an enumerator) what happened
+        log.info("lead signup not recorded: %s", exc.code)
+    response = json_response(OPAQUE)
+    response.headers.update(CORS)
+    return response

@@ -1,0 +1,101 @@
+"""Browser-facing tracking views: they answer JavaScript, a GIF or a redirect rather than
+JSON, add the public-tracking CORS headers, and pass request details (User-Agent, the
+proxy's country header, Referer) to the tracking service."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import time
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from aiohttp import web
+
+from libs.shared.errors import RekomiError
+from services.gateway.entrypoints.http.errors import error_response, json_response
+from services.gateway.entrypoints.http.keys import BUS
+
+CORS = {"Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Max-Age": "86400"}
+GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+LOADER_CACHE_SECONDS = 60.0
+_loader: dict[str, Any] = {"at": 0.0, "script": None}
+MAX_PIXELS_IN_FLIGHT = 5000
+_in_flight: set[asyncio.Future[None]] = set()
+
+
+def visitor(request: web.Request) -> dict[str, Any]:
+    headers = request.headers
+    return {"userAgent": headers.get("User-Agent"),
+            "country": headers.get("CF-IPCountry") or headers.get("X-Country"),
+            "referer": headers.get("Referer")}
+
+
+async def loader(request: web.Request, _payload: dict[str, Any]) -> web.StreamResponse:
+    """Served from a per-replica copy refreshed every minute; browsers keep it an hour."""
+    if _loader["script"] is None or time.monotonic() - _loader["at"] > LOADER_CACHE_SECONDS:
+        found = await request.app[BUS].call("tracking", "loader.script", {})
+        _loader.update(at=time.monotonic(), script=found["script"])
+    return web.Response(text=_loader["script"], content_type="application/javascript",
+                        headers={**CORS, "Cache-Control": "public, max-age=3600"})
+
+
+async def preflight(_request: web.Request, _payload: dict[str, Any]) -> web.StreamResponse:
+    return web.Response(status=204, headers=CORS)
+
+
+async def click(request: web.Request, payload: dict[str, Any]) -> web.StreamResponse:
+    try:
+        result = await request.app[BUS].call("tracking", "clicks.record", {
+            "source": "js", "visitor": visitor(request), "data": payload["data"]})
+    except RekomiError as exc:
+        response = error_response(exc)
+        response.headers.update(CORS)
+        return response
+    response = json_response(result)
+    response.headers.update({**CORS, "Cache-Control": "no-store"})
+    return response
+
+
+def _gif_landing(request: web.Request) -> str:
+    """The page the pixel sits on (``url`` or the Referer), plus any params on the pixel URL."""
+    query = dict(request.query)
+    base = query.pop("url", None) or request.headers.get("Referer") or ""
+    parts = urlsplit(base)
+    merged = {**dict(parse_qsl(parts.query)), **query}
+    return urlunsplit(parts._replace(query=urlencode(merged)))
+
+
+async def _send_click(bus: Any, payload: dict[str, Any]) -> None:
+    with contextlib.suppress(RekomiError):
+        await bus.call("tracking", "clicks.record", payload)
+
+
+async def gif(request: web.Request, _payload: dict[str, Any]) -> web.StreamResponse:
+    """Always the pixel, answered without waiting for the tracking service (its reply changes
+    nothing here): the click travels on in the background, within the bounded-loss choice
+    for clicks. Past ``MAX_PIXELS_IN_FLIGHT`` the view waits, so a stalled tracking service
+    slows pixels down instead of piling up memory."""
+    payload = {"source": "gif", "visitor": visitor(request),
+               "data": {"landingUrl": _gif_landing(request)[:2048]}}
+    send = _send_click(request.app[BUS], payload)
+    if len(_in_flight) >= MAX_PIXELS_IN_FLIGHT:
+        await send
+    else:
+        task = asyncio.ensure_future(send)
+        _in_flight.add(task)
+        task.add_done_callback(_in_flight.discard)
+    return web.Response(body=GIF, content_type="image/gif",
+                        headers={**CORS, "Cache-Control": "no-store"})
+
+
+async def redirect(request: web.Request, _payload: dict[str, Any]) -> web.StreamResponse:
+    found = await request.app[BUS].call("tracking", "links.redirect", {
+        "slug": request.match_info["slug"][:64], "visitor": visitor(request),
+        "query": dict(request.query)})
+    return web.Response(status=302, headers={"Location": found["location"],
+                                             "Cache-Control": "no-store"})

@@ -1,0 +1,86 @@
+"""SQL for conversions and their events timeline. Sales are unique per (org, externalEventId):
+inserting one twice is a no-op that reports the row already there."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from libs.shared.db import Conn
+from libs.shared.pagination import Cursor
+from services.ledger.domain.conversions import Conversion, ConversionEvent
+
+COLUMNS = [f.name for f in dataclasses.fields(Conversion)]
+EVENT_COLUMNS = [f.name for f in dataclasses.fields(ConversionEvent)]
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM conversions"
+
+
+def _insert(table: str, columns: list[str]) -> str:
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(f'${i + 1}' for i in range(len(columns)))})")
+
+
+def conversion_from(row: asyncpg.Record) -> Conversion:
+    return Conversion(**{c: row[c] for c in COLUMNS})
+
+
+def cursor_of(c: Conversion) -> Cursor:
+    return Cursor(c.created_at, c.id)
+
+
+class ConversionsRepository:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    async def add(self, c: Conversion) -> bool:
+        """False when (org, externalEventId) is already booked: the caller dedupes."""
+        inserted = await self.conn.fetchval(
+            _insert("conversions", COLUMNS)
+            + " ON CONFLICT (org_id, external_event_id) WHERE external_event_id IS NOT NULL"
+            " AND parent_affiliate_conversion_id IS NULL DO NOTHING RETURNING true",
+            *[getattr(c, col) for col in COLUMNS])
+        return bool(inserted)
+
+    async def add_event(self, e: ConversionEvent) -> None:
+        await self.conn.execute(_insert("conversion_events", EVENT_COLUMNS),
+                                *[getattr(e, col) for col in EVENT_COLUMNS])
+
+    async def get(self, org_id: uuid.UUID, conversion_id: uuid.UUID) -> Conversion | None:
+        row = await self.conn.fetchrow(_SELECT + " WHERE org_id = $1 AND id = $2",
+                                       org_id, conversion_id)
+        return conversion_from(row) if row else None
+
+    async def events(self, conversion_id: uuid.UUID) -> list[ConversionEvent]:
+        rows = await self.conn.fetch(
+            f"SELECT {', '.join(EVENT_COLUMNS)} FROM conversion_events "
+            "WHERE conversion_id = $1 ORDER BY occurred_at, id", conversion_id)
+        return [ConversionEvent(**{c: r[c] for c in EVENT_COLUMNS}) for r in rows]
+
+    async def page(self, org_id: uuid.UUID, *, take: int, after: Cursor | None,
+                   affiliate_id: uuid.UUID | None, program_id: uuid.UUID | None,
+                   status: str | None, since: datetime | None) -> list[Conversion]:
+        rows = await self.conn.fetch(
+            _SELECT + " WHERE org_id = $1"
+            " AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))"
+            " AND ($4::uuid IS NULL OR affiliate_id = $4)"
+            " AND ($5::uuid IS NULL OR program_id = $5)"
+            " AND ($6::text IS NULL OR status = $6)"
+            " AND ($7::timestamptz IS NULL OR created_at >= $7)"
+            " ORDER BY created_at, id LIMIT $8",
+            org_id, after.created_at if after else None, after.id if after else None,
+            affiliate_id, program_id, status, since, take + 1)
+        return [conversion_from(r) for r in rows]
+
+    async def approve_due(self, now: datetime, limit: int) -> list[Conversion]:
+        """Approve up to ``limit`` Pending rows whose grace period ended; replicas running this
+        at once take disjoint rows (SKIP LOCKED)."""
+        rows = await self.conn.fetch(
+            "UPDATE conversions SET status = 'Approved', approved_at = $1 WHERE id IN ("
+            "SELECT id FROM conversions WHERE status = 'Pending' AND approve_after <= $1 "
+            "ORDER BY approve_after LIMIT $2 FOR UPDATE SKIP LOCKED) "
+            f"RETURNING {', '.join(COLUMNS)}", now, limit)
+        return [conversion_from(r) for r in rows]
+

@@ -1,0 +1,23 @@
+"""The ledger's conversion, S2S and lead methods: name -> typed use case."""
+
+from __future__ import annotations
+
+from libs.contracts import conversions as c
+from libs.contracts import s2s as s
+from libs.shared.rpc import RpcHandler
+from libs.shared.rpc_handlers import typed
+from libs.shared.runtime import ServiceContext
+from services.ledger.service_layer import conversions, leads
+from services.ledger.service_layer import s2s as sales
+
+
+def conversion_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
+    pool = ctx.pool
+    return {
+        "conversions.list": typed(pool, c.ListConversions, conversions.list_conversions),
+        "conversions.get": typed(pool, c.GetConversion, conversions.get_conversion),
+        "s2s.record": typed(pool, s.RecordSale, sales.record_sale),
+        "leads.record": typed(pool, s.RecordLead, leads.record_lead),
+        "leads.org_of_slug": typed(pool, s.OrgOfSlug, leads.org_of_slug),
+        "leads.record_signup": typed(pool, s.RecordSignup, leads.record_signup),
+    }

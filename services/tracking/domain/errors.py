@@ -1,0 +1,33 @@
+"""The tracking service's domain errors; the gateway maps each code to an HTTP status."""
+
+from __future__ import annotations
+
+from libs.shared.errors import NotFound, RekomiError, ValidationFailed
+
+
+class AttributionParamsTooLong(ValidationFailed):
+    code = "attribution_params_too_long"
+
+
+class TooManyAttributionParams(ValidationFailed):
+    code = "too_many_attribution_params"
+
+
+class InvalidAttributionParam(ValidationFailed):
+    code = "invalid_attribution_param"
+
+
+class LinkNotFound(NotFound):
+    code = "link_not_found"
+
+
+class LandingUrlNotConfigured(NotFound):
+    code = "landing_url_not_configured"
+
+
+class NoProgramFound(NotFound):
+    code = "no_program_found"
+
+
+class PixelNotProvisioned(RekomiError):
+    code = "pixel_not_provisioned"

@@ -1,0 +1,95 @@
+"""What the click path needs to know, cached in memory with a short lifetime so a click costs
+no database or bus round trip once warm: links by slug, program terms (asked of the ledger
+over RPC with ``programs.get``), and each org's tracking settings."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+
+from libs.shared.bus_rpc import RequestReply
+from services.tracking.adapters.click_writer import ClickWriter
+from services.tracking.adapters.links_repository import LinksRepository
+from services.tracking.adapters.settings_repository import SettingsRepository
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class TtlCache(Generic[K, V]):
+    def __init__(self, seconds: float, load: Callable[[K], Awaitable[V]],
+                 max_size: int = 50_000) -> None:
+        self.seconds = seconds
+        self.load = load
+        self.max_size = max_size
+        self._items: dict[K, tuple[float, V]] = {}
+
+    async def get(self, key: K) -> V:
+        now = time.monotonic()
+        hit = self._items.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = await self.load(key)
+        if len(self._items) >= self.max_size:
+            self._items.clear()
+        self._items[key] = (now + self.seconds, value)
+        return value
+
+    def forget(self, key: K) -> None:
+        self._items.pop(key, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    slug: str
+    org_id: uuid.UUID
+    program_id: uuid.UUID
+    affiliate_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    cookie_window_days: int
+    attribution_model: str
+    active: bool
+
+
+class Lookups:
+    def __init__(self, pool: asyncpg.Pool, bus: RequestReply, seconds: float) -> None:
+        self.pool = pool
+        self.bus = bus
+        self.links: TtlCache[str, Link | None] = TtlCache(seconds, self._link)
+        self.terms: TtlCache[tuple[uuid.UUID, uuid.UUID], Terms] = TtlCache(seconds,
+                                                                             self._terms)
+        self.settings: TtlCache[uuid.UUID, dict[str, Any]] = TtlCache(seconds, self._settings)
+
+    async def _link(self, slug: str) -> Link | None:
+        async with self.pool.acquire() as conn:
+            row = await LinksRepository(conn).by_slug(slug)
+        return Link(**dict(row)) if row else None
+
+    async def _terms(self, key: tuple[uuid.UUID, uuid.UUID]) -> Terms:
+        program = await self.bus.call("ledger", "programs.get",
+                                      {"orgId": str(key[0]), "programId": str(key[1])})
+        return Terms(program["cookieWindowDays"], program["attributionModel"],
+                     program["isActive"] and program["archivedAt"] is None)
+
+    async def _settings(self, org_id: uuid.UUID) -> dict[str, Any]:
+        async with self.pool.acquire() as conn:
+            row = await SettingsRepository(conn).get(org_id)
+        return dict(row) if row else {"custom_params": None, "landing_url": None}
+
+
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    """The click path's dependencies, built once in bootstrap."""
+
+    pool: asyncpg.Pool
+    lookups: Lookups
+    writer: ClickWriter
+    public_base_url: str
