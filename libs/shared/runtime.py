@@ -14,6 +14,7 @@ import uvloop
 
 from libs.shared.bus import Bus
 from libs.shared.db import create_pool
+from libs.shared.gc_tuning import tune_after_startup
 from libs.shared.logging import configure_logging
 from libs.shared.ops import start_ops_server
 from libs.shared.outbox import OutboxRelay
@@ -70,6 +71,7 @@ async def _serve(name: str, wire: Callable[[ServiceContext], Awaitable[None]]) -
         return ctx.bus.is_connected
 
     ops = await start_ops_server(settings.ops_host, settings.ops_port(name), ready)
+    tune_after_startup()
     log.info("service started", extra={"port": settings.ops_port(name)})
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -8,6 +8,7 @@ import signal
 import uvloop
 from aiohttp import web
 
+from libs.shared.gc_tuning import tune_after_startup
 from libs.shared.logging import configure_logging
 from libs.shared.settings import get_settings
 from services.gateway.entrypoints.http.app import create_app
@@ -20,6 +21,7 @@ async def serve() -> None:
     # reuse_port lets several gateway processes share one port on one host.
     await web.TCPSite(runner, settings.gateway_host, settings.gateway_port, reuse_port=True,
                       backlog=1024).start()
+    tune_after_startup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
