@@ -181,7 +181,9 @@ async def test_two_dispatchers_deliver_each_delivery_once(pool: asyncpg.Pool, qu
             await second_pool.close()
         ids = [r.delivery_id for r in rx.received]
         assert len(ids) == 240 and len(set(ids)) == 240
-        assert all(s.sent > 0 for s in senders), [s.sent for s in senders]
+        # Exactly once between them. Which replica wins each claim is timing: with batched
+        # claims one may take every wave, so participation of both is not asserted.
+        assert sum(s.sent for s in senders) == 240, [s.sent for s in senders]
 
 
 def _die_after_send() -> None:
