@@ -72,7 +72,8 @@ class RekomiStack:
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        self._run(["bash", str(ROOT / "scripts" / "ensure-infra.sh"), VHOST], "ensure-infra",
+        self.reset()
+        self._run(["bash", str(ROOT / "scripts" / "ensure-infra.sh"), self.vhost], "ensure-infra",
                   timeout=180)
         self.check_ports()
         self._run([sys.executable, "-m", "services.cli", "migrate"], "rekomi migrate")
@@ -87,6 +88,20 @@ class RekomiStack:
         except BenchError as exc:
             raise BenchError(f"{exc}\n--- {self.log_path} ---\n{procs.tail(self.log_path)}"
                              ) from None
+
+    @property
+    def vhost(self) -> str:
+        return self.env["REKOMI_AMQP_URL"].rsplit("/", 1)[-1] or VHOST
+
+    def reset(self) -> None:
+        """Each run starts from an empty database and vhost: durable queues left by an earlier
+        scenario (e.g. the events of many imports) would otherwise be consumed during this
+        one's measurement and skew it."""
+        database = self.env["REKOMI_DATABASE_URL"].rsplit("/", 1)[-1]
+        self._run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
+                   f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'], "drop bench database")
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.vhost],
+                       capture_output=True, check=False, timeout=60)
 
     def check_ports(self) -> None:
         """Fail early when something already listens where the bench stack would."""
