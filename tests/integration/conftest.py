@@ -11,6 +11,7 @@ from libs.shared.db import ensure_database
 from libs.shared.migrations import migrate_all
 from libs.shared.settings import Settings
 from services.cli import migration_folders
+from tests.common.buses import bus_factory
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +30,6 @@ async def db(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Connec
     conn = await asyncpg.connect(settings.database_url)
     yield conn
     await conn.close()
+
+
+make_bus = pytest.fixture(bus_factory)

@@ -6,45 +6,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import aio_pika
 import pytest
 
-from libs.shared.bus import Bus, RemoteError, RpcTimeout
+from libs.shared.bus import RemoteError, RpcTimeout
 from libs.shared.errors import NotFound, RekomiError, ValidationFailed
 from libs.shared.logging import request_id_var
-from libs.shared.settings import Settings
-
-NAMESPACE = "rekomitest"
-
-MakeBus = Callable[..., Awaitable[Bus]]
-
-
-@pytest.fixture
-async def make_bus(settings: Settings) -> AsyncIterator[MakeBus]:
-    """Connected buses, closed at the end; the RPC queues of served services are deleted."""
-    buses: list[Bus] = []
-    served: list[str] = []
-
-    async def make(service: str, **kwargs: Any) -> Bus:
-        bus = Bus(settings.amqp_url, namespace=NAMESPACE, service=service, **kwargs)
-        await bus.connect(wait_seconds=10)
-        buses.append(bus)
-        served.append(f"{NAMESPACE}.rpc.{service}")
-        return bus
-
-    yield make
-    for bus in buses:
-        await bus.close()
-    connection = await aio_pika.connect(settings.amqp_url)
-    try:
-        channel = await connection.channel()
-        for name in served:
-            await channel.queue_delete(name)
-    finally:
-        await connection.close()
+from tests.common.buses import MakeBus
 
 
 def _name(prefix: str) -> str:

@@ -6,10 +6,9 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
-import aio_pika
 import asyncpg
 import pytest
 
@@ -19,11 +18,10 @@ from libs.shared.inbox import first_time
 from libs.shared.logging import request_id_var
 from libs.shared.outbox import NOTIFY_CHANNEL, OutboxRelay, add_event
 from libs.shared.settings import Settings
+from tests.common.buses import MakeBus
 
-NAMESPACE = "rekomitest"
 SCHEMA = "ledger"
 
-MakeBus = Callable[..., Awaitable[Bus]]
 
 
 class Rollback(Exception):
@@ -44,31 +42,6 @@ async def created_ids(pool: asyncpg.Pool) -> AsyncIterator[list[uuid.UUID]]:
     yield ids
     async with pool.acquire() as conn:
         await conn.execute("DELETE FROM outbox WHERE id = ANY($1)", ids)
-
-
-@pytest.fixture
-async def make_bus(settings: Settings) -> AsyncIterator[MakeBus]:
-    buses: list[Bus] = []
-    queues: list[str] = []
-
-    async def make(service: str, **kwargs: Any) -> Bus:
-        bus = Bus(settings.amqp_url, namespace=NAMESPACE, service=service, **kwargs)
-        await bus.connect(wait_seconds=30)
-        buses.append(bus)
-        queues.append(f"{NAMESPACE}.{service}.outbox")
-        return bus
-
-    yield make
-    for bus in buses:
-        await bus.close()
-    connection = await aio_pika.connect(settings.amqp_url)
-    try:
-        channel = await connection.channel()
-        for name in queues:
-            await channel.queue_delete(name)
-            await channel.queue_delete(f"{name}.dlq")
-    finally:
-        await connection.close()
 
 
 async def _subscriber(make_bus: MakeBus, uid: str
