@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import settings
 
 from tests.common.env import TEST_ENV
@@ -27,13 +28,16 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "rekomi"))
 _ORDER = ("tests/unit/", "tests/integration/", "tests/e2e/")
 
 
-def pytest_collection_modifyitems(items: list) -> None:  # type: ignore[type-arg]
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Unit, then integration, then end-to-end: the e2e stack (a session fixture) runs its own
     outbox relays and consumers, so it must not be alive while integration tests drive those
     tables and queues directly, or restart the broker."""
 
-    def rank(item: object) -> int:
+    def rank(item: pytest.Item) -> tuple[int, bool]:
         path = str(getattr(item, "path", ""))
-        return next((i for i, part in enumerate(_ORDER) if part in path), len(_ORDER))
+        group = next((i for i, part in enumerate(_ORDER) if part in path), len(_ORDER))
+        # A broker restart drops every connection on the machine; the stacks recover, but
+        # the tests right after one would meet the reconnection window. Run them last.
+        return group, item.get_closest_marker("broker_restart") is not None
 
     items.sort(key=rank)
