@@ -114,26 +114,30 @@ async def bulk(http: aiohttp.ClientSession, org: Org, action: str, ids: list[str
 
 @dataclass
 class EventRecorder:
-    """Every ``affiliate.*`` domain event the ledger publishes, as received from the bus on a
-    queue of its own (deleted at the end)."""
+    """Every domain event matching ``keys`` (default ``affiliate.*``), as received from the bus
+    on a queue of its own (deleted at the end)."""
 
     bus: Bus
     queue: str
     received: list[Delivery] = field(default_factory=list)
 
     @classmethod
-    async def start(cls) -> EventRecorder:
+    async def start(cls, keys: tuple[str, ...] = ("affiliate.*",)) -> EventRecorder:
         settings = Settings()
-        bus = Bus(settings.amqp_url, namespace=settings.namespace, service="e2e-affiliates")
+        bus = Bus(settings.amqp_url, namespace=settings.namespace, service="e2e-events")
         await bus.connect(wait_seconds=10)
         name = f"events-{uuid.uuid4().hex[:8]}"
-        recorder = cls(bus, f"{settings.namespace}.e2e-affiliates.{name}")
+        recorder = cls(bus, f"{settings.namespace}.e2e-events.{name}")
 
         async def on_event(delivery: Delivery) -> None:
             recorder.received.append(delivery)
 
-        await bus.subscribe(name, ["affiliate.*"], on_event)
+        await bus.subscribe(name, list(keys), on_event)
         return recorder
+
+    @property
+    def bodies(self) -> list[dict[str, Any]]:
+        return [d.body for d in self.received]
 
     async def stop(self) -> None:
         await self.bus.close()

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aio_pika
 import aiohttp
 
-from libs.shared.bus import Bus, Delivery
 from libs.shared.db import connect
 from libs.shared.settings import Settings
-from tests.e2e.affiliates_helpers import create_affiliate, get_page
+from tests.e2e.affiliates_helpers import EventRecorder, create_affiliate, get_page
 from tests.e2e.helpers import eventually, expect_error
 from tests.e2e.test_s2s import CONVERSIONS, get_conversion, post_signed, sale, seller
 
@@ -23,35 +20,7 @@ CONVERSION_KEYS = frozenset({
     "refundedAt", "attributionMethod", "couponCode", "parentAffiliateConversionId"})
 
 
-@dataclass
-class ConversionEvents:
-    """Every ``conversion.*`` and ``lead.*`` event the ledger publishes, from a queue of its
-    own (deleted at the end)."""
-
-    bus: Bus
-    queue: str
-    received: list[dict[str, Any]] = field(default_factory=list)
-
-    @classmethod
-    async def start(cls) -> ConversionEvents:
-        settings = Settings()
-        bus = Bus(settings.amqp_url, namespace=settings.namespace, service="e2e-conversions")
-        await bus.connect(wait_seconds=10)
-        name = f"events-{uuid.uuid4().hex[:8]}"
-        recorder = cls(bus, f"{settings.namespace}.e2e-conversions.{name}")
-
-        async def on_event(delivery: Delivery) -> None:
-            recorder.received.append(delivery.body)
-
-        await bus.subscribe(name, ["conversion.*", "lead.*"], on_event)
-        return recorder
-
-    async def stop(self) -> None:
-        await self.bus.close()
-        connection = await aio_pika.connect(Settings().amqp_url)
-        async with connection:
-            channel = await connection.channel()
-            await channel.queue_delete(self.queue)
+CONVERSION_EVENT_KEYS = ("conversion.*", "lead.*")
 
 
 async def test_list_filters_and_cursor(http: aiohttp.ClientSession) -> None:
@@ -113,7 +82,7 @@ async def test_approved_after_the_orgs_grace_days(http: aiohttp.ClientSession) -
                            uuid.UUID(s.org.org_id))
     finally:
         await conn.close()
-    events = await ConversionEvents.start()
+    events = await EventRecorder.start(CONVERSION_EVENT_KEYS)
     try:
         _, zero = await post_signed(http, s.org, sale(s.slug))
 
@@ -124,7 +93,7 @@ async def test_approved_after_the_orgs_grace_days(http: aiohttp.ClientSession) -
         await eventually(approved, timeout=20, what="approval after 0 grace days")
 
         async def event() -> dict[str, Any] | None:
-            return next((e for e in events.received if e["type"] == "conversion.approved"
+            return next((e for e in events.bodies if e["type"] == "conversion.approved"
                          and e["data"]["id"] == zero["conversionId"]), None)
 
         assert (await eventually(event, what="conversion.approved"))["data"]["status"] == \

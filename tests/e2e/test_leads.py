@@ -10,10 +10,10 @@ import aiohttp
 
 from libs.shared import jsonutil
 from tests.common.stack import Stack
-from tests.e2e.affiliates_helpers import get_page
+from tests.e2e.affiliates_helpers import EventRecorder, get_page
 from tests.e2e.helpers import eventually
 from tests.e2e.storefront_helpers import client_from, new_org
-from tests.e2e.test_conversions import ConversionEvents
+from tests.e2e.test_conversions import CONVERSION_EVENT_KEYS
 from tests.e2e.test_s2s import CONVERSIONS, get_conversion, post_signed, seller
 
 LEAD = "/api/tracking/lead"
@@ -42,7 +42,7 @@ async def test_s2s_lead_on_cps_is_zero_and_deduped(http: aiohttp.ClientSession) 
 async def test_s2s_lead_on_cpl_earns_the_program_value(http: aiohttp.ClientSession) -> None:
     s = await seller(http, defaultCommissionModel="Cpl", defaultCommissionType="Fixed",
                      defaultCommissionValue=2.5)
-    events = await ConversionEvents.start()
+    events = await EventRecorder.start(CONVERSION_EVENT_KEYS)
     try:
         body = lead(s.slug)  # no externalEventId: one lead per e-mail and program
         _, made = await post_signed(http, s.org, body, path=LEAD)
@@ -51,7 +51,7 @@ async def test_s2s_lead_on_cpl_earns_the_program_value(http: aiohttp.ClientSessi
         assert (got["amountCents"], got["commissionCents"]) == (0, 250)
 
         async def lead_event() -> dict[str, Any] | None:
-            return next((e for e in events.received if e["type"] == "lead.created"
+            return next((e for e in events.bodies if e["type"] == "lead.created"
                          and e["data"]["id"] == made["conversionId"]), None)
 
         event = await eventually(lead_event, what="lead.created")

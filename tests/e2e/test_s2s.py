@@ -239,14 +239,15 @@ async def test_override_for_the_recruiter(http: aiohttp.ClientSession, stack: St
 
 
 async def test_conversion_created_is_published(http: aiohttp.ClientSession) -> None:
-    from tests.e2e.test_conversions import ConversionEvents
-    events = await ConversionEvents.start()
+    from tests.e2e.affiliates_helpers import EventRecorder
+    from tests.e2e.test_conversions import CONVERSION_EVENT_KEYS
+    events = await EventRecorder.start(CONVERSION_EVENT_KEYS)
     try:
         s = await seller(http)
         _, fresh = await post_signed(http, s.org, sale(s.slug))
 
         async def seen() -> dict[str, Any] | None:
-            return next((e for e in events.received
+            return next((e for e in events.bodies
                          if e["data"]["id"] == fresh["conversionId"]), None)
 
         event = await eventually(seen, what="conversion.created on the bus")
