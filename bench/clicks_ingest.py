@@ -23,6 +23,7 @@ from bench.load import LoadResult, LoadSpec, resolve_tool, run_load
 from bench.observe import RunObserver
 from bench.profile import PySpyRecorder
 from bench.programs_get import _busy_before, _measure_bare, _progress
+from bench.raw_insert import raw_insert_rate
 from bench.report import Row, Target, cpu_table, load_table, profile_lines, write_json
 from bench.stack import RekomiStack
 
@@ -117,28 +118,9 @@ def _measure_stack(opts: BenchOptions, stack: RekomiStack) -> tuple[Row, int, fl
 async def _raw_inserts(opts: BenchOptions) -> float:
     # As many database connections as the tracking service's pool (db_pool_max, 10), driven by
     # the bench's number of concurrent clients.
-    pool = await asyncpg.create_pool(DSN, min_size=1, max_size=RAW_POOL)
-    assert pool is not None
-    try:
-        await pool.execute("DROP TABLE IF EXISTS bench_clicks; "
-                           "CREATE TABLE bench_clicks (LIKE tracking.clicks INCLUDING ALL)")
-        done = 0
-        org = uuid.uuid4()
-
-        async def worker(until: float) -> None:
-            nonlocal done
-            while time.monotonic() < until:
-                await pool.execute(RAW_INSERT, org)
-                done += 1
-
-        started = time.monotonic()
-        await asyncio.gather(*(worker(started + opts.duration)
-                               for _ in range(opts.connections)))
-        elapsed = time.monotonic() - started
-        await pool.execute("DROP TABLE bench_clicks")
-        return done / elapsed
-    finally:
-        await pool.close()
+    return await raw_insert_rate(DSN, table="bench_clicks", like="tracking.clicks",
+                                 insert_sql=RAW_INSERT, pool_size=RAW_POOL,
+                                 clients=opts.connections, seconds=opts.duration)
 
 
 def run(opts: BenchOptions) -> int:

@@ -25,6 +25,7 @@ import asyncpg
 from bench.common import ROOT, BenchOptions
 from bench.load import resolve_tool
 from bench.programs_get import _measure_bare
+from bench.raw_insert import raw_insert_rate
 from bench.report import Target, load_table, write_json
 from bench.stack import BENCH_ENV, Org, RekomiStack
 
@@ -89,26 +90,9 @@ async def _count(org_id: str) -> int:
 
 
 async def _raw_inserts(opts: BenchOptions) -> float:
-    pool = await asyncpg.create_pool(DSN, min_size=opts.connections, max_size=opts.connections)
-    assert pool is not None
-    try:
-        await pool.execute("DROP TABLE IF EXISTS bench_conversions; CREATE TABLE "
-                           "bench_conversions (LIKE ledger.conversions INCLUDING ALL)")
-        done, org = 0, uuid.uuid4()
-
-        async def worker(until: float) -> None:
-            nonlocal done
-            while time.monotonic() < until:
-                await pool.execute(RAW_INSERT, org)
-                done += 1
-
-        started = time.monotonic()
-        await asyncio.gather(*(worker(started + opts.duration) for _ in range(opts.connections)))
-        elapsed = time.monotonic() - started
-        await pool.execute("DROP TABLE bench_conversions")
-        return done / elapsed
-    finally:
-        await pool.close()
+    return await raw_insert_rate(DSN, table="bench_conversions", like="ledger.conversions",
+                                 insert_sql=RAW_INSERT, pool_size=opts.connections,
+                                 clients=opts.connections, seconds=opts.duration)
 
 
 def run(opts: BenchOptions) -> int:
