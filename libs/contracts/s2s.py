@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr, Field, StrictInt, StrictStr, field_validator
+from pydantic import EmailStr, Field, StrictInt, StrictStr, field_validator, model_validator
 
 from libs.contracts.common import Actor, ApiModel
 from libs.contracts.programs import OrgScoped
-from libs.shared.errors import RekomiError
+from libs.shared.errors import RekomiError, ValidationFailed
 from libs.shared.money import SUPPORTED_CURRENCIES, is_supported_currency
 
 EventId = Annotated[StrictStr, Field(min_length=1, max_length=255)]
@@ -29,19 +29,48 @@ def _currency(value: Any) -> Any:
 
 
 class S2SSale(ApiModel):
+    """A sale (default) or the refund of an earlier one. A sale names its affiliate by
+    ``affiliateSlug``; without one, a known ``subscriptionId`` (a renewal) or a lead's
+    ``customerEmail`` (email match) finds it."""
+
+    event_type: Literal["sale", "refund"] = Field(
+        default="sale", alias="eventType",
+        description="`sale` (default) or `refund`: a refund names the sale in `refundOf`.")
     external_event_id: EventId = Field(alias="externalEventId",
                                        description="Unique per org: a repeat is deduped.")
-    affiliate_slug: SlugRef = Field(alias="affiliateSlug")
-    amount_cents: Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT_CENTS)] = Field(
-        alias="amountCents")
-    currency: Annotated[StrictStr, Field(min_length=3, max_length=3)]
+    affiliate_slug: SlugRef | None = Field(default=None, alias="affiliateSlug")
+    amount_cents: Annotated[StrictInt, Field(ge=0, le=MAX_AMOUNT_CENTS)] | None = Field(
+        default=None, alias="amountCents")
+    currency: Annotated[StrictStr, Field(min_length=3, max_length=3)] | None = None
     customer_id: Annotated[StrictStr, Field(max_length=255)] | None = Field(
         default=None, alias="customerId")
+    customer_email: EmailStr | None = Field(
+        default=None, alias="customerEmail",
+        description="Matched against leads when no affiliateSlug is sent.")
     subscription_id: Annotated[StrictStr, Field(max_length=255)] | None = Field(
         default=None, alias="subscriptionId",
-        description="Marks the sale Recurring (initial event of a subscription).")
+        description="Marks the sale Recurring; a later sale with the same id is a renewal.")
+    refund_of: EventId | None = Field(
+        default=None, alias="refundOf",
+        description="For eventType `refund`: the externalEventId of the sale refunded.")
 
     _check_currency = field_validator("currency", mode="before")(_currency)
+
+    @model_validator(mode="after")
+    def _complete(self) -> S2SSale:
+        if self.event_type == "refund":
+            if self.refund_of is None:
+                raise ValidationFailed("a refund names the refunded sale", field="refundOf")
+            return self
+        if self.amount_cents is None:
+            raise ValidationFailed("amountCents is required", field="amountCents")
+        if self.currency is None:
+            raise ValidationFailed("currency is required", field="currency")
+        if not (self.affiliate_slug or self.subscription_id or self.customer_email):
+            raise ValidationFailed(
+                "name the affiliate (affiliateSlug), or send a subscriptionId or "
+                "customerEmail it can be found by", field="affiliateSlug")
+        return self
 
 
 class S2SLead(ApiModel):
@@ -81,10 +110,36 @@ class OrgOfSlug(ApiModel):
     slug: str
 
 
+class LinkBySlug(ApiModel):
+    """Which approved affiliate a link slug credits (the ledger is the source of truth)."""
+
+    slug: str
+
+
 class RecordSignup(OrgScoped):
     """Public: the gateway found the org through ``leads.org_of_slug``."""
 
     actor: Actor | None = None
+    home_currency: str = Field(default="USD", alias="homeCurrency")
+    payout_grace_days: GraceDays = Field(default=30, alias="payoutGraceDays")
+    data: SignupLead
+
+
+# ---- tracking's request/reply methods (it accepts and attributes; the ledger books) ----------
+class AcceptSale(OrgScoped):
+    payout_grace_days: GraceDays = Field(default=30, alias="payoutGraceDays")
+    data: S2SSale
+
+
+class AcceptLead(OrgScoped):
+    home_currency: str = Field(default="USD", alias="homeCurrency")
+    payout_grace_days: GraceDays = Field(default=30, alias="payoutGraceDays")
+    data: S2SLead
+
+
+class AcceptSignup(OrgScoped):
+    """Public: the gateway found the org through ``leads.org_of_slug``."""
+
     home_currency: str = Field(default="USD", alias="homeCurrency")
     payout_grace_days: GraceDays = Field(default=30, alias="payoutGraceDays")
     data: SignupLead

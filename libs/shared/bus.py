@@ -20,6 +20,7 @@ from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
     AbstractIncomingMessage,
+    AbstractQueue,
     AbstractRobustConnection,
 )
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
@@ -31,7 +32,8 @@ from libs.shared.metrics import BUS_MESSAGES
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Bus", "Delivery", "EventHandler", "RemoteError", "RpcHandler", "RpcTimeout"]
+__all__ = ["BatchHandler", "Bus", "Delivery", "EventHandler", "RemoteError", "RpcHandler",
+           "RpcTimeout"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class Delivery:
 
 
 EventHandler = Callable[[Delivery], Awaitable[None]]
+BatchHandler = Callable[[list[Delivery]], Awaitable[None]]
 
 
 class Bus(RequestReply):
@@ -106,6 +109,42 @@ class Bus(RequestReply):
     async def subscribe(self, name: str, routing_keys: list[str], handler: EventHandler) -> None:
         """Consume events matching ``routing_keys`` into the durable queue
         ``<ns>.<service>.<name>``."""
+        queue_name, queue = await self._declare(name, routing_keys)
+
+        # A coroutine function, not a lambda returning a coroutine: aio-pika deprecates (warns
+        # on) plain-function callbacks.
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await self._on_event(queue_name, message, handler)
+
+        await queue.consume(on_message)
+
+    async def subscribe_batch(self, name: str, routing_keys: list[str],
+                              handler: BatchHandler, *, max_batch: int = 256) -> None:
+        """Like ``subscribe``, but the messages that arrived together are handed over as one
+        list (one transaction for many events). If the handler fails on a batch, each message
+        is retried alone, so one poison message is dead-lettered without its neighbours."""
+        queue_name, queue = await self._declare(name, routing_keys)
+        pending: list[AbstractIncomingMessage] = []
+        draining = False
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            nonlocal draining
+            pending.append(message)
+            if draining:
+                return
+            draining = True
+            try:
+                await asyncio.sleep(0)  # let the rest of this burst arrive first
+                while pending:
+                    batch = pending[:max_batch]
+                    del pending[:max_batch]
+                    await self._on_batch(queue_name, batch, handler)
+            finally:
+                draining = False
+
+        await queue.consume(on_message)
+
+    async def _declare(self, name: str, routing_keys: list[str]) -> tuple[str, AbstractQueue]:
         assert self._connection is not None and self._dead is not None
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=self.prefetch)
@@ -121,18 +160,34 @@ class Bus(RequestReply):
         events = await channel.get_exchange(f"{self.namespace}.events")
         for key in routing_keys:
             await queue.bind(events, routing_key=key)
+        return queue_name, queue
 
-        # A coroutine function, not a lambda returning a coroutine: aio-pika deprecates (warns
-        # on) plain-function callbacks.
-        async def on_message(message: AbstractIncomingMessage) -> None:
-            await self._on_event(queue_name, message, handler)
+    async def _on_batch(self, queue: str, messages: list[AbstractIncomingMessage],
+                        handler: BatchHandler) -> None:
+        if len(messages) > 1:
+            try:
+                deliveries = [_delivery(m) for m in messages]
+                fresh = [m for m in messages if _count(m) < self.delivery_limit]
+                if len(fresh) == len(messages):
+                    await handler(deliveries)
+                    for message in messages:
+                        await message.ack()
+                    BUS_MESSAGES.labels(queue, "acked").inc(len(messages))
+                    return
+            except Exception:
+                log.warning("event batch failed; retrying its messages one by one",
+                            extra={"queue": queue, "size": len(messages)}, exc_info=True)
 
-        await queue.consume(on_message)
+        async def alone(delivery: Delivery) -> None:
+            await handler([delivery])
+
+        for message in messages:
+            await self._on_event(queue, message, alone)
 
     async def _on_event(self, queue: str, message: AbstractIncomingMessage,
                         handler: EventHandler) -> None:
         headers = dict(message.headers or {})
-        count = int(headers.get("x-delivery-count", 0) or 0)  # type: ignore[arg-type]
+        count = _count(message)
         request_id_var.set(_str_or_none(headers.get("x-request-id")))
         if count >= self.delivery_limit:
             # Every allowed attempt was spent already (consumers died holding it): dead-letter.
@@ -141,11 +196,7 @@ class Bus(RequestReply):
             await message.reject(requeue=False)
             return
         try:
-            delivery = Delivery(
-                message_id=message.message_id or "", routing_key=message.routing_key or "",
-                body=jsonutil.loads(message.body), headers=headers,
-                redelivered=bool(message.redelivered), delivery_count=count)
-            await handler(delivery)
+            await handler(_delivery(message))
         except Exception:
             log.exception("event handler failed", extra={"queue": queue, "attempt": count + 1})
             BUS_MESSAGES.labels(queue, "failed").inc()
@@ -166,6 +217,18 @@ class Bus(RequestReply):
         BUS_MESSAGES.labels(queue, "acked").inc()
         await message.ack()
 
+
+
+def _count(message: AbstractIncomingMessage) -> int:
+    """How many earlier deliveries failed (the quorum queue's count)."""
+    return int((message.headers or {}).get("x-delivery-count", 0) or 0)  # type: ignore[arg-type]
+
+
+def _delivery(message: AbstractIncomingMessage) -> Delivery:
+    headers = dict(message.headers or {})
+    return Delivery(message_id=message.message_id or "", routing_key=message.routing_key or "",
+                    body=jsonutil.loads(message.body), headers=headers,
+                    redelivered=bool(message.redelivered), delivery_count=_count(message))
 
 
 def _str_or_none(value: object) -> str | None:

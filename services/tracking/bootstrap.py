@@ -8,6 +8,7 @@ from services.tracking.adapters.click_writer import ClickWriter
 from services.tracking.entrypoints.events import subscribe
 from services.tracking.entrypoints.rpc import handlers
 from services.tracking.service_layer.lookups import Lookups, Tracking
+from services.tracking.service_layer.s2s import SaleIntake
 
 
 def build(ctx: ServiceContext) -> Tracking:
@@ -16,7 +17,8 @@ def build(ctx: ServiceContext) -> Tracking:
                          max_batch=s.tracking_click_batch_size)
     lookups = Lookups(ctx.pool, ctx.bus, s.tracking_cache_seconds)
     return Tracking(ctx.pool, lookups, writer, public_base_url=s.tracking_public_base_url
-                    or f"http://{s.gateway_host}:{s.gateway_port}")
+                    or f"http://{s.gateway_host}:{s.gateway_port}",
+                    sales=SaleIntake(ctx.pool, lookups))
 
 
 async def wire(ctx: ServiceContext) -> None:

@@ -80,6 +80,8 @@ async def test_approved_after_the_orgs_grace_days(http: aiohttp.ClientSession) -
     try:
         await conn.execute("UPDATE orgs SET payout_grace_days = 0 WHERE id = $1",
                            uuid.UUID(s.org.org_id))
+        # As every write to orgs does: the gateways drop their cached org rows.
+        await conn.execute("SELECT pg_notify('rekomi_gateway_keys', '')")
     finally:
         await conn.close()
     events = await EventRecorder.start(CONVERSION_EVENT_KEYS)

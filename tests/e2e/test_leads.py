@@ -98,8 +98,12 @@ async def test_browser_signup_is_opaque_and_records_once(stack: Stack) -> None:
                 assert response.headers["Access-Control-Allow-Origin"] == "*"
         async with http.post(SIGNUP, data=b"{not json") as response:
             assert response.status == 200 and await response.json() == {"ok": True}
-        page = await get_page(http, s.org, CONVERSIONS)
-        [row] = page["items"]
+
+        async def items(count: int) -> list[dict[str, Any]] | None:
+            page = await get_page(http, s.org, CONVERSIONS)
+            return page["items"] if len(page["items"]) >= count else None
+
+        [row] = await eventually(lambda: items(1), what="the lead booked")
         assert (row["type"], row["affiliateId"], row["commissionCents"]) == (
             "LeadReward", s.affiliate["id"], 0)
         # sendBeacon posts the same JSON as text/plain (no CORS preflight).
@@ -107,4 +111,4 @@ async def test_browser_signup_is_opaque_and_records_once(stack: Stack) -> None:
         async with http.post(SIGNUP, data=beacon,
                              headers={"Content-Type": "text/plain"}) as response:
             assert response.status == 200
-        assert len((await get_page(http, s.org, CONVERSIONS))["items"]) == 2
+        assert len(await eventually(lambda: items(2), what="the beacon's lead")) == 2

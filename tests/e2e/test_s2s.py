@@ -62,19 +62,30 @@ def signed_headers(org: Org, raw: bytes, *, at: int | None = None, secret: str |
             "X-Rekomi-Signature": header_value(secret or org.signing_secret, stamp, raw)}
 
 
-async def post_signed(http: aiohttp.ClientSession, org: Org, body: Any, path: str = S2S,
-                      **sign: Any) -> tuple[int, Any]:
+async def post_signed(http: aiohttp.ClientSession, org: Org, body: Any, path: str = S2S, *,
+                      wait: bool = True, **sign: Any) -> tuple[int, Any]:
+    """Post a signed body; a fresh answer is returned once the ledger has booked it (tracking
+    answers as soon as the event is durable), unless ``wait`` is False."""
     raw = jsonutil.dumps(body)
     async with http.post(path, data=raw, headers=signed_headers(org, raw, **sign)) as response:
-        return response.status, await response.json(content_type=None)
+        status, answer = response.status, await response.json(content_type=None)
+    if wait and status == 200 and isinstance(answer, dict) and answer.get("conversionId"):
+        await get_conversion(http, org, answer["conversionId"])
+    return status, answer
 
 
 async def get_conversion(http: aiohttp.ClientSession, org: Org, conversion_id: str
                          ) -> dict[str, Any]:
-    async with http.get(f"{CONVERSIONS}/{conversion_id}", headers=org.auth) as response:
-        body: dict[str, Any] = await response.json()
-        assert response.status == 200, body
-    return body
+    """The conversion once the ledger has booked it (tracking answered before that)."""
+    async def booked() -> dict[str, Any] | None:
+        async with http.get(f"{CONVERSIONS}/{conversion_id}", headers=org.auth) as response:
+            body: dict[str, Any] = await response.json()
+            if response.status == 404:
+                return None
+            assert response.status == 200, body
+        return body
+
+    return await eventually(booked, what=f"conversion {conversion_id} booked")
 
 
 async def test_a_sale_is_booked_once_with_its_commission(http: aiohttp.ClientSession) -> None:
@@ -111,10 +122,12 @@ async def test_fifty_concurrent_copies_make_one_conversion(http: aiohttp.ClientS
                                                            ) -> None:
     s = await seller(http)
     body = sale(s.slug)
-    replies = await asyncio.gather(*(post_signed(http, s.org, body) for _ in range(50)))
+    replies = await asyncio.gather(*(post_signed(http, s.org, body, wait=False)
+                                     for _ in range(50)))
     assert all(status == 200 for status, _ in replies), replies
     fresh = [r for _, r in replies if "conversionId" in r]
     assert len(fresh) == 1 and sum(1 for _, r in replies if r.get("deduped")) == 49
+    await get_conversion(http, s.org, fresh[0]["conversionId"])
     page = await get_page(http, s.org, CONVERSIONS, affiliateId=s.affiliate["id"])
     assert [c["id"] for c in page["items"]] == [fresh[0]["conversionId"]]
 
@@ -231,6 +244,7 @@ async def test_override_for_the_recruiter(http: aiohttp.ClientSession, stack: St
         recruit = await response.json()
         assert response.status == 200, recruit
     _, fresh = await post_signed(http, s.org, sale(recruit["affiliateLinkSlug"]))
+    await get_conversion(http, s.org, fresh["conversionId"])  # booked with its override
     page = await get_page(http, s.org, CONVERSIONS, affiliateId=s.affiliate["id"])
     [override] = page["items"]
     assert (override["amountCents"], override["commissionCents"],

@@ -277,3 +277,34 @@ async def test_message_is_redelivered_when_consumer_dies_before_ack(
     # acked this time: nothing comes again
     await asyncio.sleep(0.3)
     assert inbox.empty()
+
+
+async def test_batch_subscription_groups_a_burst_and_isolates_a_poison_message(
+        make_bus: MakeBus, queues: list[str], settings: Settings) -> None:
+    uid = _uid()
+    service = f"svc-batch-{uid}"
+    consumer = await make_bus(service, delivery_limit=2, prefetch=100)
+    batches: list[list[int]] = []
+    applied: list[int] = []
+
+    async def handle(deliveries: list[Delivery]) -> None:
+        numbers = [d.body["n"] for d in deliveries]
+        batches.append(numbers)
+        if 13 in numbers:  # the poison message fails whatever batch it is in
+            raise RuntimeError("cannot handle 13")
+        applied.extend(numbers)
+
+    queue_name = f"{NAMESPACE}.{service}.burst"
+    queues.append(queue_name)
+    publisher = await make_bus(f"pub-{uid}")
+    # Published before anyone consumes, so the consumer meets them as one burst.
+    await consumer.subscribe_batch("burst", [f"b{uid}.#"], handle)
+    await asyncio.gather(*(publisher.publish(f"b{uid}.n", {"n": n}, message_id=str(n))
+                           for n in range(40)))
+    dead = await _dlq_get(settings, f"{queue_name}.dlq", time.monotonic() + 15)
+    assert dead is not None and jsonutil.loads(dead.body) == {"n": 13}
+    deadline = time.monotonic() + 5
+    while len(applied) < 39 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert sorted(applied) == [n for n in range(40) if n != 13]  # each once, 13 never
+    assert max(len(b) for b in batches) > 1, batches  # a burst is handled together

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -22,6 +23,7 @@ class PrincipalCache:
         self.pool = pool
         self.ttl = ttl
         self._entries: dict[bytes, tuple[Principal, float]] = {}
+        self._orgs: dict[uuid.UUID, tuple[asyncpg.Record, float]] = {}
         self._listener: PoolConnectionProxy | None = None
 
     async def start(self) -> None:
@@ -39,10 +41,12 @@ class PrincipalCache:
 
     def _on_change(self, *_args: object) -> None:
         self._entries.clear()
+        self._orgs.clear()
 
     def _on_lost(self, *_args: object) -> None:
         log.warning("principal cache listener lost; caching disabled until restart")
         self._entries.clear()
+        self._orgs.clear()
         self.ttl = 0.0
 
     async def lookup(self, key_hash: bytes) -> Principal | None:
@@ -55,3 +59,16 @@ class PrincipalCache:
         if principal is not None and self.ttl > 0:
             self._entries[key_hash] = (principal, now + self.ttl)
         return principal
+
+    async def org(self, org_id: uuid.UUID) -> asyncpg.Record | None:
+        """The org row (signing secret, grace days, home currency) for the S2S hot path; any
+        write to orgs NOTIFYs, which empties this too."""
+        now = time.monotonic()
+        hit = self._orgs.get(org_id)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        async with self.pool.acquire() as conn:
+            org = await OrgsRepository(conn).org(org_id)
+        if org is not None and self.ttl > 0:
+            self._orgs[org_id] = (org, now + self.ttl)
+        return org

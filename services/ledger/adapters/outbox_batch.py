@@ -4,21 +4,13 @@ one by one, for imports that emit up to two events per row."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from libs.shared import jsonutil
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
-from libs.shared.logging import request_id_var
-from libs.shared.outbox import NOTIFY_CHANNEL
-
-_INSERT = """
-INSERT INTO outbox (id, routing_key, payload, headers, created_at)
-SELECT u.id, u.routing_key, u.payload::jsonb, $1::jsonb, u.created_at
-FROM unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
-     AS u(id, routing_key, payload, created_at)"""
-_TICK = timedelta(microseconds=1)
+from libs.shared.outbox import add_events_json
 
 
 def event_body(event_type: str, org_id: uuid.UUID, data: dict[str, Any], created_at: datetime
@@ -38,10 +30,5 @@ async def stage_events(conn: Conn, org_id: uuid.UUID,
     if not events:
         return
     bodies = [event_body(kind, org_id, data, now) for kind, data in events]
-    started = now
-    request_id = request_id_var.get()
-    await conn.execute(
-        _INSERT, {"x-request-id": request_id} if request_id else {},
-        [event_id for event_id, _ in bodies], [kind for kind, _ in events],
-        [body for _, body in bodies], [started + i * _TICK for i in range(len(events))])
-    await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
+    await add_events_json(conn, [(event_id, kind, body) for (event_id, body), (kind, _)
+                                 in zip(bodies, events, strict=True)], now=now)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import asyncpg
+
+from libs.contracts.s2s import LinkBySlug
 from libs.shared.ids import new_id
 from services.ledger.adapters.affiliates_repository import AffiliatesRepository
 from services.ledger.domain.affiliates import Affiliate
@@ -43,3 +46,17 @@ async def add_generated_link(repo: AffiliatesRepository, affiliate: Affiliate, *
         if await repo.add_link(link):
             return link
     raise RuntimeError("could not generate a free link slug")
+
+
+async def resolve_link(pool: asyncpg.Pool, cmd: LinkBySlug) -> dict[str, str] | None:
+    """Tracking asks when its link index has not seen a slug yet: the live link of an Approved,
+    not deleted affiliate (the index's own rule), or None."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT l.org_id, a.program_id, a.id FROM affiliate_links l "
+            "JOIN affiliates a ON a.id = l.affiliate_id WHERE l.slug = $1 "
+            "AND a.status = 'Approved' AND a.deleted_at IS NULL", cmd.slug.strip().lower())
+    if row is None:
+        return None
+    return {"orgId": str(row["org_id"]), "programId": str(row["program_id"]),
+            "affiliateId": str(row["id"])}

@@ -31,3 +31,19 @@ class NoProgramFound(NotFound):
 
 class PixelNotProvisioned(RekomiError):
     code = "pixel_not_provisioned"
+
+
+class AffiliateSlugNotFound(NotFound):
+    code = "affiliate_slug_not_found"
+
+
+class NoAttribution(NotFound):
+    """A sale without a slug whose subscription and customer e-mail match nothing."""
+
+    code = "attribution_not_found"
+
+
+class SaleNotFound(NotFound):
+    """A refund of a sale the org never sent."""
+
+    code = "sale_not_found"

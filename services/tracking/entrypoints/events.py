@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from libs.contracts.events import DomainEvent
 from libs.shared.bus import Bus, Delivery
-from services.tracking.service_layer.links import LINK_EVENTS, apply_affiliate_event
+from services.tracking.service_layer.links import LINK_EVENTS, apply_affiliate_events
 from services.tracking.service_layer.lookups import Tracking
 
 
 async def subscribe(bus: Bus, t: Tracking) -> None:
-    async def on_affiliate(delivery: Delivery) -> None:
-        event = DomainEvent.model_validate(delivery.body)
-        await apply_affiliate_event(t.pool, t.lookups, event)
+    async def on_affiliates(deliveries: list[Delivery]) -> None:
+        events = [DomainEvent.model_validate(d.body) for d in deliveries]
+        await apply_affiliate_events(t.pool, t.lookups, events)
 
-    await bus.subscribe("links", LINK_EVENTS, on_affiliate)
+    await bus.subscribe_batch("links", LINK_EVENTS, on_affiliates)

@@ -9,11 +9,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from libs.contracts import attribution as attr
+from libs.contracts import s2s as s
 from libs.contracts import tracking as c
 from libs.shared.rpc import RpcHandler, system_handlers
 from libs.shared.rpc_handlers import typed
 from libs.shared.runtime import ServiceContext
-from services.tracking.service_layer import attribution, clicks, settings, snippet
+from services.tracking.service_layer import attribution, clicks, s2s, settings, snippet
 from services.tracking.service_layer.lookups import Tracking
 
 D = TypeVar("D")
@@ -49,4 +50,8 @@ def handlers(ctx: ServiceContext, t: Tracking) -> dict[str, RpcHandler]:
         "links.redirect": _with(t, c.ResolveShortLink, clicks.short_link),
         "snippet.render": _with(t, c.RenderSnippet, snippet.render),
         "loader.script": _with(t, c.LoaderScript, snippet.loader_script),
+        "s2s.accept": _with(t, s.AcceptSale, s2s.accept_sale),
+        "leads.accept": _with(t, s.AcceptLead, s2s.accept_lead),
+        "leads.accept_signup": _with(t, s.AcceptSignup, s2s.accept_signup),
+        "leads.org_of_slug": _with(t, s.LinkBySlug, s2s.org_of_slug),
     }

@@ -32,22 +32,29 @@ class _AffiliateLinks(BaseModel):
     links: list[_LinkRef] = []
 
 
-async def apply_affiliate_event(pool: asyncpg.Pool, lookups: Lookups,
-                                event: DomainEvent) -> None:
+async def apply_affiliate_events(pool: asyncpg.Pool, lookups: Lookups,
+                                 events: list[DomainEvent]) -> None:
+    """Apply a burst of events in one transaction (an import publishes thousands at once)."""
+    slugs: list[str] = []
+    async with pool.acquire() as conn, conn.transaction():
+        repo = LinksRepository(conn)
+        for event in events:
+            slugs += await _apply(repo, event)
+    for slug in slugs:
+        lookups.links.forget(slug)
+
+
+async def _apply(repo: LinksRepository, event: DomainEvent) -> list[str]:
     try:
         data = _AffiliateLinks.model_validate(event.data)
     except ValidationError:
         # Not an affiliate shape (a hand-made test event, a future version): retrying cannot
         # help, so it is logged and acknowledged rather than dead-lettered after 5 tries.
         log.warning("affiliate event without a usable affiliate", extra={"event": str(event.id)})
-        return
+        return []
     slugs = [link.slug for link in data.links]
     active = event.type != "affiliate.deleted" and data.status == "Approved"
-    affiliate_id = data.id
-    async with pool.acquire() as conn, conn.transaction():
-        repo = LinksRepository(conn)
-        await repo.upsert(slugs, org_id=event.org_id, program_id=data.program_id,
-                          affiliate_id=affiliate_id, active=active, event_at=event.created_at)
-        await repo.retire_others(affiliate_id, slugs, event.created_at)
-    for slug in slugs:
-        lookups.links.forget(slug)
+    await repo.upsert(slugs, org_id=event.org_id, program_id=data.program_id,
+                      affiliate_id=data.id, active=active, event_at=event.created_at)
+    await repo.retire_others(data.id, slugs, event.created_at)
+    return slugs

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import asyncpg
 
@@ -16,6 +16,9 @@ from libs.shared.bus_rpc import RequestReply
 from services.tracking.adapters.click_writer import ClickWriter
 from services.tracking.adapters.links_repository import LinksRepository
 from services.tracking.adapters.settings_repository import SettingsRepository
+
+if TYPE_CHECKING:
+    from services.tracking.service_layer.s2s import SaleIntake
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -73,6 +76,19 @@ class Lookups:
             row = await LinksRepository(conn).by_slug(slug)
         return Link(**dict(row)) if row else None
 
+    async def live_link(self, slug: str) -> Link | None:
+        """The link for a money event: the cached index, else the ledger itself, so an affiliate
+        created a moment ago (its event not yet applied here) is found too."""
+        link = await self.links.get(slug)
+        if link is not None:
+            return link
+        found = await self.bus.call("ledger", "links.resolve", {"slug": slug})
+        if not found:
+            return None
+        return Link(slug=slug, org_id=uuid.UUID(found["orgId"]),
+                    program_id=uuid.UUID(found["programId"]),
+                    affiliate_id=uuid.UUID(found["affiliateId"]))
+
     async def _terms(self, key: tuple[uuid.UUID, uuid.UUID]) -> Terms:
         program = await self.bus.call("ledger", "programs.get",
                                       {"orgId": str(key[0]), "programId": str(key[1])})
@@ -87,9 +103,10 @@ class Lookups:
 
 @dataclass(frozen=True, slots=True)
 class Tracking:
-    """The click path's dependencies, built once in bootstrap."""
+    """The click and S2S paths' dependencies, built once in bootstrap."""
 
     pool: asyncpg.Pool
     lookups: Lookups
     writer: ClickWriter
     public_base_url: str
+    sales: SaleIntake

@@ -1,11 +1,13 @@
 """S2S sales and leads at the edge: the HMAC is checked on the raw body before any JSON
-parsing, with the org's signing secret (the gateway owns it), then the call goes to the ledger.
+parsing, with the org's signing secret (the gateway owns it), then tracking accepts and
+attributes the event and answers once it is durable; the ledger books it from the bus.
 The browser's lead signup answers an opaque 200 whatever happens."""
 
 from __future__ import annotations
 
 import logging
 import time
+import uuid
 from typing import Any
 
 from aiohttp import web
@@ -13,13 +15,12 @@ from pydantic import BaseModel
 
 from libs.contracts.s2s import S2SLead, S2SSale, SignupLead
 from libs.shared.errors import NotFound, RekomiError
-from services.gateway.adapters.orgs_repository import OrgsRepository
 from services.gateway.domain import signatures
 from services.gateway.domain.errors import PayloadTooLarge, PlanTierRequired
 from services.gateway.domain.plans import SubscriptionStatus, Tier, check_plan
 from services.gateway.domain.principal import Principal
 from services.gateway.entrypoints.http.errors import json_response
-from services.gateway.entrypoints.http.keys import BUS, POOL, PRINCIPAL
+from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL, PRINCIPALS
 from services.gateway.entrypoints.http.parsing import parse_body
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,7 @@ def s2s_gate(principal: Principal) -> None:
 
 
 async def _org(request: web.Request, org_id: Any) -> Any:
-    async with request.app[POOL].acquire() as conn:
-        org = await OrgsRepository(conn).org(org_id)
+    org = await request.app[PRINCIPALS].org(org_id)
     if org is None:  # the key outlived its org
         raise NotFound("organization not found")
     return org
@@ -65,14 +65,14 @@ async def _verified(request: web.Request, model: type[BaseModel]) -> tuple[Any, 
 async def signed_sale(request: web.Request, payload: dict[str, Any]) -> Any:
     org, payload["data"] = await _verified(request, S2SSale)
     payload["payoutGraceDays"] = org["payout_grace_days"]
-    return await request.app[BUS].call("ledger", "s2s.record", payload)
+    return await request.app[BUS].call("tracking", "s2s.accept", payload)
 
 
 async def signed_lead(request: web.Request, payload: dict[str, Any]) -> Any:
     org, payload["data"] = await _verified(request, S2SLead)
     payload["homeCurrency"] = org["home_currency"]
     payload["payoutGraceDays"] = org["payout_grace_days"]
-    return await request.app[BUS].call("ledger", "leads.record", payload)
+    return await request.app[BUS].call("tracking", "leads.accept", payload)
 
 
 async def signup_lead(request: web.Request, payload: dict[str, Any]) -> web.Response:
@@ -80,13 +80,12 @@ async def signup_lead(request: web.Request, payload: dict[str, Any]) -> web.Resp
     try:
         data = await parse_body(request, SignupLead)
         bus = request.app[BUS]
-        found = await bus.call("ledger", "leads.org_of_slug", {"slug": data["slug"]})
+        found = await bus.call("tracking", "leads.org_of_slug", {"slug": data["slug"]})
         if found.get("orgId"):
-            org = await _org(request, found["orgId"])
-            await bus.call("ledger", "leads.record_signup", {
+            org = await _org(request, uuid.UUID(found["orgId"]))
+            await bus.call("tracking", "leads.accept_signup", {
                 "orgId": found["orgId"], "homeCurrency": org["home_currency"],
-                "payoutGraceDays": org["payout_grace_days"], "data": data,
-                "actor": payload.get("actor")})
+                "payoutGraceDays": org["payout_grace_days"], "data": data})
     except RekomiError as exc:  # never tell the browser (or an enumerator) what happened
         log.info("lead signup not recorded: %s", exc.code)
     response = json_response(OPAQUE)

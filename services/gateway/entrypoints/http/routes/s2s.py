@@ -14,20 +14,26 @@ AUTH_NOTE = (
     "trialing org; an org without a subscription gets 402 `plan_tier_required`. ")
 
 S2S_ROUTES: list[Route] = [
-    Route("POST", "/api/tracking/s2s", "ledger", "s2s.record", "Record a sale (S2S)",
-          "S2S tracking", local=s2s_views.signed_sale, audited=True,
+    Route("POST", "/api/tracking/s2s", "tracking", "s2s.accept", "Record a sale (S2S)",
+          "S2S tracking", local=s2s_views.signed_sale,
           description=AUTH_NOTE + "Body: " + ", ".join(S2SSale.model_json_schema()["properties"])
-          + ". Replies `{ok, conversionId}` once the conversion is committed, or "
-          "`{ok, deduped: true}` when the org already recorded this `externalEventId` "
-          "(concurrent copies included). 400 `unsupported_currency`; 404 "
-          "`affiliate_slug_not_found` when no link of the org has the slug."),
-    Route("POST", "/api/tracking/lead", "ledger", "leads.record", "Record a lead (S2S)",
-          "S2S tracking", local=s2s_views.signed_lead, audited=True,
+          + ". Replies `{ok, conversionId}` once the sale is durably accepted (the ledger books "
+          "the conversion under that id from the bus, within moments), or `{ok, deduped: true}` "
+          "when the org already recorded this `externalEventId` (concurrent copies included). "
+          "The affiliate: the first sale of the same `subscriptionId` (renewals), else "
+          "`affiliateSlug`, else the first lead with `customerEmail` (email match). "
+          "`eventType: refund` with `refundOf: <the sale's externalEventId>` refunds a sale "
+          "(answer: the refunded conversion's id). 400 `unsupported_currency`; 404 "
+          "`affiliate_slug_not_found` when no approved affiliate of the org has the slug, "
+          "`attribution_not_found` when nothing credits a slug-less sale, `sale_not_found` "
+          "for a refund of an unknown sale."),
+    Route("POST", "/api/tracking/lead", "tracking", "leads.accept", "Record a lead (S2S)",
+          "S2S tracking", local=s2s_views.signed_lead,
           description=AUTH_NOTE + "Body: " + ", ".join(S2SLead.model_json_schema()["properties"])
           + ". Books a LeadReward conversion (0/0 on CPS programs, the program's value on CPL "
           "programs, in the org's home currency) and links the e-mail to the affiliate. "
           "Replies `{ok, conversionId}` or `{ok, deduped: true}` (same externalEventId)."),
-    Route("POST", "/api/v1/r/lead/signup", "ledger", "leads.record_signup",
+    Route("POST", "/api/v1/r/lead/signup", "tracking", "leads.accept_signup",
           "Record a browser lead signup", "S2S tracking", public=True,
           local=s2s_views.signup_lead,
           description="Posted by the loader's `Rekomi.convert()`. Body: "

@@ -1,0 +1,256 @@
+"""Accepting S2S sales, refunds and leads: attribute each to an affiliate, make it durable under
+its (org, externalEventId) key with the event for the ledger in the same transaction, and only
+then answer. The ledger books the conversion from the bus.
+
+Sales go through a group commit: concurrent requests share one transaction, so the answer still
+waits for a commit but a busy second costs a few commits instead of thousands.
+
+Attribution of a sale, first match wins: a subscription this org sold before (a renewal goes to
+the subscription's affiliate whatever the request names), the ``affiliateSlug``, then the first
+lead with the ``customerEmail`` (email match).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from libs.contracts.attributed import (
+    LEAD_ACCEPTED,
+    REFUND_ACCEPTED,
+    SALE_ACCEPTED,
+    AcceptedLead,
+    AcceptedRefund,
+    AcceptedSale,
+)
+from libs.contracts.s2s import AcceptLead, AcceptSale, AcceptSignup, LinkBySlug
+from libs.shared import jsonutil
+from libs.shared.group_commit import GroupCommit
+from libs.shared.ids import new_id
+from libs.shared.outbox import add_events_json
+from libs.shared.uow import unit_of_work
+from services.tracking.adapters.s2s_repository import S2SRepository
+from services.tracking.domain.errors import (
+    AffiliateSlugNotFound,
+    NoAttribution,
+    SaleNotFound,
+)
+from services.tracking.service_layer.lookups import Link, Lookups, Tracking
+
+DEDUPED = {"ok": True, "deduped": True}
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    affiliate_id: uuid.UUID
+    program_id: uuid.UUID
+    method: str | None  # None: named by slug (the reference's value for S2S)
+
+
+@dataclass(slots=True)
+class Pending:
+    cmd: AcceptSale
+    link: Link | None
+    at: datetime
+
+
+async def org_link(lookups: Lookups, org_id: uuid.UUID, slug: str) -> Link:
+    link = await lookups.live_link(slug.strip().lower())
+    if link is None or link.org_id != org_id:
+        raise AffiliateSlugNotFound(
+            "no approved affiliate in your organization has a link with this slug",
+            field="affiliateSlug")
+    return link
+
+
+class SaleIntake:
+    """S2S sales and refunds, accepted through one group commit per replica."""
+
+    def __init__(self, pool: asyncpg.Pool, lookups: Lookups, *, max_batch: int = 256) -> None:
+        self.pool = pool
+        self.lookups = lookups
+        self.commits: GroupCommit[Pending, dict[str, Any]] = GroupCommit(
+            self._flush, max_batch=max_batch)
+
+    async def accept(self, cmd: AcceptSale) -> dict[str, Any]:
+        data = cmd.data
+        link = None
+        if data.event_type == "sale" and data.affiliate_slug:
+            link = await org_link(self.lookups, cmd.org_id, data.affiliate_slug)
+        return await self.commits.submit(Pending(cmd, link, datetime.now(UTC)))
+
+    async def _flush(self, batch: list[Pending]) -> list[dict[str, Any] | Exception]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            return await _Batch(S2SRepository(conn)).write(batch)
+
+
+class _Batch:
+    """One group commit: rows and events in arrival order; a later copy of a key in the same
+    batch is answered deduped, a renewal or refund may name a sale earlier in the batch."""
+
+    def __init__(self, repo: S2SRepository) -> None:
+        self.repo = repo
+        self.sales: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, Credit]] = {}
+        self.subscriptions: dict[tuple[uuid.UUID, str], Credit] = {}
+        self.keys: set[tuple[uuid.UUID, str]] = set()
+        self.rows: list[tuple[object, ...]] = []
+        self.events: list[tuple[tuple[uuid.UUID, str], str, str]] = []
+
+    async def write(self, batch: list[Pending]) -> list[dict[str, Any] | Exception]:
+        results: list[_Answer | dict[str, Any] | Exception] = []
+        for item in batch:
+            key = (item.cmd.org_id, item.cmd.data.external_event_id)
+            if key in self.keys:
+                results.append(DEDUPED)
+                continue
+            try:
+                results.append(await self._prepare(item, key))
+            except (AffiliateSlugNotFound, NoAttribution, SaleNotFound) as exc:
+                results.append(exc)
+                continue
+            self.keys.add(key)
+        fresh = await self.repo.insert_events(self.rows) if self.rows else set()
+        await add_events_json(self.repo.conn, [
+            (new_id(), routing_key, body) for key, routing_key, body in self.events
+            if key in fresh], now=max(item.at for item in batch))
+        return [_final(r, fresh) for r in results]
+
+    async def _prepare(self, item: Pending, key: tuple[uuid.UUID, str]) -> _Answer:
+        cmd, data = item.cmd, item.cmd.data
+        if data.event_type == "refund":
+            return await self._refund(item, key)
+        credit = await self._credit(cmd.org_id, item.link, data.subscription_id,
+                                    data.customer_email)
+        conversion_id = new_id()
+        self.rows.append((cmd.org_id, data.external_event_id, "sale", conversion_id,
+                          credit.affiliate_id, credit.program_id, data.subscription_id, None,
+                          item.at))
+        self.sales[key] = (conversion_id, credit)
+        if data.subscription_id:
+            self.subscriptions.setdefault((cmd.org_id, data.subscription_id), credit)
+        assert data.amount_cents is not None and data.currency is not None  # the model checks
+        sale = AcceptedSale(
+            org_id=cmd.org_id, conversion_id=conversion_id,
+            external_event_id=data.external_event_id, affiliate_id=credit.affiliate_id,
+            program_id=credit.program_id, amount_cents=data.amount_cents,
+            currency=data.currency, customer_id=data.customer_id,
+            customer_email=_email(data.customer_email), subscription_id=data.subscription_id,
+            attribution_method=credit.method, payout_grace_days=cmd.payout_grace_days,
+            occurred_at=item.at)
+        self.events.append((key, SALE_ACCEPTED, _json(sale)))
+        return _Answer(key, {"ok": True, "conversionId": str(conversion_id)})
+
+    async def _credit(self, org_id: uuid.UUID, link: Link | None, subscription_id: str | None,
+                      email: str | None) -> Credit:
+        if subscription_id:
+            known = self.subscriptions.get((org_id, subscription_id))
+            if known is not None:
+                return Credit(known.affiliate_id, known.program_id,
+                              None if link else "subscription")
+            row = await self.repo.subscription_owner(org_id, subscription_id)
+            if row is not None:
+                return Credit(row["affiliate_id"], row["program_id"],
+                              None if link else "subscription")
+        if link is not None:
+            return Credit(link.affiliate_id, link.program_id, None)
+        if email:
+            row = await self.repo.lead_of_email(org_id, _email(email) or "")
+            if row is not None:
+                return Credit(row["affiliate_id"], row["program_id"], "email_match")
+        raise NoAttribution(
+            "no affiliate found for this sale: no affiliateSlug, no earlier sale of this "
+            "subscriptionId and no lead with this customerEmail", field="affiliateSlug")
+
+    async def _refund(self, item: Pending, key: tuple[uuid.UUID, str]) -> _Answer:
+        cmd, data = item.cmd, item.cmd.data
+        assert data.refund_of is not None  # the model checks
+        row = await self.repo.sale(cmd.org_id, data.refund_of)
+        if row is not None:
+            conversion_id = row["conversion_id"]
+            credit = Credit(row["affiliate_id"], row["program_id"], None)
+        elif (cmd.org_id, data.refund_of) in self.sales:  # sold earlier in this batch
+            conversion_id, credit = self.sales[(cmd.org_id, data.refund_of)]
+        else:
+            raise SaleNotFound("no sale with this externalEventId in your organization",
+                               field="refundOf")
+        self.rows.append((cmd.org_id, data.external_event_id, "refund", conversion_id,
+                          credit.affiliate_id, credit.program_id, None, data.refund_of,
+                          item.at))
+        refund = AcceptedRefund(org_id=cmd.org_id, external_event_id=data.external_event_id,
+                                sale_external_event_id=data.refund_of, occurred_at=item.at)
+        self.events.append((key, REFUND_ACCEPTED, _json(refund)))
+        return _Answer(key, {"ok": True, "conversionId": str(conversion_id)})
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    key: tuple[uuid.UUID, str]
+    reply: dict[str, Any]
+
+
+def _final(result: _Answer | dict[str, Any] | Exception, fresh: set[tuple[uuid.UUID, str]]
+           ) -> dict[str, Any] | Exception:
+    """A prepared answer stands only if its row was new (a committed copy dedupes it)."""
+    if isinstance(result, _Answer):
+        return result.reply if result.key in fresh else DEDUPED
+    return result
+
+
+def _email(value: str | None) -> str | None:
+    return value.strip().lower() if value else None
+
+
+def _json(model: AcceptedSale | AcceptedRefund | AcceptedLead) -> str:
+    return jsonutil.dumps_str(model.model_dump(mode="json", by_alias=True))
+
+
+# ---- leads --------------------------------------------------------------------------------------
+async def _accept_lead(pool: asyncpg.Pool, link: Link, *, email: str, name: str | None,
+                       external_event_id: str | None, currency: str, grace_days: int
+                       ) -> dict[str, Any]:
+    now, conversion_id, email = datetime.now(UTC), new_id(), email.strip().lower()
+    async with unit_of_work(pool) as tx:
+        added = await S2SRepository(tx.conn).add_lead(
+            org_id=link.org_id, program_id=link.program_id, email=email,
+            affiliate_id=link.affiliate_id, conversion_id=conversion_id,
+            external_event_id=external_event_id, now=now)
+        if not added:
+            return DEDUPED
+        lead = AcceptedLead(org_id=link.org_id, conversion_id=conversion_id,
+                            affiliate_id=link.affiliate_id, program_id=link.program_id,
+                            email=email, name=name, external_event_id=external_event_id,
+                            currency=currency, payout_grace_days=grace_days, occurred_at=now)
+        await tx.publish(LEAD_ACCEPTED, lead.model_dump(mode="json", by_alias=True))
+    return {"ok": True, "conversionId": str(conversion_id)}
+
+
+async def accept_sale(t: Tracking, cmd: AcceptSale) -> dict[str, Any]:
+    return await t.sales.accept(cmd)
+
+
+async def accept_lead(t: Tracking, cmd: AcceptLead) -> dict[str, Any]:
+    data = cmd.data
+    link = await org_link(t.lookups, cmd.org_id, data.affiliate_slug)
+    return await _accept_lead(t.pool, link, email=data.email, name=data.name,
+                              external_event_id=data.external_event_id,
+                              currency=cmd.home_currency, grace_days=cmd.payout_grace_days)
+
+
+async def accept_signup(t: Tracking, cmd: AcceptSignup) -> dict[str, Any]:
+    """The browser's ``Rekomi.convert``; a program id that is not the link's records nothing."""
+    data = cmd.data
+    link = await org_link(t.lookups, cmd.org_id, data.slug)
+    if data.program_id is not None and data.program_id != str(link.program_id):
+        return {"ok": True, "recorded": False}
+    return await _accept_lead(t.pool, link, email=data.email, name=data.name,
+                              external_event_id=None, currency=cmd.home_currency,
+                              grace_days=cmd.payout_grace_days)
+
+
+async def org_of_slug(t: Tracking, cmd: LinkBySlug) -> dict[str, Any]:
+    link = await t.lookups.live_link(cmd.slug.strip().lower())
+    return {"orgId": str(link.org_id) if link else None}

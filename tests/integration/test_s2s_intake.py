@@ -1,0 +1,135 @@
+"""Tracking's S2S intake against the real PostgreSQL: one row and one ledger event per
+(org, externalEventId) however many copies arrive at once, renewals and e-mail matches credited to
+the right affiliate, refunds tied to their sale, and nothing written for a refused item."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import pytest
+
+from libs.contracts.s2s import AcceptSale
+from libs.shared.db import create_pool
+from libs.shared.errors import RekomiError
+from libs.shared.settings import Settings
+from services.tracking.adapters.links_repository import LinksRepository
+from services.tracking.adapters.s2s_repository import S2SRepository
+from services.tracking.domain.errors import AffiliateSlugNotFound, NoAttribution, SaleNotFound
+from services.tracking.service_layer.lookups import Lookups
+from services.tracking.service_layer.s2s import SaleIntake
+
+
+class NoLedger:
+    """The link index is filled directly; a slug it lacks is unknown to the ledger too."""
+
+    async def call(self, service: str, method: str, payload: dict[str, Any]) -> Any:
+        assert (service, method) == ("ledger", "links.resolve"), (service, method)
+        return None
+
+
+@pytest.fixture
+async def pool(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(settings.database_url, "tracking", min_size=1, max_size=4)
+    yield pool
+    await pool.close()
+
+
+class Shop:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.org, self.program = uuid.uuid4(), uuid.uuid4()
+        self.affiliates: dict[str, uuid.UUID] = {}
+        self.intake = SaleIntake(pool, Lookups(pool, NoLedger(), 30.0))  # type: ignore[arg-type]
+
+    async def affiliate(self) -> str:
+        slug, affiliate = f"a{uuid.uuid4().hex[:12]}", uuid.uuid4()
+        async with self.pool.acquire() as conn:
+            await LinksRepository(conn).upsert([slug], org_id=self.org, program_id=self.program,
+                                               affiliate_id=affiliate, active=True,
+                                               event_at=datetime.now(UTC))
+        self.affiliates[slug] = affiliate
+        return slug
+
+    async def send(self, **data: Any) -> dict[str, Any]:
+        body = {"externalEventId": uuid.uuid4().hex, "amountCents": 1000, "currency": "USD",
+                **data}
+        cmd = AcceptSale.model_validate({"orgId": str(self.org), "payoutGraceDays": 30,
+                                         "data": body})
+        return await self.intake.accept(cmd)
+
+    async def events(self, routing_key: str) -> list[dict[str, Any]]:
+        rows = await self.pool.fetch(
+            "SELECT payload FROM outbox WHERE routing_key = $1 AND payload->>'orgId' = $2 "
+            "ORDER BY created_at", routing_key, str(self.org))
+        return [r["payload"] for r in rows]
+
+
+async def test_fifty_concurrent_copies_make_one_row_and_one_event(pool: asyncpg.Pool) -> None:
+    shop = Shop(pool)
+    slug = await shop.affiliate()
+    replies = await asyncio.gather(*(shop.send(externalEventId="order-1", affiliateSlug=slug)
+                                     for _ in range(50)))
+    fresh = [r for r in replies if "conversionId" in r]
+    assert len(fresh) == 1 and replies.count({"ok": True, "deduped": True}) == 49
+    [event] = await shop.events("tracking.sale.accepted")
+    assert (event["conversionId"], event["affiliateId"], event["amountCents"]) == (
+        fresh[0]["conversionId"], str(shop.affiliates[slug]), 1000)
+    # A second intake (another replica) dedupes against the committed row.
+    other = SaleIntake(pool, shop.intake.lookups)
+    shop.intake = other
+    assert await shop.send(externalEventId="order-1", affiliateSlug=slug) == {
+        "ok": True, "deduped": True}
+
+
+async def test_renewals_follow_the_subscription_and_email_matches_a_lead(
+        pool: asyncpg.Pool) -> None:
+    shop = Shop(pool)
+    first, second = await shop.affiliate(), await shop.affiliate()
+    await shop.send(affiliateSlug=first, subscriptionId="sub_1")
+    # Same batch: the initial sale and its renewal sent together.
+    await asyncio.gather(shop.send(affiliateSlug=second, subscriptionId="sub_2"),
+                         shop.send(subscriptionId="sub_2"))
+    await shop.send(subscriptionId="sub_1")  # no slug: the subscription's affiliate
+    await shop.send(affiliateSlug=second, subscriptionId="sub_1")  # the slug cannot steal it
+    async with pool.acquire() as conn:
+        await S2SRepository(conn).add_lead(
+            org_id=shop.org, program_id=shop.program, email="buyer@example.com",
+            affiliate_id=shop.affiliates[second], conversion_id=uuid.uuid4(),
+            external_event_id=None, now=datetime.now(UTC))
+    await shop.send(customerEmail="Buyer@Example.com")
+    sales = await shop.events("tracking.sale.accepted")
+    got = [(s["affiliateId"], s["subscriptionId"], s["attributionMethod"]) for s in sales]
+    a, b = str(shop.affiliates[first]), str(shop.affiliates[second])
+    assert got[0] == (a, "sub_1", None)
+    assert sorted(got[1:3], key=str) == sorted([(b, "sub_2", None),
+                                                (b, "sub_2", "subscription")], key=str)
+    assert got[3:] == [(a, "sub_1", "subscription"), (a, "sub_1", None),
+                       (b, None, "email_match")]
+    assert sales[-1]["customerEmail"] == "buyer@example.com"
+
+
+async def test_refunds_and_refused_items_write_nothing_else(pool: asyncpg.Pool) -> None:
+    shop = Shop(pool)
+    slug = await shop.affiliate()
+    sold = await shop.send(externalEventId="order-9", affiliateSlug=slug)
+    refused: list[tuple[dict[str, Any], type[RekomiError]]] = [
+        ({"affiliateSlug": "nobody-has-this"}, AffiliateSlugNotFound),
+        ({"customerEmail": "stranger@example.com"}, NoAttribution),
+        ({"eventType": "refund", "refundOf": "order-unknown"}, SaleNotFound),
+    ]
+    for body, error in refused:
+        with pytest.raises(error):
+            await shop.send(**body)
+    refund = await shop.send(externalEventId="refund-9", eventType="refund", refundOf="order-9")
+    assert refund == {"ok": True, "conversionId": sold["conversionId"]}
+    assert await shop.send(externalEventId="refund-9", eventType="refund",
+                           refundOf="order-9") == {"ok": True, "deduped": True}
+    [event] = await shop.events("tracking.refund.accepted")
+    assert (event["externalEventId"], event["saleExternalEventId"]) == ("refund-9", "order-9")
+    count = await pool.fetchval("SELECT count(*) FROM s2s_events WHERE org_id = $1", shop.org)
+    assert count == 2
