@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from libs.shared.runtime import ServiceContext
+from services.ledger.entrypoints.attributed_events import subscribe as subscribe_attributed
 from services.ledger.entrypoints.conversion_lifecycle import start_conversion_lifecycle
 from services.ledger.entrypoints.mail_worker import start_invite_mail
 from services.ledger.entrypoints.rpc import handlers
@@ -10,5 +11,6 @@ from services.ledger.entrypoints.rpc import handlers
 
 async def wire(ctx: ServiceContext) -> None:
     await ctx.bus.serve(handlers(ctx))
+    await subscribe_attributed(ctx.bus, ctx.pool)  # sales, refunds, leads tracking accepted
     await start_invite_mail(ctx)  # invite e-mail: queue consumer + paced sender
     start_conversion_lifecycle(ctx)  # Pending -> Approved after the payout grace days

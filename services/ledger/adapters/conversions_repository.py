@@ -27,6 +27,10 @@ def conversion_from(row: asyncpg.Record) -> Conversion:
     return Conversion(**{c: row[c] for c in COLUMNS})
 
 
+def event_from(row: asyncpg.Record) -> ConversionEvent:
+    return ConversionEvent(**{c: row[c] for c in EVENT_COLUMNS})
+
+
 def cursor_of(c: Conversion) -> Cursor:
     return Cursor(c.created_at, c.id)
 
@@ -44,6 +48,50 @@ class ConversionsRepository:
             *[getattr(c, col) for col in COLUMNS])
         return bool(inserted)
 
+    async def booked(self, org_id: uuid.UUID, conversion_id: uuid.UUID,
+                     external_event_id: str) -> bool:
+        """Whether a sale is already booked under either of its keys."""
+        return bool(await self.conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM conversions WHERE id = $2 OR (org_id = $1 AND "
+            "external_event_id = $3 AND parent_affiliate_conversion_id IS NULL))",
+            org_id, conversion_id, external_event_id))
+
+    async def sale_for_update(self, org_id: uuid.UUID, external_event_id: str
+                              ) -> Conversion | None:
+        row = await self.conn.fetchrow(
+            _SELECT + " WHERE org_id = $1 AND external_event_id = $2"
+            " AND parent_affiliate_conversion_id IS NULL FOR UPDATE", org_id, external_event_id)
+        return conversion_from(row) if row else None
+
+    async def override_for_update(self, parent_id: uuid.UUID) -> Conversion | None:
+        row = await self.conn.fetchrow(
+            _SELECT + " WHERE parent_affiliate_conversion_id = $1 FOR UPDATE", parent_id)
+        return conversion_from(row) if row else None
+
+    async def set_refunded(self, c: Conversion) -> None:
+        await self.conn.execute(
+            "UPDATE conversions SET status = $2, refunded_at = $3 WHERE id = $1",
+            c.id, c.status, c.refunded_at)
+
+    async def subscription_initial(self, org_id: uuid.UUID, subscription_id: str
+                                   ) -> Conversion | None:
+        """The subscription's first booked sale (its timeline's anchor), or None if unseen."""
+        row = await self.conn.fetchrow(
+            _SELECT + " WHERE org_id = $1 AND stripe_subscription_id = $2"
+            " AND parent_affiliate_conversion_id IS NULL ORDER BY created_at, id LIMIT 1",
+            org_id, subscription_id)
+        return conversion_from(row) if row else None
+
+    async def subscription_events(self, org_id: uuid.UUID, subscription_id: str
+                                  ) -> list[ConversionEvent]:
+        """The timeline of every sale of one subscription: initial, renewals, refunds."""
+        rows = await self.conn.fetch(
+            f"SELECT {', '.join('e.' + c for c in EVENT_COLUMNS)} FROM conversion_events e "
+            "JOIN conversions c ON c.id = e.conversion_id WHERE c.org_id = $1"
+            " AND c.stripe_subscription_id = $2 AND c.parent_affiliate_conversion_id IS NULL"
+            " ORDER BY e.occurred_at, e.id", org_id, subscription_id)
+        return [event_from(r) for r in rows]
+
     async def add_event(self, e: ConversionEvent) -> None:
         await self.conn.execute(_insert("conversion_events", EVENT_COLUMNS),
                                 *[getattr(e, col) for col in EVENT_COLUMNS])
@@ -57,7 +105,7 @@ class ConversionsRepository:
         rows = await self.conn.fetch(
             f"SELECT {', '.join(EVENT_COLUMNS)} FROM conversion_events "
             "WHERE conversion_id = $1 ORDER BY occurred_at, id", conversion_id)
-        return [ConversionEvent(**{c: r[c] for c in EVENT_COLUMNS}) for r in rows]
+        return [event_from(r) for r in rows]
 
     async def page(self, org_id: uuid.UUID, *, take: int, after: Cursor | None,
                    affiliate_id: uuid.UUID | None, program_id: uuid.UUID | None,

@@ -34,6 +34,11 @@ async def get_conversion(pool: asyncpg.Pool, cmd: contract.GetConversion) -> dic
         conversion = await repo.get(cmd.org_id, cmd.conversion_id)
         if conversion is None:
             raise ConversionNotFound("conversion not found")
-        events = await repo.events(conversion.id)
+        if conversion.stripe_subscription_id and conversion.parent_affiliate_conversion_id is None:
+            # Any sale of a subscription shows the subscription's whole timeline.
+            events = await repo.subscription_events(conversion.org_id,
+                                                    conversion.stripe_subscription_id)
+        else:
+            events = await repo.events(conversion.id)
     return {**domain.to_response(conversion),
             "events": [domain.event_response(e) for e in events]}

@@ -14,7 +14,7 @@ import asyncpg
 from libs.contracts.common import Actor
 from libs.contracts.s2s import OrgOfSlug, RecordLead, RecordSignup
 from libs.shared.ids import new_id
-from libs.shared.uow import unit_of_work
+from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.adapters.conversions_repository import ConversionsRepository
 from services.ledger.adapters.s2s_repository import S2SRepository
 from services.ledger.domain import conversions as domain
@@ -34,13 +34,22 @@ async def _record(pool: asyncpg.Pool, org_id: uuid.UUID, slug: str, email: str,
         lead = s2s.lead_conversion(target, email=email, external_event_id=event_id,
                                    currency=currency, conversion_id=new_id(), now=now,
                                    grace_days=grace_days)
-        if not await ConversionsRepository(tx.conn).add(lead):
+        if not await book_lead_row(tx, target, lead, email, actor):
             return {"ok": True, "deduped": True}
-        await S2SRepository(tx.conn).link_lead(target, email, lead.id, now)
-        await book(tx, lead, actor)
-        await tx.emit("lead.created", org_id=org_id, created_at=now,
-                      data={**domain.to_response(lead), "email": email})
     return {"ok": True, "conversionId": str(lead.id)}
+
+
+async def book_lead_row(tx: Transaction, target: s2s.Target, lead: domain.Conversion,
+                        email: str, actor: Actor | None) -> bool:
+    """Insert a LeadReward row, the e-mail a later sale is matched against, and its events;
+    False (nothing written) when the lead's key is already booked."""
+    if not await ConversionsRepository(tx.conn).add(lead):
+        return False
+    await S2SRepository(tx.conn).link_lead(target, email, lead.id, lead.created_at)
+    await book(tx, lead, actor)
+    await tx.emit("lead.created", org_id=lead.org_id, created_at=lead.created_at,
+                  data={**domain.to_response(lead), "email": email})
+    return True
 
 
 async def record_lead(pool: asyncpg.Pool, cmd: RecordLead) -> dict[str, Any]:

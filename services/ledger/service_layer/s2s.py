@@ -34,11 +34,13 @@ async def resolve(tx: Transaction, org_id: Any, slug: str) -> s2s.Target:
     return target
 
 
-async def book(tx: Transaction, conversion: domain.Conversion, actor: Actor | None) -> None:
-    """Timeline event, audit row and ``conversion.created`` for a freshly inserted row."""
+async def book(tx: Transaction, conversion: domain.Conversion, actor: Actor | None,
+               event_type: str = "initial") -> None:
+    """Timeline event (``initial``, or ``renewal`` for a later sale of a subscription), audit
+    row and ``conversion.created`` for a freshly inserted row."""
     repo = ConversionsRepository(tx.conn)
     await repo.add_event(domain.ConversionEvent(
-        new_id(), conversion.id, "initial", conversion.amount_cents,
+        new_id(), conversion.id, event_type, conversion.amount_cents,
         conversion.commission_cents, conversion.created_at))
     shape = domain.to_response(conversion)
     if actor is not None:
@@ -49,6 +51,21 @@ async def book(tx: Transaction, conversion: domain.Conversion, actor: Actor | No
                   created_at=conversion.created_at)
 
 
+async def book_with_override(tx: Transaction, target: s2s.Target, conversion: domain.Conversion,
+                             actor: Actor | None, event_type: str = "initial") -> bool:
+    """Insert a sale and its recruiter's override; False (nothing written) when the sale's
+    (org, externalEventId) is already booked."""
+    repo = ConversionsRepository(tx.conn)
+    if not await repo.add(conversion):
+        return False
+    await book(tx, conversion, actor, event_type)
+    override = s2s.override_for(target, conversion, conversion_id=new_id())
+    if override is not None:
+        await repo.add(override)
+        await book(tx, override, None, event_type)
+    return True
+
+
 async def record_sale(pool: asyncpg.Pool, cmd: RecordSale) -> dict[str, Any]:
     body, now = cmd.data, now_utc()
     async with unit_of_work(pool) as tx:
@@ -57,12 +74,6 @@ async def record_sale(pool: asyncpg.Pool, cmd: RecordSale) -> dict[str, Any]:
                         body.customer_id, body.subscription_id)
         conversion = s2s.sale_conversion(target, sale, conversion_id=new_id(), now=now,
                                          grace_days=cmd.payout_grace_days)
-        repo = ConversionsRepository(tx.conn)
-        if not await repo.add(conversion):
+        if not await book_with_override(tx, target, conversion, cmd.actor):
             return {"ok": True, "deduped": True}
-        await book(tx, conversion, cmd.actor)
-        override = s2s.override_for(target, conversion, conversion_id=new_id())
-        if override is not None:
-            await repo.add(override)
-            await book(tx, override, None)
     return {"ok": True, "conversionId": str(conversion.id)}

@@ -1,0 +1,48 @@
+"""Recurring commission: which renewals of a subscription earn.
+
+The reference defines ``recurringMonths`` (null = lifetime, every renewal; 0 = one-time, no
+renewals; N = the first N renewals) and is silent on ``recurringDelayInvoices``. We read the delay
+as the number of renewals after the initial sale that earn nothing before the recurring window
+opens, and the cap as the number of *earning* renewals: renewal k (1, 2, ...) earns when
+D < k <= D + N. The initial sale is the sale itself and always earns its commission."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.ledger.domain.conversions import ConversionEvent
+
+
+@dataclass(frozen=True, slots=True)
+class RecurringTerms:
+    """The program's recurring settings, read from the ledger's program row at booking."""
+
+    months: int | None  # None = lifetime
+    delay_invoices: int
+
+
+@dataclass(frozen=True, slots=True)
+class Renewal:
+    number: int  # 1 for the first renewal after the initial sale
+    earns: bool
+
+
+def renewal_earns(number: int, terms: RecurringTerms) -> bool:
+    if number <= terms.delay_invoices:
+        return False
+    return terms.months is None or number <= terms.delay_invoices + terms.months
+
+
+def next_renewal(renewals_so_far: int, terms: RecurringTerms) -> Renewal:
+    """The renewal after ``renewals_so_far`` recorded ones (earning or not: all are counted)."""
+    number = renewals_so_far + 1
+    return Renewal(number, renewal_earns(number, terms))
+
+
+def unearned_renewal(anchor_id: uuid.UUID, amount_cents: int, *, at: datetime,
+                     event_id: uuid.UUID) -> ConversionEvent:
+    """A renewal that earns nothing has no conversion row of its own: it is a ``renewal`` event
+    with commission 0 on the timeline of the subscription's first sale."""
+    return ConversionEvent(event_id, anchor_id, "renewal", amount_cents, 0, at)

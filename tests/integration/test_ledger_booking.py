@@ -1,0 +1,338 @@
+"""The ledger books what tracking accepted, from the real bus into the real schema: sales once
+whatever the redeliveries and concurrency, a renewal chain against the program's recurring cap,
+refunds (the override follows; a Paid row leaves adjustments; one that overtakes its sale is
+applied when the sale lands), leads, and poison messages dead-lettered."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aio_pika
+import asyncpg
+import pytest
+from prometheus_client import REGISTRY
+
+from libs.contracts.affiliates import CreateAffiliate
+from libs.contracts.attributed import (
+    LEAD_ACCEPTED,
+    REFUND_ACCEPTED,
+    SALE_ACCEPTED,
+    AcceptedRefund,
+    AcceptedSale,
+)
+from libs.contracts.conversions import GetConversion
+from libs.contracts.programs import CreateProgram
+from libs.shared.bus import Bus
+from libs.shared.settings import Settings
+from libs.shared.uow import unit_of_work
+from services.ledger.entrypoints.attributed_events import QUEUE, subscribe
+from services.ledger.service_layer.affiliates import create_affiliate
+from services.ledger.service_layer.booking import book_refund, book_sale
+from services.ledger.service_layer.conversions import get_conversion
+from services.ledger.service_layer.lifecycle import approve_due
+from services.ledger.service_layer.programs import create_program
+from tests.integration.test_s2s_booking import ACTOR, pool
+
+__all__ = ["pool"]
+T0 = datetime(2026, 5, 10, 16, tzinfo=UTC)
+
+
+@dataclass
+class Ledger:
+    """A ledger consumer on its own namespace, and a publisher standing in for tracking."""
+
+    bus: Bus
+    queue: str
+
+    def handled(self, outcome: str) -> float:
+        return REGISTRY.get_sample_value(
+            "rekomi_bus_messages_total", {"queue": self.queue, "outcome": outcome}) or 0.0
+
+    async def send(self, key: str, body: dict[str, Any], message_id: str | None = None
+                   ) -> None:
+        await self.bus.publish(key, body, message_id=message_id or uuid.uuid4().hex)
+
+    async def deliver(self, key: str, *bodies: dict[str, Any], outcome: str = "acked") -> None:
+        await self.deliver_all([(key, b) for b in bodies], outcome)
+
+    async def deliver_all(self, messages: list[tuple[str, dict[str, Any]]],
+                          outcome: str = "acked") -> None:
+        """Publish at once and wait until the consumer has finished every one of them."""
+        before = self.handled(outcome)
+        await asyncio.gather(*(self.send(key, body) for key, body in messages))
+        await until(lambda: _at_least(self.handled(outcome), before + len(messages)))
+
+
+async def _at_least(value: float, target: float) -> bool:
+    return value >= target
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout: float = 15) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+async def ledger(pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[Ledger]:
+    namespace = f"booking{uuid.uuid4().hex[:8]}"
+    consumer = Bus(settings.amqp_url, namespace=namespace, service="ledger", delivery_limit=2)
+    publisher = Bus(settings.amqp_url, namespace=namespace, service="tracking")
+    await consumer.connect(wait_seconds=10)
+    await publisher.connect(wait_seconds=10)
+    await subscribe(consumer, pool)
+    queue = f"{namespace}.ledger.{QUEUE}"
+    yield Ledger(publisher, queue)
+    await publisher.close()
+    await consumer.close()
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for name in (queue, f"{queue}.dlq"):
+            await channel.queue_delete(name)
+
+
+@dataclass
+class Program:
+    org_id: uuid.UUID
+    program_id: uuid.UUID
+    affiliate_id: uuid.UUID  # recruited by ``recruiter_id``; 20% of a sale, the recruiter 10%
+    recruiter_id: uuid.UUID
+
+
+async def new_program(pool: asyncpg.Pool, recurring_months: int | None = None) -> Program:
+    org_id = uuid.uuid4()
+    program = await create_program(pool, CreateProgram.model_validate({
+        "orgId": org_id, "actor": ACTOR, "data": {
+            "name": f"P {uuid.uuid4().hex[:8]}", "defaultCommissionType": "Percentage",
+            "defaultCommissionValue": 20, "recurringMonths": recurring_months}}))
+    ids = []
+    for _ in range(2):
+        made = await create_affiliate(pool, CreateAffiliate.model_validate({
+            "orgId": org_id, "actor": ACTOR, "data": {
+                "programId": program["id"], "email": f"a-{uuid.uuid4().hex[:8]}@example.com"}}))
+        ids.append(uuid.UUID(made["id"]))
+    await pool.execute("UPDATE affiliates SET recruited_by_affiliate_id = $2 WHERE id = $1", *ids)
+    await pool.execute("UPDATE programs SET sub_affiliate_enabled = true, "
+                       "sub_affiliate_percent = 10 WHERE id = $1", uuid.UUID(program["id"]))
+    return Program(org_id, uuid.UUID(program["id"]), ids[0], ids[1])
+
+
+def sale(p: Program, event_id: str, *, subscription: str | None = None,
+         at: datetime = T0, grace_days: int = 30) -> dict[str, Any]:
+    return {"orgId": str(p.org_id), "conversionId": str(uuid.uuid4()),
+            "externalEventId": event_id, "affiliateId": str(p.affiliate_id),
+            "programId": str(p.program_id), "amountCents": 9900, "currency": "USD",
+            "subscriptionId": subscription,
+            "attributionMethod": "subscription" if subscription else None,
+            "payoutGraceDays": grace_days, "occurredAt": at.isoformat()}
+
+
+def refund(p: Program, sale_event_id: str, at: datetime = T0) -> dict[str, Any]:
+    return {"orgId": str(p.org_id), "externalEventId": f"re_{sale_event_id}",
+            "saleExternalEventId": sale_event_id, "occurredAt": at.isoformat()}
+
+
+async def rows(pool: asyncpg.Pool, org_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT id, affiliate_id, external_event_id, type, status, commission_cents, "
+        "refunded_at, parent_affiliate_conversion_id AS parent FROM conversions "
+        "WHERE org_id = $1 ORDER BY created_at, parent NULLS FIRST", org_id)
+
+
+async def emitted(pool: asyncpg.Pool, org_id: uuid.UUID, routing_key: str) -> list[str]:
+    found = await pool.fetch(
+        "SELECT payload->'data'->>'id' AS id FROM outbox WHERE routing_key = $2 "
+        "AND payload->>'orgId' = $1 ORDER BY created_at", str(org_id), routing_key)
+    return sorted(r["id"] for r in found)
+
+
+async def test_a_sale_is_booked_once_however_often_it_is_delivered(
+        pool: asyncpg.Pool, ledger: Ledger) -> None:
+    p = await new_program(pool)
+    body = sale(p, "in_once")
+    await ledger.deliver(SALE_ACCEPTED, body)
+    await ledger.send(SALE_ACCEPTED, body, message_id="same-id")
+    await ledger.deliver(SALE_ACCEPTED, body, body)  # a redelivery, two more copies
+    booked = await rows(pool, p.org_id)
+    assert [(r["affiliate_id"], r["commission_cents"], r["status"], r["type"]) for r in booked] \
+        == [(p.affiliate_id, 1980, "Pending", "OneTime"), (p.recruiter_id, 198, "Pending",
+                                                            "OneTime")]
+    assert booked[0]["id"] == uuid.UUID(body["conversionId"])
+    assert await emitted(pool, p.org_id, "conversion.created") == sorted(
+        str(r["id"]) for r in booked)
+
+
+async def test_fifty_concurrent_copies_book_one_conversion(
+        pool: asyncpg.Pool, ledger: Ledger) -> None:
+    p = await new_program(pool)
+    body = sale(p, "in_concurrent")
+    copies = [{**body, "conversionId": str(uuid.uuid4())} for _ in range(25)]
+    await ledger.deliver(SALE_ACCEPTED, *([body] * 25), *copies)
+    booked = await rows(pool, p.org_id)
+    assert [r["commission_cents"] for r in booked] == [1980, 198]
+    assert len(await emitted(pool, p.org_id, "conversion.created")) == 2
+
+
+async def test_a_renewal_chain_earns_within_the_cap_and_keeps_one_timeline(
+        pool: asyncpg.Pool, ledger: Ledger) -> None:
+    p = await new_program(pool, recurring_months=2)
+    invoices = [sale(p, f"in_{k}", subscription="sub_1", at=T0 + timedelta(days=30 * k))
+                for k in range(5)]
+    for body in invoices:  # one at a time: a renewal's number is its booking order
+        await ledger.deliver(SALE_ACCEPTED, body)
+    booked = await rows(pool, p.org_id)
+    sales = [r for r in booked if r["parent"] is None]
+    assert [(r["external_event_id"], r["type"], r["commission_cents"]) for r in sales] == [
+        ("in_0", "Recurring", 1980), ("in_1", "Recurring", 1980), ("in_2", "Recurring", 1980)]
+    assert [r["commission_cents"] for r in booked if r["parent"]] == [198, 198, 198]
+    renewals = await pool.fetch(
+        "SELECT renewal_number, conversion_id IS NOT NULL AS earns FROM subscription_renewals "
+        "WHERE org_id = $1 ORDER BY renewal_number", p.org_id)
+    assert [(r["renewal_number"], r["earns"]) for r in renewals] == [
+        (1, True), (2, True), (3, False), (4, False)]
+    await ledger.deliver(SALE_ACCEPTED, invoices[4], invoices[1])  # redelivered: no change
+    assert len(await rows(pool, p.org_id)) == 6
+    # Any sale of the subscription shows the whole timeline.
+    for conversion_id in (invoices[0]["conversionId"], invoices[2]["conversionId"]):
+        shown = await get_conversion(pool, GetConversion.model_validate(
+            {"orgId": p.org_id, "conversionId": conversion_id}))
+        assert [(e["eventType"], e["amountCents"], e["commissionCents"])
+                for e in shown["events"]] == [
+            ("initial", 9900, 1980), ("renewal", 9900, 1980), ("renewal", 9900, 1980),
+            ("renewal", 9900, 0), ("renewal", 9900, 0)]
+
+
+async def test_refunds_of_an_earning_and_an_unearning_renewal(
+        pool: asyncpg.Pool, ledger: Ledger) -> None:
+    p = await new_program(pool, recurring_months=0)
+    for k in range(2):
+        await ledger.deliver(SALE_ACCEPTED, sale(p, f"in_{k}", subscription="sub_2",
+                                                 at=T0 + timedelta(days=30 * k)))
+    later = T0 + timedelta(days=45)
+    await ledger.deliver(REFUND_ACCEPTED, refund(p, "in_1", later), refund(p, "in_1", later))
+    [initial, override] = await rows(pool, p.org_id)
+    assert (initial["status"], override["status"]) == ("Pending", "Pending")
+    shown = await get_conversion(pool, GetConversion.model_validate(
+        {"orgId": p.org_id, "conversionId": initial["id"]}))
+    assert [(e["eventType"], e["amountCents"], e["commissionCents"])
+            for e in shown["events"]] == [
+        ("initial", 9900, 1980), ("renewal", 9900, 0), ("refund", -9900, 0)]
+
+
+async def test_refunding_a_paid_sale_leaves_adjustments_and_the_override_follows(
+        pool: asyncpg.Pool, ledger: Ledger) -> None:
+    p = await new_program(pool)
+    await ledger.deliver(SALE_ACCEPTED, sale(p, "in_paid"))
+    await pool.execute("UPDATE conversions SET status = 'Paid' WHERE org_id = $1", p.org_id)
+    refunded_at = T0 + timedelta(days=40)
+    await ledger.deliver(REFUND_ACCEPTED, refund(p, "in_paid", refunded_at))
+    await ledger.deliver(REFUND_ACCEPTED, refund(p, "in_paid", refunded_at))  # no-op
+    booked = await rows(pool, p.org_id)
+    assert [(r["status"], r["refunded_at"]) for r in booked] == [("Refunded", refunded_at)] * 2
+    adjustments = await pool.fetch(
+        "SELECT affiliate_id, amount_cents, currency, conversion_id, settled_payout_id "
+        "FROM balance_adjustments WHERE org_id = $1 ORDER BY amount_cents", p.org_id)
+    assert [tuple(a) for a in adjustments] == [
+        (p.affiliate_id, -1980, "USD", booked[0]["id"], None),
+        (p.recruiter_id, -198, "USD", booked[1]["id"], None)]
+    assert await emitted(pool, p.org_id, "conversion.refunded") == sorted(
+        str(r["id"]) for r in booked)
+    events = await pool.fetch(
+        "SELECT amount_cents, commission_cents FROM conversion_events WHERE conversion_id = $1 "
+        "AND event_type = 'refund'", booked[0]["id"])
+    assert [tuple(e) for e in events] == [(-9900, -1980)]
+
+
+async def test_a_refund_that_overtakes_its_sale_is_applied_when_the_sale_lands(
+        pool: asyncpg.Pool, ledger: Ledger) -> None:
+    p = await new_program(pool)
+    await ledger.deliver(REFUND_ACCEPTED, refund(p, "in_late"), refund(p, "in_late"))
+    assert await rows(pool, p.org_id) == []
+    parked = "SELECT count(*) FROM parked_refunds WHERE org_id = $1"
+    assert await pool.fetchval(parked, p.org_id) == 1
+    await ledger.deliver(SALE_ACCEPTED, sale(p, "in_late"))
+    assert [r["status"] for r in await rows(pool, p.org_id)] == ["Refunded", "Refunded"]
+    assert await pool.fetchval(parked, p.org_id) == 0
+    assert await pool.fetchval(  # it was Pending: nothing had been paid, nothing to claw back
+        "SELECT count(*) FROM balance_adjustments WHERE org_id = $1", p.org_id) == 0
+
+
+async def test_a_refund_racing_its_sale_is_applied_exactly_once(
+        pool: asyncpg.Pool, ledger: Ledger) -> None:
+    p = await new_program(pool)
+    bodies = [sale(p, f"in_race_{i}") for i in range(20)]
+    refunds = [(REFUND_ACCEPTED, refund(p, b["externalEventId"])) for b in bodies]
+    await ledger.deliver_all([m for pair in zip(refunds, [(SALE_ACCEPTED, b) for b in bodies],
+                                                strict=True) for m in pair])
+    assert {r["status"] for r in await rows(pool, p.org_id)} == {"Refunded"}
+    assert len(await emitted(pool, p.org_id, "conversion.refunded")) == 40
+    assert await pool.fetchval(
+        "SELECT count(*) FROM parked_refunds WHERE org_id = $1", p.org_id) == 0
+
+
+async def test_a_lead_is_booked_once(pool: asyncpg.Pool, ledger: Ledger) -> None:
+    p = await new_program(pool)
+    lead = {"orgId": str(p.org_id), "conversionId": str(uuid.uuid4()),
+            "affiliateId": str(p.affiliate_id), "programId": str(p.program_id),
+            "email": " Jo@Example.com", "currency": "EUR", "payoutGraceDays": 30,
+            "occurredAt": T0.isoformat()}
+    await ledger.deliver(LEAD_ACCEPTED, lead, lead, lead)
+    [row] = await rows(pool, p.org_id)
+    assert (row["id"], row["type"], row["commission_cents"]) == (
+        uuid.UUID(lead["conversionId"]), "LeadReward", 0)
+    assert await pool.fetchval("SELECT external_event_id FROM conversions WHERE id = $1",
+                               row["id"]) == f"lead:{p.program_id}:jo@example.com"
+    assert await emitted(pool, p.org_id, "lead.created") == [str(row["id"])]
+
+
+async def test_poison_messages_are_dead_lettered(
+        pool: asyncpg.Pool, ledger: Ledger, settings: Settings) -> None:
+    p = await new_program(pool)
+    stranger = {**sale(p, "in_stranger"), "affiliateId": str(uuid.uuid4())}
+    await ledger.deliver(SALE_ACCEPTED, {"orgId": "nope"}, stranger, outcome="dead_lettered")
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        dlq = await channel.declare_queue(f"{ledger.queue}.dlq", passive=True)
+        assert dlq.declaration_result.message_count >= 2
+    assert await rows(pool, p.org_id) == []
+
+
+async def test_the_approval_job_never_approves_refunded_or_denied_rows(
+        pool: asyncpg.Pool) -> None:
+    p = await new_program(pool)
+    for event_id in ("in_refunded", "in_denied"):
+        async with unit_of_work(pool) as tx:
+            await book_sale(tx, AcceptedSale.model_validate(sale(p, event_id, grace_days=0)))
+    await pool.execute("UPDATE conversions SET status = 'Denied' WHERE org_id = $1 "
+                       "AND external_event_id = 'in_denied'", p.org_id)
+    await pool.execute("UPDATE conversions SET status = 'Refunded' WHERE org_id = $1 "
+                       "AND external_event_id = 'in_refunded'", p.org_id)
+    while await approve_due(pool, now=datetime.now(UTC), batch=1000) == 1000:
+        pass
+    assert {(r["external_event_id"], r["status"]) for r in await rows(pool, p.org_id)} == {
+        ("in_refunded", "Refunded"), ("in_denied", "Denied")}
+
+
+async def test_sales_and_their_refunds_booked_at_once_lose_no_refund(
+        pool: asyncpg.Pool) -> None:
+    p = await new_program(pool)
+    bodies = [sale(p, f"in_pair_{i}") for i in range(100)]
+
+    async def one(task: Callable[[Any], Awaitable[None]], event: Any) -> None:
+        async with unit_of_work(pool) as tx:
+            await task(tx, event)
+
+    await asyncio.gather(*(call for b in bodies for call in (
+        one(book_refund, AcceptedRefund.model_validate(refund(p, b["externalEventId"]))),
+        one(book_sale, AcceptedSale.model_validate(b)))))
+    assert {r["status"] for r in await rows(pool, p.org_id)} == {"Refunded"}
+    assert await pool.fetchval(
+        "SELECT count(*) FROM parked_refunds WHERE org_id = $1", p.org_id) == 0

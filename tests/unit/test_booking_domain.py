@@ -1,0 +1,118 @@
+"""Booking rules: which renewals earn (recurringMonths null/0/N and the invoice delay), and what
+a refund changes (status, timeline event, the claw-back of a Paid commission)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.ledger.domain.conversions import Conversion
+from services.ledger.domain.recurring import (
+    RecurringTerms,
+    next_renewal,
+    renewal_earns,
+    unearned_renewal,
+)
+from services.ledger.domain.refunds import refund, unpaid_renewal_refund
+
+AT = datetime(2026, 6, 10, 16, tzinfo=UTC)
+
+
+def earning(terms: RecurringTerms, renewals: int) -> list[int]:
+    return [k for k in range(1, renewals + 1) if renewal_earns(k, terms)]
+
+
+def test_lifetime_earns_on_every_renewal() -> None:
+    assert earning(RecurringTerms(None, 0), 40) == list(range(1, 41))
+
+
+def test_one_time_earns_on_no_renewal() -> None:
+    assert earning(RecurringTerms(0, 0), 40) == []
+    assert earning(RecurringTerms(0, 3), 40) == []
+
+
+def test_a_cap_of_n_earns_on_the_first_n_renewals() -> None:
+    assert earning(RecurringTerms(2, 0), 10) == [1, 2]
+    assert earning(RecurringTerms(12, 0), 40) == list(range(1, 13))
+
+
+def test_the_delay_skips_renewals_then_the_cap_counts_earning_ones() -> None:
+    assert earning(RecurringTerms(2, 1), 10) == [2, 3]
+    assert earning(RecurringTerms(None, 3), 6) == [4, 5, 6]
+
+
+def test_next_renewal_counts_non_earning_ones_too() -> None:
+    terms = RecurringTerms(1, 0)
+    assert next_renewal(0, terms).earns and next_renewal(0, terms).number == 1
+    assert not next_renewal(1, terms).earns and next_renewal(1, terms).number == 2
+
+
+@given(months=st.none() | st.integers(0, 30), delay=st.integers(0, 24),
+       renewals=st.integers(0, 80))
+def test_earning_renewals_are_one_window_after_the_delay(
+        months: int | None, delay: int, renewals: int) -> None:
+    got = earning(RecurringTerms(months, delay), renewals)
+    window = max(0, renewals - delay)
+    assert len(got) == (window if months is None else min(window, months))
+    assert got == list(range(delay + 1, delay + 1 + len(got)))  # contiguous, right after D
+
+
+def test_an_unearned_renewal_is_a_zero_commission_event_on_the_anchor() -> None:
+    anchor = uuid.uuid4()
+    event = unearned_renewal(anchor, 9900, at=AT, event_id=uuid.uuid4())
+    assert (event.conversion_id, event.event_type, event.amount_cents,
+            event.commission_cents, event.occurred_at) == (anchor, "renewal", 9900, 0, AT)
+
+
+def sale(status: str, commission: int = 1980) -> Conversion:
+    return Conversion(
+        id=uuid.uuid4(), org_id=uuid.uuid4(), program_id=uuid.uuid4(),
+        affiliate_id=uuid.uuid4(), amount_cents=9900, currency="EUR",
+        commission_cents=commission, status=status, type="OneTime", external_event_id="in_1",
+        stripe_subscription_id=None, stripe_customer_id=None, customer_id=None,
+        customer_email=None, attribution_method=None, coupon_code=None,
+        parent_affiliate_conversion_id=None, created_at=datetime(2026, 5, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("status", ["Pending", "Approved", "Denied"])
+def test_an_unpaid_refund_changes_status_and_timeline_but_claws_nothing_back(
+        status: str) -> None:
+    c = sale(status)
+    done = refund(c, at=AT, event_id=uuid.uuid4(), adjustment_id=uuid.uuid4())
+    assert done is not None and done.adjustment is None
+    assert done.conversion == replace(c, status="Refunded", refunded_at=AT)
+    assert (done.event.conversion_id, done.event.event_type, done.event.amount_cents,
+            done.event.commission_cents) == (c.id, "refund", -9900, -1980)
+
+
+def test_a_paid_refund_leaves_a_negative_adjustment_for_its_affiliate() -> None:
+    c, adjustment_id = sale("Paid"), uuid.uuid4()
+    done = refund(c, at=AT, event_id=uuid.uuid4(), adjustment_id=adjustment_id)
+    assert done is not None and done.adjustment is not None
+    a = done.adjustment
+    assert (a.id, a.org_id, a.affiliate_id, a.currency, a.amount_cents, a.conversion_id,
+            a.reason, a.created_at, a.settled_payout_id) == (
+        adjustment_id, c.org_id, c.affiliate_id, "EUR", -1980, c.id, "refund", AT, None)
+
+
+def test_a_paid_row_without_commission_owes_nothing_back() -> None:
+    done = refund(sale("Paid", commission=0), at=AT, event_id=uuid.uuid4(),
+                  adjustment_id=uuid.uuid4())
+    assert done is not None and done.adjustment is None
+
+
+def test_refunding_a_refunded_conversion_is_a_no_op() -> None:
+    assert refund(sale("Refunded"), at=AT, event_id=uuid.uuid4(),
+                  adjustment_id=uuid.uuid4()) is None
+
+
+def test_an_unpaid_renewal_refund_moves_no_commission() -> None:
+    anchor = uuid.uuid4()
+    event = unpaid_renewal_refund(anchor, 9900, at=AT, event_id=uuid.uuid4())
+    assert (event.conversion_id, event.event_type, event.amount_cents,
+            event.commission_cents) == (anchor, "refund", -9900, 0)
