@@ -100,9 +100,15 @@ class Bus(RequestReply):
     async def publish(self, routing_key: str, body: dict[str, Any], *, message_id: str,
                       headers: dict[str, Any] | None = None, timeout: float = 10.0) -> None:
         """Publish an event and return only once the broker has confirmed it."""
+        await self.publish_json(routing_key, jsonutil.dumps(body), message_id=message_id,
+                                headers=headers, timeout=timeout)
+
+    async def publish_json(self, routing_key: str, body: bytes, *, message_id: str,
+                           headers: dict[str, Any] | None = None, timeout: float = 10.0) -> None:
+        """``publish`` for a body that is JSON already (the outbox stores it so)."""
         assert self._events is not None, "connect() first"
         message = aio_pika.Message(
-            jsonutil.dumps(body), message_id=message_id, content_type="application/json",
+            body, message_id=message_id, content_type="application/json",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT, headers=headers or {})
         await self._events.publish(message, routing_key, mandatory=False, timeout=timeout)
 

@@ -81,13 +81,15 @@ class OutboxRelay:
         """Relay one batch; returns how many rows the broker confirmed."""
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                "SELECT id, routing_key, payload, headers FROM outbox WHERE sent_at IS NULL "
+                "SELECT id, routing_key, payload::text AS payload, headers FROM outbox "
+                "WHERE sent_at IS NULL "
                 "ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED", self.batch_size)
             if not rows:
                 return 0
             await asyncio.gather(*(
-                self.bus.publish(r["routing_key"], r["payload"], message_id=str(r["id"]),
-                                 headers={k: v for k, v in r["headers"].items() if v})
+                self.bus.publish_json(r["routing_key"], r["payload"].encode(),
+                                      message_id=str(r["id"]),
+                                      headers={k: v for k, v in r["headers"].items() if v})
                 for r in rows))
             await conn.execute("UPDATE outbox SET sent_at = clock_timestamp() WHERE id = ANY($1)",
                                [r["id"] for r in rows])

@@ -38,7 +38,7 @@ from services.webhooks.domain.deliveries import Outcome
 from services.webhooks.domain.errors import UrlRefused
 from services.webhooks.entrypoints.dispatcher import DispatchConfig, Dispatcher
 from services.webhooks.entrypoints.recorder import BatchRecorder
-from services.webhooks.service_layer.deliveries import fan_out
+from services.webhooks.service_layer.deliveries import fan_out, fan_out_many
 from services.webhooks.service_layer.dispatch import Attempt, record_attempt, record_attempts
 from tests.e2e.helpers import eventually
 from tests.e2e.webhooks_receiver import receiver
@@ -103,6 +103,19 @@ async def _stop(tasks: list[asyncio.Task[None]]) -> None:
 
 
 # ---- fan-out ---------------------------------------------------------------------------------
+async def test_a_burst_fans_out_in_one_go(pool: asyncpg.Pool) -> None:
+    """Two orgs, a repeated event and an org without endpoints in one transaction."""
+    org_id, other, silent = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await _endpoint(pool, "http://127.0.0.1:9/a", org_id)
+    await _endpoint(pool, "http://127.0.0.1:9/b", org_id)
+    await _endpoint(pool, "http://127.0.0.1:9/c", other)
+    burst = [_event(org_id, 7), _event(other, 8), _event(silent, 9)]
+    assert await fan_out_many(pool, [*burst, burst[0]]) == 3
+    assert await fan_out_many(pool, burst) == 0
+    assert sorted(await _statuses(pool, other)) == ["Pending"]
+    assert await _statuses(pool, silent) == []
+
+
 async def test_redelivered_events_fan_out_once(pool: asyncpg.Pool, settings: Settings) -> None:
     org_id = uuid.uuid4()
     await _endpoint(pool, "http://127.0.0.1:9/a", org_id)

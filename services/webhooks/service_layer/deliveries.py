@@ -3,6 +3,7 @@ delivery log and manual resends. New or re-armed deliveries wake the dispatchers
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,12 +43,26 @@ def _delivery_for(endpoint: Endpoint, event: DomainEvent, body: str, now: dateti
 async def fan_out(pool: asyncpg.Pool, event: DomainEvent) -> int:
     """One delivery per subscribed endpoint, stored before any attempt; a redelivered event
     finds its (endpoint, event) rows and adds none. Returns how many are new."""
+    return await fan_out_many(pool, [event])
+
+
+async def fan_out_many(pool: asyncpg.Pool, events: list[DomainEvent]) -> int:
+    """``fan_out`` for a burst of events in one transaction (an import or a busy S2S second
+    publishes thousands); each org's endpoints are read once per event type."""
     now = datetime.now(UTC)
-    body = domain.event_body(event.id, event.type, event.created_at, event.data)
     async with unit_of_work(pool) as tx:
-        endpoints = await EndpointsRepository(tx.conn).subscribed(event.org_id, event.type)
-        added = await DeliveriesRepository(tx.conn).add_many(
-            [_delivery_for(e, event, body, now) for e in endpoints])
+        repo = EndpointsRepository(tx.conn)
+        subscribed: dict[tuple[uuid.UUID, str], list[Endpoint]] = {}
+        deliveries: list[domain.Delivery] = []
+        for event in events:
+            key = (event.org_id, event.type)
+            if key not in subscribed:
+                subscribed[key] = await repo.subscribed(event.org_id, event.type)
+            if not subscribed[key]:
+                continue
+            body = domain.event_body(event.id, event.type, event.created_at, event.data)
+            deliveries += [_delivery_for(e, event, body, now) for e in subscribed[key]]
+        added = await DeliveriesRepository(tx.conn).add_many(deliveries) if deliveries else 0
         if added:
             await wake_dispatchers(tx.conn)
     return added
