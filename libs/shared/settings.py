@@ -127,6 +127,14 @@ class Settings(BaseSettings):
     conversion_approval_interval_seconds: float = 5.0
     conversion_approval_batch: int = 500
 
+    # ---- FX rates (ledger; reporting normalization only) ----
+    # An ECB-style rates file (XML or CSV, EUR base) the ledger loads at start and then every
+    # interval, e.g. https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml. Empty: off
+    # (load with `rekomi admin load-fx --url/--file`).
+    fx_rates_url: str = ""
+    fx_refresh_interval_seconds: float = 86400.0
+    fx_fetch_timeout_seconds: float = 30.0
+
     def ops_port(self, service: str) -> int:
         return self.ops_base_port + SERVICES.index(service)
 

@@ -105,3 +105,18 @@ class AffiliateSlugNotFound(NotFound):
     """No live link with this slug in the caller's org (another org's slug included)."""
 
     code = "affiliate_slug_not_found"
+
+
+# ---- FX rates (reporting normalization) ----
+class FxRateUnavailable(RekomiError):
+    """No rate for a currency on or before a day: rates were never loaded that far back."""
+
+    code = "fx_rate_unavailable"
+
+
+class FxFileInvalid(ValidationFailed):
+    code = "fx_file_invalid"
+
+
+class FxSourceUnavailable(RekomiError):
+    code = "fx_source_unavailable"

@@ -8,6 +8,7 @@ from libs.shared.rpc import RpcHandler, system_handlers
 from libs.shared.rpc_handlers import typed
 from libs.shared.runtime import ServiceContext
 from services.ledger.entrypoints.rpc_conversions import conversion_handlers
+from services.ledger.entrypoints.rpc_fx import fx_handlers
 from services.ledger.entrypoints.rpc_imports import imports_handlers
 from services.ledger.entrypoints.rpc_invites import invite_handlers
 from services.ledger.entrypoints.rpc_storefront import storefront_handlers
@@ -44,4 +45,5 @@ def handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
             **storefront_handlers(ctx),
             **imports_handlers(ctx),
             **invite_handlers(ctx),
-            **conversion_handlers(ctx)}
+            **conversion_handlers(ctx),
+            **fx_handlers(ctx)}

@@ -70,6 +70,10 @@ STATUS: dict[str, int] = {
     "delivery_not_found": 404,
     "webhook_inactive": 409,
     # ---- payouts ----
+    # ---- FX rates (ledger) ----
+    "fx_rate_unavailable": 503,
+    "fx_file_invalid": 400,
+    "fx_source_unavailable": 502,
 }
 
 
