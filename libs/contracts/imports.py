@@ -89,6 +89,8 @@ class RevertResult(BaseModel):
     already_reverted: bool = Field(alias="alreadyReverted")
     removed_affiliates: int = Field(alias="removedAffiliates")
     removed_links: int = Field(alias="removedLinks")
+    # Only for a Conversions job: the conversions it had created.
+    removed_conversions: int | None = Field(default=None, alias="removedConversions")
 
 
 # ---- the ledger's request/reply methods ------------------------------------------------------

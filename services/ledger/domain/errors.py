@@ -120,3 +120,10 @@ class FxFileInvalid(ValidationFailed):
 
 class FxSourceUnavailable(RekomiError):
     code = "fx_source_unavailable"
+
+
+class InvalidRows(ValidationFailed):
+    """400: a conversion import with rows that fail validation; ``errors`` lists
+    ``{index, error}`` per offending row and nothing is written."""
+
+    code = "invalid_rows"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from libs.contracts import conversion_imports as bulk
 from libs.contracts import conversions as c
 from libs.contracts import s2s as s
 from libs.shared.rpc import RpcHandler
 from libs.shared.rpc_handlers import typed
 from libs.shared.runtime import ServiceContext
-from services.ledger.service_layer import conversions, leads
+from services.ledger.service_layer import conversion_export, conversion_import, conversions, leads
 from services.ledger.service_layer import s2s as sales
 
 
@@ -16,6 +17,12 @@ def conversion_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
     return {
         "conversions.list": typed(pool, c.ListConversions, conversions.list_conversions),
         "conversions.get": typed(pool, c.GetConversion, conversions.get_conversion),
+        "conversions.export_page": typed(pool, bulk.ExportConversionsPage,
+                                         conversion_export.export_page),
+        "conversions.import_preview": typed(pool, bulk.PreviewConversionImport,
+                                            conversion_import.preview_import),
+        "conversions.import": typed(pool, bulk.ImportConversions,
+                                    conversion_import.import_conversions),
         "s2s.record": typed(pool, s.RecordSale, sales.record_sale),
         "leads.record": typed(pool, s.RecordLead, leads.record_lead),
         "leads.org_of_slug": typed(pool, s.OrgOfSlug, leads.org_of_slug),

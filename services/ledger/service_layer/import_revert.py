@@ -1,21 +1,24 @@
 """Reverting an import (``rekomi admin revert-import``): remove exactly what the job created,
-its affiliates and their links, and mark it Reverted. Reverting twice changes nothing."""
+its affiliates and their links (a roster import) or its conversions (a conversions import), and
+mark it Reverted. Reverting twice changes nothing."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from libs.contracts import imports as contract
-from libs.shared.uow import unit_of_work
+from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.adapters.affiliates_repository import AffiliatesRepository
 from services.ledger.adapters.imports_repository import ImportsRepository, Job
 from services.ledger.adapters.outbox_batch import stage_events
 from services.ledger.domain import affiliates as domain
 from services.ledger.domain.errors import ImportJobNotFound, MigrationInProgress
 from services.ledger.service_layer.affiliates import now_utc
+from services.ledger.service_layer.conversion_import import revert_conversions
 
 
 def _result(job: Job, *, already: bool, affiliates: int = 0, links: int = 0
@@ -24,6 +27,18 @@ def _result(job: Job, *, already: bool, affiliates: int = 0, links: int = 0
     return {"jobId": str(job.id), "orgId": str(job.org_id),
             "status": contract.JobStatus.Reverted.value, "alreadyReverted": already,
             "removedAffiliates": affiliates, "removedLinks": links}
+
+
+async def _revert_conversions(tx: Transaction, repo: ImportsRepository, job: Job,
+                              cmd: contract.RevertImport, now: datetime) -> dict[str, Any]:
+    removed = await revert_conversions(tx, job)
+    await repo.mark_reverted(job.id, removed=0, now=now)
+    done = {**_result(job, already=False), "removedConversions": removed}
+    await tx.audit(org_id=job.org_id, actor=cmd.actor, action="conversions.import_reverted",
+                   entity_type="migration_job", entity_id=str(job.id),
+                   before={"status": job.status, "imported": job.imported},
+                   after=done, created_at=now)
+    return done
 
 
 async def revert_import(pool: asyncpg.Pool, cmd: contract.RevertImport) -> dict[str, Any]:
@@ -38,6 +53,8 @@ async def revert_import(pool: asyncpg.Pool, cmd: contract.RevertImport) -> dict[
         if not await repo.try_lock_org(job.org_id):
             raise MigrationInProgress("an import is running for this organization; retry "
                                       "when it has finished")
+        if job.kind == contract.JobKind.Conversions:
+            return await _revert_conversions(tx, repo, job, cmd, now)
         created = await repo.created_by(job.org_id, job.id)
         links = await AffiliatesRepository(tx.conn).links_of([a.id for a in created])
         live = [a for a in created if a.deleted_at is None]

@@ -14,6 +14,7 @@ import asyncpg
 
 from libs.contracts import imports as contract
 from libs.contracts.affiliates import AffiliateStatus as S
+from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.adapters.imports_repository import ImportsRepository
@@ -94,15 +95,24 @@ async def _record(tx: Transaction, cmd: contract.ImportAffiliates, result: dict[
                           "notificationsSent": 0}, created_at=now)
 
 
+async def begin_import(conn: Conn, org_id: uuid.UUID, program_id: uuid.UUID
+                       ) -> ImportsRepository:
+    """The safeguards every import shares (roster and conversions): the program is the org's
+    and live (else 404), and no other import of the org runs (else 409); the lock is held
+    until the surrounding transaction ends."""
+    await live_program(conn, org_id, program_id)
+    repo = ImportsRepository(conn)
+    if not await repo.try_lock_org(org_id):
+        raise MigrationInProgress("another import is running for this organization; "
+                                  "retry when it has finished")
+    return repo
+
+
 async def import_affiliates(pool: asyncpg.Pool, cmd: contract.ImportAffiliates
                             ) -> dict[str, Any]:
     now, data, job_id = now_utc(), cmd.data, new_id()
     async with unit_of_work(pool) as tx:
-        await live_program(tx.conn, cmd.org_id, data.program_id)
-        repo = ImportsRepository(tx.conn)
-        if not await repo.try_lock_org(cmd.org_id):
-            raise MigrationInProgress("another import is running for this organization; "
-                                      "retry when it has finished")
+        repo = await begin_import(tx.conn, cmd.org_id, data.program_id)
         existing = await repo.existing_emails(data.program_id, candidate_emails(data.affiliates))
         plan = plan_import(data.affiliates, existing, data.include_statuses)
         rows = {a.id: (a, row) for row in plan.rows

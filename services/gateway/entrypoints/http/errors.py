@@ -53,6 +53,7 @@ STATUS: dict[str, int] = {
     "migration_already_in_progress": 409,
     "import_job_not_found": 404,
     "import_revert_blocked": 409,
+    "invalid_rows": 400,
     # ---- tracking ----
     "conversion_not_found": 404,
     "affiliate_slug_not_found": 404,
