@@ -120,6 +120,14 @@ class Settings(BaseSettings):
     # Public base URL of the gateway, as embedded in the install snippet (default
     # http://gateway_host:gateway_port).
     tracking_public_base_url: str = ""
+    # CPC: non-bot clicks are counted per affiliate in UTC buckets of this many seconds (an
+    # hour; a divisor of a day keeps buckets aligned to midnight UTC). A bucket closes once it
+    # ended this margin ago; a click written later lands in the first open bucket. The job runs
+    # every interval on one replica at a time, folding at most ``chunk`` click ids per step.
+    tracking_click_bucket_seconds: int = 3600
+    tracking_click_aggregation_margin_seconds: float = 300.0
+    tracking_click_aggregation_interval_seconds: float = 60.0
+    tracking_click_aggregation_chunk: int = 100_000
 
     # ---- conversions (ledger) ----
     # How often the ledger approves the Pending conversions whose payout grace days have passed,

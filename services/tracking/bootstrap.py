@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from libs.shared.runtime import ServiceContext
 from services.tracking.adapters.click_writer import ClickWriter
+from services.tracking.entrypoints.click_aggregation import start_click_aggregation
 from services.tracking.entrypoints.events import subscribe
 from services.tracking.entrypoints.rpc import handlers
 from services.tracking.service_layer.lookups import Lookups, Tracking
@@ -24,5 +25,6 @@ def build(ctx: ServiceContext) -> Tracking:
 async def wire(ctx: ServiceContext) -> None:
     t = build(ctx)
     ctx.spawn(t.writer.run())
+    start_click_aggregation(ctx)  # CPC: clicks -> closed buckets -> ledger ClickRewards
     await subscribe(ctx.bus, t)
     await ctx.bus.serve(handlers(ctx, t))

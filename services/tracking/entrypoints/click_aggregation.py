@@ -1,0 +1,32 @@
+"""The periodic CPC aggregation (every replica runs the loop; one at a time does the work)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+import asyncpg
+
+from libs.shared.runtime import ServiceContext
+from services.tracking.service_layer.click_aggregation import AggregationConfig, aggregate
+
+log = logging.getLogger(__name__)
+
+
+async def run_click_aggregation(pool: asyncpg.Pool, config: AggregationConfig,
+                                interval: float) -> None:
+    while True:
+        try:
+            await aggregate(pool, config, now=datetime.now(UTC))
+        except asyncpg.LockNotAvailableError:
+            log.warning("click aggregation skipped a round: click writes held the table")
+        except Exception:  # the next round resumes from the watermarks; never stop tracking
+            log.exception("click aggregation round failed")
+        await asyncio.sleep(interval)
+
+
+def start_click_aggregation(ctx: ServiceContext) -> None:
+    s = ctx.settings
+    ctx.spawn(run_click_aggregation(ctx.pool, AggregationConfig.from_settings(s),
+                                    s.tracking_click_aggregation_interval_seconds))
