@@ -78,6 +78,7 @@ async def test_non_bot_clicks_counted_once_per_affiliate_and_bucket(pool: asyncp
     first = next(e for e in events if e["bucketStart"] == iso(H))
     bucket = await pool.fetchrow("SELECT * FROM click_buckets WHERE id = $1",
                                  uuid.UUID(first["bucketId"]))
+    assert bucket is not None and bucket["late_clicks"] == 0
     assert first == {"orgId": str(ORG), "programId": str(PROGRAM), "affiliateId": str(A),
                      "bucketId": str(bucket["id"]), "bucketStart": iso(H),
                      "bucketEnd": iso(H + timedelta(hours=1)), "clicks": 5}

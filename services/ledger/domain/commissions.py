@@ -68,3 +68,11 @@ def override_commission(parent_commission_cents: int, percent: Decimal) -> int:
     if parent_commission_cents <= 0 or percent <= 0:
         return 0
     return to_minor_units(Decimal(parent_commission_cents) * min(percent, Decimal(100)) / 100)
+
+
+def click_commission(terms: Terms, clicks: int, currency: str) -> int:
+    """A bucket of clicks earns only on a CPC program: the Fixed value (major units of the
+    currency) per click, rounded once on the total. A Percentage has no base on a click: 0."""
+    if terms.model != "Cpc" or terms.kind != "Fixed" or clicks <= 0:
+        return 0
+    return max(0, to_minor_units(terms.value * minor_per_major(currency) * clicks))

@@ -1,0 +1,133 @@
+"""Booking closed click buckets in the real ledger schema: one ClickReward per bucket on CPC
+programs (the affiliate's custom value wins, the org's currency and grace days apply), nothing
+twice however often or concurrently a bucket is delivered, nothing at all for other programs."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aio_pika
+import asyncpg
+import pytest
+
+from libs.contracts.affiliates import CreateAffiliate
+from libs.contracts.click_rewards import CLICKS_AGGREGATED, ClicksAggregated
+from libs.contracts.programs import CreateProgram
+from libs.shared.db import connect, create_pool
+from libs.shared.settings import Settings
+from services.gateway.domain.plans import SubscriptionStatus, Tier
+from services.gateway.service_layer.admin import create_org
+from services.ledger.entrypoints.click_rewards import QUEUE, subscribe_click_rewards
+from services.ledger.service_layer.affiliates import create_affiliate
+from services.ledger.service_layer.click_rewards import book_click_reward
+from services.ledger.service_layer.programs import create_program
+from tests.common.buses import NAMESPACE, MakeBus
+from tests.e2e.helpers import eventually
+
+ACTOR = {"type": "api_key", "keyId": str(uuid.uuid4())}
+NOW = datetime(2026, 5, 10, 12, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+async def pool(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Pool]:
+    ledger = await create_pool(settings.database_url, "ledger", min_size=1, max_size=8)
+    yield ledger
+    await ledger.close()
+
+
+@pytest.fixture
+async def org_id(settings: Settings, migrated: None) -> uuid.UUID:
+    """A real org (the gateway's row) whose home currency is EUR."""
+    conn = await connect(settings.database_url, "gateway")
+    try:
+        handle = f"cpc-{uuid.uuid4().hex[:10]}"
+        org = await create_org(conn, name=handle, handle=handle, plan=Tier.Pro,
+                               status=SubscriptionStatus.Active, home_currency="EUR")
+        await conn.execute("UPDATE orgs SET payout_grace_days = 7 WHERE id = $1", org.org_id)
+        return org.org_id
+    finally:
+        await conn.close()
+
+
+async def bucket(pool: asyncpg.Pool, org_id: uuid.UUID, clicks: int, *, model: str = "Cpc",
+                 **custom: Any) -> ClicksAggregated:
+    program = await create_program(pool, CreateProgram.model_validate({
+        "orgId": org_id, "actor": ACTOR, "data": {
+            "name": f"P {uuid.uuid4().hex[:8]}", "defaultCommissionType": "Fixed",
+            "defaultCommissionValue": 0.25, "defaultCommissionModel": model}}))
+    affiliate = await create_affiliate(pool, CreateAffiliate.model_validate({
+        "orgId": org_id, "actor": ACTOR, "data": {
+            "programId": program["id"], "email": f"a-{uuid.uuid4().hex[:8]}@example.com",
+            **custom}}))
+    return ClicksAggregated(org_id=org_id, program_id=program["id"],
+                            affiliate_id=affiliate["id"], bucket_id=uuid.uuid4(),
+                            bucket_start=NOW, bucket_end=NOW + timedelta(hours=1),
+                            clicks=clicks)
+
+
+async def booked(pool: asyncpg.Pool, event: ClicksAggregated) -> list[asyncpg.Record]:
+    return list(await pool.fetch(
+        "SELECT c.*, (SELECT count(*) FROM conversion_events e WHERE e.conversion_id = c.id "
+        "AND e.event_type = 'initial') AS timeline, (SELECT count(*) FROM outbox o WHERE "
+        "o.routing_key = 'conversion.created' AND o.payload->'data'->>'id' = c.id::text) "
+        "AS announced FROM conversions c WHERE c.affiliate_id = $1", event.affiliate_id))
+
+
+async def test_one_click_reward_per_bucket_however_often_delivered(
+        pool: asyncpg.Pool, org_id: uuid.UUID) -> None:
+    event = await bucket(pool, org_id, 12)
+    ids = await asyncio.gather(*(book_click_reward(pool, event, now=NOW) for _ in range(5)))
+    assert sum(1 for i in ids if i is not None) == 1
+    assert await book_click_reward(pool, event, now=NOW) is None  # a later redelivery
+    [row] = await booked(pool, event)
+    assert (row["type"], row["status"], row["amount_cents"], row["commission_cents"],
+            row["currency"]) == ("ClickReward", "Pending", 0, 300, "EUR")
+    assert (row["attribution_method"], row["external_event_id"]) == (
+        "cpc_aggregation", f"cpc:{event.bucket_id}")
+    assert row["approve_after"] == NOW + timedelta(days=7)
+    assert (row["timeline"], row["announced"]) == (1, 1)
+
+
+async def test_the_affiliates_custom_value_wins(pool: asyncpg.Pool, org_id: uuid.UUID) -> None:
+    event = await bucket(pool, org_id, 3, customCommissionType="Fixed",
+                         customCommissionValue=1.5)
+    await book_click_reward(pool, event, now=NOW)
+    [row] = await booked(pool, event)
+    assert row["commission_cents"] == 450
+
+
+@pytest.mark.parametrize("model", ["Cps", "Cpl"])
+async def test_other_programs_book_nothing(pool: asyncpg.Pool, org_id: uuid.UUID,
+                                           model: str) -> None:
+    event = await bucket(pool, org_id, 40, model=model)
+    assert await book_click_reward(pool, event, now=NOW) is None
+    assert await booked(pool, event) == []
+
+
+async def test_consumer_books_redelivered_bucket_once(
+        pool: asyncpg.Pool, org_id: uuid.UUID, make_bus: MakeBus, settings: Settings) -> None:
+    service = f"ledger-cpc-{uuid.uuid4().hex[:8]}"
+    consumer, publisher = await make_bus(service), await make_bus(f"{service}-pub")
+    try:
+        await subscribe_click_rewards(consumer, pool)
+        event = await bucket(pool, org_id, 4)
+        body = event.model_dump(mode="json", by_alias=True)
+        for copy in range(3):  # the outbox relay may send a bucket more than once
+            await publisher.publish(CLICKS_AGGREGATED, body, message_id=f"m{copy}")
+
+        async def settled() -> list[asyncpg.Record] | None:
+            rows = await booked(pool, event)
+            return rows or None
+        await eventually(settled, what="click reward booked")
+        await asyncio.sleep(0.5)  # the other copies, consumed by now, added nothing
+        assert [r["commission_cents"] for r in await booked(pool, event)] == [100]
+    finally:
+        connection = await aio_pika.connect(settings.amqp_url)
+        channel = await connection.channel()
+        for name in (f"{NAMESPACE}.{service}.{QUEUE}", f"{NAMESPACE}.{service}.{QUEUE}.dlq"):
+            await channel.queue_delete(name)
+        await connection.close()
