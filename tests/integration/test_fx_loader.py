@@ -23,6 +23,7 @@ from services.ledger.domain.errors import FxFileInvalid, FxSourceUnavailable
 from services.ledger.entrypoints.fx_refresh import refresh_once, start_fx_refresh
 from services.ledger.service_layer import fx
 from tests.common.buses import MakeBus
+from tests.common.local_http import serving
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fx"
 DAILY = (FIXTURES / "eurofxref-daily.xml").read_text()
@@ -54,14 +55,9 @@ async def ecb() -> AsyncIterator[FakeEcb]:
 
     app = web.Application()
     app.router.add_get("/{name}", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    fake.base = f"http://{host}:{port}"
-    yield fake
-    await runner.cleanup()
+    async with serving(app) as base:
+        fake.base = base
+        yield fake
 
 
 @pytest.fixture

@@ -77,6 +77,32 @@ async def _revert_import(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _fx_source(args: argparse.Namespace) -> dict[str, str]:
+    """The ledger fetches a ``--url`` itself; a ``--file`` is read here and sent, since the
+    ledger may run on another host."""
+    if args.url:
+        return {"url": args.url}
+    try:
+        return {"content": Path(args.file).read_text(encoding="utf-8-sig")}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RekomiError(f"cannot read {args.file}: {exc}", code="validation_failed",
+                          field="file") from None
+
+
+async def _load_fx(args: argparse.Namespace) -> dict[str, Any]:
+    """The rates are the ledger's: ask it over the bus (the ledger must be running)."""
+    payload = _fx_source(args)
+    settings = get_settings()
+    bus = Bus(settings.amqp_url, namespace=settings.namespace, service="admin-cli",
+              rpc_timeout=max(settings.rpc_timeout_seconds, 300.0))
+    await bus.connect(wait_seconds=10)
+    try:
+        result: dict[str, Any] = await bus.call("ledger", "fx.load", payload)
+    finally:
+        await bus.close()
+    return result
+
+
 DEMO_STATE = Path(".run/demo.json")
 
 
@@ -189,6 +215,14 @@ def add_admin_commands(parser: argparse.ArgumentParser) -> None:
     revert.add_argument("--job", required=True, type=_uuid, help="the import's jobId")
     revert.add_argument("--json", action="store_true", help="print one JSON object")
     revert.set_defaults(handler=_runner(_revert_import))
+
+    fx = sub.add_parser("load-fx", help="load ECB-style FX rates (XML or CSV, EUR base) into "
+                        "the ledger; repeating a load changes nothing")
+    fx_source = fx.add_mutually_exclusive_group(required=True)
+    fx_source.add_argument("--url", help="fetched by the ledger (http or https)")
+    fx_source.add_argument("--file", help="a local eurofxref-daily.xml / eurofxref-hist.csv")
+    fx.add_argument("--json", action="store_true", help="print one JSON object")
+    fx.set_defaults(handler=_runner(_load_fx))
 
     demo = sub.add_parser("ensure-demo", help="create the demo org once; print its key and a curl")
     demo.add_argument("--handle", default="demo")

@@ -29,6 +29,7 @@ from services.gateway.entrypoints.http.middleware import edge
 from services.gateway.entrypoints.http.openapi import build_openapi
 from services.gateway.entrypoints.http.routes import ROUTES
 from services.gateway.entrypoints.http.views import forwarding_view
+from services.gateway.entrypoints.outbox_relay import outbox_relay
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -71,7 +72,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[edge], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[OPENAPI] = jsonutil.dumps(build_openapi(ROUTES))
-    app.cleanup_ctx.extend([_database, _redis, _bus])
+    app.cleanup_ctx.extend([_database, _redis, _bus, outbox_relay])
 
     async def ready() -> bool:
         async with app[POOL].acquire() as conn:

@@ -10,6 +10,7 @@ from services.gateway.entrypoints.http.routes.imports import IMPORT_ROUTES
 from services.gateway.entrypoints.http.routes.invites import INVITE_ROUTES
 from services.gateway.entrypoints.http.routes.programs import PROGRAM_ROUTES
 from services.gateway.entrypoints.http.routes.s2s import S2S_ROUTES
+from services.gateway.entrypoints.http.routes.settings import SETTINGS_ROUTES
 from services.gateway.entrypoints.http.routes.storefront import STOREFRONT_ROUTES
 from services.gateway.entrypoints.http.routes.tracking import TRACKING_ROUTES
 from services.gateway.entrypoints.http.routes.webhooks import WEBHOOK_ROUTES
@@ -25,4 +26,5 @@ ROUTES: list[Route] = [
     *TRACKING_ROUTES,
     *CONVERSION_ROUTES,
     *S2S_ROUTES,
+    *SETTINGS_ROUTES,
 ]
