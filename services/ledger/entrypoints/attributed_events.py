@@ -1,10 +1,12 @@
 """The ledger books what tracking accepted and attributed: ``tracking.sale.accepted``,
-``tracking.refund.accepted`` and ``tracking.lead.accepted``, one unit of work per delivery.
+``tracking.refund.accepted`` and ``tracking.lead.accepted``, one unit of work per burst of
+deliveries.
 
 The message body is the contract model itself (``libs/contracts/attributed.py``). A body that
-does not validate, or names an affiliate the org does not have, raises: the bus retries it up to
-its delivery limit, then dead-letters it to ``<queue>.dlq`` (it never loops). Redelivery changes
-nothing: every booking use case is idempotent on its own keys."""
+does not validate, or names an affiliate the org does not have, fails its batch; the bus then
+retries each message alone, up to its delivery limit, and dead-letters the bad one to
+``<queue>.dlq`` (it never loops, and its neighbours are booked). Redelivery changes nothing:
+every booking use case is idempotent on its own keys."""
 
 from __future__ import annotations
 
@@ -35,9 +37,10 @@ def parse(routing_key: str, body: dict[str, Any]) -> Accepted:
 
 
 async def subscribe(bus: Bus, pool: asyncpg.Pool) -> None:
-    async def on_accepted(delivery: Delivery) -> None:
-        event = parse(delivery.routing_key, delivery.body)
-        async with unit_of_work(pool) as tx:
-            await book(tx, event)
+    async def on_accepted(deliveries: list[Delivery]) -> None:
+        events = [parse(d.routing_key, d.body) for d in deliveries]
+        async with unit_of_work(pool) as tx:  # in arrival order: a refund may follow its sale
+            for event in events:
+                await book(tx, event)
 
-    await bus.subscribe(QUEUE, ATTRIBUTED_KEYS, on_accepted)
+    await bus.subscribe_batch(QUEUE, ATTRIBUTED_KEYS, on_accepted)
