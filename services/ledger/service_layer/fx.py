@@ -3,6 +3,7 @@ amounts to a home currency for reporting (read only: stored amounts never change
 
 from __future__ import annotations
 
+import asyncio
 from itertools import groupby
 from typing import Any
 
@@ -40,7 +41,8 @@ async def load_fx(pool: asyncpg.Pool, cmd: LoadFxRates, *, timeout_seconds: floa
     if text is None:
         assert cmd.url is not None  # the command holds exactly one of the two
         text = await fetch_text(cmd.url, timeout_seconds=timeout_seconds)
-    return await load_rates(pool, parse_rates(text))
+    # The full ECB history takes about two seconds to read: off the event loop.
+    return await load_rates(pool, await asyncio.to_thread(parse_rates, text))
 
 
 async def normalize_amounts(pool: asyncpg.Pool, cmd: NormalizeAmounts) -> dict[str, Any]:
