@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,3 +109,37 @@ async def _ok(session: aiohttp.ClientSession, url: str) -> bool:
             return response.status == 200
     except (aiohttp.ClientError, TimeoutError):
         return False
+
+
+@contextmanager
+def extra_gateways(ports: Sequence[int], env: dict[str, str]) -> Iterator[list[str]]:
+    """More gateway processes beside a running stack (same database, broker and Redis), with
+    ``env`` on top of the test environment: for settings a test needs the gateway to hold
+    (a strict rate limit, a low export cap). Yields their base URLs; stops them on exit."""
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for port in ports:
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "services.gateway"], cwd=ROOT,
+                env={**os.environ, **env, "REKOMI_GATEWAY_PORT": str(port)},
+                stdin=subprocess.DEVNULL))
+        yield [f"http://127.0.0.1:{port}" for port in ports]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+async def wait_ready(session: aiohttp.ClientSession, base: str, timeout: float = 20.0) -> None:
+    """Until ``base``/readyz answers 200, or fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    while not await _ok(session, f"{base}/readyz"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{base} not ready within {timeout}s")
+        await asyncio.sleep(0.1)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
 import aiohttp
 import pytest
 
-from tests.common.stack import ROOT, Stack, create_org
+from tests.common.stack import Stack, create_org, extra_gateways, wait_ready
 from tests.e2e.helpers import PROGRAMS, expect_error
 
 LIMIT = 10
@@ -23,46 +20,15 @@ PORTS = (18181, 18182)
 def replicas(stack: Stack) -> Iterator[list[str]]:
     """Two extra gateway processes with a strict limit, sharing the session stack's Redis,
     broker namespace and ledger."""
-    env = {**os.environ, "REKOMI_RATE_LIMIT_PER_MINUTE": str(LIMIT)}
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        for port in PORTS:
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "services.gateway"], cwd=ROOT,
-                env={**env, "REKOMI_GATEWAY_PORT": str(port)}, stdin=subprocess.DEVNULL))
-        yield [f"http://127.0.0.1:{port}" for port in PORTS]
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-async def _wait_ready(session: aiohttp.ClientSession, base: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            async with session.get(f"{base}/readyz",
-                                   timeout=aiohttp.ClientTimeout(total=2)) as response:
-                if response.status == 200:
-                    return
-        except (aiohttp.ClientError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{base} not ready within {timeout}s")
-        await asyncio.sleep(0.1)
+    with extra_gateways(PORTS, {"REKOMI_RATE_LIMIT_PER_MINUTE": str(LIMIT)}) as bases:
+        yield bases
 
 
 async def test_limit_holds_across_two_replicas(replicas: list[str]) -> None:
     org = create_org(plan="Pro", status="Active")  # a fresh key: its count starts at zero
     async with aiohttp.ClientSession() as session:
         for base in replicas:
-            await _wait_ready(session, base)
+            await wait_ready(session, base)
         # The window is the epoch minute: do not straddle a boundary.
         left = 60 - time.time() % 60
         if left < 3:
