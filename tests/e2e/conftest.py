@@ -29,6 +29,10 @@ def stack(mail_catcher: MailCatcher) -> Iterator[Stack]:
                                  "REKOMI_WEBHOOKS_ALLOW_LOOPBACK": "true",
                                  "REKOMI_WEBHOOKS_RETRY_TIME_SCALE": "0.001",
                                  "REKOMI_WEBHOOKS_TIMEOUT_SECONDS": "1",
+                                 # CPC: 2-second click buckets, so tests see them booked
+                                 "REKOMI_TRACKING_CLICK_BUCKET_SECONDS": "2",
+                                 "REKOMI_TRACKING_CLICK_AGGREGATION_MARGIN_SECONDS": "1",
+                                 "REKOMI_TRACKING_CLICK_AGGREGATION_INTERVAL_SECONDS": "0.5",
                                  "REKOMI_SMTP_PORT": str(mail_catcher.port)})
     import asyncio
     asyncio.run(running.start())
