@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, StrictInt, StrictStr, field_validator, model_validator
 
-from libs.contracts.common import Actor, ApiModel
+from libs.contracts.common import ApiModel
 from libs.contracts.programs import OrgScoped
 from libs.shared.errors import RekomiError, ValidationFailed
 from libs.shared.money import SUPPORTED_CURRENCIES, is_supported_currency
@@ -89,40 +89,14 @@ class SignupLead(ApiModel):
     program_id: str | None = Field(default=None, alias="programId")
 
 
-# ---- the ledger's request/reply methods ------------------------------------------------------
+# ---- request/reply methods -----------------------------------------------------------------
 GraceDays = Annotated[int, Field(ge=0, le=3650)]
-
-
-class RecordSale(OrgScoped):
-    actor: Actor
-    payout_grace_days: GraceDays = Field(default=30, alias="payoutGraceDays")
-    data: S2SSale
-
-
-class RecordLead(OrgScoped):
-    actor: Actor
-    home_currency: str = Field(default="USD", alias="homeCurrency")
-    payout_grace_days: GraceDays = Field(default=30, alias="payoutGraceDays")
-    data: S2SLead
-
-
-class OrgOfSlug(ApiModel):
-    slug: str
 
 
 class LinkBySlug(ApiModel):
     """Which approved affiliate a link slug credits (the ledger is the source of truth)."""
 
     slug: str
-
-
-class RecordSignup(OrgScoped):
-    """Public: the gateway found the org through ``leads.org_of_slug``."""
-
-    actor: Actor | None = None
-    home_currency: str = Field(default="USD", alias="homeCurrency")
-    payout_grace_days: GraceDays = Field(default=30, alias="payoutGraceDays")
-    data: SignupLead
 
 
 # ---- tracking's request/reply methods (it accepts and attributes; the ledger books) ----------

@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     # and how many it approves per transaction.
     conversion_approval_interval_seconds: float = 5.0
     conversion_approval_batch: int = 500
+    # GET /api/v1/conversions/export.csv: rows per call (the reference: 50,000) and rows per
+    # page the gateway asks the ledger for while it streams.
+    conversions_export_max_rows: int = 50_000
+    conversions_export_page_rows: int = 1000
 
     # ---- FX rates (ledger; reporting normalization only) ----
     # An ECB-style rates file (XML or CSV, EUR base) the ledger loads at start and then every
@@ -142,10 +146,6 @@ class Settings(BaseSettings):
     fx_rates_url: str = ""
     fx_refresh_interval_seconds: float = 86400.0
     fx_fetch_timeout_seconds: float = 30.0
-    # GET /api/v1/conversions/export.csv: rows per call (the reference: 50,000) and rows per
-    # page the gateway asks the ledger for while it streams.
-    conversions_export_max_rows: int = 50_000
-    conversions_export_page_rows: int = 1000
 
     def ops_port(self, service: str) -> int:
         return self.ops_base_port + SERVICES.index(service)

@@ -122,8 +122,8 @@ async def test_visit_cookie_click_and_convert(http: aiohttp.ClientSession, org: 
             ) as sent:
                 assert await page.evaluate("info => Rekomi.convert(info)",
                                            {"email": email, "name": "Pat Doe"}) is True
-            # Chromium does not show a beacon's Blob body to Playwright: the ledger's row
-            # below proves what was sent.
+            # Chromium does not show a beacon's Blob body to Playwright: the rows below
+            # prove what was sent.
             assert (await sent.value).url == f"{base_of(snippet)}/api/v1/r/lead/signup"
         finally:
             await browser.close()
@@ -134,8 +134,9 @@ async def test_visit_cookie_click_and_convert(http: aiohttp.ClientSession, org: 
     assert row["landing_url"].startswith(brand_site["origin"])
 
     async def lead_row() -> list[Any] | None:
-        rows = await db_fetch("SELECT affiliate_id FROM ledger.lead_emails WHERE email = $1",
-                              email)
+        rows = await db_fetch(
+            "SELECT l.affiliate_id, c.type FROM tracking.leads l JOIN ledger.conversions c "
+            "ON c.id = l.conversion_id WHERE l.email = $1", email)
         return rows or None
-    [lead] = await eventually(lead_row, what="the lead recorded by the ledger")
-    assert str(lead["affiliate_id"]) == link.affiliate_id
+    [lead] = await eventually(lead_row, what="the lead accepted by tracking, booked by the ledger")
+    assert (str(lead["affiliate_id"]), lead["type"]) == (link.affiliate_id, "LeadReward")

@@ -8,18 +8,22 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from libs.contracts.s2s import RecordSale
+from libs.contracts.attributed import AcceptedSale
+from libs.shared.uow import unit_of_work
+from services.ledger.service_layer.booking import book_sale
 from services.ledger.service_layer.lifecycle import approve_due
-from services.ledger.service_layer.s2s import record_sale
-from tests.integration.test_s2s_booking import new_slug, pool, sale_payload
+from tests.integration.test_ledger_booking import Program, new_program, sale
+from tests.integration.test_s2s_booking import pool
 
 __all__ = ["pool"]
 
 
-async def book(pool: asyncpg.Pool, org_id: uuid.UUID, slug: str, grace_days: int) -> uuid.UUID:
-    payload = {**sale_payload(org_id, slug, uuid.uuid4().hex), "payoutGraceDays": grace_days}
-    made = await record_sale(pool, RecordSale.model_validate(payload))
-    return uuid.UUID(made["conversionId"])
+async def book(pool: asyncpg.Pool, program: Program, grace_days: int) -> uuid.UUID:
+    accepted = AcceptedSale.model_validate(sale(program, uuid.uuid4().hex,
+                                                at=datetime.now(UTC), grace_days=grace_days))
+    async with unit_of_work(pool) as tx:
+        await book_sale(tx, accepted)
+    return accepted.conversion_id
 
 
 async def statuses(pool: asyncpg.Pool, ids: list[uuid.UUID]) -> list[str]:
@@ -29,9 +33,9 @@ async def statuses(pool: asyncpg.Pool, ids: list[uuid.UUID]) -> list[str]:
 
 
 async def test_pending_until_the_grace_days_pass(pool: asyncpg.Pool) -> None:
-    org_id, slug = await new_slug(pool)
+    program = await new_program(pool)
     now = datetime.now(UTC)
-    due, later = await book(pool, org_id, slug, 0), await book(pool, org_id, slug, 30)
+    due, later = await book(pool, program, 0), await book(pool, program, 30)
     while await approve_due(pool, now=now + timedelta(seconds=1), batch=1000) == 1000:
         pass
     assert await statuses(pool, [due, later]) == ["Approved", "Pending"]
@@ -43,5 +47,6 @@ async def test_pending_until_the_grace_days_pass(pool: asyncpg.Pool) -> None:
     assert await statuses(pool, [due, later]) == ["Approved", "Approved"]
     events = await pool.fetch(
         "SELECT payload->'data'->>'id' AS id FROM outbox WHERE routing_key = "
-        "'conversion.approved' AND payload->>'orgId' = $1", str(org_id))
+        "'conversion.approved' AND payload->>'orgId' = $1 AND payload->'data'->>"
+        "'parentAffiliateConversionId' IS NULL", str(program.org_id))
     assert sorted(e["id"] for e in events) == sorted([str(due), str(later)])

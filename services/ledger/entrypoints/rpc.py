@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from libs.contracts import affiliates as affiliate_contract
 from libs.contracts import programs as contract
+from libs.contracts.s2s import LinkBySlug
 from libs.shared.rpc import RpcHandler, system_handlers
 from libs.shared.rpc_handlers import typed
 from libs.shared.runtime import ServiceContext
@@ -12,7 +13,7 @@ from services.ledger.entrypoints.rpc_fx import fx_handlers
 from services.ledger.entrypoints.rpc_imports import imports_handlers
 from services.ledger.entrypoints.rpc_invites import invite_handlers
 from services.ledger.entrypoints.rpc_storefront import storefront_handlers
-from services.ledger.service_layer import affiliate_bulk, affiliates, programs
+from services.ledger.service_layer import affiliate_bulk, affiliates, links, programs
 
 
 def program_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
@@ -37,6 +38,7 @@ def affiliate_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
         "affiliates.approve": typed(pool, c.ApproveAffiliate, affiliates.approve_affiliate),
         "affiliates.reject": typed(pool, c.RejectAffiliate, affiliates.reject_affiliate),
         "affiliates.bulk_action": typed(pool, c.BulkAffiliateAction, affiliate_bulk.bulk_action),
+        "links.resolve": typed(pool, LinkBySlug, links.resolve_link),
     }
 
 

@@ -1,15 +1,13 @@
-"""The ledger's conversion, S2S and lead methods: name -> typed use case."""
+"""The ledger's conversion methods: name -> typed use case."""
 
 from __future__ import annotations
 
 from libs.contracts import conversion_imports as bulk
 from libs.contracts import conversions as c
-from libs.contracts import s2s as s
 from libs.shared.rpc import RpcHandler
 from libs.shared.rpc_handlers import typed
 from libs.shared.runtime import ServiceContext
-from services.ledger.service_layer import conversion_export, conversion_import, conversions, leads
-from services.ledger.service_layer import s2s as sales
+from services.ledger.service_layer import conversion_export, conversion_import, conversions
 
 
 def conversion_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
@@ -23,8 +21,4 @@ def conversion_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
                                             conversion_import.preview_import),
         "conversions.import": typed(pool, bulk.ImportConversions,
                                     conversion_import.import_conversions),
-        "s2s.record": typed(pool, s.RecordSale, sales.record_sale),
-        "leads.record": typed(pool, s.RecordLead, leads.record_lead),
-        "leads.org_of_slug": typed(pool, s.OrgOfSlug, leads.org_of_slug),
-        "leads.record_signup": typed(pool, s.RecordSignup, leads.record_signup),
     }

@@ -57,6 +57,8 @@ STATUS: dict[str, int] = {
     # ---- tracking ----
     "conversion_not_found": 404,
     "affiliate_slug_not_found": 404,
+    "attribution_not_found": 404,
+    "sale_not_found": 404,
     "invalid_signature": 401,
     "signature_expired": 401,
     "attribution_params_too_long": 400,
