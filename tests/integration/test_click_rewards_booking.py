@@ -19,11 +19,14 @@ from libs.contracts.click_rewards import CLICKS_AGGREGATED, ClicksAggregated
 from libs.contracts.programs import CreateProgram
 from libs.shared.db import connect, create_pool
 from libs.shared.settings import Settings
+from services.gateway.adapters.orgs_repository import OrgsRepository
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.service_layer.admin import create_org
+from services.gateway.service_layer.org_settings import settings_of
 from services.ledger.entrypoints.click_rewards import QUEUE, subscribe_click_rewards
 from services.ledger.service_layer.affiliates import create_affiliate
 from services.ledger.service_layer.click_rewards import book_click_reward
+from services.ledger.service_layer.org_settings import apply_org_settings
 from services.ledger.service_layer.programs import create_program
 from tests.common.buses import NAMESPACE, MakeBus
 from tests.e2e.helpers import eventually
@@ -40,17 +43,21 @@ async def pool(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Pool
 
 
 @pytest.fixture
-async def org_id(settings: Settings, migrated: None) -> uuid.UUID:
-    """A real org (the gateway's row) whose home currency is EUR."""
+async def org_id(settings: Settings, pool: asyncpg.Pool) -> uuid.UUID:
+    """A real org (the gateway's row) whose home currency is EUR, with the ledger's copy of its
+    settings (what its org.settings_changed event leaves)."""
     conn = await connect(settings.database_url, "gateway")
     try:
         handle = f"cpc-{uuid.uuid4().hex[:10]}"
         org = await create_org(conn, name=handle, handle=handle, plan=Tier.Pro,
                                status=SubscriptionStatus.Active, home_currency="EUR")
         await conn.execute("UPDATE orgs SET payout_grace_days = 7 WHERE id = $1", org.org_id)
-        return org.org_id
+        row = await OrgsRepository(conn).settings(org.org_id)
     finally:
         await conn.close()
+    assert row is not None
+    await apply_org_settings(pool, [settings_of(row)], now=NOW)
+    return org.org_id
 
 
 async def bucket(pool: asyncpg.Pool, org_id: uuid.UUID, clicks: int, *, model: str = "Cpc",

@@ -8,7 +8,7 @@ from datetime import datetime
 import asyncpg
 
 from libs.shared.db import Conn
-from services.gateway.adapters.orgs_repository import KEYS_CHANGED_CHANNEL
+from services.gateway.adapters.orgs_repository import BUMP_UPDATED_AT, KEYS_CHANGED_CHANNEL
 
 
 async def home_currency(conn: Conn, org_id: uuid.UUID, *, for_update: bool = False
@@ -22,7 +22,7 @@ async def home_currency(conn: Conn, org_id: uuid.UUID, *, for_update: bool = Fal
 
 async def set_home_currency(conn: Conn, org_id: uuid.UUID, currency: str, at: datetime) -> None:
     await conn.execute(
-        "UPDATE orgs SET home_currency = $2, home_currency_changed_at = $3, updated_at = $3 "
+        f"UPDATE orgs SET home_currency = $2, home_currency_changed_at = $3, {BUMP_UPDATED_AT} "
         "WHERE id = $1", org_id, currency, at)
     # Gateways cache org rows (the S2S path reads the home currency from them): drop them.
     await conn.execute("SELECT pg_notify($1, '')", KEYS_CHANGED_CHANNEL)

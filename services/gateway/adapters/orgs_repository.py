@@ -14,6 +14,12 @@ from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import Scope
 
 KEYS_CHANGED_CHANNEL = "rekomi_gateway_keys"
+# ``updated_at`` is the version other services' copies of an org compare (org.settings_changed):
+# changes of one row are serialised by its lock, and this moves it strictly forward even when
+# two land in the same microsecond or a later transaction started earlier (``now()`` would not).
+BUMP_UPDATED_AT = "updated_at = greatest(clock_timestamp(), updated_at + interval '1 microsecond')"
+_SETTINGS = ("SELECT id, home_currency, payout_grace_days, plan, subscription_status, updated_at "
+             "FROM orgs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +53,18 @@ class OrgsRepository:
     async def org(self, org_id: uuid.UUID) -> asyncpg.Record | None:
         return await self.conn.fetchrow("SELECT * FROM orgs WHERE id = $1", org_id)
 
+    async def settings(self, org_id: uuid.UUID) -> asyncpg.Record | None:
+        """What ``org.settings_changed`` announces (``updated_at`` is its version)."""
+        return await self.conn.fetchrow(f"{_SETTINGS} WHERE id = $1", org_id)
+
+    async def settings_page(self, after: uuid.UUID | None, limit: int) -> list[asyncpg.Record]:
+        """Every org's settings in id order, ``limit`` rows after ``after``."""
+        return list(await self.conn.fetch(
+            f"{_SETTINGS} WHERE $1::uuid IS NULL OR id > $1 ORDER BY id LIMIT $2", after, limit))
+
     async def set_plan(self, org_id: uuid.UUID, plan: Tier, status: SubscriptionStatus) -> bool:
         done = await self.conn.fetchval(
-            "UPDATE orgs SET plan = $2, subscription_status = $3, updated_at = now() "
+            f"UPDATE orgs SET plan = $2, subscription_status = $3, {BUMP_UPDATED_AT} "
             "WHERE id = $1 RETURNING true", org_id, plan.value, status.value)
         await self._notify()
         return bool(done)

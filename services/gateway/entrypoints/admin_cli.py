@@ -19,6 +19,7 @@ from libs.shared.settings import get_settings
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.domain.scopes import Scope
 from services.gateway.service_layer import admin
+from services.gateway.service_layer.org_settings import announce_all
 
 
 async def _with_conn(work: Callable[[Conn], Awaitable[dict[str, Any]]]
@@ -59,6 +60,12 @@ async def _set_plan(args: argparse.Namespace) -> dict[str, Any]:
         await admin.set_plan(conn, uuid.UUID(args.org), Tier(args.plan),
                              SubscriptionStatus(args.status))
         return {"orgId": args.org, "plan": args.plan, "status": args.status}
+    return await _with_conn(work)
+
+
+async def _publish_org_settings(_args: argparse.Namespace) -> dict[str, Any]:
+    async def work(conn: Conn) -> dict[str, Any]:
+        return {"orgsAnnounced": await announce_all(conn)}
     return await _with_conn(work)
 
 
@@ -210,6 +217,11 @@ def add_admin_commands(parser: argparse.ArgumentParser) -> None:
     plan.add_argument("--status", required=True, choices=statuses)
     plan.set_defaults(handler=_runner(_set_plan))
 
+    publish = sub.add_parser("publish-org-settings", help="announce every org's settings again "
+                             "(org.settings_changed) to the services that keep a copy; they "
+                             "ignore what they already have")
+    publish.set_defaults(handler=_runner(_publish_org_settings))
+
     revert = sub.add_parser("revert-import", help="undo an import: remove the affiliates and "
                             "links its job created, mark the job Reverted (repeating is a no-op)")
     revert.add_argument("--job", required=True, type=_uuid, help="the import's jobId")
@@ -228,5 +240,5 @@ def add_admin_commands(parser: argparse.ArgumentParser) -> None:
     demo.add_argument("--handle", default="demo")
     demo.set_defaults(handler=_runner(_ensure_demo))
 
-    for command in (org, key, revoke, plan, demo):
+    for command in (org, key, revoke, plan, demo, publish):
         command.add_argument("--json", action="store_true", help="print one JSON object")

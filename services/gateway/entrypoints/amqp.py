@@ -6,6 +6,7 @@ import asyncpg
 
 from libs.contracts.audit import AUDIT_ROUTING_KEY
 from libs.shared.bus import Bus, Delivery
+from services.gateway.entrypoints.org_settings_requests import subscribe_org_settings_requests
 from services.gateway.service_layer.audit_log import record_audit
 
 
@@ -14,3 +15,4 @@ async def subscribe_all(bus: Bus, pool: asyncpg.Pool) -> None:
         await record_audit(pool, delivery)
 
     await bus.subscribe("audit", [AUDIT_ROUTING_KEY], on_audit)
+    await subscribe_org_settings_requests(bus, pool)  # a copy of an org's settings is missing

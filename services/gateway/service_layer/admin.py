@@ -21,6 +21,7 @@ from services.gateway.domain import secrets
 from services.gateway.domain.errors import HandleTaken, KeyNotFound, OrgNotFound
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.domain.scopes import Scope
+from services.gateway.service_layer.org_settings import announce
 
 ADMIN = Actor(type=ActorType.admin)
 
@@ -69,6 +70,7 @@ async def create_org(conn: Conn, *, name: str, handle: str, plan: Tier,
         await _audit(conn, org.id, "org.created", "org", org.id, None,
                      {"name": name, "handle": handle, "plan": plan.value,
                       "subscriptionStatus": status.value, "homeCurrency": home_currency})
+        await announce(conn, org.id)
         _key_id, api_key = await create_key(conn, org.id, Scope.read_write)
     return CreatedOrg(org.id, handle, api_key, org.signing_secret)
 
@@ -93,6 +95,7 @@ async def set_plan(conn: Conn, org_id: uuid.UUID, plan: Tier,
         await _audit(conn, org_id, "org.plan_changed", "org", org_id,
                      {"plan": before["plan"], "subscriptionStatus": before["subscription_status"]},
                      {"plan": plan.value, "subscriptionStatus": status.value})
+        await announce(conn, org_id)
 
 
 async def org_by_handle(conn: Conn, handle: str) -> asyncpg.Record | None:

@@ -19,6 +19,7 @@ from libs.shared.uow import Transaction, unit_of_work
 from services.gateway.adapters.audit_repository import insert_audit
 from services.gateway.adapters.home_currency_repository import home_currency, set_home_currency
 from services.gateway.domain.errors import OrgNotFound
+from services.gateway.service_layer.org_settings import announce
 
 
 async def get_home_currency(pool: asyncpg.Pool, org_id: uuid.UUID, *, can_change: bool
@@ -45,6 +46,7 @@ async def change_home_currency(pool: asyncpg.Pool, org_id: uuid.UUID, currency: 
         now = datetime.now(UTC)
         await set_home_currency(tx.conn, org_id, currency, now)
         await _record(tx, org_id, actor, before, currency, now)
+        await announce(tx.conn, org_id)  # the services' copies (org.settings_changed)
     return {"homeCurrency": currency, "changed": True, "changedAt": now}
 
 

@@ -1,10 +1,13 @@
-"""SQL for booking click rewards: the clicked affiliate's terms and its org's booking settings."""
+"""SQL for booking click rewards: the clicked affiliate's terms, its org's booking settings, and
+the buckets parked until those settings arrive."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
+from libs.contracts.click_rewards import ClicksAggregated
 from libs.shared.db import Conn
 from services.ledger.adapters.s2s_repository import target_from
 from services.ledger.domain.s2s import Target
@@ -18,12 +21,10 @@ _TARGET = (
     "p.sub_affiliate_percent FROM affiliates a JOIN programs p ON p.id = a.program_id "
     "WHERE a.org_id = $1 AND a.id = $2 AND a.program_id = $3")
 
-# The org's home currency and payout grace days live in the gateway's ``orgs`` row, and no event
-# carries them to the ledger (the gateway announces currency changes, not the value an org was
-# created with, and never its grace days). A click reward has no request to bring them, so this
-# one read-only query crosses into the gateway's schema; replace it with a ledger read model
-# once the gateway publishes org settings.
-_ORG = "SELECT home_currency, payout_grace_days FROM gateway.orgs WHERE id = $1"
+# The ledger's own copy of the org's settings (the gateway owns orgs and announces them).
+_ORG = "SELECT home_currency, payout_grace_days FROM org_settings WHERE org_id = $1"
+_PARK = ("INSERT INTO parked_click_buckets (bucket_id, org_id, body, parked_at) "
+         "VALUES ($1, $2, $3, $4) ON CONFLICT (bucket_id) DO NOTHING")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +45,18 @@ class ClickRewardsRepository:
     async def org(self, org_id: uuid.UUID) -> OrgBooking | None:
         row = await self.conn.fetchrow(_ORG, org_id)
         return OrgBooking(row["home_currency"], row["payout_grace_days"]) if row else None
+
+    async def park(self, event: ClicksAggregated, at: datetime) -> None:
+        """Keep the bucket until its org's settings arrive (a redelivered copy is kept once)."""
+        await self.conn.execute(_PARK, event.bucket_id, event.org_id,
+                                event.model_dump(mode="json", by_alias=True), at)
+
+    async def parked(self, org_id: uuid.UUID) -> list[ClicksAggregated]:
+        rows = await self.conn.fetch(
+            "SELECT body FROM parked_click_buckets WHERE org_id = $1 ORDER BY parked_at "
+            "FOR UPDATE", org_id)
+        return [ClicksAggregated.model_validate(r["body"]) for r in rows]
+
+    async def unpark(self, bucket_id: uuid.UUID) -> None:
+        await self.conn.execute("DELETE FROM parked_click_buckets WHERE bucket_id = $1",
+                                bucket_id)
