@@ -1,10 +1,10 @@
 """Scenario ``s2s_ingest``: signed S2S sales through the whole stack (gateway: key, HMAC on the
-raw body, plan gate -> RabbitMQ RPC -> ledger: slug, commission, one INSERT under the
-(org, externalEventId) key, outbox -> reply) beside two baselines measured in the same run:
-the bare aiohttp handler (requests/s) and raw single-row asyncpg INSERTs of a conversion row at
-the same concurrency (rows/s). The ledger books synchronously (a sale is acknowledged only once
-committed), so "booked per second" is counted in the ledger's table, and the backlog after the
-load is whatever the table still lacks of the acknowledged sales.
+raw body, plan gate -> RabbitMQ RPC -> tracking: slug, dedupe row + outbox event in a group
+commit -> reply; then the ledger books the conversion from the bus) beside two baselines
+measured in the same run: the bare aiohttp handler (requests/s) and raw single-row asyncpg
+INSERTs of a conversion row at the same concurrency (rows/s). "Booked per second" is counted in
+the ledger's table; the backlog after the load is whatever it still lacks of the acknowledged
+sales, and the drain time is how long the ledger takes to book it.
 
 Targets (from the issue): >= 3,000 signed events/s sustained, p99 < 50 ms, backlog drained
 within 10 s after the load stops.
@@ -22,11 +22,14 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import ROOT, BenchOptions
+from bench.common import RESULTS_DIR, ROOT, BenchOptions
+from bench.cpu import ProcGroup, infra_groups, processes
 from bench.load import resolve_tool
+from bench.observe import RunObserver
+from bench.profile import PySpyRecorder
 from bench.programs_get import _measure_bare
 from bench.raw_insert import raw_insert_rate
-from bench.report import Target, load_table, write_json
+from bench.report import Target, cpu_table, load_table, profile_lines, write_json
 from bench.stack import BENCH_ENV, Org, RekomiStack
 
 NAME = "s2s_ingest"
@@ -58,12 +61,14 @@ def _seller(stack: RekomiStack) -> tuple[str, str, str, str]:
 
 
 def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, seconds: int,
-          tag: str) -> dict[str, Any]:
+          tag: str, observer: RunObserver | None = None) -> dict[str, Any]:
     _org, key, secret, slug = seller
     per = max(1, opts.connections // LOADGEN_PROCESSES)
     procs = [subprocess.Popen([sys.executable, "-m", "bench.s2s_loadgen", url, key, secret,
                                slug, str(per), str(seconds), f"{tag}{n}"], cwd=ROOT,
                               stdout=subprocess.PIPE) for n in range(LOADGEN_PROCESSES)]
+    if observer is not None:
+        observer.begin(procs[0].pid, seconds)
     merged: dict[str, Any] = {"ok": 0, "non2xx": 0, "errors": {}, "latenciesMs": []}
     for proc in procs:
         out, _ = proc.communicate(timeout=seconds + 60)
@@ -73,6 +78,8 @@ def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, secon
         merged["latenciesMs"] += part["latenciesMs"]
         for k, v in part["errors"].items():
             merged["errors"][k] = merged["errors"].get(k, 0) + v
+    if observer is not None:
+        observer.end()
     return merged
 
 
@@ -107,8 +114,9 @@ def run(opts: BenchOptions) -> int:
         if opts.warmup:
             _load(url, seller, opts, opts.warmup, "warm")
         before = asyncio.run(_count(seller[0]))
+        observer = _observer(stack, opts)
         started = time.monotonic()
-        result = _load(url, seller, opts, opts.duration, "run")
+        result = _load(url, seller, opts, opts.duration, "run", observer)
         elapsed = time.monotonic() - started
         booked_at_stop = asyncio.run(_count(seller[0])) - before
         drain_started = time.monotonic()
@@ -120,11 +128,26 @@ def run(opts: BenchOptions) -> int:
         booked = asyncio.run(_count(seller[0])) - before
         print("  raw asyncpg single-row INSERT baseline ...", flush=True)
         raw_rps = asyncio.run(_raw_inserts(opts))
-    return _report(opts, bare, result, elapsed, booked, booked_at_stop, drain_s, raw_rps)
+    return _report(opts, bare, result, elapsed, booked, booked_at_stop, drain_s, raw_rps,
+                   observer)
+
+
+def _observer(stack: RekomiStack, opts: BenchOptions) -> RunObserver:
+    """CPU per service, infrastructure and load generators; py-spy with ``--profile``."""
+    pids = stack.service_pids()
+    profiler = (PySpyRecorder({s: pids[s] for s in opts.profile if s in pids}, RESULTS_DIR,
+                              NAME) if opts.profile else None)
+
+    def groups(_first_loadgen: int) -> list[ProcGroup]:
+        loadgens = tuple(pid for pid, _, cmdline in processes() if "bench.s2s_loadgen" in cmdline)
+        return [*(ProcGroup(s, (pid,)) for s, pid in pids.items()), *infra_groups(),
+                ProcGroup("loadgen", loadgens)]
+
+    return RunObserver(groups, profiler)
 
 
 def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: float, booked: int,
-            booked_at_stop: int, drain_s: float, raw_rps: float) -> int:
+            booked_at_stop: int, drain_s: float, raw_rps: float, observer: RunObserver) -> int:
     ordered = sorted(result["latenciesMs"])
     rps = result["ok"] / opts.duration
     p50, p99 = _pct(ordered, 50), _pct(ordered, 99)
@@ -138,6 +161,11 @@ def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: floa
     print(f"  booked by the ledger: {booked} ({booked / elapsed:.0f}/s over the load; "
           f"{booked_at_stop} when the load stopped; drained in {drain_s:.2f} s)")
     print(f"  raw single-row INSERT: {raw_rps:.0f} rows/s at {opts.connections} connections")
+    if observer.cpu is not None:
+        print(cpu_table("CPU during the load (% of one core)", observer.cpu))
+    summaries = observer.profiler.summaries if observer.profiler is not None else []
+    for summary in summaries:
+        print(profile_lines(summary))
     for target in targets:
         print(target.line())
     data = {"endpoint": "POST /api/tracking/s2s", "bare": bare.result.to_dict(),
@@ -145,6 +173,8 @@ def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: floa
                       "non2xx": result["non2xx"], "errors": result["errors"]},
             "bookedPerSecond": round(booked / elapsed, 1), "drainSeconds": round(drain_s, 2),
             "rawInsertRowsPerSecond": round(raw_rps, 1),
+            "cpu": observer.cpu.to_dict() if observer.cpu else None,
+            "profiles": [s.to_dict() for s in summaries],
             "targets": [t.to_dict() for t in targets]}
     print(f"\nwrote {write_json(NAME, data)}")
     return 2 if result["non2xx"] or not result["ok"] else 0

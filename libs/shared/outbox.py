@@ -31,15 +31,22 @@ NOTIFY_CHANNEL = "rekomi_outbox"
 
 
 async def add_event(conn: Conn, routing_key: str, payload: dict[str, Any],
-                    event_id: uuid.UUID | None = None) -> uuid.UUID:
-    """Stage an event inside the caller's transaction; it leaves only if that commits."""
+                    event_id: uuid.UUID | None = None, *, notify: bool = True) -> uuid.UUID:
+    """Stage an event inside the caller's transaction; it leaves only if that commits. Without
+    ``notify`` the caller wakes the relay itself (``wake_relay``) before it commits."""
     event_id = event_id or new_id()
     headers = {"x-request-id": request_id_var.get()} if request_id_var.get() else {}
     await conn.execute(
         "INSERT INTO outbox (id, routing_key, payload, headers) VALUES ($1, $2, $3, $4)",
         event_id, routing_key, payload, headers)
-    await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
+    if notify:
+        await wake_relay(conn)
     return event_id
+
+
+async def wake_relay(conn: Conn) -> None:
+    """NOTIFY the relays of this schema; delivered at commit (and dropped on rollback)."""
+    await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
 
 
 _INSERT_MANY = """
@@ -61,7 +68,7 @@ async def add_events_json(conn: Conn, events: list[tuple[uuid.UUID, str, str]], 
         _INSERT_MANY, {"x-request-id": request_id} if request_id else {},
         [event_id for event_id, _, _ in events], [key for _, key, _ in events],
         [body for _, _, body in events], [now + i * _TICK for i in range(len(events))])
-    await conn.execute("SELECT pg_notify($1, current_schema())", NOTIFY_CHANNEL)
+    await wake_relay(conn)
 
 
 class OutboxRelay:

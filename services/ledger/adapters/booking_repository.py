@@ -21,8 +21,7 @@ _TARGET = (
     "p.default_commission_value, p.default_commission_model, p.sub_affiliate_enabled, "
     "p.sub_affiliate_percent, p.recurring_months, p.recurring_delay_invoices "
     "FROM affiliates a JOIN programs p ON p.id = a.program_id "
-    "LEFT JOIN affiliates r ON r.id = a.recruited_by_affiliate_id AND r.deleted_at IS NULL "
-    "WHERE a.org_id = $1 AND a.id = $2")
+    "LEFT JOIN affiliates r ON r.id = a.recruited_by_affiliate_id AND r.deleted_at IS NULL ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +42,24 @@ class BookingRepository:
         await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                                 f"{org_id}:{key}")
 
+    async def lock_many(self, keys: list[tuple[uuid.UUID, str]]) -> None:
+        """``lock`` for many keys in one statement, in one global order (two batches that share
+        keys queue behind each other instead of deadlocking)."""
+        await self.conn.execute(
+            "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h "
+            "FROM unnest($1::text[]) AS k ORDER BY h) AS ordered",
+            [f"{org_id}:{key}" for org_id, key in keys])
+
+    async def targets(self, affiliate_ids: set[uuid.UUID]) -> dict[uuid.UUID, Target]:
+        """The terms of many affiliates at once (the caller checks each one's org)."""
+        rows = await self.conn.fetch(
+            _TARGET + "WHERE a.id = ANY($1)", list(affiliate_ids))
+        return {r["affiliate_id"]: target_from(r) for r in rows}
+
     async def target(self, org_id: uuid.UUID, affiliate_id: uuid.UUID
                      ) -> tuple[Target, RecurringTerms] | None:
-        row = await self.conn.fetchrow(_TARGET, org_id, affiliate_id)
+        row = await self.conn.fetchrow(_TARGET + "WHERE a.org_id = $1 AND a.id = $2", org_id,
+                                       affiliate_id)
         if row is None:
             return None
         return target_from(row), RecurringTerms(row["recurring_months"],
@@ -86,6 +100,17 @@ class BookingRepository:
             "occurred_at, parked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
             refund.org_id, refund.sale_external_event_id, refund.external_event_id,
             refund.occurred_at, now)
+
+    async def take_parked_many(self, sales: list[tuple[uuid.UUID, str]]
+                               ) -> list[AcceptedRefund]:
+        rows = await self.conn.fetch(
+            "DELETE FROM parked_refunds p USING unnest($1::uuid[], $2::text[]) AS s(org, ext) "
+            "WHERE p.org_id = s.org AND p.sale_external_event_id = s.ext "
+            "RETURNING p.org_id, p.external_event_id, p.sale_external_event_id, p.occurred_at",
+            [org for org, _ in sales], [ext for _, ext in sales])
+        return [AcceptedRefund(org_id=r["org_id"], external_event_id=r["external_event_id"],
+                               sale_external_event_id=r["sale_external_event_id"],
+                               occurred_at=r["occurred_at"]) for r in rows]
 
     async def take_parked(self, org_id: uuid.UUID, sale_external_event_id: str
                           ) -> AcceptedRefund | None:

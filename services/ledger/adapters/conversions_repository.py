@@ -48,6 +48,29 @@ class ConversionsRepository:
             *[getattr(c, col) for col in COLUMNS])
         return bool(inserted)
 
+    async def add_many(self, rows: list[Conversion]) -> None:
+        """Insert rows the caller knows are new (it holds their keys' locks)."""
+        await self.conn.executemany(_insert("conversions", COLUMNS),
+                                    [[getattr(c, col) for col in COLUMNS] for c in rows])
+
+    async def add_events(self, events: list[ConversionEvent]) -> None:
+        await self.conn.executemany(_insert("conversion_events", EVENT_COLUMNS),
+                                    [[getattr(e, col) for col in EVENT_COLUMNS] for e in events])
+
+    async def booked_many(self, sales: list[tuple[uuid.UUID, uuid.UUID, str]]
+                          ) -> set[object]:
+        """Of (org, conversion id, externalEventId) sales, the conversion ids and the
+        (org, externalEventId) keys already booked."""
+        rows = await self.conn.fetch(
+            "SELECT c.id, c.org_id, c.external_event_id FROM conversions c "
+            "JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS s(org, id, ext) "
+            "ON c.id = s.id OR (c.org_id = s.org AND c.external_event_id = s.ext "
+            "AND c.parent_affiliate_conversion_id IS NULL)",
+            [s[0] for s in sales], [s[1] for s in sales], [s[2] for s in sales])
+        found: set[object] = {r["id"] for r in rows}
+        found |= {(r["org_id"], r["external_event_id"]) for r in rows}
+        return found
+
     async def booked(self, org_id: uuid.UUID, conversion_id: uuid.UUID,
                      external_event_id: str) -> bool:
         """Whether a sale is already booked under either of its keys."""

@@ -25,7 +25,8 @@ from libs.contracts.attributed import (
 )
 from libs.shared.bus import Bus, Delivery
 from libs.shared.uow import unit_of_work
-from services.ledger.service_layer.booking import Accepted, book
+from services.ledger.service_layer.booking import Accepted
+from services.ledger.service_layer.booking_batch import book_batch
 
 QUEUE = "attributed"
 MODELS: dict[str, type[AcceptedSale] | type[AcceptedRefund] | type[AcceptedLead]] = {
@@ -39,8 +40,7 @@ def parse(routing_key: str, body: dict[str, Any]) -> Accepted:
 async def subscribe(bus: Bus, pool: asyncpg.Pool) -> None:
     async def on_accepted(deliveries: list[Delivery]) -> None:
         events = [parse(d.routing_key, d.body) for d in deliveries]
-        async with unit_of_work(pool) as tx:  # in arrival order: a refund may follow its sale
-            for event in events:
-                await book(tx, event)
+        async with unit_of_work(pool) as tx:
+            await book_batch(tx, events)
 
     await bus.subscribe_batch(QUEUE, ATTRIBUTED_KEYS, on_accepted)

@@ -45,7 +45,7 @@ async def book_sale(tx: Transaction, sale: AcceptedSale) -> None:
     if await _already_booked(tx, sale):
         return
     target, terms = await _target(booking, sale.org_id, sale.affiliate_id)
-    row = _sale_row(sale, target)
+    row = sale_row(sale, target)
     if sale.subscription_id is None:
         await book_with_override(tx, target, row, None)
     else:
@@ -82,7 +82,7 @@ async def _target(booking: BookingRepository, org_id: uuid.UUID, affiliate_id: u
     return found
 
 
-def _sale_row(sale: AcceptedSale, target: s2s.Target) -> Conversion:
+def sale_row(sale: AcceptedSale, target: s2s.Target) -> Conversion:
     """The sale's conversion under tracking's id, dated when tracking accepted it."""
     row = s2s.sale_conversion(
         target, s2s.Sale(sale.external_event_id, sale.amount_cents, sale.currency,

@@ -1,0 +1,67 @@
+"""The set-wise booking of a burst against the real ledger schema: the same rows, timeline
+events and ``conversion.created`` events as booking each sale alone, whatever the burst holds
+(copies, sales already booked, a refund parked before its sale, subscription sales and refunds
+mixed in)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from libs.contracts.attributed import AcceptedRefund, AcceptedSale
+from libs.shared.uow import unit_of_work
+from services.ledger.service_layer.booking import Accepted, book
+from services.ledger.service_layer.booking_batch import book_batch
+from tests.integration.test_ledger_booking import emitted, new_program, refund, rows, sale
+from tests.integration.test_s2s_booking import pool
+
+__all__ = ["pool"]
+
+
+async def _book(pool: asyncpg.Pool, events: list[Accepted], *, batch: bool) -> None:
+    async with unit_of_work(pool) as tx:
+        if batch:
+            await book_batch(tx, events)
+        else:
+            for event in events:
+                await book(tx, event)
+
+
+def _shape(booked: list[asyncpg.Record]) -> list[tuple[Any, ...]]:
+    return [(r["external_event_id"], r["type"], r["status"], r["commission_cents"],
+             r["parent"] is None, r["refunded_at"] is not None) for r in booked]
+
+
+async def _burst(pool: asyncpg.Pool, *, batch: bool) -> tuple[list[tuple[Any, ...]], int, int]:
+    p = await new_program(pool)
+    first = AcceptedSale.model_validate(sale(p, "in_1"))
+    await _book(pool, [AcceptedRefund.model_validate(refund(p, "in_3"))], batch=False)  # parked
+    await _book(pool, [first], batch=False)  # already booked before the burst
+    burst: list[Accepted] = [
+        AcceptedSale.model_validate(sale(p, "in_2")),
+        first,                                                      # a redelivery
+        AcceptedRefund.model_validate(refund(p, "in_4")),           # its sale comes later
+        AcceptedSale.model_validate(sale(p, "in_3")),               # its refund was parked
+        AcceptedSale.model_validate(sale(p, "in_4")),
+        AcceptedSale.model_validate({**sale(p, "in_2"), "conversionId": str(uuid.uuid4())}),
+        AcceptedSale.model_validate(sale(p, "in_5", subscription="sub_9")),
+    ]
+    await _book(pool, burst, batch=batch)
+    booked = await rows(pool, p.org_id)
+    created = await emitted(pool, p.org_id, "conversion.created")
+    refunded = await emitted(pool, p.org_id, "conversion.refunded")
+    events = await pool.fetchval(
+        "SELECT count(*) FROM conversion_events e JOIN conversions c ON c.id = e.conversion_id "
+        "WHERE c.org_id = $1", p.org_id)
+    assert sorted(created) == sorted(str(r["id"]) for r in booked)
+    return sorted(_shape(booked), key=str), len(refunded), events
+
+
+async def test_a_burst_books_what_one_by_one_booking_books(pool: asyncpg.Pool) -> None:
+    batched, alone = await _burst(pool, batch=True), await _burst(pool, batch=False)
+    assert batched == alone
+    shapes, refunded, _ = batched
+    assert len(shapes) == 10 and refunded == 4  # 5 sales + 5 overrides; 2 refunded pairs
+    assert sum(1 for s in shapes if s[5]) == 4
