@@ -79,21 +79,23 @@ class SaleIntake:
     async def accept(self, cmd: AcceptSale) -> dict[str, Any]:
         data = cmd.data
         link = None
-        if data.event_type == "sale" and data.affiliate_slug:
+        # A renewal's slug is only looked at if its subscription turns out to be new (below).
+        if data.event_type == "sale" and data.affiliate_slug and not data.subscription_id:
             link = await org_link(self.lookups, cmd.org_id, data.affiliate_slug)
         return await self.commits.submit(Pending(cmd, link, datetime.now(UTC)))
 
     async def _flush(self, batch: list[Pending]) -> list[dict[str, Any] | Exception]:
         async with self.pool.acquire() as conn, conn.transaction():
-            return await _Batch(S2SRepository(conn)).write(batch)
+            return await _Batch(S2SRepository(conn), self.lookups).write(batch)
 
 
 class _Batch:
     """One group commit: rows and events in arrival order; a later copy of a key in the same
     batch is answered deduped, a renewal or refund may name a sale earlier in the batch."""
 
-    def __init__(self, repo: S2SRepository) -> None:
+    def __init__(self, repo: S2SRepository, lookups: Lookups) -> None:
         self.repo = repo
+        self.lookups = lookups
         self.sales: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, Credit]] = {}
         self.subscriptions: dict[tuple[uuid.UUID, str], Credit] = {}
         self.keys: set[tuple[uuid.UUID, str]] = set()
@@ -123,8 +125,8 @@ class _Batch:
         cmd, data = item.cmd, item.cmd.data
         if data.event_type == "refund":
             return await self._refund(item, key)
-        credit = await self._credit(cmd.org_id, item.link, data.subscription_id,
-                                    data.customer_email)
+        credit = await self._credit(cmd.org_id, item.link, data.affiliate_slug,
+                                    data.subscription_id, data.customer_email)
         conversion_id = new_id()
         self.rows.append((cmd.org_id, data.external_event_id, "sale", conversion_id,
                           credit.affiliate_id, credit.program_id, data.subscription_id, None,
@@ -144,17 +146,18 @@ class _Batch:
         self.events.append((key, SALE_ACCEPTED, _json(sale)))
         return _Answer(key, {"ok": True, "conversionId": str(conversion_id)})
 
-    async def _credit(self, org_id: uuid.UUID, link: Link | None, subscription_id: str | None,
-                      email: str | None) -> Credit:
+    async def _credit(self, org_id: uuid.UUID, link: Link | None, slug: str | None,
+                      subscription_id: str | None, email: str | None) -> Credit:
         if subscription_id:
+            method = None if slug else "subscription"
             known = self.subscriptions.get((org_id, subscription_id))
             if known is not None:
-                return Credit(known.affiliate_id, known.program_id,
-                              None if link else "subscription")
+                return Credit(known.affiliate_id, known.program_id, method)
             row = await self.repo.subscription_owner(org_id, subscription_id)
             if row is not None:
-                return Credit(row["affiliate_id"], row["program_id"],
-                              None if link else "subscription")
+                return Credit(row["affiliate_id"], row["program_id"], method)
+            if slug:  # the subscription's first sale: its slug must be a live link
+                link = await org_link(self.lookups, org_id, slug)
         if link is not None:
             return Credit(link.affiliate_id, link.program_id, None)
         if email:
