@@ -16,6 +16,7 @@ import pytest
 
 from libs.contracts.click_rewards import CLICKS_AGGREGATED
 from libs.contracts.orgs import ORG_SETTINGS_CHANGED, ORG_SETTINGS_REQUESTED, OrgSettings
+from libs.shared.bus import Bus
 from libs.shared.settings import Settings
 from services.ledger.entrypoints import click_rewards, org_settings
 from services.ledger.service_layer.click_rewards import book_click_reward
@@ -52,16 +53,16 @@ async def requests(pool: asyncpg.Pool, org_id: uuid.UUID) -> int:
 
 
 @pytest.fixture
-async def queues(settings: Settings) -> AsyncIterator[list[str]]:
-    """Services whose click-reward and org-settings queues are deleted afterwards."""
-    services: list[str] = []
-    yield services
+async def buses(settings: Settings, make_bus: MakeBus) -> AsyncIterator[tuple[Bus, Bus]]:
+    """A consumer bus (a service of its own, whose click-reward and org-settings queues are
+    deleted afterwards) and a publisher."""
+    service = f"ledger-orgs-{uuid.uuid4().hex[:8]}"
+    yield await make_bus(service), await make_bus(f"{service}-pub")
     connection = await aio_pika.connect(settings.amqp_url)
     channel = await connection.channel()
-    for service in services:
-        for queue in (click_rewards.QUEUE, org_settings.QUEUE):
-            for name in (f"{NAMESPACE}.{service}.{queue}", f"{NAMESPACE}.{service}.{queue}.dlq"):
-                await channel.queue_delete(name)
+    for queue in (click_rewards.QUEUE, org_settings.QUEUE):
+        for name in (f"{NAMESPACE}.{service}.{queue}", f"{NAMESPACE}.{service}.{queue}.dlq"):
+            await channel.queue_delete(name)
     await connection.close()
 
 
@@ -88,10 +89,8 @@ async def test_a_burst_keeps_each_orgs_latest_whatever_its_order(pool: asyncpg.P
 
 
 async def test_consumer_applies_redelivered_and_late_events_once(
-        pool: asyncpg.Pool, make_bus: MakeBus, queues: list[str]) -> None:
-    service = f"ledger-orgs-{uuid.uuid4().hex[:8]}"
-    queues.append(service)
-    consumer, publisher = await make_bus(service), await make_bus(f"{service}-pub")
+        pool: asyncpg.Pool, buses: tuple[Bus, Bus]) -> None:
+    consumer, publisher = buses
     await org_settings.subscribe_org_settings(consumer, pool)
     org_id = uuid.uuid4()
     old = settings_event(org_id, "USD", 30, T0)
@@ -143,10 +142,8 @@ async def test_parking_and_the_copys_arrival_never_miss_each_other(pool: asyncpg
 
 
 async def test_over_the_bus_a_bucket_before_its_copy_is_booked_when_the_copy_comes(
-        pool: asyncpg.Pool, make_bus: MakeBus, queues: list[str]) -> None:
-    service = f"ledger-orgs-{uuid.uuid4().hex[:8]}"
-    queues.append(service)
-    consumer, publisher = await make_bus(service), await make_bus(f"{service}-pub")
+        pool: asyncpg.Pool, buses: tuple[Bus, Bus]) -> None:
+    consumer, publisher = buses
     await click_rewards.subscribe_click_rewards(consumer, pool)
     await org_settings.subscribe_org_settings(consumer, pool)
     org_id = uuid.uuid4()
