@@ -137,18 +137,22 @@ class RekomiStack:
                 for index, name in enumerate(SERVICES)}
 
     def service_pids(self) -> dict[str, int]:
-        """The supervisor's children by service name (``python -m services.<name>``)."""
+        """The supervisor's children by service name (``python -m services.<name>``); with
+        several replicas of a service, one of them (``replica_pids`` has them all)."""
+        return {name: pids[0] for name, pids in self.replica_pids().items()}
+
+    def replica_pids(self) -> dict[str, list[int]]:
         if self.proc is None:
             return {}
         from bench.cpu import processes
 
-        found: dict[str, int] = {}
+        found: dict[str, list[int]] = {}
         for pid, _, cmdline in processes():
             if _ppid(pid) != self.proc.pid:
                 continue
             for name in SERVICES:
                 if cmdline.endswith(f"-m services.{name}"):
-                    found[name] = pid
+                    found.setdefault(name, []).append(pid)
         return found
 
     def create_org(self, plan: str = "Pro") -> Org:

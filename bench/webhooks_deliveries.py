@@ -52,7 +52,9 @@ BODY = json.dumps({"id": "0190f3c2-7d1e-7a4b-9c5d-3e2f1a0b9c8d", "type": "affili
 OVERRIDES = {"REKOMI_WEBHOOKS_ALLOW_LOOPBACK": "true",
              "REKOMI_WEBHOOKS_DISPATCH_CONCURRENCY": str(CONCURRENCY),
              "REKOMI_DATABASE_URL": DATABASE_URL,
-             "REKOMI_NAMESPACE": "rekomibenchwh"}
+             "REKOMI_NAMESPACE": "rekomibenchwh",
+             # Two webhooks processes share the dispatch (one event loop leaves a core idle).
+             "REKOMI_WEBHOOKS_REPLICAS": "2"}
 # Due one microsecond apart per row index, so the claim's ORDER BY next_attempt_at interleaves
 # the endpoints; all of it is in the past once released.
 _BACKLOG = """
@@ -278,12 +280,13 @@ def run(opts: BenchOptions) -> int:
             healthy = _endpoints(stack, receiver, "ok", ENDPOINTS)
             hanging = _endpoints(stack, receiver, "hang", 1)
             pids = stack.service_pids()
+            replicas = tuple(stack.replica_pids().get("webhooks", []))
             if "webhooks" not in pids:
                 raise BenchError("cannot find the stack's webhooks process")
             db = DATABASE_URL.rsplit("/", 1)[1]
             backends = tuple(pid for pid, comm, cmdline in processes()
                              if comm == "postgres" and f" {db} " in f"{cmdline} ")
-            groups = [ProcGroup("webhooks", (pids["webhooks"],)),
+            groups = [ProcGroup("webhooks", replicas),
                       ProcGroup("postgres (bench db)", backends), receiver_group,
                       *infra_groups()]
             if "webhooks" in opts.profile:

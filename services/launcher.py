@@ -16,8 +16,16 @@ import urllib.request
 from libs.shared.settings import SERVICES, get_settings
 
 
-def start(service: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=os.environ.copy())
+def start(service: str, **env: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", f"services.{service}"],
+                            env={**os.environ, **env})
+
+
+def extra_replicas() -> dict[str, tuple[str, int]]:
+    """Process name -> (service, health port) of the replicas beyond one per service."""
+    settings = get_settings()
+    return {f"webhooks-{n + 1}": ("webhooks", settings.replica_ops_port(n))
+            for n in range(1, max(1, settings.webhooks_replicas))}
 
 
 def start_mail_catcher() -> subprocess.Popen[bytes] | None:
@@ -58,11 +66,14 @@ def _ready(url: str) -> bool:
 def _ready_urls() -> list[str]:
     settings = get_settings()
     return [f"http://127.0.0.1:{settings.gateway_port}/readyz"] + [
-        f"http://127.0.0.1:{settings.ops_port(name)}/readyz" for name in SERVICES[1:]]
+        f"http://127.0.0.1:{settings.ops_port(name)}/readyz" for name in SERVICES[1:]] + [
+        f"http://127.0.0.1:{port}/readyz" for _, port in extra_replicas().values()]
 
 
 def run_all() -> int:
     procs = {name: start(name) for name in SERVICES}
+    for name, (service, port) in extra_replicas().items():
+        procs[name] = start(service, REKOMI_OPS_PORT_OVERRIDE=str(port))
     if (catcher := start_mail_catcher()) is not None:
         procs["mail-catcher"] = catcher
     stopping = False

@@ -147,8 +147,22 @@ class Settings(BaseSettings):
     fx_refresh_interval_seconds: float = 86400.0
     fx_fetch_timeout_seconds: float = 30.0
 
+    # ---- processes ----
+    # How many webhooks processes `rekomi run` starts (each consumes events and dispatches;
+    # leases and the per-endpoint cap hold across them). Extra replicas serve health and
+    # metrics on the ports after the last service's.
+    webhooks_replicas: int = 1
+    # Set by the launcher for an extra replica: its own health/metrics port.
+    ops_port_override: int = 0
+
     def ops_port(self, service: str) -> int:
+        if self.ops_port_override:
+            return self.ops_port_override
         return self.ops_base_port + SERVICES.index(service)
+
+    def replica_ops_port(self, replica: int) -> int:
+        """The health/metrics port of extra replica ``replica`` (1, 2, ...)."""
+        return self.ops_base_port + len(SERVICES) + replica - 1
 
 
 @lru_cache(maxsize=1)

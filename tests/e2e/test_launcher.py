@@ -62,3 +62,27 @@ def test_a_dying_service_stops_the_others(second_stack: Stack) -> None:
     os.kill(services[0], signal.SIGKILL)
     assert second_stack.proc.wait(20) == 1
     assert wait_gone(services) == []
+
+
+def test_extra_webhooks_replicas_start_ready_and_stop() -> None:
+    """``REKOMI_WEBHOOKS_REPLICAS=2``: two webhooks processes, the second on its own health
+    port after the last service's, both stopped with the rest."""
+    import asyncio
+    import urllib.request
+    settings = Settings(gateway_port=18480, ops_base_port=19500)
+    replicas = Stack(settings, {"REKOMI_GATEWAY_PORT": "18480", "REKOMI_OPS_BASE_PORT": "19500",
+                                "REKOMI_WEBHOOKS_REPLICAS": "2"})
+    asyncio.run(replicas.start())
+    try:
+        assert replicas.proc is not None
+        services = children(replicas.proc.pid)
+        assert len(services) == len(SERVICES) + 1
+        port = settings.replica_ops_port(1)
+        assert port == 19500 + len(SERVICES)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
+            assert response.status == 200
+        os.killpg(replicas.proc.pid, signal.SIGINT)
+        assert replicas.proc.wait(20) == 0
+        assert wait_gone(services) == []
+    finally:
+        replicas.stop()

@@ -12,7 +12,7 @@ import asyncpg
 from libs.contracts.webhooks import DeliveryStatus
 from libs.shared.db import Conn
 from libs.shared.pagination import Cursor, PageRequest
-from services.webhooks.domain.deliveries import Delivery, Outcome, Settled
+from services.webhooks.domain.deliveries import Delivery, Outcome, Recorded, Settled
 
 _COLUMNS = [f.name for f in dataclasses.fields(Delivery)]
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM deliveries"
@@ -34,7 +34,7 @@ _SETTLE_MANY = (
     f"{', '.join(f'${i + 3}::{t}[]' for i, t in enumerate(_MUTABLE_TYPES))}) "
     f"AS u(id, token, {', '.join(_MUTABLE)}) "
     "WHERE d.id = u.id AND d.lease_token = u.token "
-    f"RETURNING {', '.join(f'd.{c}' for c in _COLUMNS)}, u.token")
+    "RETURNING d.id, u.token, d.endpoint_id, d.status, d.next_attempt_at")
 _ADD_ATTEMPTS = (
     "INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code, error, "
     "response_body, duration_ms) SELECT * FROM unnest($1::text[], $2::timestamptz[], "
@@ -89,7 +89,7 @@ class DeliveriesRepository:
         return _delivery(row) if row else None
 
     async def settle_many(self, settled: list[tuple[str, uuid.UUID, Settled]]
-                          ) -> dict[tuple[str, uuid.UUID], Delivery]:
+                          ) -> dict[tuple[str, uuid.UUID], Recorded]:
         """Store each (delivery id, lease token, new state) and release the lease, for the
         leases that still stand; returns the stored deliveries by (id, token). A lease that
         was lost (expired and taken over, or cleared by a resend) is left out."""
@@ -100,7 +100,9 @@ class DeliveriesRepository:
             columns.append([getattr(s, column) for _, _, s in settled])
         columns[2] = [str(s) for s in columns[2]]
         rows = await self.conn.fetch(_SETTLE_MANY, *columns)
-        return {(r["id"], r["token"]): _delivery(r) for r in rows}
+        return {(r["id"], r["token"]): Recorded(r["id"], r["endpoint_id"],
+                                                DeliveryStatus(r["status"]), r["next_attempt_at"])
+                for r in rows}
 
     async def add_attempts(self, attempts: list[tuple[str, Outcome, datetime, int]]) -> None:
         """Log many attempts: (delivery id, outcome, attempted at, duration ms)."""

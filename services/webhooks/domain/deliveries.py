@@ -109,10 +109,15 @@ def resend(delivery: Delivery, *, now: datetime) -> Delivery:
     return dataclasses.replace(delivery, status=DeliveryStatus.Pending, next_attempt_at=now)
 
 
-def abandon(delivery: Delivery, reason: str) -> Delivery:
-    """An open delivery of an endpoint that was disabled."""
-    return dataclasses.replace(delivery, status=DeliveryStatus.Failed, next_attempt_at=None,
-                               last_error=reason)
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A delivery's state once an attempt is recorded: what the recorder's callers need,
+    without reading the body back (it is most of the row's bytes)."""
+
+    id: str
+    endpoint_id: uuid.UUID
+    status: DeliveryStatus
+    next_attempt_at: datetime | None
 
 
 def to_response(delivery: Delivery) -> dict[str, Any]:

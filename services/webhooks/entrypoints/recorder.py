@@ -9,7 +9,7 @@ import logging
 
 import asyncpg
 
-from services.webhooks.domain.deliveries import Delivery
+from services.webhooks.domain.deliveries import Recorded
 from services.webhooks.service_layer.dispatch import Attempt, record_attempts
 
 log = logging.getLogger(__name__)
@@ -20,12 +20,12 @@ class BatchRecorder:
         self.pool = pool
         self.scale = scale
         self.max_batch = max_batch
-        self._pending: list[tuple[Attempt, asyncio.Future[Delivery | None]]] = []
+        self._pending: list[tuple[Attempt, asyncio.Future[Recorded | None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def record(self, attempt: Attempt) -> Delivery | None:
+    async def record(self, attempt: Attempt) -> Recorded | None:
         """The delivery as stored, or None when this dispatcher's lease on it was lost."""
-        future: asyncio.Future[Delivery | None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Recorded | None] = asyncio.get_running_loop().create_future()
         self._pending.append((attempt, future))
         if self._writer is None:
             self._writer = asyncio.ensure_future(self._write())
@@ -44,7 +44,7 @@ class BatchRecorder:
                     future.cancel()
             self._pending.clear()
 
-    async def _write_batch(self, batch: list[tuple[Attempt, asyncio.Future[Delivery | None]]]
+    async def _write_batch(self, batch: list[tuple[Attempt, asyncio.Future[Recorded | None]]]
                            ) -> None:
         try:
             stored = await record_attempts(self.pool, [a for a, _ in batch], scale=self.scale)

@@ -14,6 +14,7 @@ from datetime import datetime
 import asyncpg
 
 from libs.contracts.common import Actor, ActorType
+from libs.contracts.webhooks import DeliveryStatus
 from libs.shared.uow import Transaction, unit_of_work
 from services.webhooks.adapters.claims import Claimed
 from services.webhooks.adapters.deliveries_repository import DeliveriesRepository
@@ -37,14 +38,14 @@ class Attempt:
 
 
 async def record_attempt(pool: asyncpg.Pool, attempt: Attempt, *, scale: float,
-                         rand: random.Random | None = None) -> domain.Delivery | None:
+                         rand: random.Random | None = None) -> domain.Recorded | None:
     """Store the attempt if this dispatcher still holds the delivery's lease (else another one
     took it over after the lease expired, and its own attempt will be recorded)."""
     return (await record_attempts(pool, [attempt], scale=scale, rand=rand))[0]
 
 
 async def record_attempts(pool: asyncpg.Pool, attempts: list[Attempt], *, scale: float,
-                          rand: random.Random | None = None) -> list[domain.Delivery | None]:
+                          rand: random.Random | None = None) -> list[domain.Recorded | None]:
     """Store many finished attempts in one transaction, each only if its lease still stands
     (None in its place otherwise), as if recorded one by one in the order they finished.
 
@@ -63,7 +64,7 @@ async def record_attempts(pool: asyncpg.Pool, attempts: list[Attempt], *, scale:
 
 
 async def _record(tx: Transaction, attempts: list[Attempt], *, scale: float,
-                  rand: random.Random | None) -> list[domain.Delivery | None]:
+                  rand: random.Random | None) -> list[domain.Recorded | None]:
     # The state at claim time is the state now for every lease that still stands (only
     # recording, which ends the lease, changes attempts and delivered_at), so the new states
     # are computed up front and written by one lease-checked update.
@@ -79,7 +80,8 @@ async def _record(tx: Transaction, attempts: list[Attempt], *, scale: float,
         reason = disabled.get(delivery.endpoint_id)
         if reason is not None and delivery.status in domain.OPEN:
             # _disable closed it in the database already (abandon_open)
-            stored[key] = domain.abandon(delivery, f"endpoint disabled: {reason}")
+            stored[key] = dataclasses.replace(delivery, status=DeliveryStatus.Failed,
+                                              next_attempt_at=None)
     await repo.add_attempts([(a.claimed.id, a.outcome, a.started_at, a.duration_ms)
                              for a in held])
     if held:
