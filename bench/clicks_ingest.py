@@ -69,6 +69,34 @@ def _indexed_slug(stack: RekomiStack) -> tuple[str, str]:
     return org.org_id, slug
 
 
+def _settled_count(org_id: str) -> int:
+    """The org's stored clicks once the count stops moving (buffers flushed, casts taken)."""
+    last, stable_since = -1, time.monotonic()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        count = int(asyncio.run(_db("SELECT count(*) FROM tracking.clicks WHERE org_id = $1",
+                                    uuid.UUID(org_id))))
+        if count != last:
+            last, stable_since = count, time.monotonic()
+        elif time.monotonic() - stable_since >= 1.5:
+            break
+        time.sleep(0.25)
+    return last
+
+
+def _pixels_answered(stack: RekomiStack) -> int:
+    """Every pixel the gateway answered 200, from its own request counter."""
+    status, body = procs.http("GET", f"{stack.base_url}/metrics")
+    if status != 200:
+        raise BenchError(f"GET /metrics answered {status}")
+    total = 0.0
+    for line in body.decode().splitlines():
+        if (line.startswith("rekomi_http_requests_total{") and 'route="/api/v1/r/c.gif"' in line
+                and 'status="200"' in line):
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
 def _observer(stack: RekomiStack, opts: BenchOptions) -> RunObserver:
     pids = stack.service_pids()
     profiler = (PySpyRecorder({s: pids[s] for s in opts.profile}, RESULTS_DIR, NAME)
@@ -105,9 +133,10 @@ def _measure_stack(opts: BenchOptions, stack: RekomiStack) -> tuple[Row, int, fl
         observer = _observer(stack, opts)
         result = run_load(resolve_tool(opts.tool), spec, observer)
         _print_observed(observer)
-        time.sleep(1.0)  # one flush interval and then some
-        stored = asyncio.run(_db("SELECT count(*) FROM tracking.clicks WHERE org_id = $1",
-                                 uuid.UUID(org_id)))
+        stored = _settled_count(org_id)
+        answered = _pixels_answered(stack)
+        print(f"  pixels answered 200 (gateway counter, warm-up included): {answered}; "
+              f"clicks stored: {stored}; not stored: {answered - stored}", flush=True)
         _progress("stack", result)
         print("[3/3] raw asyncpg single-row INSERT baseline (stack idle) ...", flush=True)
         raw_rps = asyncio.run(_raw_inserts(opts))
@@ -141,7 +170,7 @@ def _report(opts: BenchOptions, bare: Row, clicks: Row, stored: int, raw_rps: fl
     print(f"\n== {NAME} results")
     print(load_table([bare, clicks]))
     print(f"  raw single-row INSERT: {raw_rps:.0f} rows/s at {opts.connections} connections")
-    print(f"  clicks stored: {stored} (requests incl. warm-up and preflight)")
+    print(f"  clicks stored: {stored} (warm-up and preflight included)")
     print(f"  ratio clicks/bare: {ratio:.3f}; clicks/raw INSERT: "
           f"{clicks.result.rps / raw_rps if raw_rps else 0:.3f}")
     print(target.line())

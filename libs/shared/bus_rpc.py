@@ -48,6 +48,7 @@ class RequestReply:
     _futures: dict[str, asyncio.Future[dict[str, Any]]]
     _rpc_handlers: dict[str, RpcHandler]
     _outgoing: dict[str, list[dict[str, Any]]]
+    _casts: dict[str, list[dict[str, Any]]]
     _sending: set[asyncio.Future[None]]
     _reopening: asyncio.Lock
 
@@ -56,6 +57,7 @@ class RequestReply:
         self._futures = {}
         self._rpc_handlers = {}
         self._outgoing = {}
+        self._casts = {}
         self._sending = set()
         self._reopening = asyncio.Lock()
 
@@ -160,6 +162,35 @@ class RequestReply:
         extra = {k: v for k, v in error.items() if k not in ("error", "message", "field")}
         raise RemoteError(error.get("message", ""), field=error.get("field"),
                           code=error.get("error", "internal_error"), extra=extra)
+
+    def cast(self, service: str, method: str, payload: dict[str, Any]) -> None:
+        """Have ``service`` run ``method`` without waiting for, or getting, an answer: for
+        work whose result the caller would ignore (a tracking pixel's click). Batched per
+        loop turn like ``call``; a message not taken within the RPC timeout expires (bounded
+        loss, as for anything unconfirmed)."""
+        outgoing = self._casts.setdefault(service, [])
+        outgoing.append({"m": method, "p": payload, "r": request_id_var.get()})
+        if len(outgoing) == 1:
+            asyncio.get_running_loop().call_soon(self._flush_casts, service)
+
+    def _flush_casts(self, service: str) -> None:
+        batch = self._casts.pop(service, [])
+        for start in range(0, len(batch), MAX_BATCH):
+            task = asyncio.ensure_future(self._send_cast(service, batch[start:start + MAX_BATCH]))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def _send_cast(self, service: str, batch: list[dict[str, Any]]) -> None:
+        assert self._rpc_channel is not None
+        try:
+            await self._rpc_channel.default_exchange.publish(
+                aio_pika.Message(jsonutil.dumps(batch), expiration=self.rpc_timeout,
+                                 content_type="application/json"),
+                routing_key=self._rpc_queue_name(service), mandatory=False)
+        except Exception as exc:
+            log.warning("rpc cast failed; %d calls dropped", len(batch),
+                        extra={"service": service, "error": repr(exc)})
+            await self._reopen_rpc_channel()
 
     def _flush(self, service: str, timeout: float) -> None:
         batch = self._outgoing.pop(service, [])

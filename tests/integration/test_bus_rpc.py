@@ -223,3 +223,23 @@ async def test_server_survives_caller_that_went_away(make_bus: MakeBus) -> None:
     # the reply went nowhere; the server still answers others
     other = await make_bus(_name("caller"))
     assert await other.call(service, "slow", {"n": 2}, timeout=2) == {"n": 2}
+
+
+async def test_casts_run_without_a_reply_and_travel_batched(make_bus: MakeBus) -> None:
+    service = _name("castee")
+    seen: list[int] = []
+    all_seen = asyncio.Event()
+
+    async def record(payload: dict[str, Any]) -> None:
+        seen.append(payload["n"])
+        if len(seen) == 30:
+            all_seen.set()
+
+    server = await make_bus(service)
+    await server.serve({"clicks.record": record})
+    client = await make_bus(_name("caster"))
+    for n in range(30):  # one loop turn: one message
+        client.cast(service, "clicks.record", {"n": n})
+    await asyncio.wait_for(all_seen.wait(), 5)
+    assert sorted(seen) == list(range(30))
+    assert client._reply_queue is None  # nothing was asked, so no reply queue was made
