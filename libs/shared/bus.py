@@ -50,6 +50,8 @@ class Delivery:
 
 EventHandler = Callable[[Delivery], Awaitable[None]]
 BatchHandler = Callable[[list[Delivery]], Awaitable[None]]
+# Header of a message that packs several events (its value: how many).
+PACKED = "x-rekomi-packed"
 
 
 class Bus(RequestReply):
@@ -112,6 +114,23 @@ class Bus(RequestReply):
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT, headers=headers or {})
         await self._events.publish(message, routing_key, mandatory=False, timeout=timeout)
 
+    async def publish_packed(self, routing_key: str, events: list[tuple[str, bytes,
+                                                                       dict[str, Any]]],
+                             *, timeout: float = 10.0) -> None:
+        """Several events with one routing key in one message (the outbox relays bursts so):
+        ``events`` are (message id, JSON body, headers). Consumers see each one as its own
+        ``Delivery``; the broker stores, routes and confirms one message for all of them."""
+        if len(events) == 1:
+            message_id, body, headers = events[0]
+            await self.publish_json(routing_key, body, message_id=message_id, headers=headers,
+                                    timeout=timeout)
+            return
+        packed = b"[" + b",".join(
+            b'{"id":' + jsonutil.dumps(message_id) + b',"h":' + jsonutil.dumps(headers)
+            + b',"b":' + body + b"}" for message_id, body, headers in events) + b"]"
+        await self.publish_json(routing_key, packed, message_id=events[0][0],
+                                headers={PACKED: len(events)}, timeout=timeout)
+
     async def subscribe(self, name: str, routing_keys: list[str], handler: EventHandler) -> None:
         """Consume events matching ``routing_keys`` into the durable queue
         ``<ns>.<service>.<name>``."""
@@ -172,7 +191,7 @@ class Bus(RequestReply):
                         handler: BatchHandler) -> None:
         if len(messages) > 1:
             try:
-                deliveries = [_delivery(m) for m in messages]
+                deliveries = [d for m in messages for d in _deliveries(m)]
                 fresh = [m for m in messages if _count(m) < self.delivery_limit]
                 if len(fresh) == len(messages):
                     await handler(deliveries)
@@ -190,6 +209,37 @@ class Bus(RequestReply):
         for message in messages:
             await self._on_event(queue, message, alone)
 
+    async def _handle_each(self, queue: str, message: AbstractIncomingMessage,
+                           handler: EventHandler) -> None:
+        """A plain message's failure raises as is; a pack's events are each tried, and the
+        ones that failed are reported together (the rest are applied: consumers are
+        idempotent, so a redelivery of the whole pack changes nothing for them)."""
+        deliveries = _deliveries(message)
+        if len(deliveries) == 1 and PACKED not in (message.headers or {}):
+            await handler(deliveries[0])
+            return
+        failed: list[Delivery] = []
+        for delivery in deliveries:
+            request_id_var.set(_str_or_none(delivery.headers.get("x-request-id")))
+            try:
+                await handler(delivery)
+            except Exception:
+                log.warning("event of a pack failed", exc_info=True,
+                            extra={"queue": queue, "message_id": delivery.message_id})
+                failed.append(delivery)
+        if failed:
+            raise _PackPartlyFailed(failed)
+
+    async def _dead_letter(self, queue: str, deliveries: list[Delivery]) -> None:
+        """Park events of a pack in ``<queue>.dlq`` one message each, as the broker would."""
+        assert self._dead is not None
+        for delivery in deliveries:
+            message = aio_pika.Message(
+                jsonutil.dumps(delivery.body), message_id=delivery.message_id,
+                content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                headers={**delivery.headers, "x-rekomi-dead-lettered-from": delivery.routing_key})
+            await self._dead.publish(message, queue, mandatory=False)
+
     async def _on_event(self, queue: str, message: AbstractIncomingMessage,
                         handler: EventHandler) -> None:
         headers = dict(message.headers or {})
@@ -202,16 +252,20 @@ class Bus(RequestReply):
             await message.reject(requeue=False)
             return
         try:
-            await handler(_delivery(message))
-        except Exception:
+            await self._handle_each(queue, message, handler)
+        except Exception as exc:
             log.exception("event handler failed", extra={"queue": queue, "attempt": count + 1})
             BUS_MESSAGES.labels(queue, "failed").inc()
             if count + 1 >= self.delivery_limit:
                 # The last allowed attempt failed: dead-letter it now. The broker's own limit
                 # only fires once the count *exceeds* x-delivery-limit (one attempt later), so
-                # it stays as the backstop.
+                # it stays as the backstop. Of a pack, only the events that failed go.
                 BUS_MESSAGES.labels(queue, "dead_lettered").inc()
-                await message.reject(requeue=False)
+                if isinstance(exc, _PackPartlyFailed):
+                    await self._dead_letter(queue, exc.failed)
+                    await message.ack()
+                else:
+                    await message.reject(requeue=False)
                 return
             # Back off a little so a transient fault (database restart) is not burned through
             # the delivery limit in a few milliseconds. reject, not nack: RabbitMQ >= 4.3 does
@@ -225,16 +279,27 @@ class Bus(RequestReply):
 
 
 
+class _PackPartlyFailed(Exception):
+    def __init__(self, failed: list[Delivery]) -> None:
+        super().__init__(f"{len(failed)} events of a pack failed")
+        self.failed = failed
+
+
 def _count(message: AbstractIncomingMessage) -> int:
     """How many earlier deliveries failed (the quorum queue's count)."""
     return int((message.headers or {}).get("x-delivery-count", 0) or 0)  # type: ignore[arg-type]
 
 
-def _delivery(message: AbstractIncomingMessage) -> Delivery:
+def _deliveries(message: AbstractIncomingMessage) -> list[Delivery]:
+    """The events a message carries: itself, or each event of a pack."""
     headers = dict(message.headers or {})
-    return Delivery(message_id=message.message_id or "", routing_key=message.routing_key or "",
-                    body=jsonutil.loads(message.body), headers=headers,
-                    redelivered=bool(message.redelivered), delivery_count=_count(message))
+    body = jsonutil.loads(message.body)
+    key, redelivered, count = message.routing_key or "", bool(message.redelivered), \
+        _count(message)
+    if PACKED not in headers:
+        return [Delivery(message.message_id or "", key, body, headers, redelivered, count)]
+    return [Delivery(item["id"], key, item["b"], item["h"], redelivered, count)
+            for item in body]
 
 
 def _str_or_none(value: object) -> str | None:

@@ -310,3 +310,43 @@ async def test_batch_subscription_groups_a_burst_and_isolates_a_poison_message(
     await asyncio.sleep(0.2)  # a duplicate would land now
     assert sorted(applied) == [n for n in range(40) if n != 13]  # each once, 13 never
     assert max(len(b) for b in batches) > 1, batches  # a burst is handled together
+
+
+async def test_packed_events_arrive_one_by_one_and_a_poison_one_is_parked_alone(
+        make_bus: MakeBus, queues: list[str], settings: Settings) -> None:
+    uid = _uid()
+    publisher = await make_bus(f"pub-{uid}")
+    single, batched = await make_bus(f"svc-one-{uid}", delivery_limit=2), \
+        await make_bus(f"svc-many-{uid}", delivery_limit=2)
+    seen_one: list[tuple[str, int, str | None]] = []
+    seen_many: list[int] = []
+    done = asyncio.Event()
+
+    async def one(delivery: Delivery) -> None:
+        if delivery.body["n"] == 3:
+            raise RuntimeError("cannot handle 3")
+        seen_one.append((delivery.message_id, delivery.body["n"],
+                         delivery.headers.get("x-request-id")))
+
+    async def many(deliveries: list[Delivery]) -> None:
+        seen_many.extend(d.body["n"] for d in deliveries)
+        if len(seen_many) >= 5:
+            done.set()
+
+    for bus, name in ((single, "one"), (batched, "many")):
+        queues.append(f"{NAMESPACE}.{bus.service}.{name}")
+    await single.subscribe("one", [f"p{uid}.#"], one)
+    await batched.subscribe_batch("many", [f"p{uid}.#"], many)
+    events = [(f"id-{n}", jsonutil.dumps({"n": n}), {"x-request-id": f"req-{n}"})
+              for n in range(5)]
+    await publisher.publish_packed(f"p{uid}.n", events)
+    await asyncio.wait_for(done.wait(), 5)
+    assert sorted(seen_many) == [0, 1, 2, 3, 4]
+    dead = await _dlq_get(settings, f"{NAMESPACE}.{single.service}.one.dlq",
+                          time.monotonic() + 15)
+    assert dead is not None and dead.message_id == "id-3"
+    assert jsonutil.loads(dead.body) == {"n": 3}
+    # Each good event applied (the pack was redelivered once, so twice), with its own id and
+    # headers; the poison one never.
+    assert {e for e in seen_one} == {(f"id-{n}", n, f"req-{n}") for n in (0, 1, 2, 4)}
+    assert all(n != 3 for _, n, _ in seen_one)

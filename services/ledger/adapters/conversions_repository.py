@@ -23,6 +23,20 @@ def _insert(table: str, columns: list[str]) -> str:
             f"VALUES ({', '.join(f'${i + 1}' for i in range(len(columns)))})")
 
 
+# PostgreSQL types of the columns, for the one-statement inserts of many rows (unnest).
+_TYPES = {"id": "uuid", "org_id": "uuid", "program_id": "uuid", "affiliate_id": "uuid",
+          "amount_cents": "int8", "commission_cents": "int8",
+          "parent_affiliate_conversion_id": "uuid", "conversion_id": "uuid",
+          "created_at": "timestamptz", "approved_at": "timestamptz",
+          "refunded_at": "timestamptz", "approve_after": "timestamptz",
+          "occurred_at": "timestamptz"}
+
+
+def _insert_many(table: str, columns: list[str]) -> str:
+    arrays = ", ".join(f"${i + 1}::{_TYPES.get(c, 'text')}[]" for i, c in enumerate(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+
+
 def conversion_from(row: asyncpg.Record) -> Conversion:
     return Conversion(**{c: row[c] for c in COLUMNS})
 
@@ -49,23 +63,30 @@ class ConversionsRepository:
         return bool(inserted)
 
     async def add_many(self, rows: list[Conversion]) -> None:
-        """Insert rows the caller knows are new (it holds their keys' locks)."""
-        await self.conn.executemany(_insert("conversions", COLUMNS),
-                                    [[getattr(c, col) for col in COLUMNS] for c in rows])
+        """Insert rows the caller knows are new (it holds their keys' locks), in one
+        statement."""
+        await self.conn.execute(_insert_many("conversions", COLUMNS),
+                                *[[getattr(c, col) for c in rows] for col in COLUMNS])
 
     async def add_events(self, events: list[ConversionEvent]) -> None:
-        await self.conn.executemany(_insert("conversion_events", EVENT_COLUMNS),
-                                    [[getattr(e, col) for col in EVENT_COLUMNS] for e in events])
+        await self.conn.execute(_insert_many("conversion_events", EVENT_COLUMNS),
+                                *[[getattr(e, col) for e in events] for col in EVENT_COLUMNS])
 
     async def booked_many(self, sales: list[tuple[uuid.UUID, uuid.UUID, str]]
                           ) -> set[object]:
         """Of (org, conversion id, externalEventId) sales, the conversion ids and the
         (org, externalEventId) keys already booked."""
+        # Two indexed lookups (by primary key; by the external-event key, one probe per sale
+        # whatever the statistics say): an OR in one join condition would scan the table.
         rows = await self.conn.fetch(
-            "SELECT c.id, c.org_id, c.external_event_id FROM conversions c "
-            "JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS s(org, id, ext) "
-            "ON c.id = s.id OR (c.org_id = s.org AND c.external_event_id = s.ext "
-            "AND c.parent_affiliate_conversion_id IS NULL)",
+            "SELECT c.id, c.org_id, c.external_event_id FROM unnest($2::uuid[]) AS i(id) "
+            "CROSS JOIN LATERAL (SELECT id, org_id, external_event_id FROM conversions "
+            "WHERE id = i.id LIMIT 1) AS c "
+            "UNION SELECT c.id, c.org_id, c.external_event_id "
+            "FROM unnest($1::uuid[], $3::text[]) AS s(org, ext) CROSS JOIN LATERAL ("
+            "SELECT id, org_id, external_event_id FROM conversions WHERE org_id = s.org "
+            "AND external_event_id = s.ext AND parent_affiliate_conversion_id IS NULL "
+            "LIMIT 1) AS c",
             [s[0] for s in sales], [s[1] for s in sales], [s[2] for s in sales])
         found: set[object] = {r["id"] for r in rows}
         found |= {(r["org_id"], r["external_event_id"]) for r in rows}
