@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_
 
 from libs.contracts.common import Actor, ApiModel
 from libs.contracts.conversions import ConversionStatus
-from libs.contracts.imports import MAX_IMPORT_ROWS, JobKind, JobStatus
+from libs.contracts.imports import MAX_IMPORT_ROWS, ImportJobCounts
 from libs.contracts.programs import OrgScoped
 from libs.shared.errors import ValidationFailed
 
@@ -99,14 +99,7 @@ class ConversionImportPreview(BaseModel):
     unpaid_balance: list[Balance] = Field(alias="unpaidBalance")
 
 
-class ConversionImportJob(BaseModel):
-    job_id: uuid.UUID = Field(alias="jobId")
-    status: JobStatus
-    kind: JobKind
-    total: int
-    imported: int
-    skipped: int
-    errored: int
+class ConversionImportJob(ImportJobCounts):
     unpaid_confirmed_cents: int = Field(alias="unpaidConfirmedCents")
     confirm_unpaid_payout: bool = Field(alias="confirmUnpaidPayout")
     exclude_paid: bool = Field(alias="excludePaid")

@@ -71,7 +71,9 @@ class AffiliateImportBody(ApiModel):
         return value
 
 
-class ImportJobResponse(BaseModel):
+class ImportJobCounts(BaseModel):
+    """What every import's answer starts with (the MigrationJob's tallies)."""
+
     job_id: uuid.UUID = Field(alias="jobId")
     status: JobStatus
     kind: JobKind
@@ -79,6 +81,9 @@ class ImportJobResponse(BaseModel):
     imported: int
     skipped: int
     errored: int
+
+
+class ImportJobResponse(ImportJobCounts):
     reasons: dict[str, int]
 
 

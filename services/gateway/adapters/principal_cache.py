@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -16,6 +18,8 @@ from services.gateway.adapters.orgs_repository import KEYS_CHANGED_CHANNEL, Orgs
 from services.gateway.domain.principal import Principal
 
 log = logging.getLogger(__name__)
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class PrincipalCache:
@@ -50,25 +54,22 @@ class PrincipalCache:
         self.ttl = 0.0
 
     async def lookup(self, key_hash: bytes) -> Principal | None:
-        now = time.monotonic()
-        hit = self._entries.get(key_hash)
-        if hit is not None and hit[1] > now:
-            return hit[0]
-        async with self.pool.acquire() as conn:
-            principal = await OrgsRepository(conn).principal(key_hash)
-        if principal is not None and self.ttl > 0:
-            self._entries[key_hash] = (principal, now + self.ttl)
-        return principal
+        return await self._cached(self._entries, key_hash,
+                                  lambda repo: repo.principal(key_hash))
 
     async def org(self, org_id: uuid.UUID) -> asyncpg.Record | None:
         """The org row (signing secret, grace days, home currency) for the S2S hot path; any
         write to orgs NOTIFYs, which empties this too."""
+        return await self._cached(self._orgs, org_id, lambda repo: repo.org(org_id))
+
+    async def _cached(self, entries: dict[K, tuple[V, float]], key: K,
+                      load: Callable[[OrgsRepository], Awaitable[V | None]]) -> V | None:
         now = time.monotonic()
-        hit = self._orgs.get(org_id)
+        hit = entries.get(key)
         if hit is not None and hit[1] > now:
             return hit[0]
         async with self.pool.acquire() as conn:
-            org = await OrgsRepository(conn).org(org_id)
-        if org is not None and self.ttl > 0:
-            self._orgs[org_id] = (org, now + self.ttl)
-        return org
+            value = await load(OrgsRepository(conn))
+        if value is not None and self.ttl > 0:
+            entries[key] = (value, now + self.ttl)
+        return value
