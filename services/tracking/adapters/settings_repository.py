@@ -8,6 +8,8 @@ import asyncpg
 
 from libs.shared.db import Conn
 
+COLUMNS = frozenset({"custom_params", "landing_url"})
+
 
 class SettingsRepository:
     def __init__(self, conn: Conn) -> None:
@@ -25,12 +27,9 @@ class SettingsRepository:
         await self.conn.execute(
             "INSERT INTO org_settings (org_id) VALUES ($1) ON CONFLICT DO NOTHING", org_id)
 
-    async def set_custom(self, org_id: uuid.UUID, custom: str | None) -> None:
+    async def set(self, org_id: uuid.UUID, column: str, value: str | None) -> None:
+        if column not in COLUMNS:  # a column name is never taken from a request
+            raise ValueError(f"not an org setting: {column}")
         await self.conn.execute(
-            "UPDATE org_settings SET custom_params = $2, updated_at = now() WHERE org_id = $1",
-            org_id, custom)
-
-    async def set_landing_url(self, org_id: uuid.UUID, url: str | None) -> None:
-        await self.conn.execute(
-            "UPDATE org_settings SET landing_url = $2, updated_at = now() WHERE org_id = $1",
-            org_id, url)
+            f"UPDATE org_settings SET {column} = $2, updated_at = now() WHERE org_id = $1",
+            org_id, value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -15,9 +14,9 @@ from libs.contracts.attribution import (
     GetAttributionParams,
     UpdateAttributionParams,
 )
-from libs.shared.uow import unit_of_work
 from services.tracking.adapters.settings_repository import SettingsRepository
 from services.tracking.domain.attribution import effective_order, parse_custom, stored_custom
+from services.tracking.service_layer.settings import change_setting
 
 
 def params_body(custom: str | None) -> dict[str, Any]:
@@ -39,15 +38,6 @@ async def get_params(pool: asyncpg.Pool, cmd: GetAttributionParams) -> dict[str,
 
 async def update_params(pool: asyncpg.Pool, cmd: UpdateAttributionParams) -> dict[str, Any]:
     new = stored_custom(parse_custom(cmd.data.custom))
-    async with unit_of_work(pool) as tx:
-        repo = SettingsRepository(tx.conn)
-        await repo.lock_org(cmd.org_id)
-        row = await repo.get(cmd.org_id, for_update=True)
-        old = row["custom_params"] if row else None
-        if old != new:
-            await repo.set_custom(cmd.org_id, new)
-            await tx.audit(org_id=cmd.org_id, actor=cmd.actor,
-                           action="org.attribution_params_changed", entity_type="org",
-                           entity_id=str(cmd.org_id), before={"custom": old},
-                           after={"custom": new}, created_at=datetime.now(UTC))
+    await change_setting(pool, cmd.org_id, cmd.actor, column="custom_params", new=new,
+                         action="org.attribution_params_changed", key="custom")
     return params_body(new)
