@@ -9,20 +9,18 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import aio_pika
 import pytest
 
 from libs.shared import jsonutil
-from libs.shared.bus import Bus, Delivery
+from libs.shared.bus import Delivery
 from libs.shared.logging import request_id_var
 from libs.shared.settings import Settings
+from tests.common.buses import NAMESPACE, MakeBus, bus_factory
 
-NAMESPACE = "rekomitest"
 ROOT = Path(__file__).resolve().parents[2]
 
-MakeBus = Callable[..., Awaitable[Bus]]
 
 
 def _uid() -> str:
@@ -46,17 +44,9 @@ async def queues(settings: Settings) -> AsyncIterator[list[str]]:
 
 @pytest.fixture
 async def make_bus(settings: Settings, queues: list[str]) -> AsyncIterator[MakeBus]:
-    buses: list[Bus] = []
-
-    async def make(service: str, **kwargs: Any) -> Bus:
-        bus = Bus(settings.amqp_url, namespace=NAMESPACE, service=service, **kwargs)
-        await bus.connect(wait_seconds=10)
-        buses.append(bus)
-        return bus
-
-    yield make
-    for bus in buses:
-        await bus.close()
+    """The shared bus factory, closed before ``queues`` deletes the subscriptions."""
+    async for make in bus_factory(settings):
+        yield make
 
 
 async def _next(inbox: asyncio.Queue[Delivery], seconds: float = 5.0) -> Delivery:
