@@ -27,14 +27,27 @@ class GroupCommit(Generic[T, R]):
         self.max_inflight = max_inflight
         self._queue: list[tuple[T, asyncio.Future[R]]] = []
         self._inflight = 0
+        self._drains: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: T) -> R:
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
         if self._inflight < self.max_inflight:
             self._inflight += 1
-            asyncio.get_running_loop().create_task(self._drain())
+            task = asyncio.get_running_loop().create_task(self._drain())
+            self._drains.add(task)
+            task.add_done_callback(self._drains.discard)
         return await future
+
+    async def close(self) -> None:
+        """Stop flushing; callers still waiting (queued or in a flush) see a cancellation."""
+        drains = list(self._drains)
+        for task in drains:
+            task.cancel()
+        await asyncio.gather(*drains, return_exceptions=True)
+        for _, future in self._queue:
+            future.cancel()
+        self._queue.clear()
 
     async def _drain(self) -> None:
         try:
@@ -50,7 +63,11 @@ class GroupCommit(Generic[T, R]):
             results = await self._flush([item for item, _ in batch])
         except BaseException as exc:  # handed to every waiting caller, then re-raised if fatal
             for _, future in batch:
-                if not future.done():
+                if future.done():
+                    continue
+                if isinstance(exc, asyncio.CancelledError):
+                    future.cancel()
+                else:
                     future.set_exception(exc)
             if not isinstance(exc, Exception):
                 raise
