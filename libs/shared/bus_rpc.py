@@ -174,11 +174,8 @@ class RequestReply:
             asyncio.get_running_loop().call_soon(self._flush_casts, service)
 
     def _flush_casts(self, service: str) -> None:
-        batch = self._casts.pop(service, [])
-        for start in range(0, len(batch), MAX_BATCH):
-            task = asyncio.ensure_future(self._send_cast(service, batch[start:start + MAX_BATCH]))
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
+        self._send_in_batches(self._casts.pop(service, []),
+                              lambda part: self._send_cast(service, part))
 
     async def _send_cast(self, service: str, batch: list[dict[str, Any]]) -> None:
         assert self._rpc_channel is not None
@@ -193,10 +190,13 @@ class RequestReply:
             await self._reopen_rpc_channel()
 
     def _flush(self, service: str, timeout: float) -> None:
-        batch = self._outgoing.pop(service, [])
+        self._send_in_batches(self._outgoing.pop(service, []),
+                              lambda part: self._send(service, part, timeout))
+
+    def _send_in_batches(self, batch: list[dict[str, Any]],
+                         send: Callable[[list[dict[str, Any]]], Awaitable[None]]) -> None:
         for start in range(0, len(batch), MAX_BATCH):
-            task = asyncio.ensure_future(self._send(service, batch[start:start + MAX_BATCH],
-                                                    timeout))
+            task = asyncio.ensure_future(send(batch[start:start + MAX_BATCH]))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
 
