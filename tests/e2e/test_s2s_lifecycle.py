@@ -227,17 +227,17 @@ async def subscribe(http: aiohttp.ClientSession, s: Seller, amount: int = 10000,
 
 async def renew(http: aiohttp.ClientSession, s: Seller, subscription: str, initial_id: str,
                 amount: int, *, slug: str | None = None) -> dict[str, Any]:
-    """One renewal, waited for until the subscription's timeline shows it (a renewal that earns
-    nothing has no conversion row to wait for), so the next one is numbered after it."""
+    """One renewal, waited for until its conversion shows (every renewal has its own row,
+    one that earns nothing too), so the next one is numbered after it."""
     before = len((await get_conversion(http, s.org, initial_id))["events"])
     body: dict[str, Any] = {"externalEventId": f"invoice_{uuid.uuid4().hex}",
                             "subscriptionId": subscription, "amountCents": amount,
                             "currency": "USD"}
     if slug is not None:
         body["affiliateSlug"] = slug
-    status, made = await post_signed(http, s.org, body, wait=False)
+    status, made = await post_signed(http, s.org, body)  # waits for the renewal's row
     assert status == 200 and set(made) == {"ok", "conversionId"}, made
-    await timeline(http, s, initial_id, before + 1)
+    assert len((await get_conversion(http, s.org, initial_id))["events"]) == before + 1
     return {**body, "conversionId": made["conversionId"]}
 
 
@@ -248,13 +248,17 @@ async def test_renewals_earn_within_the_cap_for_the_subscription_s_affiliate(
     subscription, initial = await subscribe(http, s)
     first = await renew(http, s, subscription, initial, 5000)
     second = await renew(http, s, subscription, initial, 6000, slug=other["links"][0]["slug"])
-    await renew(http, s, subscription, initial, 7000)  # beyond the cap: earns nothing
+    third = await renew(http, s, subscription, initial, 7000)  # beyond the cap: earns 0
     expected = [("initial", 10000, 2000), ("renewal", 5000, 1000), ("renewal", 6000, 1200),
                 ("renewal", 7000, 0)]
     assert await timeline(http, s, initial, 4) == expected
     assert await timeline(http, s, first["conversionId"], 4) == expected  # any sale of it
+    assert await timeline(http, s, third["conversionId"], 4) == expected
     rows = {c["id"]: c for c in await rows_of(http, s, s.affiliate["id"])}
-    assert set(rows) == {initial, first["conversionId"], second["conversionId"]}
+    assert set(rows) == {initial, first["conversionId"], second["conversionId"],
+                         third["conversionId"]}
+    assert (rows[third["conversionId"]]["amountCents"],
+            rows[third["conversionId"]]["commissionCents"]) == (7000, 0)
     assert {(c["type"], c["stripeSubscriptionId"], c["status"]) for c in rows.values()} == {
         ("Recurring", subscription, "Pending")}
     assert [(rows[i]["amountCents"], rows[i]["commissionCents"], rows[i]["externalEventId"],
@@ -271,23 +275,24 @@ async def test_a_delay_skips_the_first_renewals_and_refunds_follow_them(
         http: aiohttp.ClientSession) -> None:
     s = await seller(http, recurringDelayInvoices=1)  # lifetime after one unpaid renewal
     subscription, initial = await subscribe(http, s)
-    await renew(http, s, subscription, initial, 5000)
+    first = await renew(http, s, subscription, initial, 5000)
     second = await renew(http, s, subscription, initial, 6000)
     third = await renew(http, s, subscription, initial, 7000)
     assert await timeline(http, s, initial, 4) == [
         ("initial", 10000, 2000), ("renewal", 5000, 0), ("renewal", 6000, 1200),
         ("renewal", 7000, 1400)]
     rows = await rows_of(http, s, s.affiliate["id"])
-    assert sorted(c["id"] for c in rows) == sorted(
-        [initial, second["conversionId"], third["conversionId"]])
+    assert sorted((c["id"], c["commissionCents"]) for c in rows) == sorted(
+        [(initial, 2000), (first["conversionId"], 0), (second["conversionId"], 1200),
+         (third["conversionId"], 1400)])
     # An earning renewal is refunded alone; the subscription's other sales stay as they are.
     _, answer = await post_signed(http, s.org, refund_of(second["externalEventId"]))
     assert answer == {"ok": True, "conversionId": second["conversionId"]}
     await refunded(http, s, second["conversionId"])
     assert (await timeline(http, s, initial, 5))[-1] == ("refund", -6000, -1200)
     statuses = {c["id"]: c["status"] for c in await rows_of(http, s, s.affiliate["id"])}
-    assert statuses == {initial: "Pending", second["conversionId"]: "Refunded",
-                        third["conversionId"]: "Pending"}
+    assert statuses == {initial: "Pending", first["conversionId"]: "Pending",
+                        second["conversionId"]: "Refunded", third["conversionId"]: "Pending"}
 
 
 async def test_recurring_months_zero_pays_the_initial_sale_only(
@@ -295,20 +300,28 @@ async def test_recurring_months_zero_pays_the_initial_sale_only(
     s = await seller(http, recurringMonths=0)
     subscription, initial = await subscribe(http, s)
     first = await renew(http, s, subscription, initial, 5000)
-    await renew(http, s, subscription, initial, 5000)
+    second = await renew(http, s, subscription, initial, 5000)
     assert await timeline(http, s, initial, 3) == [
         ("initial", 10000, 2000), ("renewal", 5000, 0), ("renewal", 5000, 0)]
-    assert [c["id"] for c in await rows_of(http, s, s.affiliate["id"])] == [initial]
-    # Refunding a renewal that earned nothing moves no money: a timeline entry only, once.
-    # The answer names the id tracking gave the renewal, which has no row (wait=False).
-    status, answer = await post_signed(http, s.org, refund_of(first["externalEventId"]),
-                                       wait=False)
+    # The id tracking answered for a renewal that earns nothing resolves: its own row, 0.
+    got = await get_conversion(http, s.org, first["conversionId"])
+    assert (got["type"], got["status"], got["amountCents"], got["commissionCents"],
+            got["externalEventId"], got["stripeSubscriptionId"]) == (
+        "Recurring", "Pending", 5000, 0, first["externalEventId"], subscription)
+    assert sorted(c["id"] for c in await rows_of(http, s, s.affiliate["id"])) == sorted(
+        [initial, first["conversionId"], second["conversionId"]])
+    # Refunding a renewal that earned nothing refunds its row and moves no money, once.
+    status, answer = await post_signed(http, s.org, refund_of(first["externalEventId"]))
     assert (status, answer) == (200, {"ok": True, "conversionId": first["conversionId"]})
+    gone = await refunded(http, s, first["conversionId"])
+    assert gone["refundedAt"] is not None and gone["commissionCents"] == 0
     assert (await timeline(http, s, initial, 4))[-1] == ("refund", -5000, 0)
-    await post_signed(http, s.org, refund_of(first["externalEventId"]), wait=False)
+    await post_signed(http, s.org, refund_of(first["externalEventId"]))
     await drained(http, s)
     got = await get_conversion(http, s.org, initial)
     assert (got["status"], len(got["events"])) == ("Pending", 4)
+    assert (await get_conversion(http, s.org, second["conversionId"]))["status"] == "Pending"
+    assert await adjustments(s.org.org_id) == []
 
 
 async def test_subscriptions_are_per_org(http: aiohttp.ClientSession) -> None:

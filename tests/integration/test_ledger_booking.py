@@ -189,18 +189,22 @@ async def test_a_renewal_chain_earns_within_the_cap_and_keeps_one_timeline(
         await ledger.deliver(SALE_ACCEPTED, body)
     booked = await rows(pool, p.org_id)
     sales = [r for r in booked if r["parent"] is None]
-    assert [(r["external_event_id"], r["type"], r["commission_cents"]) for r in sales] == [
-        ("in_0", "Recurring", 1980), ("in_1", "Recurring", 1980), ("in_2", "Recurring", 1980)]
+    # Beyond the cap a renewal still has its own row (tracking answered its id), earning 0.
+    assert [(r["id"], r["external_event_id"], r["type"], r["commission_cents"])
+            for r in sales] == [
+        (uuid.UUID(body["conversionId"]), body["externalEventId"], "Recurring", cents)
+        for body, cents in zip(invoices, [1980, 1980, 1980, 0, 0], strict=True)]
     assert [r["commission_cents"] for r in booked if r["parent"]] == [198, 198, 198]
     renewals = await pool.fetch(
-        "SELECT renewal_number, conversion_id IS NOT NULL AS earns FROM subscription_renewals "
+        "SELECT renewal_number, conversion_id FROM subscription_renewals "
         "WHERE org_id = $1 ORDER BY renewal_number", p.org_id)
-    assert [(r["renewal_number"], r["earns"]) for r in renewals] == [
-        (1, True), (2, True), (3, False), (4, False)]
+    assert [(r["renewal_number"], r["conversion_id"]) for r in renewals] == [
+        (k, uuid.UUID(invoices[k]["conversionId"])) for k in range(1, 5)]
     await ledger.deliver(SALE_ACCEPTED, invoices[4], invoices[1])  # redelivered: no change
-    assert len(await rows(pool, p.org_id)) == 6
-    # Any sale of the subscription shows the whole timeline.
-    for conversion_id in (invoices[0]["conversionId"], invoices[2]["conversionId"]):
+    assert len(await rows(pool, p.org_id)) == 8
+    # Any sale of the subscription shows the whole timeline, an unearning renewal too.
+    for conversion_id in (invoices[0]["conversionId"], invoices[2]["conversionId"],
+                          invoices[4]["conversionId"]):
         shown = await get_conversion(pool, GetConversion.model_validate(
             {"orgId": p.org_id, "conversionId": conversion_id}))
         assert [(e["eventType"], e["amountCents"], e["commissionCents"])
@@ -209,16 +213,51 @@ async def test_a_renewal_chain_earns_within_the_cap_and_keeps_one_timeline(
             ("renewal", 9900, 0), ("renewal", 9900, 0)]
 
 
-async def test_refunds_of_an_earning_and_an_unearning_renewal(
+async def test_refunding_an_unearning_renewal_refunds_its_own_row_only(
         pool: asyncpg.Pool, ledger: Ledger) -> None:
     p = await new_program(pool, recurring_months=0)
-    for k in range(2):
-        await ledger.deliver(SALE_ACCEPTED, sale(p, f"in_{k}", subscription="sub_2",
-                                                 at=T0 + timedelta(days=30 * k)))
+    bodies = [sale(p, f"in_{k}", subscription="sub_2", at=T0 + timedelta(days=30 * k))
+              for k in range(2)]
+    for body in bodies:
+        await ledger.deliver(SALE_ACCEPTED, body)
     later = T0 + timedelta(days=45)
     await ledger.deliver(REFUND_ACCEPTED, refund(p, "in_1", later), refund(p, "in_1", later))
-    [initial, override] = await rows(pool, p.org_id)
+    [initial, override, renewal] = await rows(pool, p.org_id)
     assert (initial["status"], override["status"]) == ("Pending", "Pending")
+    assert override["parent"] == initial["id"]  # the 0 renewal has no override
+    assert (renewal["id"], renewal["commission_cents"], renewal["status"],
+            renewal["refunded_at"]) == (uuid.UUID(bodies[1]["conversionId"]), 0, "Refunded",
+                                        later)
+    assert await emitted(pool, p.org_id, "conversion.refunded") == [str(renewal["id"])]
+    assert await pool.fetchval(  # nothing was paid, nothing to claw back
+        "SELECT count(*) FROM balance_adjustments WHERE org_id = $1", p.org_id) == 0
+    shown = await get_conversion(pool, GetConversion.model_validate(
+        {"orgId": p.org_id, "conversionId": initial["id"]}))
+    assert [(e["eventType"], e["amountCents"], e["commissionCents"])
+            for e in shown["events"]] == [
+        ("initial", 9900, 1980), ("renewal", 9900, 0), ("refund", -9900, 0)]
+
+
+async def test_an_old_unearning_renewal_without_a_row_is_still_refunded_on_the_timeline(
+        pool: asyncpg.Pool, ledger: Ledger) -> None:
+    """Earlier versions booked a renewal that earned nothing as a 0 event on the first sale,
+    without a row of its own; one of those is still refunded as before (a 0 ``refund`` event,
+    once)."""
+    p = await new_program(pool, recurring_months=0)
+    await ledger.deliver(SALE_ACCEPTED, sale(p, "in_0", subscription="sub_3"))
+    [initial, _] = await rows(pool, p.org_id)
+    await pool.execute(
+        "INSERT INTO conversion_events (id, conversion_id, event_type, amount_cents, "
+        "commission_cents, occurred_at) VALUES ($1, $2, 'renewal', 9900, 0, $3)",
+        uuid.uuid4(), initial["id"], T0 + timedelta(days=30))
+    await pool.execute(
+        "INSERT INTO subscription_renewals (org_id, external_event_id, subscription_id, "
+        "renewal_number, initial_conversion_id, conversion_id, amount_cents, occurred_at) "
+        "VALUES ($1, 'in_old', 'sub_3', 1, $2, NULL, 9900, $3)", p.org_id, initial["id"],
+        T0 + timedelta(days=30))
+    later = T0 + timedelta(days=45)
+    await ledger.deliver(REFUND_ACCEPTED, refund(p, "in_old", later), refund(p, "in_old", later))
+    assert len(await rows(pool, p.org_id)) == 2
     shown = await get_conversion(pool, GetConversion.model_validate(
         {"orgId": p.org_id, "conversionId": initial["id"]}))
     assert [(e["eventType"], e["amountCents"], e["commissionCents"])

@@ -6,19 +6,22 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.ledger.domain.commissions import Terms
 from services.ledger.domain.conversions import Conversion
 from services.ledger.domain.recurring import (
     RecurringTerms,
     next_renewal,
     renewal_earns,
-    unearned_renewal,
+    unearned,
 )
 from services.ledger.domain.refunds import refund, unpaid_renewal_refund
+from services.ledger.domain.s2s import Sale, Target, override_for, sale_conversion
 
 AT = datetime(2026, 6, 10, 16, tzinfo=UTC)
 
@@ -60,13 +63,6 @@ def test_earning_renewals_are_one_window_after_the_delay(
     window = max(0, renewals - delay)
     assert len(got) == (window if months is None else min(window, months))
     assert got == list(range(delay + 1, delay + 1 + len(got)))  # contiguous, right after D
-
-
-def test_an_unearned_renewal_is_a_zero_commission_event_on_the_anchor() -> None:
-    anchor = uuid.uuid4()
-    event = unearned_renewal(anchor, 9900, at=AT, event_id=uuid.uuid4())
-    assert (event.conversion_id, event.event_type, event.amount_cents,
-            event.commission_cents, event.occurred_at) == (anchor, "renewal", 9900, 0, AT)
 
 
 def sale(status: str, commission: int = 1980) -> Conversion:
@@ -116,3 +112,20 @@ def test_an_unpaid_renewal_refund_moves_no_commission() -> None:
     event = unpaid_renewal_refund(anchor, 9900, at=AT, event_id=uuid.uuid4())
     assert (event.conversion_id, event.event_type, event.amount_cents,
             event.commission_cents) == (anchor, "refund", -9900, 0)
+
+
+def credited() -> Target:
+    """20% for the affiliate, 10% of that for its recruiter."""
+    return Target(org_id=uuid.uuid4(), affiliate_id=uuid.uuid4(), program_id=uuid.uuid4(),
+                  terms=Terms("Percentage", Decimal(20), "Cps"), recruiter_id=uuid.uuid4(),
+                  override_percent=Decimal(10))
+
+
+def test_an_unearned_renewal_is_its_own_row_with_commission_zero_and_no_override() -> None:
+    target = credited()
+    row = unearned(sale_conversion(target, Sale("in_2", 9900, "USD", None, "sub_1"),
+                                   conversion_id=uuid.uuid4(), now=AT, grace_days=30))
+    assert (row.type, row.status, row.amount_cents, row.commission_cents) == (
+        "Recurring", "Pending", 9900, 0)
+    assert override_for(target, row, conversion_id=uuid.uuid4()) is None
+

@@ -8,11 +8,9 @@ D < k <= D + N. The initial sale is the sale itself and always earns its commiss
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
 
-from services.ledger.domain.conversions import ConversionEvent
+from services.ledger.domain.conversions import Conversion
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +39,8 @@ def next_renewal(renewals_so_far: int, terms: RecurringTerms) -> Renewal:
     return Renewal(number, renewal_earns(number, terms))
 
 
-def unearned_renewal(anchor_id: uuid.UUID, amount_cents: int, *, at: datetime,
-                     event_id: uuid.UUID) -> ConversionEvent:
-    """A renewal that earns nothing has no conversion row of its own: it is a ``renewal`` event
-    with commission 0 on the timeline of the subscription's first sale."""
-    return ConversionEvent(event_id, anchor_id, "renewal", amount_cents, 0, at)
+def unearned(row: Conversion) -> Conversion:
+    """A renewal that earns nothing still gets its own row (tracking answered its id), with
+    commission 0: it shows on the subscription's timeline as a 0 ``renewal``, pays nothing,
+    and its recruiter's override, a share of 0, is never booked."""
+    return replace(row, commission_cents=0)

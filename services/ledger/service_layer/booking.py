@@ -3,8 +3,8 @@ or a renewal), refunds and leads, each inside a caller-given transaction, so a c
 several deliveries in one.
 
 Each use case is idempotent on its own: tracking's conversion id is the row's primary key and
-(org, externalEventId) is unique (money invariant 1), a renewal that earns nothing is keyed in
-``subscription_renewals``, and per-key transaction locks keep concurrent copies from
+(org, externalEventId) is unique (money invariant 1), every renewal is keyed in
+``subscription_renewals`` too, and per-key transaction locks keep concurrent copies from
 interleaving. Commission is computed here, once, from the terms in force now. Booking writes no
 audit row: it is ingestion, not a configuration change."""
 
@@ -14,7 +14,6 @@ import uuid
 from dataclasses import replace
 
 from libs.contracts.attributed import AcceptedLead, AcceptedRefund, AcceptedSale
-from libs.shared.ids import new_id
 from libs.shared.uow import Transaction
 from services.ledger.adapters.booking_repository import BookingRepository, RenewalRow
 from services.ledger.adapters.conversions_repository import ConversionsRepository
@@ -97,7 +96,9 @@ async def _book_subscription_sale(tx: Transaction, sale: AcceptedSale, subscript
                                   target: s2s.Target, terms: recurring.RecurringTerms,
                                   row: Conversion) -> None:
     """The first sale of a subscription the ledger sees is its initial sale; later ones are
-    renewals, numbered in booking order, earning per the program's recurring settings."""
+    renewals, numbered in booking order, earning per the program's recurring settings. Each
+    renewal is its own Recurring row under tracking's id (commission 0 and no override when
+    it earns nothing), so the id tracking answered always resolves."""
     booking, repo = BookingRepository(tx.conn), ConversionsRepository(tx.conn)
     await booking.lock(row.org_id, f"subscription:{subscription_id}")
     initial = await repo.subscription_initial(row.org_id, subscription_id)
@@ -106,12 +107,9 @@ async def _book_subscription_sale(tx: Transaction, sale: AcceptedSale, subscript
         return
     renewal = recurring.next_renewal(
         await booking.renewal_count(row.org_id, subscription_id), terms)
-    if renewal.earns:
-        await book_with_override(tx, target, row, None, "renewal")
-    else:
-        await repo.add_event(recurring.unearned_renewal(
-            initial.id, row.amount_cents, at=row.created_at, event_id=new_id()))
+    if not renewal.earns:
+        row = recurring.unearned(row)
+    await book_with_override(tx, target, row, None, "renewal")
     await booking.add_renewal(
         row.org_id, sale.external_event_id, subscription_id, renewal.number,
-        RenewalRow(initial.id, row.id if renewal.earns else None, row.amount_cents, None),
-        row.created_at)
+        RenewalRow(initial.id, row.id, row.amount_cents, None), row.created_at)

@@ -2,8 +2,10 @@
 
 The sale's conversion and its override (invariant 6) become Refunded, each with a ``refund``
 event on the timeline and ``conversion.refunded``; a Paid one leaves a negative balance
-adjustment for its affiliate. A refund whose sale is not booked yet is parked and applied by the
-transaction that books the sale (both hold the same per-sale lock, so neither misses the other).
+adjustment for its affiliate. A renewal that earned nothing is refunded the same way (its row
+has commission 0, so nothing is clawed back). A refund whose sale is not booked yet is parked
+and applied by the transaction that books the sale (both hold the same per-sale lock, so
+neither misses the other).
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ async def apply_refund(tx: Transaction, refund: AcceptedRefund) -> bool:
     renewal = await booking.renewal(refund.org_id, refund.sale_external_event_id)
     if renewal is None:
         return False
-    if renewal.refunded_at is None:  # a renewal that earned nothing: only the timeline changes
+    # A renewal that earned nothing, booked by an earlier version (before such renewals got a
+    # row of their own): there is no row to refund, only the subscription's timeline changes.
+    if renewal.refunded_at is None:
         await repo.add_event(refunds.unpaid_renewal_refund(
             renewal.initial_conversion_id, renewal.amount_cents, at=at, event_id=new_id()))
         await booking.set_renewal_refunded(refund.org_id, refund.sale_external_event_id, at)
