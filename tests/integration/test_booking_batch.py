@@ -1,7 +1,8 @@
 """The set-wise booking of a burst against the real ledger schema: the same rows, timeline
 events and ``conversion.created`` events as booking each sale alone, whatever the burst holds
 (copies, sales already booked, a refund parked before its sale, subscription sales and refunds
-mixed in)."""
+mixed in, sales of a Banned affiliate or of one recruited by a Banned one, and of a Paused
+one)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,21 @@ from typing import Any
 
 import asyncpg
 
+from libs.contracts.affiliates import CreateAffiliate
 from libs.contracts.attributed import AcceptedRefund, AcceptedSale
 from libs.shared.uow import unit_of_work
+from services.ledger.service_layer.affiliates import create_affiliate
 from services.ledger.service_layer.booking import Accepted, book
 from services.ledger.service_layer.booking_batch import book_batch
-from tests.integration.test_ledger_booking import emitted, new_program, refund, rows, sale
-from tests.integration.test_s2s_booking import pool
+from tests.integration.test_ledger_booking import (
+    Program,
+    emitted,
+    new_program,
+    refund,
+    rows,
+    sale,
+)
+from tests.integration.test_s2s_booking import ACTOR, pool
 
 __all__ = ["pool"]
 
@@ -29,6 +39,18 @@ async def _book(pool: asyncpg.Pool, events: list[Accepted], *, batch: bool) -> N
                 await book(tx, event)
 
 
+async def another(pool: asyncpg.Pool, p: Program, *, status: str,
+                  recruited_by: uuid.UUID | None) -> uuid.UUID:
+    """One more affiliate of ``p``'s program, put in ``status`` directly (this tests booking,
+    not the ban's own denials)."""
+    made = await create_affiliate(pool, CreateAffiliate.model_validate({
+        "orgId": p.org_id, "actor": ACTOR, "data": {
+            "programId": p.program_id, "email": f"b-{uuid.uuid4().hex[:8]}@example.com"}}))
+    await pool.execute("UPDATE affiliates SET status = $2, recruited_by_affiliate_id = $3 "
+                       "WHERE id = $1", uuid.UUID(made["id"]), status, recruited_by)
+    return uuid.UUID(made["id"])
+
+
 def _shape(booked: list[asyncpg.Record]) -> list[tuple[Any, ...]]:
     return [(r["external_event_id"], r["type"], r["status"], r["commission_cents"],
              r["parent"] is None, r["refunded_at"] is not None) for r in booked]
@@ -36,6 +58,14 @@ def _shape(booked: list[asyncpg.Record]) -> list[tuple[Any, ...]]:
 
 async def _burst(pool: asyncpg.Pool, *, batch: bool) -> tuple[list[tuple[Any, ...]], int, int]:
     p = await new_program(pool)
+    banned = await another(pool, p, status="Banned", recruited_by=p.recruiter_id)
+    under_banned = await another(pool, p, status="Approved", recruited_by=banned)
+    paused = await another(pool, p, status="Paused", recruited_by=p.recruiter_id)
+
+    def of(affiliate_id: uuid.UUID, event_id: str, **kw: Any) -> AcceptedSale:
+        return AcceptedSale.model_validate(
+            {**sale(p, event_id, **kw), "affiliateId": str(affiliate_id)})
+
     first = AcceptedSale.model_validate(sale(p, "in_1"))
     await _book(pool, [AcceptedRefund.model_validate(refund(p, "in_3"))], batch=False)  # parked
     await _book(pool, [first], batch=False)  # already booked before the burst
@@ -47,6 +77,10 @@ async def _burst(pool: asyncpg.Pool, *, batch: bool) -> tuple[list[tuple[Any, ..
         AcceptedSale.model_validate(sale(p, "in_4")),
         AcceptedSale.model_validate({**sale(p, "in_2"), "conversionId": str(uuid.uuid4())}),
         AcceptedSale.model_validate(sale(p, "in_5", subscription="sub_9")),
+        of(banned, "ban_1"),                       # Denied, and its override
+        of(banned, "ban_2", subscription="sub_b"),  # Denied too, booked one by one
+        of(under_banned, "ban_3"),                 # earns; the banned recruiter's share Denied
+        of(paused, "pause_1"),                     # a Paused affiliate still earns
     ]
     await _book(pool, burst, batch=batch)
     booked = await rows(pool, p.org_id)
@@ -63,5 +97,12 @@ async def test_a_burst_books_what_one_by_one_booking_books(pool: asyncpg.Pool) -
     batched, alone = await _burst(pool, batch=True), await _burst(pool, batch=False)
     assert batched == alone
     shapes, refunded, _ = batched
-    assert len(shapes) == 10 and refunded == 4  # 5 sales + 5 overrides; 2 refunded pairs
+    assert len(shapes) == 18 and refunded == 4  # 9 sales + 9 overrides; 2 refunded pairs
     assert sum(1 for s in shapes if s[5]) == 4
+    status = {(s[0], s[4]): s[2] for s in shapes}  # (event, is the sale) -> status
+    assert {k: v for k, v in status.items() if k[0].startswith(("ban", "pause"))} == {
+        ("ban_1", True): "Denied", ("ban_1", False): "Denied",
+        ("ban_2", True): "Denied", ("ban_2", False): "Denied",
+        ("ban_3", True): "Pending", ("ban_3", False): "Denied",
+        ("pause_1", True): "Pending", ("pause_1", False): "Pending"}
+    assert {s[3] for s in shapes if s[0].startswith("ban") and s[4]} == {1980}  # kept

@@ -1,5 +1,6 @@
-"""Booking rules: which renewals earn (recurringMonths null/0/N and the invoice delay), and what
-a refund changes (status, timeline event, the claw-back of a Paid commission)."""
+"""Booking rules: which renewals earn (recurringMonths null/0/N and the invoice delay), what a
+refund changes (status, timeline event, the claw-back of a Paid commission), and which rows a
+Banned affiliate's booking makes Denied."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from services.ledger.domain.commissions import Terms
 from services.ledger.domain.conversions import Conversion
+from services.ledger.domain.denials import denied_event
 from services.ledger.domain.recurring import (
     RecurringTerms,
     next_renewal,
@@ -21,7 +23,7 @@ from services.ledger.domain.recurring import (
     unearned,
 )
 from services.ledger.domain.refunds import refund, unpaid_renewal_refund
-from services.ledger.domain.s2s import Sale, Target, override_for, sale_conversion
+from services.ledger.domain.s2s import Sale, Target, lead_conversion, override_for, sale_conversion
 
 AT = datetime(2026, 6, 10, 16, tzinfo=UTC)
 
@@ -114,11 +116,12 @@ def test_an_unpaid_renewal_refund_moves_no_commission() -> None:
             event.commission_cents) == (anchor, "refund", -9900, 0)
 
 
-def credited() -> Target:
+def credited(*, banned: bool = False, recruiter_banned: bool = False) -> Target:
     """20% for the affiliate, 10% of that for its recruiter."""
     return Target(org_id=uuid.uuid4(), affiliate_id=uuid.uuid4(), program_id=uuid.uuid4(),
                   terms=Terms("Percentage", Decimal(20), "Cps"), recruiter_id=uuid.uuid4(),
-                  override_percent=Decimal(10))
+                  override_percent=Decimal(10), banned=banned,
+                  recruiter_banned=recruiter_banned)
 
 
 def test_an_unearned_renewal_is_its_own_row_with_commission_zero_and_no_override() -> None:
@@ -129,3 +132,35 @@ def test_an_unearned_renewal_is_its_own_row_with_commission_zero_and_no_override
         "Recurring", "Pending", 9900, 0)
     assert override_for(target, row, conversion_id=uuid.uuid4()) is None
 
+
+def booked(target: Target) -> tuple[str, str]:
+    """The sale's status and its override's."""
+    row = sale_conversion(target, Sale("in_1", 9900, "USD", None, None),
+                          conversion_id=uuid.uuid4(), now=AT, grace_days=30)
+    assert row.commission_cents == 1980  # computed and kept, whatever the status
+    override = override_for(target, row, conversion_id=uuid.uuid4())
+    assert override is not None and override.commission_cents == 198
+    return row.status, override.status
+
+
+def test_a_banned_affiliate_s_sale_and_its_override_are_booked_denied() -> None:
+    assert booked(credited()) == ("Pending", "Pending")
+    assert booked(credited(banned=True)) == ("Denied", "Denied")
+    # The recruiter's ban denies its override only: the recruit's own sale still earns.
+    assert booked(credited(recruiter_banned=True)) == ("Pending", "Denied")
+
+
+def test_a_banned_affiliate_s_lead_is_booked_denied() -> None:
+    for banned, status in ((False, "Pending"), (True, "Denied")):
+        lead = lead_conversion(credited(banned=banned), email="jo@example.com",
+                               external_event_id="lead_1", currency="USD",
+                               conversion_id=uuid.uuid4(), now=AT, grace_days=30)
+        assert (lead.type, lead.status) == ("LeadReward", status)
+
+
+def test_a_denial_is_stored_like_a_refund() -> None:
+    c, event_id = sale("Approved"), uuid.uuid4()
+    event = denied_event(c, at=AT, event_id=event_id)
+    assert (event.id, event.conversion_id, event.event_type, event.amount_cents,
+            event.commission_cents, event.occurred_at) == (event_id, c.id, "denied", -9900,
+                                                           -1980, AT)

@@ -67,3 +67,12 @@ def test_nothing_payable_books_nothing() -> None:
                   Terms("Fixed", Decimal("0"), "Cpc")):
         assert click_reward(target(terms), clicks=5, bucket_id=uuid.uuid4(), currency="USD",
                             conversion_id=uuid.uuid4(), now=NOW, grace_days=30) is None
+
+
+def test_a_banned_affiliate_s_bucket_is_booked_denied() -> None:
+    """A bucket can close after the ban that stopped its link: earned, kept, never paid."""
+    banned = Target(org_id=uuid.uuid4(), affiliate_id=uuid.uuid4(), program_id=uuid.uuid4(),
+                    terms=CPC, recruiter_id=None, override_percent=Decimal(0), banned=True)
+    row = click_reward(banned, clicks=8, bucket_id=uuid.uuid4(), currency="EUR",
+                       conversion_id=uuid.uuid4(), now=NOW, grace_days=14)
+    assert row is not None and (row.status, row.commission_cents) == ("Denied", 200)

@@ -14,10 +14,12 @@ from services.ledger.domain.recurring import RecurringTerms
 from services.ledger.domain.s2s import Target
 
 # The affiliate as the ledger knows it, soft-deleted or not: tracking accepted the sale while
-# the link was live, so it is owed. Its recruiter only earns while not deleted.
+# the link was live, so it is owed. Its recruiter only earns while not deleted. A Banned one's
+# row is booked Denied (services/ledger/domain/denials.py).
 _TARGET = (
     "SELECT a.id AS affiliate_id, a.org_id, a.program_id, a.custom_commission_type, "
-    "a.custom_commission_value, r.id AS recruiter_id, p.default_commission_type, "
+    "a.custom_commission_value, a.status AS affiliate_status, r.id AS recruiter_id, "
+    "r.status AS recruiter_status, p.default_commission_type, "
     "p.default_commission_value, p.default_commission_model, p.sub_affiliate_enabled, "
     "p.sub_affiliate_percent, p.recurring_months, p.recurring_delay_invoices "
     "FROM affiliates a JOIN programs p ON p.id = a.program_id "
@@ -49,6 +51,20 @@ class BookingRepository:
             "SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h "
             "FROM unnest($1::text[]) AS k ORDER BY h) AS ordered",
             [f"{org_id}:{key}" for org_id, key in keys])
+
+    async def lock_affiliates(self, affiliate_ids: set[uuid.UUID]) -> None:
+        """Hold the credited affiliates and their recruiters (KEY SHARE, in id order) until
+        commit; call before reading their status. A ban (which locks the affiliate FOR UPDATE
+        and denies its unpaid rows) either commits first, and the status read says Banned, or
+        waits for this booking and then denies what it booked. ``book_batch`` takes them for a
+        whole burst before it locks any conversion row, so a ban, which waits on conversion
+        rows, is never waited on by a booking that holds one."""
+        # The ids as one array (an init plan), so the lock is primary-key probes whatever
+        # the statistics say, never a scan of the table.
+        await self.conn.execute(
+            "SELECT 1 FROM affiliates WHERE id = ANY(ARRAY(SELECT unnest($1::uuid[]) UNION "
+            "SELECT recruited_by_affiliate_id FROM affiliates WHERE id = ANY($1))) "
+            "ORDER BY id FOR KEY SHARE", list(affiliate_ids))
 
     async def targets(self, affiliate_ids: set[uuid.UUID]) -> dict[uuid.UUID, Target]:
         """The terms of many affiliates at once (the caller checks each one's org)."""

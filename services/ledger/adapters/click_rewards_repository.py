@@ -13,10 +13,12 @@ from services.ledger.adapters.s2s_repository import target_from
 from services.ledger.domain.s2s import Target
 
 # Soft-deleted affiliates included: tracking counted the clicks while the link was live, so they
-# are owed. No recruiter: click rewards carry no sub-affiliate override.
+# are owed (Denied if the affiliate is Banned). No recruiter: click rewards carry no
+# sub-affiliate override.
 _TARGET = (
     "SELECT a.id AS affiliate_id, a.org_id, a.program_id, a.custom_commission_type, "
-    "a.custom_commission_value, NULL::uuid AS recruiter_id, p.default_commission_type, "
+    "a.custom_commission_value, a.status AS affiliate_status, NULL::uuid AS recruiter_id, "
+    "NULL::text AS recruiter_status, p.default_commission_type, "
     "p.default_commission_value, p.default_commission_model, p.sub_affiliate_enabled, "
     "p.sub_affiliate_percent FROM affiliates a JOIN programs p ON p.id = a.program_id "
     "WHERE a.org_id = $1 AND a.id = $2 AND a.program_id = $3")

@@ -1,4 +1,5 @@
-"""The terms a booked sale is computed with, from a row of affiliate + program + recruiter."""
+"""The terms a booked sale is computed with, from a row of affiliate + program + recruiter, and
+their statuses (a Banned one's rows are booked Denied)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from decimal import Decimal
 import asyncpg
 
 from services.ledger.domain.commissions import Terms, effective_terms
+from services.ledger.domain.denials import BANNED
 from services.ledger.domain.s2s import Target
 
 
@@ -18,4 +20,5 @@ def target_from(row: asyncpg.Record) -> Target:
     percent = row["sub_affiliate_percent"] if row["sub_affiliate_enabled"] else Decimal(0)
     return Target(org_id=row["org_id"], affiliate_id=row["affiliate_id"],
                   program_id=row["program_id"], terms=terms, recruiter_id=row["recruiter_id"],
-                  override_percent=percent)
+                  override_percent=percent, banned=row["affiliate_status"] == BANNED,
+                  recruiter_banned=row["recruiter_status"] == BANNED)

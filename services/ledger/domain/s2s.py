@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -14,11 +14,13 @@ from services.ledger.domain.commissions import (
     sale_commission,
 )
 from services.ledger.domain.conversions import Conversion, override_of
+from services.ledger.domain.denials import DENIED, booked_status
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """The affiliate a live link slug credits, with the terms in force now."""
+    """The affiliate a sale or lead credits, with the terms in force now and whether it (or
+    its recruiter) is Banned, which books the row (or the override) Denied."""
 
     org_id: uuid.UUID
     affiliate_id: uuid.UUID
@@ -26,6 +28,8 @@ class Target:
     terms: Terms
     recruiter_id: uuid.UUID | None
     override_percent: Decimal  # 0 when sub-affiliate recruiting is off
+    banned: bool = False
+    recruiter_banned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,8 @@ def sale_conversion(target: Target, sale: Sale, *, conversion_id: uuid.UUID,
         affiliate_id=target.affiliate_id, amount_cents=sale.amount_cents,
         currency=sale.currency,
         commission_cents=sale_commission(target.terms, sale.amount_cents, sale.currency),
-        status="Pending", type="Recurring" if sale.subscription_id else "OneTime",
+        status=booked_status(target.banned),
+        type="Recurring" if sale.subscription_id else "OneTime",
         external_event_id=sale.external_event_id, stripe_subscription_id=sale.subscription_id,
         stripe_customer_id=None, customer_id=sale.customer_id, customer_email=None,
         attribution_method=None, coupon_code=None, parent_affiliate_conversion_id=None,
@@ -58,7 +63,8 @@ def lead_conversion(target: Target, *, email: str, external_event_id: str | None
     return Conversion(
         id=conversion_id, org_id=target.org_id, program_id=target.program_id,
         affiliate_id=target.affiliate_id, amount_cents=0, currency=currency,
-        commission_cents=lead_commission(target.terms, currency), status="Pending",
+        commission_cents=lead_commission(target.terms, currency),
+        status=booked_status(target.banned),
         type="LeadReward", external_event_id=external_event_id, stripe_subscription_id=None,
         stripe_customer_id=None, customer_id=None, customer_email=email,
         attribution_method=None, coupon_code=None, parent_affiliate_conversion_id=None,
@@ -68,11 +74,14 @@ def lead_conversion(target: Target, *, email: str, external_event_id: str | None
 def override_for(target: Target, parent: Conversion, *, conversion_id: uuid.UUID
                  ) -> Conversion | None:
     """The recruiter's override beside ``parent``, or None (no recruiter, recruiting off, or
-    nothing to share). One tier: the recruiter's own recruiter never earns from it."""
+    nothing to share). One tier: the recruiter's own recruiter never earns from it. It takes
+    its parent's status (a denied sale's override is denied), and is Denied for a Banned
+    recruiter whatever the parent's."""
     if target.recruiter_id is None:
         return None
     cents = override_commission(parent.commission_cents, target.override_percent)
     if cents <= 0:
         return None
-    return override_of(parent, new_id=conversion_id, recruiter_id=target.recruiter_id,
-                       commission_cents=cents)
+    override = override_of(parent, new_id=conversion_id, recruiter_id=target.recruiter_id,
+                           commission_cents=cents)
+    return replace(override, status=DENIED) if target.recruiter_banned else override

@@ -16,7 +16,7 @@ from libs.contracts.affiliates import BulkAction
 from libs.shared.uow import unit_of_work
 from services.ledger.adapters.affiliates_repository import AffiliatesRepository
 from services.ledger.domain import affiliates as domain
-from services.ledger.service_layer.affiliates import now_utc, record_change
+from services.ledger.service_layer.affiliates import apply_change, now_utc
 
 Change = Callable[[domain.Affiliate, datetime], domain.Affiliate | None]
 
@@ -51,15 +51,15 @@ async def bulk_action(pool: asyncpg.Pool, cmd: contract.BulkAffiliateAction) -> 
             updated = change(current, now)
             if updated is None:
                 continue
-            await repo.save(updated)
             if action == BulkAction.delete:
+                await repo.save(updated)
                 await tx.audit(org_id=cmd.org_id, actor=cmd.actor, action=audit_action,
                                entity_type="affiliate", entity_id=str(current.id),
                                before=domain.to_response(current), after=None, created_at=now)
                 await tx.emit("affiliate.deleted", org_id=cmd.org_id,
                               data=domain.to_response(current), created_at=now)
-            else:
-                await record_change(tx, cmd.actor, current, updated, action=audit_action,
-                                    now=now)
+            else:  # a status change, with what it implies (a ban's denials)
+                await apply_change(tx, repo, cmd.actor, current, updated, action=audit_action,
+                                   now=now)
             affected += 1
     return {"affected": affected, "total": len(cmd.data.affiliate_ids), "action": action.value}

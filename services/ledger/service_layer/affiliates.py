@@ -1,5 +1,6 @@
 """Affiliate use cases for the brand (API keys): each is one unit of work, with its domain
-events and audit row staged in the same transaction."""
+events and audit row staged in the same transaction; a ban denies the affiliate's unpaid
+commission in that transaction too."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from services.ledger.adapters.affiliates_repository import AffiliatesRepository,
 from services.ledger.adapters.programs_repository import ProgramsRepository
 from services.ledger.domain import affiliates as domain
 from services.ledger.domain.errors import AffiliateNotFound, ProgramNotFound
+from services.ledger.service_layer.denials import deny_unpaid
 from services.ledger.service_layer.links import add_default_link
 
 STATUS_EVENTS = {S.Approved: "affiliate.approved", S.Rejected: "affiliate.rejected"}
@@ -59,6 +61,17 @@ async def record_change(tx: Transaction, actor: Actor, before: domain.Affiliate 
     if after.status in STATUS_EVENTS and (before is None or before.status != after.status):
         await tx.emit(STATUS_EVENTS[S(after.status)], org_id=after.org_id, data=shape,
                       created_at=now)
+
+
+async def apply_change(tx: Transaction, repo: AffiliatesRepository, actor: Actor,
+                       before: domain.Affiliate, after: domain.Affiliate, *, action: str,
+                       now: datetime) -> None:
+    """Store a change of an existing affiliate with its audit row and events. A ban also
+    denies the affiliate's unpaid commission, in the same transaction (``denials``)."""
+    await repo.save(after)
+    await record_change(tx, actor, before, after, action=action, now=now)
+    if after.status == S.Banned and before.status != S.Banned:
+        await deny_unpaid(tx, after, at=now)
 
 
 async def get_affiliate(pool: asyncpg.Pool, cmd: contract.GetAffiliate) -> dict[str, Any]:
@@ -117,8 +130,7 @@ async def _change(pool: asyncpg.Pool, org_id: uuid.UUID, affiliate_id: uuid.UUID
         current = await locked(repo, org_id, affiliate_id)
         updated = change(current, now)
         if updated is not current:
-            await repo.save(updated)
-            await record_change(tx, actor, current, updated, action=action, now=now)
+            await apply_change(tx, repo, actor, current, updated, action=action, now=now)
     return domain.to_response(updated)
 
 

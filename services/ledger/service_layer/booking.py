@@ -5,8 +5,9 @@ several deliveries in one.
 Each use case is idempotent on its own: tracking's conversion id is the row's primary key and
 (org, externalEventId) is unique (money invariant 1), every renewal is keyed in
 ``subscription_renewals`` too, and per-key transaction locks keep concurrent copies from
-interleaving. Commission is computed here, once, from the terms in force now. Booking writes no
-audit row: it is ingestion, not a configuration change."""
+interleaving. Commission is computed here, once, from the terms in force now; a Banned
+affiliate's rows are booked Denied (``domain/denials.py``), a Paused one's are not. Booking
+writes no audit row: it is ingestion, not a configuration change."""
 
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ async def _already_booked(tx: Transaction, sale: AcceptedSale) -> bool:
 
 async def _target(booking: BookingRepository, org_id: uuid.UUID, affiliate_id: uuid.UUID
                   ) -> tuple[s2s.Target, recurring.RecurringTerms]:
+    await booking.lock_affiliates({affiliate_id})  # its status may not change until commit
     found = await booking.target(org_id, affiliate_id)
     if found is None:  # not retryable in substance: the bus dead-letters it after its retries
         raise AffiliateNotFound(f"affiliate {affiliate_id} is not in organization {org_id}")

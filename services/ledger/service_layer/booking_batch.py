@@ -5,7 +5,9 @@ takes their per-sale locks, finds which are booked already, reads the credited a
 and writes every row, timeline event and ``conversion.created`` in a handful of statements, not
 a handful per sale. Everything else (subscription sales, refunds, leads) is booked one by one
 afterwards, in arrival order, by ``booking.book``. Sales go first, so a refund that arrived in
-the same burst as its sale finds it instead of being parked.
+the same burst as its sale finds it instead of being parked. Before anything else the burst
+holds the affiliates it credits (and their recruiters), so a concurrent ban either came first
+(their rows are booked Denied) or waits for the burst and denies them.
 
 The outcome is the same as booking each event alone: the same locks and keys, the same rows,
 the same events (``book_sale`` stays the reference the tests compare against).
@@ -13,7 +15,7 @@ the same events (``book_sale`` stays the reference the tests compare against).
 
 from __future__ import annotations
 
-from libs.contracts.attributed import AcceptedSale
+from libs.contracts.attributed import AcceptedRefund, AcceptedSale
 from libs.shared.ids import new_id
 from libs.shared.outbox import add_events_json
 from libs.shared.uow import Transaction
@@ -32,6 +34,9 @@ def plain_sale(event: Accepted) -> bool:
 
 
 async def book_batch(tx: Transaction, events: list[Accepted]) -> None:
+    credited = {e.affiliate_id for e in events if not isinstance(e, AcceptedRefund)}
+    if credited:
+        await BookingRepository(tx.conn).lock_affiliates(credited)
     sales = [e for e in events if isinstance(e, AcceptedSale) and e.subscription_id is None]
     if sales:
         await book_one_time_sales(tx, sales)

@@ -21,6 +21,7 @@ from libs.contracts.click_rewards import ClicksAggregated
 from libs.contracts.orgs import ORG_SETTINGS_REQUESTED
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction, unit_of_work
+from services.ledger.adapters.booking_repository import BookingRepository
 from services.ledger.adapters.click_rewards_repository import ClickRewardsRepository, OrgBooking
 from services.ledger.adapters.conversions_repository import ConversionsRepository
 from services.ledger.adapters.org_settings_repository import lock_org_settings
@@ -38,6 +39,7 @@ async def book_click_reward(pool: asyncpg.Pool, event: ClicksAggregated, *, now:
     was parked until its org's settings arrive."""
     async with unit_of_work(pool) as tx:
         repo = ClickRewardsRepository(tx.conn)
+        await BookingRepository(tx.conn).lock_affiliates({event.affiliate_id})  # vs a ban
         target = await repo.target(event.org_id, event.affiliate_id, event.program_id)
         if target is None:  # the bus dead-letters it after its retries
             raise AffiliateNotFound(f"affiliate {event.affiliate_id} of program "
@@ -63,6 +65,7 @@ async def book_parked(tx: Transaction, org_id: uuid.UUID, org: OrgBooking, *, no
     repo = ClickRewardsRepository(tx.conn)
     booked = 0
     for event in await repo.parked(org_id):
+        await BookingRepository(tx.conn).lock_affiliates({event.affiliate_id})  # vs a ban
         target = await repo.target(event.org_id, event.affiliate_id, event.program_id)
         if target is None:  # gone since it was parked: kept there for an operator, like a DLQ
             log.error("parked click bucket has no affiliate", extra={

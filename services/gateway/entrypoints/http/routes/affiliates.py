@@ -13,7 +13,9 @@ OMITTED = ("API-key responses never include `applicationData` nor identity, paym
            "KycStatus).")
 LIFECYCLE = ("Lifecycle: Pending -> Approved | Rejected; Approved <-> Paused; any -> Banned. "
              "Other moves (approving a Banned affiliate, rejecting an Approved one) are 409 "
-             "`invalid_status_transition`; repeating the current status is a no-op.")
+             "`invalid_status_transition`; repeating the current status is a no-op. Banning "
+             "denies the affiliate's Pending and Approved conversions (and the sub-affiliate "
+             "overrides that go with them); Paid ones stay Paid.")
 
 
 def _route(method: str, path: str, rpc: str, summary: str, **kw: object) -> Route:
