@@ -1,20 +1,24 @@
-"""Claiming due deliveries for one dispatcher: a lease per delivery, at most ``cap`` leased
-deliveries per endpoint across every replica.
+"""Claiming due deliveries for one dispatcher: a lease per delivery, and per endpoint at most
+``per_endpoint`` minus what this dispatcher already has in flight there.
 
-Claims are serialised by a transaction-level advisory lock (a claim takes milliseconds), so two
-replicas never lease the same row and the per-endpoint cap holds exactly; the lease (not a held
-row lock) covers the HTTP call, so no connection stays open while a receiver is slow. The
-dispatcher claims in batches (many deliveries per claim), so the lock costs little per delivery.
-Locking endpoint rows (``FOR NO KEY UPDATE SKIP LOCKED``) instead would let a claim count the
-endpoint's leases in a snapshot taken before another replica's claim committed and overshoot
-the cap; the lock is taken in its own statement, so the claim's snapshot sees every claim before
-it. The update re-checks what the picked rows must still be (a row whose attempt was just
-recorded as a retry is not due again yet).
+The cap is per dispatcher process, counted by the dispatcher in memory and passed in, so a
+claim counts nothing in the table: with no index on the lease columns, leasing a row is a HOT
+update (migration 0003), which made claims several times cheaper than counting leases through
+an index. With R replicas an endpoint sees at most R x ``per_endpoint`` requests at once; a
+hanging endpoint still holds at most ``per_endpoint`` of each replica's slots.
+
+Claims are serialised by a transaction-level advisory lock (a claim takes a millisecond or two),
+taken in its own statement so the claim's snapshot sees every claim committed before it: two
+replicas then pick disjoint rows instead of queueing on each other's row locks. The update
+re-checks what the picked rows must still be, so a row leased meanwhile (or just recorded as a
+retry, not due again yet) is never leased twice. The lease (not a held row lock) covers the
+HTTP call, so no connection stays open while a receiver is slow.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,11 +27,12 @@ import asyncpg
 _CLAIM_LOCK = 7_315_401_555
 
 _CLAIM = """
-WITH ready AS (
-    SELECT e.id, $2::int - (SELECT count(*) FROM deliveries b
-                            WHERE b.endpoint_id = e.id AND b.lease_until > $1) AS free
-    FROM endpoints e
-    WHERE e.is_active AND EXISTS (
+WITH busy AS (
+    SELECT * FROM unnest($6::uuid[], $7::int[]) AS b(endpoint_id, in_flight)
+), ready AS (
+    SELECT e.id, $2::int - coalesce(b.in_flight, 0) AS free
+    FROM endpoints e LEFT JOIN busy b ON b.endpoint_id = e.id
+    WHERE e.is_active AND $2::int > coalesce(b.in_flight, 0) AND EXISTS (
         SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id
         AND d.status IN ('Pending', 'Retrying') AND d.next_attempt_at <= $1)
 ), picked AS (
@@ -35,7 +40,7 @@ WITH ready AS (
         SELECT d.id, d.next_attempt_at FROM deliveries d
         WHERE d.endpoint_id = r.id AND d.status IN ('Pending', 'Retrying')
           AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
-        ORDER BY d.next_attempt_at LIMIT greatest(r.free, 0)) c
+        ORDER BY d.next_attempt_at LIMIT r.free) c
     ORDER BY c.next_attempt_at LIMIT $3
 )
 UPDATE deliveries d SET lease_until = $4, lease_token = $5
@@ -66,10 +71,15 @@ class Claimed:
 
 
 async def claim(pool: asyncpg.Pool, *, now: datetime, limit: int, per_endpoint: int,
-                lease_until: datetime, token: uuid.UUID) -> list[Claimed]:
+                lease_until: datetime, token: uuid.UUID,
+                in_flight: Mapping[uuid.UUID, int] | None = None) -> list[Claimed]:
+    """Lease up to ``limit`` due deliveries, oldest due first, at most ``per_endpoint`` minus
+    ``in_flight[endpoint]`` (what the caller holds there already) per endpoint."""
+    busy = in_flight or {}
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _CLAIM_LOCK)
-        rows = await conn.fetch(_CLAIM, now, per_endpoint, limit, lease_until, token)
+        rows = await conn.fetch(_CLAIM, now, per_endpoint, limit, lease_until, token,
+                                list(busy), list(busy.values()))
     return [Claimed(id=r["id"], endpoint_id=r["endpoint_id"], event_type=r["event_type"],
                     body=r["body"].encode(), url=r["url"], secret=r["secret"],
                     previous_secret=r["previous_secret"],

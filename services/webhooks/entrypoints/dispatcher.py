@@ -1,16 +1,17 @@
 """The dispatcher: claims due deliveries in batches, sends each one in its own task, records
 the outcomes in batches (``BatchRecorder``). ``concurrency`` caps the attempts being sent at
 once (a task waiting for its endpoint's start rate lends its slot out meanwhile); a task gives
-its slot back once its attempt is sent, but stays (and its delivery stays
-leased, so it still counts towards the endpoint's cap) until the attempt is stored. At most
-``2 x concurrency`` tasks exist at once (sending, waiting for the rate or for the recorder),
-else claims pause (back-pressure).
+its slot back once its attempt is sent, but stays (and its delivery stays leased, and counts
+towards its endpoint's cap) until the attempt is stored. At most ``2 x concurrency`` tasks
+exist at once (sending, waiting for the rate or for the recorder), else claims pause
+(back-pressure).
 
-Several processes may run it (replicas): leases keep a delivery with one of them at a time, and
-the claim caps how many deliveries to one endpoint are in flight at once, so a hanging endpoint
-holds at most that many of the ``concurrency`` slots. A per-endpoint start rate caps each
-process too. A dispatcher that dies mid-send leaves its lease to expire; another sends the same
-delivery (same X-Rekomi-Delivery-Id) again: at-least-once for the receiver, one delivery row.
+Several processes may run it (replicas): leases keep a delivery with one of them at a time.
+Each process caps how many deliveries to one endpoint it has in flight (``per_endpoint``,
+counted here and handed to every claim), so a hanging endpoint holds at most that many of its
+``concurrency`` slots; a per-endpoint start rate caps each process too. A dispatcher that dies
+mid-send leaves its lease to expire; another sends the same delivery (same
+X-Rekomi-Delivery-Id) again: at-least-once for the receiver, one delivery row.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -32,7 +34,7 @@ from services.webhooks.domain.endpoints import signing_secrets
 from services.webhooks.domain.signing import signature_header
 from services.webhooks.entrypoints.rate_cap import RateCap
 from services.webhooks.entrypoints.recorder import BatchRecorder
-from services.webhooks.service_layer.deliveries import RELEASED, WAKE_CHANNEL
+from services.webhooks.service_layer.deliveries import WAKE_CHANNEL
 from services.webhooks.service_layer.dispatch import Attempt
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,8 @@ class Dispatcher:
         self.recorder = BatchRecorder(pool, scale=config.time_scale)
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        # Deliveries held (claimed, not yet recorded) per endpoint: the per-endpoint cap.
+        self._held: Counter[uuid.UUID] = Counter()
         self._sending = 0
         self._listener: PoolConnectionProxy | None = None
 
@@ -83,6 +87,7 @@ class Dispatcher:
                 self._wake.clear()
                 for item in await self._claim_safely():
                     self._sending += 1  # given back by the task once sent
+                    self._held[item.endpoint_id] += 1  # given back once recorded
                     task = asyncio.ensure_future(self._deliver(item))
                     self._inflight.add(task)
                     task.add_done_callback(self._done)
@@ -109,7 +114,8 @@ class Dispatcher:
         try:
             return await claim(self.pool, now=now, limit=free,
                                per_endpoint=self.config.per_endpoint,
-                               lease_until=now + self.config.lease, token=uuid.uuid4())
+                               lease_until=now + self.config.lease, token=uuid.uuid4(),
+                               in_flight=self._held)
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("webhook claim failed", extra={"error": repr(exc)})
             return []
@@ -125,6 +131,14 @@ class Dispatcher:
             log.error("webhook delivery task crashed", exc_info=task.exception())
 
     async def _deliver(self, item: Claimed) -> None:
+        try:
+            await self.recorder.record(await self._attempt(item))
+        finally:
+            self._held[item.endpoint_id] -= 1
+            if not self._held[item.endpoint_id]:
+                del self._held[item.endpoint_id]
+
+    async def _attempt(self, item: Claimed) -> Attempt:
         try:
             if (delay := self.rate.reserve(item.endpoint_id)) > 0:
                 # Waiting for the endpoint's start rate uses no connection: the slot is lent
@@ -146,8 +160,7 @@ class Dispatcher:
         finally:
             self._sending -= 1
             self._slots_freed()
-        attempt = Attempt(item, outcome, started, datetime.now(UTC), duration_ms)
-        await self.recorder.record(attempt)
+        return Attempt(item, outcome, started, datetime.now(UTC), duration_ms)
 
     async def _listen(self) -> None:
         try:
@@ -157,11 +170,8 @@ class Dispatcher:
         except (asyncpg.PostgresError, OSError):
             log.warning("webhook dispatcher cannot LISTEN; polling only")
 
-    def _on_notify(self, _conn: Conn, _pid: int, _channel: str, payload: object) -> None:
-        if payload == RELEASED:
-            self._slots_freed()
-        else:
-            self._wake.set()
+    def _on_notify(self, _conn: Conn, _pid: int, _channel: str, _payload: object) -> None:
+        self._wake.set()
 
     async def _stop(self) -> None:
         for task in list(self._inflight):

@@ -23,14 +23,11 @@ from services.webhooks.domain.errors import DeliveryNotFound, WebhookInactive, W
 from services.webhooks.service_layer.endpoints import locked
 
 WAKE_CHANNEL = "rekomi_webhooks"
-# The payload of a wake-up sent when recorded attempts released their leases (new or re-armed
-# deliveries send an empty one): dispatchers claim for it only once enough slots are free.
-RELEASED = "released"
 TEST_EVENT = "webhook.test"
 
 
-async def wake_dispatchers(conn: Conn, payload: str = "") -> None:
-    await conn.execute("SELECT pg_notify($1, $2)", WAKE_CHANNEL, payload)
+async def wake_dispatchers(conn: Conn) -> None:
+    await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
 
 
 def _delivery_for(endpoint: Endpoint, event: DomainEvent, body: str, now: datetime

@@ -22,7 +22,6 @@ from services.webhooks.adapters.endpoints_repository import EndpointsRepository
 from services.webhooks.domain import deliveries as domain
 from services.webhooks.domain import endpoints
 from services.webhooks.domain.schedule import failing_too_long
-from services.webhooks.service_layer.deliveries import RELEASED, wake_dispatchers
 
 SYSTEM = Actor(type=ActorType.system)
 _RETRIES = 3
@@ -84,10 +83,6 @@ async def _record(tx: Transaction, attempts: list[Attempt], *, scale: float,
                                               next_attempt_at=None)
     await repo.add_attempts([(a.claimed.id, a.outcome, a.started_at, a.duration_ms)
                              for a in held])
-    if held:
-        # Leases were released: every replica may claim again (the per-endpoint cap is
-        # shared, so one that only polled would otherwise lose the freed room to this one).
-        await wake_dispatchers(tx.conn, RELEASED)
     return [stored.get((a.claimed.id, a.claimed.token)) for a in attempts]
 
 
