@@ -57,7 +57,8 @@ class Settings(BaseSettings):
     webhooks_timeout_seconds: float = 10.0
     # Deliveries one dispatcher process sends at once, across all endpoints.
     webhooks_dispatch_concurrency: int = 128
-    # Deliveries in flight to one endpoint at once, across all dispatcher replicas.
+    # Deliveries one dispatcher process has in flight to one endpoint at once (with R
+    # replicas the endpoint sees at most R x this).
     webhooks_endpoint_concurrency: int = 8
     # Attempts per second one dispatcher process starts towards one endpoint (0 = no cap).
     webhooks_endpoint_rate_per_second: float = 200.0
@@ -149,7 +150,7 @@ class Settings(BaseSettings):
 
     # ---- processes ----
     # How many webhooks processes `rekomi run` starts (each consumes events and dispatches;
-    # leases and the per-endpoint cap hold across them). Extra replicas serve health and
+    # leases keep each delivery with one of them). Extra replicas serve health and
     # metrics on the ports after the last service's.
     webhooks_replicas: int = 1
     # Set by the launcher for an extra replica: its own health/metrics port.
