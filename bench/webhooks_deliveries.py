@@ -182,6 +182,9 @@ async def _load(healthy: list[str], hanging: list[str], per_endpoint: int) -> No
         await conn.execute("VACUUM (ANALYZE) webhooks.deliveries")
         await conn.execute(_BACKLOG, everyone, BODY, per_endpoint)
         await conn.execute("ANALYZE webhooks.deliveries")
+        # Every window starts right after a checkpoint, so each pays the same full-page writes
+        # instead of whichever window a timed checkpoint happens to fall in.
+        await conn.execute("CHECKPOINT")
         await conn.execute("UPDATE webhooks.endpoints SET is_active = true "
                            "WHERE id = ANY($1::uuid[])", everyone)
         await conn.execute("SELECT pg_notify('rekomi_webhooks', '')")
