@@ -69,7 +69,10 @@ async def _burst(pool: asyncpg.Pool, *, batch: bool) -> tuple[list[tuple[Any, ..
     first = AcceptedSale.model_validate(sale(p, "in_1"))
     await _book(pool, [AcceptedRefund.model_validate(refund(p, "in_3"))], batch=False)  # parked
     await _book(pool, [first], batch=False)  # already booked before the burst
+    sixth = AcceptedSale.model_validate(sale(p, "in_6"))
+    await _book(pool, [sixth], batch=False)  # booked before the burst under another id
     burst: list[Accepted] = [
+        AcceptedSale.model_validate({**sale(p, "in_6"), "conversionId": str(uuid.uuid4())}),
         AcceptedSale.model_validate(sale(p, "in_2")),
         first,                                                      # a redelivery
         AcceptedRefund.model_validate(refund(p, "in_4")),           # its sale comes later
@@ -97,7 +100,7 @@ async def test_a_burst_books_what_one_by_one_booking_books(pool: asyncpg.Pool) -
     batched, alone = await _burst(pool, batch=True), await _burst(pool, batch=False)
     assert batched == alone
     shapes, refunded, _ = batched
-    assert len(shapes) == 18 and refunded == 4  # 9 sales + 9 overrides; 2 refunded pairs
+    assert len(shapes) == 20 and refunded == 4  # 10 sales + 10 overrides; 2 refunded pairs
     assert sum(1 for s in shapes if s[5]) == 4
     status = {(s[0], s[4]): s[2] for s in shapes}  # (event, is the sale) -> status
     assert {k: v for k, v in status.items() if k[0].startswith(("ban", "pause"))} == {

@@ -72,25 +72,15 @@ class ConversionsRepository:
         await self.conn.execute(_insert_many("conversion_events", EVENT_COLUMNS),
                                 *[[getattr(e, col) for e in events] for col in EVENT_COLUMNS])
 
-    async def booked_many(self, sales: list[tuple[uuid.UUID, uuid.UUID, str]]
-                          ) -> set[object]:
-        """Of (org, conversion id, externalEventId) sales, the conversion ids and the
-        (org, externalEventId) keys already booked."""
-        # Two indexed lookups (by primary key; by the external-event key, one probe per sale
-        # whatever the statistics say): an OR in one join condition would scan the table.
-        rows = await self.conn.fetch(
-            "SELECT c.id, c.org_id, c.external_event_id FROM unnest($2::uuid[]) AS i(id) "
-            "CROSS JOIN LATERAL (SELECT id, org_id, external_event_id FROM conversions "
-            "WHERE id = i.id LIMIT 1) AS c "
-            "UNION SELECT c.id, c.org_id, c.external_event_id "
-            "FROM unnest($1::uuid[], $3::text[]) AS s(org, ext) CROSS JOIN LATERAL ("
-            "SELECT id, org_id, external_event_id FROM conversions WHERE org_id = s.org "
-            "AND external_event_id = s.ext AND parent_affiliate_conversion_id IS NULL "
-            "LIMIT 1) AS c",
-            [s[0] for s in sales], [s[1] for s in sales], [s[2] for s in sales])
-        found: set[object] = {r["id"] for r in rows}
-        found |= {(r["org_id"], r["external_event_id"]) for r in rows}
-        return found
+    async def add_new(self, rows: list[Conversion]) -> set[uuid.UUID]:
+        """Insert the sale rows that collide with nothing booked (same id, or the same
+        (org, externalEventId) sale key), in one statement; returns the ids inserted. The
+        unique indexes decide, not a lookup the planner could turn into a scan of the org's
+        rows (a plan cached while the table was small did exactly that)."""
+        inserted = await self.conn.fetch(
+            _insert_many("conversions", COLUMNS) + " ON CONFLICT DO NOTHING RETURNING id",
+            *[[getattr(c, col) for c in rows] for col in COLUMNS])
+        return {r["id"] for r in inserted}
 
     async def booked(self, org_id: uuid.UUID, conversion_id: uuid.UUID,
                      external_event_id: str) -> bool:
