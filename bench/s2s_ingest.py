@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import RESULTS_DIR, ROOT, BenchOptions
+from bench.common import RESULTS_DIR, ROOT, BenchError, BenchOptions
 from bench.cpu import ProcGroup, infra_groups, processes
 from bench.load import resolve_tool
 from bench.observe import RunObserver
@@ -64,22 +64,28 @@ def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, secon
           tag: str, observer: RunObserver | None = None) -> dict[str, Any]:
     _org, key, secret, slug = seller
     per = max(1, opts.connections // LOADGEN_PROCESSES)
+    outputs = [RESULTS_DIR / f"{NAME}.loadgen{n}.json" for n in range(LOADGEN_PROCESSES)]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     procs = [subprocess.Popen([sys.executable, "-m", "bench.s2s_loadgen", url, key, secret,
-                               slug, str(per), str(seconds), f"{tag}{n}"], cwd=ROOT,
-                              stdout=subprocess.PIPE) for n in range(LOADGEN_PROCESSES)]
+                               slug, str(per), str(seconds), f"{tag}{n}", str(out)], cwd=ROOT)
+             for n, out in enumerate(outputs)]
     if observer is not None:
         observer.begin(procs[0].pid, seconds)
+        # Stopped just before the load generators exit: a process that has exited has no CPU
+        # figures left to read, so stopping after them would count them as 0.
+        time.sleep(max(0.0, seconds - 0.5))
+        observer.end()
     merged: dict[str, Any] = {"ok": 0, "non2xx": 0, "errors": {}, "latenciesMs": []}
-    for proc in procs:
-        out, _ = proc.communicate(timeout=seconds + 60)
-        part = json.loads(out.decode().strip().splitlines()[-1])
+    for proc, out in zip(procs, outputs, strict=True):
+        if proc.wait(timeout=seconds + 60) != 0:
+            raise BenchError(f"a load generator exited with {proc.returncode}")
+        part = json.loads(out.read_text(encoding="utf-8"))
+        out.unlink()
         merged["ok"] += part["ok"]
         merged["non2xx"] += part["non2xx"]
         merged["latenciesMs"] += part["latenciesMs"]
         for k, v in part["errors"].items():
             merged["errors"][k] = merged["errors"].get(k, 0) + v
-    if observer is not None:
-        observer.end()
     return merged
 
 

@@ -1,8 +1,9 @@
-"""Signed S2S load: ``python -m bench.s2s_loadgen URL KEY SECRET SLUG CONNECTIONS SECONDS TAG``.
+"""Signed S2S load: ``python -m bench.s2s_loadgen URL KEY SECRET SLUG CONNECTIONS SECONDS TAG OUT``.
 
 Each request is a fresh sale (unique externalEventId) signed as a brand's server would sign it
 (HMAC-SHA256 of ``<unix>.<body>``). Prints one JSON line: completed, non-2xx, errors and the
-latency of every completed request in ms (the parent merges several processes)."""
+latency of every completed request in ms (the parent merges several processes), into the file
+OUT: a line that long through a pipe came back cut at 64 KiB now and then."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ async def run(url: str, key: str, secret: str, slug: str, connections: int, seco
 
 
 if __name__ == "__main__":
-    url, key, secret, slug, conns, secs, tag = sys.argv[1:8]
+    url, key, secret, slug, conns, secs, tag, out = sys.argv[1:9]
     result = uvloop.run(run(url, key, secret, slug, int(conns), float(secs), tag))
-    print(json.dumps(result), flush=True)
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(result, f)
