@@ -4,7 +4,6 @@ with scripted statuses (or hang), recording every request it gets."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
@@ -65,16 +64,15 @@ class Receiver:
 
     async def _hang(self, request: web.Request) -> None:
         """Never answers; the request counts as in flight until the sender gives up on it
-        (closes the connection, as a timed-out attempt does) or the receiver stops."""
+        (closes the connection, as a timed-out attempt does: the server then cancels this
+        handler at once) or the receiver stops. Polling the transport instead counted a
+        closed request for up to a poll interval, long enough for a dispatcher to record the
+        timeout and send the next attempt meanwhile."""
         path = request.path
         self.inflight[path] = self.inflight.get(path, 0) + 1
         self.max_inflight[path] = max(self.max_inflight.get(path, 0), self.inflight[path])
         try:
-            while not self.release.is_set():
-                if request.transport is None or request.transport.is_closing():
-                    return
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.release.wait(), 0.02)
+            await self.release.wait()
         finally:
             self.inflight[path] -= 1
 
@@ -85,7 +83,7 @@ async def receiver(**script: list[int]) -> AsyncIterator[Receiver]:
     state = Receiver(script={f"/{name}": list(s) for name, s in script.items()})
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", state.handle)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    runner = web.AppRunner(app, shutdown_timeout=0.1, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
