@@ -82,12 +82,6 @@ class DeliveriesRepository:
         row = await self.conn.fetchrow(sql, org_id, delivery_id)
         return _delivery(row) if row else None
 
-    async def leased(self, delivery_id: str, token: uuid.UUID) -> Delivery | None:
-        """The delivery, locked, if this dispatcher's lease on it still stands."""
-        row = await self.conn.fetchrow(f"{_SELECT} WHERE id = $1 AND lease_token = $2 "
-                                       "FOR UPDATE", delivery_id, token)
-        return _delivery(row) if row else None
-
     async def settle_many(self, settled: list[tuple[str, uuid.UUID, Settled]]
                           ) -> dict[tuple[str, uuid.UUID], Recorded]:
         """Store each (delivery id, lease token, new state) and release the lease, for the
@@ -133,13 +127,6 @@ class DeliveriesRepository:
     async def save(self, delivery: Delivery) -> None:
         """Store the delivery's state and release any lease on it."""
         await self.conn.execute(_SAVE, delivery.id, *(getattr(delivery, c) for c in _MUTABLE))
-
-    async def add_attempt(self, delivery_id: str, outcome: Outcome, *, at: datetime,
-                          duration_ms: int) -> None:
-        await self.conn.execute(
-            "INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code, error, "
-            "response_body, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)", delivery_id, at,
-            outcome.status_code, outcome.error, outcome.response_body, duration_ms)
 
     async def abandon_open(self, endpoint_id: uuid.UUID, reason: str) -> None:
         await self.conn.execute(
