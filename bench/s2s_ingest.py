@@ -104,7 +104,7 @@ async def _count(org_id: str) -> int:
 
 async def _raw_inserts(opts: BenchOptions) -> float:
     return await raw_insert_rate(DSN, table="bench_conversions", like="ledger.conversions",
-                                 insert_sql=RAW_INSERT, pool_size=opts.connections,
+                                 insert_sql=RAW_INSERT, pool_size=min(opts.connections, 32),
                                  clients=opts.connections, seconds=opts.duration)
 
 

@@ -189,7 +189,9 @@ class Bus(RequestReply):
 
     async def _on_batch(self, queue: str, messages: list[AbstractIncomingMessage],
                         handler: BatchHandler) -> None:
-        if len(messages) > 1:
+        # One message may be a pack of many events: it goes through the batch handler too
+        # (one transaction for the pack), not event by event.
+        if len(messages) > 1 or PACKED in (messages[0].headers or {}):
             try:
                 deliveries = [d for m in messages for d in _deliveries(m)]
                 fresh = [m for m in messages if _count(m) < self.delivery_limit]

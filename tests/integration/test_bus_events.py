@@ -318,7 +318,10 @@ async def test_packed_events_arrive_one_by_one_and_a_poison_one_is_parked_alone(
         seen_one.append((delivery.message_id, delivery.body["n"],
                          delivery.headers.get("x-request-id")))
 
+    many_calls: list[list[int]] = []
+
     async def many(deliveries: list[Delivery]) -> None:
+        many_calls.append([d.body["n"] for d in deliveries])
         seen_many.extend(d.body["n"] for d in deliveries)
         if len(seen_many) >= 5:
             done.set()
@@ -332,6 +335,7 @@ async def test_packed_events_arrive_one_by_one_and_a_poison_one_is_parked_alone(
     await publisher.publish_packed(f"p{uid}.n", events)
     await asyncio.wait_for(done.wait(), 5)
     assert sorted(seen_many) == [0, 1, 2, 3, 4]
+    assert many_calls == [[0, 1, 2, 3, 4]]  # a pack reaches a batch handler as one batch
     dead = await _dlq_get(settings, f"{NAMESPACE}.{single.service}.one.dlq",
                           time.monotonic() + 15)
     assert dead is not None and dead.message_id == "id-3"
@@ -340,3 +344,30 @@ async def test_packed_events_arrive_one_by_one_and_a_poison_one_is_parked_alone(
     # headers; the poison one never.
     assert {e for e in seen_one} == {(f"id-{n}", n, f"req-{n}") for n in (0, 1, 2, 4)}
     assert all(n != 3 for _, n, _ in seen_one)
+
+
+async def test_a_pack_with_a_poison_event_falls_back_to_one_by_one_for_a_batch_handler(
+        make_bus: MakeBus, queues: list[str], settings: Settings) -> None:
+    uid = _uid()
+    publisher = await make_bus(f"pub-{uid}")
+    consumer = await make_bus(f"svc-pack-{uid}", delivery_limit=2)
+    calls: list[list[int]] = []
+    applied: list[int] = []
+
+    async def handle(deliveries: list[Delivery]) -> None:
+        numbers = [d.body["n"] for d in deliveries]
+        calls.append(numbers)
+        if 2 in numbers:
+            raise RuntimeError("cannot handle 2")
+        applied.extend(numbers)
+
+    queue_name = f"{NAMESPACE}.{consumer.service}.pack"
+    queues.append(queue_name)
+    await consumer.subscribe_batch("pack", [f"q{uid}.#"], handle)
+    await publisher.publish_packed(f"q{uid}.n", [
+        (f"id-{n}", jsonutil.dumps({"n": n}), {}) for n in range(4)])
+    dead = await _dlq_get(settings, f"{queue_name}.dlq", time.monotonic() + 15)
+    assert dead is not None and dead.message_id == "id-2"
+    await asyncio.sleep(0.2)
+    assert calls[0] == [0, 1, 2, 3]  # tried as one batch first
+    assert set(applied) == {0, 1, 3} and 2 not in applied
