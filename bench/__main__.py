@@ -57,6 +57,8 @@ def parse_args(argv: list[str] | None) -> tuple[list[str], BenchOptions]:
     parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds (3)")
     parser.add_argument("--connections", type=int, default=32, help="connections (32)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
+    parser.add_argument("--rate", type=float, default=3000.0,
+                        help="s2s_ingest: signed sales offered per second (3000)")
     parser.add_argument("--timeout", type=float, default=5.0, help="request timeout, s (5)")
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto",
                         help="load generator: wrk (installed if missing), else Python")
@@ -67,13 +69,15 @@ def parse_args(argv: list[str] | None) -> tuple[list[str], BenchOptions]:
     parser.add_argument("--profile", type=_profile_list, default=(), metavar="SVC[,SVC]",
                         help="py-spy record these stack services during the measured run")
     args = parser.parse_args(argv)
-    if args.duration < 1 or args.warmup < 0 or args.connections < 1 or args.threads < 1:
-        parser.error("--duration and --connections and --threads must be >= 1, --warmup >= 0")
+    if args.duration < 1 or args.warmup < 0 or args.connections < 1 or args.threads < 1 \
+            or args.rate <= 0:
+        parser.error("--duration and --connections and --threads must be >= 1, --warmup >= 0,"
+                     " --rate > 0")
     tool: Tool = args.tool
     opts = BenchOptions(duration=args.duration, warmup=args.warmup, connections=args.connections,
                         threads=args.threads, tool=tool, timeout=args.timeout,
                         gateway_port=args.gateway_port, ops_base_port=args.ops_base_port,
-                        profile=args.profile)
+                        profile=args.profile, rate=args.rate)
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     return names, opts
 

@@ -29,5 +29,7 @@ class BenchOptions:
     timeout: float = 5.0
     gateway_port: int = DEFAULT_GATEWAY_PORT
     ops_base_port: int = DEFAULT_OPS_BASE_PORT
+    # Signed S2S sales offered per second (open loop) in ``s2s_ingest``.
+    rate: float = 3000.0
     # Record py-spy profiles of the named stack services during the measured run.
     profile: tuple[str, ...] = ()
