@@ -58,17 +58,26 @@ FROM unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
 _TICK = timedelta(microseconds=1)
 
 
+def staged_columns(events: list[tuple[uuid.UUID, str, str]], *, now: datetime
+                   ) -> tuple[dict[str, str], list[uuid.UUID], list[str], list[str],
+                              list[datetime]]:
+    """The headers and the id, routing key, body and outbox-time columns of (id, routing key,
+    JSON body) events, for a statement that stages them (``add_events_json``, or a caller's
+    own statement that writes its change and its events in one round trip). Each row's outbox
+    time is one microsecond after the previous one's, so they are relayed in this order."""
+    request_id = request_id_var.get()
+    return ({"x-request-id": request_id} if request_id else {},
+            [event_id for event_id, _, _ in events], [key for _, key, _ in events],
+            [body for _, _, body in events], [now + i * _TICK for i in range(len(events))])
+
+
 async def add_events_json(conn: Conn, events: list[tuple[uuid.UUID, str, str]], *,
                           now: datetime) -> None:
     """Stage many (id, routing key, JSON body) events in one statement and one notify; they are
-    relayed in this order (each row's outbox time is one microsecond after the previous one's)."""
+    relayed in this order."""
     if not events:
         return
-    request_id = request_id_var.get()
-    await conn.execute(
-        _INSERT_MANY, {"x-request-id": request_id} if request_id else {},
-        [event_id for event_id, _, _ in events], [key for _, key, _ in events],
-        [body for _, _, body in events], [now + i * _TICK for i in range(len(events))])
+    await conn.execute(_INSERT_MANY, *staged_columns(events, now=now))
     await wake_relay(conn)
 
 
@@ -92,8 +101,10 @@ class OutboxRelay:
     """Moves confirmed-unsent rows to the broker; several replicas share the work (SKIP LOCKED)."""
 
     def __init__(self, pool: asyncpg.Pool, bus: Bus, schema: str, *, batch_size: int = 200,
-                 poll_seconds: float = 0.5, pack_size: int = 50) -> None:
+                 poll_seconds: float = 0.5, pack_size: int = 50,
+                 min_interval: float = 0.005) -> None:
         self.pool = pool
+        self.min_interval = min_interval
         self.pack_size = pack_size
         self.bus = bus
         self.schema = schema
@@ -127,7 +138,14 @@ class OutboxRelay:
     async def run(self) -> None:
         await self._listen()
         failures = 0
+        loop = asyncio.get_running_loop()
+        last = 0.0
         while True:
+            # Commits notify one by one; relaying each alone would cost a transaction and a
+            # broker message per event when the service is busy. Spacing the runs lets a busy
+            # moment's events leave together, at the price of min_interval of delay.
+            await asyncio.sleep(max(0.0, last + self.min_interval - loop.time()))
+            last = loop.time()
             try:
                 relayed = await self.relay_once()
                 failures = 0

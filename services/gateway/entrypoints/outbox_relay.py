@@ -18,7 +18,8 @@ async def outbox_relay(app: web.Application) -> AsyncIterator[None]:
     """A cleanup context: starts after the pool and the bus, stops before them."""
     settings = app[SETTINGS]
     relay = OutboxRelay(app[POOL], app[BUS], "gateway", batch_size=settings.outbox_batch_size,
-                        poll_seconds=settings.outbox_poll_seconds)
+                        poll_seconds=settings.outbox_poll_seconds,
+                        min_interval=settings.outbox_min_interval_seconds)
     task = asyncio.create_task(relay.run())
     yield
     task.cancel()

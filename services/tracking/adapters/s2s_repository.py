@@ -9,24 +9,50 @@ from datetime import datetime
 import asyncpg
 
 from libs.shared.db import Conn
+from libs.shared.ids import new_id
+from libs.shared.outbox import NOTIFY_CHANNEL, staged_columns
 
-_INSERT_EVENTS = """
-INSERT INTO s2s_events (org_id, external_event_id, kind, conversion_id, affiliate_id,
-                        program_id, subscription_id, refund_of, accepted_at)
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[],
-                     $7::text[], $8::text[], $9::timestamptz[])
-ON CONFLICT DO NOTHING
-RETURNING org_id, external_event_id"""
+# One statement, so one round trip and no BEGIN/COMMIT: the accepted rows, the outbox events of
+# the rows that were new (a key committed already keeps its first event), and the relay's
+# wake-up, which PostgreSQL delivers when the statement commits. ``woke`` always has one row.
+_ACCEPT = """
+WITH fresh AS (
+  INSERT INTO s2s_events (org_id, external_event_id, kind, conversion_id, affiliate_id,
+                          program_id, subscription_id, refund_of, accepted_at)
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[],
+                       $7::text[], $8::text[], $9::timestamptz[])
+  ON CONFLICT DO NOTHING
+  RETURNING org_id, external_event_id),
+staged AS (
+  INSERT INTO outbox (id, routing_key, payload, headers, created_at)
+  SELECT e.id, e.routing_key, e.payload::jsonb, $10::jsonb, e.created_at
+  FROM unnest($11::uuid[], $12::text[], $13::text[], $14::timestamptz[], $15::uuid[],
+              $16::text[]) AS e(id, routing_key, payload, created_at, org_id, external_event_id)
+  JOIN fresh f USING (org_id, external_event_id)
+  RETURNING 1),
+woke AS (
+  SELECT count(*) FROM (SELECT pg_notify($17, current_schema())
+                        WHERE EXISTS (SELECT 1 FROM staged)) n)
+SELECT org_id, external_event_id FROM fresh, woke"""
 
 
 class S2SRepository:
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
 
-    async def insert_events(self, rows: list[tuple[object, ...]]) -> set[tuple[uuid.UUID, str]]:
-        """Insert accepted events; returns the (org, externalEventId) keys that were new."""
+    async def accept(self, rows: list[tuple[object, ...]],
+                     events: list[tuple[tuple[uuid.UUID, str], str, str]], *, now: datetime
+                     ) -> set[tuple[uuid.UUID, str]]:
+        """Insert accepted rows and, for those that were new, their (key, routing key, JSON
+        body) events into the outbox, atomically; returns the (org, externalEventId) keys that
+        were new."""
         columns = [list(column) for column in zip(*rows, strict=True)]
-        inserted = await self.conn.fetch(_INSERT_EVENTS, *columns)
+        headers, ids, keys, bodies, times = staged_columns(
+            [(new_id(), routing_key, body) for _, routing_key, body in events], now=now)
+        inserted = await self.conn.fetch(
+            _ACCEPT, *columns, headers, ids, keys, bodies, times,
+            [org_id for (org_id, _), _, _ in events], [key for (_, key), _, _ in events],
+            NOTIFY_CHANNEL)
         return {(r["org_id"], r["external_event_id"]) for r in inserted}
 
     async def subscription_owner(self, org_id: uuid.UUID, subscription_id: str

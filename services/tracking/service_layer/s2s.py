@@ -31,7 +31,6 @@ from libs.contracts.s2s import AcceptLead, AcceptSale, AcceptSignup, LinkBySlug
 from libs.shared import jsonutil
 from libs.shared.group_commit import GroupCommit
 from libs.shared.ids import new_id
-from libs.shared.outbox import add_events_json
 from libs.shared.uow import unit_of_work
 from services.tracking.adapters.s2s_repository import S2SRepository
 from services.tracking.domain.errors import (
@@ -85,7 +84,10 @@ class SaleIntake:
         return await self.commits.submit(Pending(cmd, link, datetime.now(UTC)))
 
     async def _flush(self, batch: list[Pending]) -> list[dict[str, Any] | Exception]:
-        async with self.pool.acquire() as conn, conn.transaction():
+        # No transaction: the batch's only write is one statement (``S2SRepository.accept``);
+        # the lookups before it (a renewal's subscription, a refund's sale, an e-mail's lead)
+        # read committed rows, as they would inside one.
+        async with self.pool.acquire() as conn:
             return await _Batch(S2SRepository(conn), self.lookups).write(batch)
 
 
@@ -115,10 +117,9 @@ class _Batch:
                 results.append(exc)
                 continue
             self.keys.add(key)
-        fresh = await self.repo.insert_events(self.rows) if self.rows else set()
-        await add_events_json(self.repo.conn, [
-            (new_id(), routing_key, body) for key, routing_key, body in self.events
-            if key in fresh], now=max(item.at for item in batch))
+        fresh = await self.repo.accept(self.rows, self.events,
+                                       now=max(item.at for item in batch)) if self.rows \
+            else set()
         return [_final(r, fresh) for r in results]
 
     async def _prepare(self, item: Pending, key: tuple[uuid.UUID, str]) -> _Answer:
