@@ -102,7 +102,7 @@ class OutboxRelay:
 
     def __init__(self, pool: asyncpg.Pool, bus: Bus, schema: str, *, batch_size: int = 200,
                  poll_seconds: float = 0.5, pack_size: int = 50,
-                 min_interval: float = 0.005) -> None:
+                 min_interval: float = 0.02) -> None:
         self.pool = pool
         self.min_interval = min_interval
         self.pack_size = pack_size

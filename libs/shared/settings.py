@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     outbox_batch_size: int = 200
     outbox_poll_seconds: float = 0.5
     # Least time between two relay runs: a busy second's events leave in packs, not one by one.
-    outbox_min_interval_seconds: float = 0.005
+    outbox_min_interval_seconds: float = 0.02
 
     rate_limit_per_minute: int = 1200
     # Calls without a valid key (unknown routes, public pages) are limited per client address.
