@@ -57,3 +57,16 @@ async def test_remaining_counts_down_by_one(client: redis.Redis) -> None:
     limiter, subject = RateLimiter(client, "rltest"), uuid.uuid4().hex
     remaining = [(await limiter.hit(subject, 100_000)).remaining for _ in range(5)]
     assert remaining == list(range(99_999, 99_994, -1))
+
+
+async def test_a_concurrent_burst_shares_one_lease_and_is_not_refused(
+        client: redis.Redis) -> None:
+    await fresh_window()
+    subject, limit = uuid.uuid4().hex, 10_000  # slices of 100
+    limiter = RateLimiter(client, "rltest")
+    # 300 requests arrive before the first lease is back: each once leased a slice of its
+    # own, so the 101st was refused with 9,900 leased slots unused.
+    quotas = await asyncio.gather(*(limiter.hit(subject, limit) for _ in range(300)))
+    assert all(q.allowed for q in quotas)
+    # Three slices leased from Redis, not one per request.
+    assert int(await client.get(f"rltest:rl:{subject}:{int(time.time() // 60)}")) == 300

@@ -8,6 +8,7 @@ per replica). Limits under 200 lease one request at a time, so they are exact.""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -37,14 +38,30 @@ class RateLimiter:
         self.namespace = namespace
         self.window = window_seconds
         self._leases: dict[str, _Lease] = {}
+        self._leasing: dict[str, asyncio.Future[None]] = {}
 
     async def hit(self, subject: str, limit: int) -> Quota:
         now = time.time()
         window = int(now // self.window)
         retry_after = max(1, int((window + 1) * self.window - now + 0.999))
         lease = self._leases.get(subject)
-        if lease is None or lease.window != window or lease.left <= 0:
-            lease = await self._lease(subject, window, limit)
+        while lease is None or lease.window != window or lease.left <= 0:
+            leasing = self._leasing.get(subject)
+            if leasing is not None:
+                # One lease per subject at a time: a burst that finds the slice spent waits
+                # for the lease already on its way, instead of each request leasing a slice
+                # of its own (which over-leased, and refused requests while the replica held
+                # hundreds of unused slots).
+                await asyncio.shield(leasing)
+                lease = self._leases.get(subject)
+                continue
+            leasing = asyncio.get_running_loop().create_future()
+            self._leasing[subject] = leasing
+            try:
+                lease = await self._lease(subject, window, limit)
+            finally:
+                del self._leasing[subject]
+                leasing.set_result(None)
             if lease is None:
                 return Quota(allowed=False, remaining=0, retry_after=retry_after)
         lease.left -= 1
