@@ -13,12 +13,19 @@ import sys
 import time
 import urllib.request
 
-from libs.shared.settings import SERVICES, get_settings
+from libs.shared.settings import BACKGROUND_SERVICES, SERVICES, get_settings
 
 
 def start(service: str, **env: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", f"services.{service}"],
+    proc = subprocess.Popen([sys.executable, "-m", f"services.{service}"],
                             env={**os.environ, **env})
+    nice = get_settings().background_nice
+    if service in BACKGROUND_SERVICES and nice > 0:
+        try:
+            os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + nice)
+        except OSError as exc:  # a priority is an optimisation; the stack runs without it
+            print(f"rekomi: could not lower {service}'s priority: {exc}", file=sys.stderr)
+    return proc
 
 
 def extra_replicas() -> dict[str, tuple[str, int]]:

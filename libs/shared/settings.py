@@ -7,6 +7,9 @@ from functools import lru_cache
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("gateway", "tracking", "ledger", "payouts", "webhooks")
+# They consume from the bus what the gateway and tracking accepted (and serve reads);
+# see ``background_nice``.
+BACKGROUND_SERVICES = frozenset({"ledger", "payouts", "webhooks"})
 
 
 class Settings(BaseSettings):
@@ -155,6 +158,11 @@ class Settings(BaseSettings):
     # leases keep each delivery with one of them). Extra replicas serve health and
     # metrics on the ports after the last service's.
     webhooks_replicas: int = 1
+    # How much lower `rekomi run` sets the CPU priority (nice) of the services that work off
+    # the answer path of sales and clicks (BACKGROUND_SERVICES): on one machine a burst of S2S
+    # sales is answered first and booked right after, instead of every process queueing for
+    # the same cores. 0 keeps every service at the launcher's own priority.
+    background_nice: int = 10
     # Set by the launcher for an extra replica: its own health/metrics port.
     ops_port_override: int = 0
 

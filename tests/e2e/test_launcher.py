@@ -56,6 +56,18 @@ def test_interrupt_stops_every_service_cleanly(second_stack: Stack) -> None:
     assert wait_gone(services) == []
 
 
+def test_background_services_run_at_a_lower_cpu_priority(second_stack: Stack) -> None:
+    assert second_stack.proc is not None
+    own = os.getpriority(os.PRIO_PROCESS, second_stack.proc.pid)
+    niceness = {}
+    for pid in children(second_stack.proc.pid):
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        service = argv[argv.index(b"-m") + 1].decode().removeprefix("services.")
+        niceness[service] = os.getpriority(os.PRIO_PROCESS, pid) - own
+    assert niceness == {"gateway": 0, "tracking": 0, "ledger": 10, "payouts": 10,
+                        "webhooks": 10}
+
+
 def test_a_dying_service_stops_the_others(second_stack: Stack) -> None:
     assert second_stack.proc is not None
     services = children(second_stack.proc.pid)
