@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import uuid
 
+import pytest
+from aiohttp.test_utils import make_mocked_request
+
+from libs.contracts.common import Actor
 from services.gateway.domain import secrets
 from services.gateway.domain.plans import SubscriptionStatus, Tier, check_plan, effective_tier
+from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import Scope, required_scope, satisfies
 from services.gateway.entrypoints.http.errors import STATUS
 from services.gateway.entrypoints.http.openapi import build_openapi
 from services.gateway.entrypoints.http.routes import ROUTES
+from services.gateway.entrypoints.http.views import actor_of
 from services.gateway.service_layer.authenticate import bearer_token
 
 S = SubscriptionStatus
@@ -98,3 +104,15 @@ def test_openapi_covers_every_route_with_its_models() -> None:
     assert visibility == ["Private", "Networked", "InviteOnly"]
     create = document["paths"]["/api/v1/programs"]["post"]
     assert "Public" in create["description"]
+
+
+@pytest.mark.parametrize("with_key", [True, False])
+def test_actor_dict_is_the_actor_models_json(with_key: bool) -> None:
+    request = make_mocked_request("POST", "/x", headers={"User-Agent": "curl/8"})
+    principal = Principal(key_id=uuid.uuid4(), org_id=uuid.uuid4(), scope=Scope.read_write,
+                          plan=Tier.Pro, status=S.Active) if with_key else None
+    actor = actor_of(request, principal)
+    assert actor == Actor.model_validate(actor).model_dump(mode="json", by_alias=True)
+    assert actor["type"] == ("api_key" if with_key else "user")
+    assert actor["keyId"] == (str(principal.key_id) if principal else None)
+    assert actor["userAgent"] == "curl/8"

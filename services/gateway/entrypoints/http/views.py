@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from libs.contracts.common import Actor, ActorType
+from libs.contracts.common import ActorType
 from libs.shared.errors import RekomiError
 from services.gateway.domain.errors import InsufficientScope, PlanTierRequired
 from services.gateway.domain.plans import SubscriptionStatus, Tier, check_plan
@@ -45,11 +45,12 @@ def has_active_paid_plan(principal: Principal) -> bool:
 
 def actor_of(request: web.Request, principal: Principal | None) -> dict[str, Any]:
     """API keys act as ``api_key``; an anonymous caller of a public route (an applicant, an
-    invitee) as ``user`` without an id."""
-    actor = Actor(type=ActorType.api_key if principal else ActorType.user,
-                  key_id=principal.key_id if principal else None, ip=request.remote,
-                  user_agent=request.headers.get("User-Agent"))
-    return actor.model_dump(mode="json", by_alias=True)
+    invitee) as ``user`` without an id. The dict is ``Actor``'s JSON dump, built directly:
+    every write (each S2S sale) carries one, and the model round trip cost more than the rest
+    of the view."""
+    return {"type": (ActorType.api_key if principal else ActorType.user).value,
+            "keyId": str(principal.key_id) if principal else None, "userId": None,
+            "ip": request.remote, "userAgent": request.headers.get("User-Agent")}
 
 
 async def build_payload(request: web.Request, route: Route, principal: Principal | None
