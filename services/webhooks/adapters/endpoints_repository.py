@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 import asyncpg
@@ -51,6 +52,20 @@ class EndpointsRepository:
         sql = (f"{_SELECT} WHERE org_id = $1 AND is_active "
                "AND (events @> ARRAY[$2] OR events @> ARRAY['*']) ORDER BY created_at, id")
         return [_endpoint(r) for r in await self.conn.fetch(sql, org_id, event_type)]
+
+    async def subscribed_pairs(self, pairs: Collection[tuple[uuid.UUID, str]]
+                               ) -> set[tuple[uuid.UUID, str]]:
+        """Which (org, event type) pairs ``subscribed`` would find an endpoint for, in one
+        query for a whole burst."""
+        if not pairs:
+            return set()
+        org_ids, types = zip(*pairs, strict=True)
+        rows = await self.conn.fetch(
+            "SELECT u.org_id, u.type FROM unnest($1::uuid[], $2::text[]) AS u(org_id, type) "
+            "WHERE EXISTS (SELECT 1 FROM endpoints e WHERE e.org_id = u.org_id "
+            "AND e.is_active AND (e.events @> ARRAY[u.type] OR e.events @> ARRAY['*']))",
+            list(org_ids), list(types))
+        return {(r["org_id"], r["type"]) for r in rows}
 
     async def add(self, endpoint: Endpoint) -> None:
         await self.conn.execute(_INSERT, *dataclasses.astuple(endpoint))

@@ -4,6 +4,7 @@ delivery log and manual resends. New or re-armed deliveries wake the dispatchers
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +42,17 @@ async def fan_out(pool: asyncpg.Pool, event: DomainEvent) -> int:
     """One delivery per subscribed endpoint, stored before any attempt; a redelivered event
     finds its (endpoint, event) rows and adds none. Returns how many are new."""
     return await fan_out_many(pool, [event])
+
+
+async def subscribed_pairs(pool: asyncpg.Pool, pairs: Collection[tuple[uuid.UUID, str]]
+                           ) -> set[tuple[uuid.UUID, str]]:
+    """The (org, event type) pairs with a subscriber right now. Outside a transaction: it only
+    lets a consumer skip events ``fan_out_many`` would find no endpoint for, and that one
+    reads the subscriptions again under its own transaction."""
+    if not pairs:
+        return set()
+    async with pool.acquire() as conn:
+        return await EndpointsRepository(conn).subscribed_pairs(pairs)
 
 
 async def fan_out_many(pool: asyncpg.Pool, events: list[DomainEvent]) -> int:
