@@ -16,6 +16,11 @@ which leaves the cores to the stack under test.
 
 Writes one JSON object to OUT: completed 2xx, non-2xx, errors, how many were due, and the
 latency of every answered request in ms (the parent merges several processes).
+
+The load itself is offered by ``bench/s2s_loadgen.c`` when it compiles (``bench.native``): this
+process signs the requests, hands them over in a file and becomes the C program, which costs the
+shared cores a few microseconds per request where this module's ``OpenLoop`` costs tens. Without
+a C compiler ``OpenLoop`` offers the same load, measured the same way.
 """
 
 from __future__ import annotations
@@ -26,13 +31,20 @@ import contextlib
 import hashlib
 import hmac
 import json
+import os
+import struct
 import sys
+import tempfile
 import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
 
 import uvloop
+
+from bench.native import build_loadgen
 
 TIMEOUT_S = 5.0
 TICK_S = 0.002
@@ -53,6 +65,14 @@ def signed_requests(url: str, key: str, secret: str, slug: str, count: int,
         requests.append((head + f"X-Rekomi-Signature: t={stamp},sig={sig}\r\n"
                          f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
     return requests
+
+
+def write_requests(requests: list[bytes], file: BinaryIO) -> None:
+    """As ``bench/s2s_loadgen.c`` reads them: each a 4-byte little-endian length, then the
+    bytes."""
+    for request in requests:
+        file.write(struct.pack("<I", len(request)))
+        file.write(request)
 
 
 class _Connection(asyncio.Protocol):
@@ -185,8 +205,14 @@ class OpenLoop:
 
 async def run(url: str, key: str, secret: str, slug: str, rate: float, seconds: float,
               tag: str, start: float, max_connections: int) -> dict[str, object]:
-    parts = urllib.parse.urlsplit(url)
     requests = signed_requests(url, key, secret, slug, round(rate * seconds), tag)
+    return await offer(url, requests, rate, start, max_connections)
+
+
+async def offer(url: str, requests: list[bytes], rate: float, start: float,
+                max_connections: int) -> dict[str, object]:
+    """The Python load generator: ``requests`` offered from ``start`` on."""
+    parts = urllib.parse.urlsplit(url)
     await asyncio.sleep(max(0.0, start - time.time()))
     load = OpenLoop(parts.hostname or "127.0.0.1", parts.port or 80, requests, rate,
                     max_connections)
@@ -198,10 +224,40 @@ async def run(url: str, key: str, secret: str, slug: str, rate: float, seconds: 
             "latenciesMs": [round(x, 3) for x in load.latencies]}
 
 
-if __name__ == "__main__":
-    url, key, secret, slug, rate, secs, tag, out, start = sys.argv[1:10]
-    most = int(sys.argv[10]) if len(sys.argv) > 10 else 256
-    result = uvloop.run(run(url, key, secret, slug, float(rate), float(secs), tag, float(start),
-                            most))
+def exec_native(binary: Path, url: str, requests: list[bytes], rate: float, start: float,
+                max_connections: int, out: str) -> None:
+    """Become the C load generator (same pid, so the parent waits on it and reads its CPU as
+    before); returns only if it could not be started."""
+    parts = urllib.parse.urlsplit(url)
+    # Unlinked from the start: nothing is left behind however the run ends.
+    with tempfile.TemporaryFile() as file:
+        write_requests(requests, file)
+        file.flush()
+        os.set_inheritable(file.fileno(), True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # argv[0] keeps the module's name: the parent finds its load generators by it.
+        args = ["bench.s2s_loadgen", f"/dev/fd/{file.fileno()}", parts.hostname or "127.0.0.1",
+                str(parts.port or 80), repr(rate), repr(start), str(max_connections), out]
+        try:
+            os.execv(binary, args)
+        except OSError as exc:
+            print(f"bench: cannot run {binary} ({exc}); the Python load generator takes over",
+                  file=sys.stderr)
+
+
+def main(argv: list[str]) -> None:
+    url, key, secret, slug, rate_arg, seconds, tag, out, start_arg = argv[:9]
+    rate, start = float(rate_arg), float(start_arg)
+    most = int(argv[9]) if len(argv) > 9 else 256
+    binary = build_loadgen()
+    requests = signed_requests(url, key, secret, slug, round(rate * float(seconds)), tag)
+    if binary is not None:
+        exec_native(binary, url, requests, rate, start, most, out)
+    result = uvloop.run(offer(url, requests, rate, start, most))
     with open(out, "w", encoding="utf-8") as f:
         json.dump(result, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
