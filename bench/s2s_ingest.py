@@ -30,6 +30,7 @@ import asyncpg
 from bench.common import RESULTS_DIR, ROOT, BenchError, BenchOptions
 from bench.cpu import ProcGroup, infra_groups, processes
 from bench.load import resolve_tool
+from bench.native import build_loadgen
 from bench.observe import RunObserver
 from bench.profile import PySpyRecorder
 from bench.programs_get import _measure_bare
@@ -71,6 +72,7 @@ def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, secon
     rate = opts.rate / LOADGEN_PROCESSES
     outputs = [RESULTS_DIR / f"{NAME}.loadgen{n}.json" for n in range(LOADGEN_PROCESSES)]
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    build_loadgen()  # once here, so the load generators only reuse the binary
     # Time enough to sign every request first (about 10 us each).
     start = time.time() + 1.0 + opts.rate * seconds * 10e-6
     procs = [subprocess.Popen([sys.executable, "-m", "bench.s2s_loadgen", url, key, secret,
