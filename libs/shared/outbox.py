@@ -1,5 +1,5 @@
 """The transactional outbox: an event row written in the same transaction as the change it
-describes, relayed to the exchange, and marked sent only after the broker confirms it.
+describes, relayed to the exchange, and deleted only after the broker confirms it.
 
 Every service schema has the table (``libs/shared/sql``). Relaying is at-least-once: a crash after
 the confirm but before the commit sends the row again with the same message id, and consumers
@@ -124,8 +124,10 @@ class OutboxRelay:
                 return 0
             await asyncio.gather(*(self.bus.publish_packed(key, events)
                                    for key, events in packs(rows, self.pack_size)))
-            await conn.execute("UPDATE outbox SET sent_at = clock_timestamp() WHERE id = ANY($1)",
-                               [r["id"] for r in rows])
+            # Deleted, not marked sent: an update would copy each row (payload and all) into a
+            # new version with new index entries, most of an event's WAL, and the table would
+            # grow for ever. A crash before this commits leaves the rows to be sent again.
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1)", [r["id"] for r in rows])
         OUTBOX_RELAYED.labels(self.schema).inc(len(rows))
         return len(rows)
 
@@ -151,7 +153,7 @@ class OutboxRelay:
                 failures = 0
             except (asyncpg.PostgresError, OSError, ConnectionError, TimeoutError,
                     RuntimeError) as exc:
-                # Broker or database away: nothing was marked sent; back off and try again.
+                # Broker or database away: nothing was deleted; back off and try again.
                 failures += 1
                 log.warning("outbox relay failed", extra={"schema": self.schema,
                                                           "error": repr(exc)})
