@@ -16,7 +16,7 @@ from libs.shared.bus import Bus, Delivery
 from libs.shared.db import create_pool
 from libs.shared.inbox import first_time
 from libs.shared.logging import request_id_var
-from libs.shared.outbox import NOTIFY_CHANNEL, OutboxRelay, add_event
+from libs.shared.outbox import OutboxRelay, add_event, relay_channel
 from libs.shared.settings import Settings
 from tests.common.buses import MakeBus
 
@@ -67,7 +67,7 @@ async def test_rolled_back_event_leaves_nothing(pool: asyncpg.Pool,
                                                 created_ids: list[uuid.UUID]) -> None:
     notified: list[str] = []
     async with pool.acquire() as listener, pool.acquire() as conn:
-        await listener.add_listener(NOTIFY_CHANNEL,
+        await listener.add_listener(relay_channel(SCHEMA),
                                     lambda *args: notified.append(args[3]))
         try:
             with pytest.raises(Rollback):
@@ -104,7 +104,7 @@ async def test_committed_event_is_relayed_and_marked_sent(
                "tags": ["a", "b"], "note": None}
     token = request_id_var.set(f"req-{uid}")
     async with pool.acquire() as listener, pool.acquire() as conn:
-        await listener.add_listener(NOTIFY_CHANNEL, on_notify)
+        await listener.add_listener(relay_channel(SCHEMA), on_notify)
         try:
             async with conn.transaction():
                 event_id = await add_event(conn, f"o{uid}.commission.created", payload)

@@ -10,7 +10,7 @@ import asyncpg
 
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
-from libs.shared.outbox import NOTIFY_CHANNEL, staged_columns
+from libs.shared.outbox import relay_channel, staged_columns
 
 # One statement, so one round trip and no BEGIN/COMMIT: the accepted rows, the outbox events of
 # the rows that were new (a key committed already keeps its first event), and the relay's
@@ -31,7 +31,7 @@ staged AS (
   JOIN fresh f USING (org_id, external_event_id)
   RETURNING 1),
 woke AS (
-  SELECT count(*) FROM (SELECT pg_notify($17, current_schema())
+  SELECT count(*) FROM (SELECT pg_notify($17 || current_schema(), current_schema())
                         WHERE EXISTS (SELECT 1 FROM staged)) n)
 SELECT org_id, external_event_id FROM fresh, woke"""
 
@@ -52,7 +52,7 @@ class S2SRepository:
         inserted = await self.conn.fetch(
             _ACCEPT, *columns, headers, ids, keys, bodies, times,
             [org_id for (org_id, _), _, _ in events], [key for (_, key), _, _ in events],
-            NOTIFY_CHANNEL)
+            relay_channel(""))
         return {(r["org_id"], r["external_event_id"]) for r in inserted}
 
     async def subscription_owner(self, org_id: uuid.UUID, subscription_id: str
