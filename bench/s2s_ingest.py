@@ -18,6 +18,7 @@ within 10 s after the load stops.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import subprocess
 import sys
@@ -87,7 +88,7 @@ def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, secon
         time.sleep(max(0.0, seconds - 0.5))
         observer.end()
     merged: dict[str, Any] = {"ok": 0, "due": 0, "non2xx": 0, "errors": {}, "statuses": {},
-                              "latenciesMs": []}
+                              "latenciesMs": [], "secondP99Ms": []}
     for proc, out in zip(procs, outputs, strict=True):
         if proc.wait(timeout=seconds + 60) != 0:
             raise BenchError(f"a load generator exited with {proc.returncode}")
@@ -97,10 +98,19 @@ def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, secon
         merged["due"] += part["due"]
         merged["non2xx"] += part["non2xx"]
         merged["latenciesMs"] += part["latenciesMs"]
+        merged["secondP99Ms"] = [max(pair) for pair in itertools.zip_longest(
+            merged["secondP99Ms"], _second_p99s(part["latenciesMs"], rate), fillvalue=0.0)]
         for field in ("errors", "statuses"):
             for k, v in part[field].items():
                 merged[field][k] = merged[field].get(k, 0) + v
     return merged
+
+
+def _second_p99s(latencies: list[float], rate: float) -> list[float]:
+    """p99 of each second's answers (one load generator's answers come in about the order they
+    were due, ``rate`` a second): shows whether a tail is spread or a few bad seconds."""
+    per = max(1, round(rate))
+    return [_pct(sorted(latencies[i:i + per]), 99) for i in range(0, len(latencies), per)]
 
 
 def _pct(ordered: list[float], pct: float) -> float:
@@ -182,6 +192,10 @@ def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: floa
     print(f"  s2s through the stack: {result['due']} offered at {opts.rate:.0f}/s, "
           f"{result['ok']} answered 2xx = {rps:.0f} signed events/s, p50 {p50:.2f} ms, "
           f"p99 {p99:.2f} ms, statuses {result['statuses']}, errors {result['errors']}")
+    seconds = result["secondP99Ms"]
+    print(f"  p99 of each second: over 50 ms in {sum(v > P99_TARGET_MS for v in seconds)} of "
+          f"{len(seconds)}; worst {sorted(seconds, reverse=True)[:5]} ms, at seconds "
+          f"{sorted(range(len(seconds)), key=lambda i: -seconds[i])[:5]}")
     print(f"  booked by the ledger: {booked} ({booked / elapsed:.0f}/s over the load; "
           f"{booked_at_stop} when the load stopped; drained in {drain_s:.2f} s)")
     print(f"  raw single-row INSERT: {raw_rps:.0f} rows/s at {min(opts.connections, 32)} "
@@ -196,7 +210,8 @@ def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: floa
     data = {"endpoint": "POST /api/tracking/s2s", "bare": bare.result.to_dict(),
             "stack": {"offeredPerSecond": opts.rate, "offered": result["due"],
                       "eventsPerSecond": round(rps, 1), "p50Ms": p50, "p99Ms": p99,
-                      "non2xx": result["non2xx"], "errors": result["errors"]},
+                      "non2xx": result["non2xx"], "errors": result["errors"],
+                      "secondP99Ms": seconds},
             "bookedPerSecond": round(booked / elapsed, 1), "drainSeconds": round(drain_s, 2),
             "rawInsertRowsPerSecond": round(raw_rps, 1),
             "cpu": observer.cpu.to_dict() if observer.cpu else None,
