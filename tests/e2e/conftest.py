@@ -10,6 +10,7 @@ import pytest
 from libs.shared.settings import Settings
 from services.ledger.adapters.mail_catcher import MailCatcher
 from tests.common.stack import Org, Stack, create_org
+from tests.e2e.affiliates_helpers import EventRecorder
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +55,12 @@ def org() -> Org:
 @pytest.fixture
 def other_org() -> Org:
     return create_org(plan="Pro", status="Active")
+
+
+@pytest.fixture(scope="module")
+async def published_events(stack: Stack) -> AsyncIterator[EventRecorder]:
+    """Affiliate and conversion events as they reach the bus (the relay deletes what it sent,
+    so the outbox does not keep count)."""
+    recorder = await EventRecorder.start(("affiliate.*", "conversion.*"))
+    yield recorder
+    await recorder.stop()

@@ -14,7 +14,7 @@ import asyncpg
 from libs.shared.settings import Settings
 from services.ledger.adapters.imports_repository import import_lock_key
 from tests.common.stack import rekomi_json
-from tests.e2e.affiliates_helpers import get_page, new_key
+from tests.e2e.affiliates_helpers import EventRecorder, get_page, new_key
 from tests.e2e.conversion_import_helpers import (
     CONVERSIONS,
     IMPORT,
@@ -29,7 +29,7 @@ from tests.e2e.conversion_import_helpers import (
     stored,
 )
 from tests.e2e.helpers import audit_page, eventually, expect_error
-from tests.e2e.import_helpers import outbox_count
+from tests.e2e.import_helpers import published
 
 
 def mixed(b: Brand) -> list[dict[str, Any]]:
@@ -195,10 +195,11 @@ async def test_one_import_per_org_at_a_time(http: aiohttp.ClientSession) -> None
     assert (await imported(http, b, [conv(b)]))["imported"] == 1
 
 
-async def test_no_webhook_events_one_audit_row_and_scope(http: aiohttp.ClientSession) -> None:
+async def test_no_webhook_events_one_audit_row_and_scope(
+        http: aiohttp.ClientSession, published_events: EventRecorder) -> None:
     b = await brand(http)
     job = await imported(http, b, [conv(b, 0), conv(b, 1)])
-    assert await outbox_count(b.org, "conversion.created") == 0
+    assert await published(published_events, b.org, "conversion.created", 0) == 0
 
     async def audited() -> list[dict[str, Any]] | None:
         items: list[dict[str, Any]] = (await audit_page(

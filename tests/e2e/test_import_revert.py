@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 
 from tests.common.stack import Org, rekomi
+from tests.e2e.affiliates_helpers import EventRecorder
 from tests.e2e.helpers import audit_page, create_program, eventually
 from tests.e2e.import_helpers import (
     AFFILIATES,
@@ -17,7 +18,7 @@ from tests.e2e.import_helpers import (
     imported,
     job_row,
     ledger_fetch,
-    outbox_count,
+    published,
     rows,
 )
 
@@ -34,8 +35,9 @@ async def slugs_of(org: Org) -> set[str]:
     return {r["slug"] for r in found}
 
 
-async def test_revert_removes_exactly_what_the_job_created(http: aiohttp.ClientSession,
-                                                           org: Org, other_org: Org) -> None:
+async def test_revert_removes_exactly_what_the_job_created(
+        http: aiohttp.ClientSession, org: Org, other_org: Org,
+        published_events: EventRecorder) -> None:
     program = await create_program(http, org)
     async with http.post(AFFILIATES, json={"programId": program["id"],
                                            "email": "before@example.com"},
@@ -70,7 +72,7 @@ async def test_revert_removes_exactly_what_the_job_created(http: aiohttp.ClientS
     assert (job["status"], job["reverted_affiliates"]) == ("Reverted", 5)
     assert job["reverted_at"] is not None
     assert (await job_row(job_b["jobId"]))["status"] == "Completed"
-    assert await outbox_count(org, "affiliate.deleted") == 5
+    assert await published(published_events, org, "affiliate.deleted", 5) == 5
 
     async def audited() -> list[dict[str, Any]] | None:
         page = await audit_page(http, org, action="affiliates.import_reverted")
@@ -83,7 +85,7 @@ async def test_revert_removes_exactly_what_the_job_created(http: aiohttp.ClientS
     assert again == {**result, "alreadyReverted": True, "removedAffiliates": 0,
                      "removedLinks": 0}
     assert await all_affiliates(http, org, program["id"]) == after
-    assert await outbox_count(org, "affiliate.deleted") == 5
+    assert await published(published_events, org, "affiliate.deleted", 5) == 5
 
     redo = await imported(http, org, program["id"], file_a)  # slugs were freed: kept again
     assert redo["imported"] == 5

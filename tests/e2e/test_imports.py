@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 
 from tests.common.stack import Org, create_org
+from tests.e2e.affiliates_helpers import EventRecorder
 from tests.e2e.helpers import audit_page, create_program, eventually
 from tests.e2e.import_helpers import (
     AFFILIATES,
@@ -17,7 +18,7 @@ from tests.e2e.import_helpers import (
     imported,
     job_row,
     ledger_fetch,
-    outbox_count,
+    published,
     rows,
 )
 
@@ -115,14 +116,14 @@ async def test_slugs_kept_when_valid_and_free_else_fresh(http: aiohttp.ClientSes
     assert len(set(slugs.values())) == 5
 
 
-async def test_events_one_per_row_and_one_audit_row(http: aiohttp.ClientSession,
-                                                    org: Org) -> None:
+async def test_events_one_per_row_and_one_audit_row(
+        http: aiohttp.ClientSession, org: Org, published_events: EventRecorder) -> None:
     program = await create_program(http, org)
     batch = rows(6) + rows(4, status="pending")
     job = await imported(http, org, program["id"], batch, notifyAffiliates=True)
     assert job["imported"] == 10
-    assert await outbox_count(org, "affiliate.created") == 10
-    assert await outbox_count(org, "affiliate.approved") == 6
+    assert await published(published_events, org, "affiliate.created", 10) == 10
+    assert await published(published_events, org, "affiliate.approved", 6) == 6
 
     async def audit_rows() -> list[dict[str, Any]] | None:
         page = await audit_page(http, org, action="affiliates.imported")
@@ -146,7 +147,8 @@ async def test_notify_is_recorded_but_not_allowed_below_growth(http: aiohttp.Cli
     assert (stored["notify_requested"], stored["notify_allowed"]) == (True, False)
 
 
-async def test_a_1000_row_import_is_fast(http: aiohttp.ClientSession, org: Org) -> None:
+async def test_a_1000_row_import_is_fast(http: aiohttp.ClientSession, org: Org,
+                                         published_events: EventRecorder) -> None:
     program = await create_program(http, org)
     started = time.perf_counter()
     job = await imported(http, org, program["id"], rows(1000, status="approved"))
@@ -156,4 +158,4 @@ async def test_a_1000_row_import_is_fast(http: aiohttp.ClientSession, org: Org) 
     # (a per-row round trip would take several seconds) while tolerating a busy test machine.
     assert elapsed < 3.0, elapsed
     assert len(await all_affiliates(http, org, program["id"])) == 1000
-    assert await outbox_count(org, "affiliate.created") == 1000
+    assert await published(published_events, org, "affiliate.created", 1000) == 1000
