@@ -24,17 +24,19 @@ from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.logging import request_id_var
 from libs.shared.metrics import OUTBOX_BACKLOG, OUTBOX_RELAYED
+from libs.shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-NOTIFY_CHANNEL = "rekomi_outbox"
+# Each schema's relays listen on their own channel, this prefix plus the schema: on a shared
+# one every service's relay was woken by every other service's commits (thousands of wake-ups
+# a second under load). SQL that wakes a relay appends current_schema() to it.
+CHANNEL_PREFIX = "rekomi_outbox_"
 
 
 def relay_channel(schema: str) -> str:
-    """Each schema's relays listen on their own channel: on a shared one every service's relay
-    was woken by every other service's commits (thousands of wake-ups a second under load)."""
-    return f"{NOTIFY_CHANNEL}_{schema}"
+    return CHANNEL_PREFIX + schema
 
 
 async def add_event(conn: Conn, routing_key: str, payload: dict[str, Any],
@@ -54,7 +56,7 @@ async def add_event(conn: Conn, routing_key: str, payload: dict[str, Any],
 async def wake_relay(conn: Conn) -> None:
     """NOTIFY the relays of this schema; delivered at commit (and dropped on rollback)."""
     await conn.execute("SELECT pg_notify($1 || current_schema(), current_schema())",
-                       relay_channel(""))
+                       CHANNEL_PREFIX)
 
 
 _INSERT_MANY = """
@@ -119,6 +121,14 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._listener: PoolConnectionProxy | None = None
+
+    @classmethod
+    def configured(cls, pool: asyncpg.Pool, bus: Bus, schema: str, settings: Settings
+                   ) -> OutboxRelay:
+        """The relay of a service's schema, tuned by the ``outbox_*`` settings."""
+        return cls(pool, bus, schema, batch_size=settings.outbox_batch_size,
+                   poll_seconds=settings.outbox_poll_seconds,
+                   min_interval=settings.outbox_min_interval_seconds)
 
     async def relay_once(self) -> int:
         """Relay one batch; returns how many rows the broker confirmed."""

@@ -60,9 +60,7 @@ async def close_context(ctx: ServiceContext) -> None:
 async def _serve(name: str, wire: Callable[[ServiceContext], Awaitable[None]]) -> None:
     settings = get_settings()
     ctx = await open_context(name, settings)
-    relay = OutboxRelay(ctx.pool, ctx.bus, name, batch_size=settings.outbox_batch_size,
-                        poll_seconds=settings.outbox_poll_seconds,
-                        min_interval=settings.outbox_min_interval_seconds)
+    relay = OutboxRelay.configured(ctx.pool, ctx.bus, name, settings)
     ctx.spawn(relay.run())
     await wire(ctx)
 

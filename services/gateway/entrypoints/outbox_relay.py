@@ -16,10 +16,7 @@ from services.gateway.entrypoints.http.keys import BUS, POOL, SETTINGS
 
 async def outbox_relay(app: web.Application) -> AsyncIterator[None]:
     """A cleanup context: starts after the pool and the bus, stops before them."""
-    settings = app[SETTINGS]
-    relay = OutboxRelay(app[POOL], app[BUS], "gateway", batch_size=settings.outbox_batch_size,
-                        poll_seconds=settings.outbox_poll_seconds,
-                        min_interval=settings.outbox_min_interval_seconds)
+    relay = OutboxRelay.configured(app[POOL], app[BUS], "gateway", app[SETTINGS])
     task = asyncio.create_task(relay.run())
     yield
     task.cancel()

@@ -10,7 +10,7 @@ import asyncpg
 
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
-from libs.shared.outbox import relay_channel, staged_columns
+from libs.shared.outbox import CHANNEL_PREFIX, staged_columns
 
 # One statement, so one round trip and no BEGIN/COMMIT: the accepted rows, the outbox events of
 # the rows that were new (a key committed already keeps its first event), and the relay's
@@ -52,7 +52,7 @@ class S2SRepository:
         inserted = await self.conn.fetch(
             _ACCEPT, *columns, headers, ids, keys, bodies, times,
             [org_id for (org_id, _), _, _ in events], [key for (_, key), _, _ in events],
-            relay_channel(""))
+            CHANNEL_PREFIX)
         return {(r["org_id"], r["external_event_id"]) for r in inserted}
 
     async def subscription_owner(self, org_id: uuid.UUID, subscription_id: str
