@@ -16,12 +16,10 @@ from pydantic import ValidationError
 
 from libs.contracts.events import DomainEvent
 from libs.contracts.webhooks import WebhookCreate
-from libs.shared.bus import Delivery
 from libs.shared.db import create_pool
 from libs.shared.settings import Settings
 from services.webhooks.adapters.endpoints_repository import EndpointsRepository
 from services.webhooks.domain import endpoints as domain
-from services.webhooks.entrypoints import amqp
 from services.webhooks.service_layer import deliveries as service
 
 SALE = "conversion.created"
@@ -51,12 +49,14 @@ def spies(monkeypatch: pytest.MonkeyPatch) -> Spies:
             spies.validated += 1
             return super().model_validate(obj, **kwargs)
 
+    original = service.fan_out_many
+
     async def fan_out_many(pool: asyncpg.Pool, events: list[DomainEvent]) -> int:
         spies.fanned_out.append(list(events))
-        return await service.fan_out_many(pool, events)
+        return await original(pool, events)
 
-    monkeypatch.setattr(amqp, "DomainEvent", CountedEvent)
-    monkeypatch.setattr(amqp, "fan_out_many", fan_out_many)
+    monkeypatch.setattr(service, "DomainEvent", CountedEvent)
+    monkeypatch.setattr(service, "fan_out_many", fan_out_many)
     return spies
 
 
@@ -75,12 +75,6 @@ def _body(org_id: uuid.UUID, event_type: str = SALE) -> dict[str, Any]:
     event = DomainEvent(id=uuid.uuid4(), type=event_type, org_id=org_id,
                         created_at=datetime.now(UTC), data={"amount": 1})
     return event.model_dump(mode="json", by_alias=True)
-
-
-def _delivery(body: Any) -> Delivery:
-    event_type = body.get("type", SALE) if isinstance(body, dict) else SALE
-    return Delivery(message_id=str(uuid.uuid4()), routing_key=event_type, body=body,
-                    headers={}, redelivered=False, delivery_count=0)
 
 
 async def _delivered(pool: asyncpg.Pool, org_ids: list[uuid.UUID]) -> set[tuple[str, str]]:
@@ -114,9 +108,9 @@ async def test_a_burst_nobody_subscribes_to_is_neither_validated_nor_fanned_out(
     silent = [uuid.uuid4(), uuid.uuid4()]
     other = uuid.uuid4()
     await _endpoint(pool, other, ["payout.paid"])  # another type of another org: no match
-    burst = [_delivery(_body(org)) for org in silent for _ in range(25)]
-    burst.append(_delivery(_body(other)))
-    assert await amqp.fan_out_deliveries(pool, burst) == 0
+    burst = [_body(org) for org in silent for _ in range(25)]
+    burst.append(_body(other))
+    assert await service.fan_out_bodies(pool, burst) == 0
     assert spies.validated == 0
     assert spies.fanned_out == []
     assert await _delivered(pool, [*silent, other]) == set()
@@ -132,7 +126,7 @@ async def test_a_mixed_burst_fans_out_only_the_subscribed_events(pool: asyncpg.P
     await _endpoint(pool, subscribed, ["*"], is_active=False)
     bodies = [_body(silent), _body(subscribed), _body(silent), _body(subscribed),
               _body(subscribed, "lead.created")]
-    assert await amqp.fan_out_deliveries(pool, [_delivery(b) for b in bodies]) == 5
+    assert await service.fan_out_bodies(pool, bodies) == 5
 
     sale_ids, lead_id = [bodies[1]["id"], bodies[3]["id"]], bodies[4]["id"]
     assert await _delivered(pool, [subscribed, silent]) == {
@@ -154,7 +148,7 @@ async def test_an_unusual_but_valid_body_is_validated_and_still_fanned_out(
     snake["org_id"] = snake.pop("orgId")
     upper = _body(org_id)
     upper["orgId"] = upper["orgId"].upper()
-    assert await amqp.fan_out_deliveries(pool, [_delivery(snake), _delivery(upper)]) == 2
+    assert await service.fan_out_bodies(pool, [snake, upper]) == 2
     assert await _delivered(pool, [org_id]) == {(str(endpoint.id), snake["id"]),
                                                 (str(endpoint.id), upper["id"])}
     assert spies.validated == 2
@@ -198,9 +192,8 @@ async def test_a_malformed_body_fails_the_burst(pool: asyncpg.Pool, spies: Spies
     """So the bus retries the burst one by one and dead-letters the poison event."""
     subscribed, silent = uuid.uuid4(), uuid.uuid4()
     await _endpoint(pool, subscribed, ["*"])
-    burst = [_delivery(_body(subscribed)), _delivery(_body(silent)),
-             _delivery(malformed(subscribed, silent))]
+    burst = [_body(subscribed), _body(silent), malformed(subscribed, silent)]
     with pytest.raises(ValidationError):
-        await amqp.fan_out_deliveries(pool, burst)
+        await service.fan_out_bodies(pool, burst)
     assert spies.fanned_out == []
     assert await _delivered(pool, [subscribed, silent]) == set()
