@@ -203,12 +203,6 @@ class OpenLoop:
         return sent
 
 
-async def run(url: str, key: str, secret: str, slug: str, rate: float, seconds: float,
-              tag: str, start: float, max_connections: int) -> dict[str, object]:
-    requests = signed_requests(url, key, secret, slug, round(rate * seconds), tag)
-    return await offer(url, requests, rate, start, max_connections)
-
-
 async def offer(url: str, requests: list[bytes], rate: float, start: float,
                 max_connections: int) -> dict[str, object]:
     """The Python load generator: ``requests`` offered from ``start`` on."""
