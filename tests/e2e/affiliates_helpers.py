@@ -3,7 +3,9 @@ recorder of the domain events the ledger publishes."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,6 +151,18 @@ class EventRecorder:
 
     def of(self, org: Org) -> list[Delivery]:
         return [d for d in self.received if d.body.get("orgId") == org.org_id]
+
+    async def settled(self, match: Callable[[Delivery], bool], count: int,
+                      timeout: float = 15.0) -> list[Delivery]:
+        """The received events ``match`` accepts, in arrival order, once there are ``count``
+        of them and half a second more has passed (so that one too many shows too)."""
+        async def enough() -> list[Delivery] | None:
+            seen = [d for d in self.received if match(d)]
+            return seen if len(seen) >= count else None
+
+        await eventually(enough, timeout=timeout, what=f"{count} events")
+        await asyncio.sleep(0.5)
+        return [d for d in self.received if match(d)]
 
     async def wait_for(self, org: Org, count: int, timeout: float = 10.0) -> list[Delivery]:
         """Exactly ``count`` events for ``org`` (fails at once on more, or at the deadline)."""

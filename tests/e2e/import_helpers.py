@@ -3,7 +3,6 @@ ledger stored (to check what the API deliberately does not return)."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -13,7 +12,6 @@ import asyncpg
 from libs.shared.settings import Settings
 from tests.common.stack import Org
 from tests.e2e.affiliates_helpers import EventRecorder
-from tests.e2e.helpers import eventually
 
 IMPORT = "/api/v1/affiliates/import"
 AFFILIATES = "/api/v1/affiliates"
@@ -67,17 +65,10 @@ async def ledger_fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
 
 async def published(recorder: EventRecorder, org: Org, routing_key: str, expected: int
                     ) -> int:
-    """How many ``routing_key`` events of ``org`` reached the bus: waits up to 15 s for
-    ``expected``, then half a second more, so that one too many would be counted too."""
-    def count() -> int:
-        return sum(1 for d in recorder.of(org) if d.routing_key == routing_key)
-
-    async def enough() -> int | None:
-        return count() if count() >= expected else None
-
-    await eventually(enough, timeout=15.0, what=f"{expected} {routing_key} events")
-    await asyncio.sleep(0.5)
-    return count()
+    """How many ``routing_key`` events of ``org`` reached the bus (waiting for ``expected``)."""
+    return len(await recorder.settled(
+        lambda d: d.routing_key == routing_key and d.body.get("orgId") == org.org_id,
+        expected))
 
 
 async def job_row(job_id: str) -> asyncpg.Record:

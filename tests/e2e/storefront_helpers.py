@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -21,6 +20,7 @@ from libs.shared.settings import Settings
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.service_layer import admin
 from tests.common.stack import Org
+from tests.e2e.affiliates_helpers import EventRecorder
 
 AFFILIATES = "/api/v1/affiliates"
 APPLY_KEYS = frozenset({"affiliateId", "status", "affiliateLinkSlug", "message"})
@@ -65,17 +65,12 @@ async def create_affiliate(http: aiohttp.ClientSession, org: Org, program_id: st
     return created
 
 
-async def outbox_events(entity_id: str) -> list[tuple[str, dict[str, Any]]]:
-    """The ledger's staged domain events about ``entity_id``, oldest first."""
-    conn = await connect(Settings().database_url, "ledger")
-    try:
-        rows = await conn.fetch(
-            "SELECT routing_key, payload FROM outbox WHERE payload->'data'->>'id' = $1 "
-            "ORDER BY created_at", entity_id)
-    finally:
-        await conn.close()
-    return [(r["routing_key"], json.loads(r["payload"]) if isinstance(r["payload"], str)
-             else r["payload"]) for r in rows]
+async def events_about(recorder: EventRecorder, entity_id: str, count: int) -> list[str]:
+    """The routing keys of the domain events about ``entity_id`` that reached the bus, in
+    arrival order (waiting for ``count``)."""
+    about = await recorder.settled(
+        lambda d: (d.body.get("data") or {}).get("id") == entity_id, count)
+    return [d.routing_key for d in about]
 
 
 async def affiliate_row(affiliate_id: str) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ import uuid
 import aiohttp
 
 from tests.common.stack import Org, Stack
+from tests.e2e.affiliates_helpers import EventRecorder
 from tests.e2e.helpers import (
     audit_page,
     create_program,
@@ -20,8 +21,8 @@ from tests.e2e.storefront_helpers import (
     affiliate_row,
     client_from,
     create_affiliate,
+    events_about,
     new_org,
-    outbox_events,
 )
 
 AFFILIATES_URL = "/api/v1/affiliates"
@@ -36,7 +37,8 @@ def _email() -> str:
 
 
 # ---- apply -----------------------------------------------------------------------------------
-async def test_apply_pending_by_default_with_events_audit_and_answers(stack: Stack) -> None:
+async def test_apply_pending_by_default_with_events_audit_and_answers(
+        stack: Stack, published_events: EventRecorder) -> None:
     org = await new_org()
     async with client_from(stack.base_url) as http:
         program = await create_program(http, org)
@@ -60,8 +62,7 @@ async def test_apply_pending_by_default_with_events_audit_and_answers(stack: Sta
             shown = await response.json()
         assert "applicationData" not in shown and shown["status"] == "Pending"
         assert shown["links"][0]["slug"] == form["customAlias"]  # reserved while pending
-        events = [key for key, _ in await outbox_events(affiliate_id)]
-        assert events == ["affiliate.created"]
+        assert await events_about(published_events, affiliate_id, 1) == ["affiliate.created"]
         entries = await eventually(lambda: _audit_of(http, org, affiliate_id),
                                    what="apply audit row")
         assert entries[0]["actorType"] == "user" and entries[0]["action"] == "affiliate.applied"
@@ -75,7 +76,8 @@ async def _audit_of(http: aiohttp.ClientSession, org: Org, entity_id: str
     return items or None
 
 
-async def test_apply_auto_approve_fires_created_then_approved(stack: Stack) -> None:
+async def test_apply_auto_approve_fires_created_then_approved(
+        stack: Stack, published_events: EventRecorder) -> None:
     org = await new_org()
     async with client_from(stack.base_url) as http:
         program = await create_program(http, org, autoApprove=True)
@@ -86,8 +88,8 @@ async def test_apply_auto_approve_fires_created_then_approved(stack: Stack) -> N
             body = await response.json()
         assert body["status"] == "Approved" and body["affiliateLinkSlug"] == alias
         assert body["message"] == "Welcome aboard."
-        events = [key for key, _ in await outbox_events(body["affiliateId"])]
-        assert events == ["affiliate.created", "affiliate.approved"]
+        assert await events_about(published_events, body["affiliateId"], 2) == [
+            "affiliate.created", "affiliate.approved"]
         async with http.post(_apply(program["id"]), json={"email": _email()}) as response:
             generated = await response.json()
         assert generated["affiliateLinkSlug"]  # a generated slug when no alias is asked
