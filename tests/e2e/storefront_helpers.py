@@ -1,6 +1,7 @@
 """Helpers for the storefront, sub-affiliate and tax-form end-to-end tests: fast orgs, an
 HTTP client with its own client address (public routes are limited per address), the
-ledger's outbox, and attaching a tax form over the bus (there is no upload route)."""
+ledger's events as they reach the bus, and attaching a tax form over the bus (there is no
+upload route)."""
 
 from __future__ import annotations
 
