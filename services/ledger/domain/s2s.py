@@ -42,7 +42,8 @@ class Sale:
 
 
 def sale_conversion(target: Target, sale: Sale, *, conversion_id: uuid.UUID,
-                    now: datetime, grace_days: int) -> Conversion:
+                    now: datetime, grace_days: int, customer_email: str | None = None,
+                    attribution_method: str | None = None) -> Conversion:
     return Conversion(
         id=conversion_id, org_id=target.org_id, program_id=target.program_id,
         affiliate_id=target.affiliate_id, amount_cents=sale.amount_cents,
@@ -51,9 +52,10 @@ def sale_conversion(target: Target, sale: Sale, *, conversion_id: uuid.UUID,
         status=booked_status(target.banned),
         type="Recurring" if sale.subscription_id else "OneTime",
         external_event_id=sale.external_event_id, stripe_subscription_id=sale.subscription_id,
-        stripe_customer_id=None, customer_id=sale.customer_id, customer_email=None,
-        attribution_method=None, coupon_code=None, parent_affiliate_conversion_id=None,
-        created_at=now, approve_after=now + timedelta(days=grace_days))
+        stripe_customer_id=None, customer_id=sale.customer_id, customer_email=customer_email,
+        attribution_method=attribution_method, coupon_code=None,
+        parent_affiliate_conversion_id=None, created_at=now,
+        approve_after=now + timedelta(days=grace_days))
 
 
 def lead_conversion(target: Target, *, email: str, external_event_id: str | None,

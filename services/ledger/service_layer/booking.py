@@ -12,7 +12,6 @@ writes no audit row: it is ingestion, not a configuration change."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 
 from libs.contracts.attributed import AcceptedLead, AcceptedRefund, AcceptedSale
 from libs.shared.uow import Transaction
@@ -85,13 +84,12 @@ async def _target(booking: BookingRepository, org_id: uuid.UUID, affiliate_id: u
 
 def sale_row(sale: AcceptedSale, target: s2s.Target) -> Conversion:
     """The sale's conversion under tracking's id, dated when tracking accepted it."""
-    row = s2s.sale_conversion(
+    return s2s.sale_conversion(
         target, s2s.Sale(sale.external_event_id, sale.amount_cents, sale.currency,
                          sale.customer_id, sale.subscription_id),
         conversion_id=sale.conversion_id, now=sale.occurred_at,
-        grace_days=sale.payout_grace_days)
-    return replace(row, customer_email=sale.customer_email,
-                   attribution_method=sale.attribution_method)
+        grace_days=sale.payout_grace_days, customer_email=sale.customer_email,
+        attribution_method=sale.attribution_method)
 
 
 async def _book_subscription_sale(tx: Transaction, sale: AcceptedSale, subscription_id: str,
