@@ -17,6 +17,7 @@ from services.webhooks.service_layer.deliveries import TEST_EVENT, fan_out_bodie
 QUEUE = "deliveries"
 ROUTING_KEYS = [name for name in EVENT_TYPES if name != TEST_EVENT]
 
+
 async def subscribe_events(bus: Bus, pool: asyncpg.Pool) -> None:
     async def on_events(deliveries: list[Delivery]) -> None:
         await fan_out_bodies(pool, [d.body for d in deliveries])

@@ -44,8 +44,10 @@ async def fan_out(pool: asyncpg.Pool, event: DomainEvent) -> int:
     return await fan_out_many(pool, [event])
 
 
-async def subscribed_pairs(pool: asyncpg.Pool, pairs: Collection[tuple[uuid.UUID, str]]
-                           ) -> set[tuple[uuid.UUID, str]]:
+Pair = tuple[uuid.UUID, str]  # (org, event type)
+
+
+async def subscribed_pairs(pool: asyncpg.Pool, pairs: Collection[Pair]) -> set[Pair]:
     """The (org, event type) pairs with a subscriber right now. Outside a transaction: it only
     lets a consumer skip events ``fan_out_many`` would find no endpoint for, and that one
     reads the subscriptions again under its own transaction."""
@@ -75,9 +77,6 @@ async def fan_out_many(pool: asyncpg.Pool, events: list[DomainEvent]) -> int:
         if added:
             await wake_dispatchers(tx.conn)
     return added
-
-
-Pair = tuple[uuid.UUID, str]
 
 
 def _quick_pair(body: Any) -> Pair | None:
