@@ -5,6 +5,7 @@ back on a per-process exclusive queue, matched by correlation id; a caller waits
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -56,9 +57,13 @@ class RequestReply:
     _casts: dict[str, list[dict[str, Any]]]
     _sending: set[asyncio.Future[None]]
     _reopening: asyncio.Lock
+    _sequence: itertools.count[int]
 
     def _init_rpc(self) -> None:
         self._reply_queue = None
+        # Correlation ids only have to be unique among this process's calls (its reply queue
+        # is its own): a counter, where uuid4 cost 2 us a call.
+        self._sequence = itertools.count(1)
         self._futures = {}
         self._rpc_handlers = {}
         self._outgoing = {}
@@ -145,7 +150,7 @@ class RequestReply:
         await self._ensure_reply_queue()
         timeout = timeout or self.rpc_timeout
         loop = asyncio.get_running_loop()
-        correlation_id = uuid.uuid4().hex
+        correlation_id = str(next(self._sequence))
         future: asyncio.Future[dict[str, Any]] = loop.create_future()
         busy = bool(self._futures)
         self._futures[correlation_id] = future

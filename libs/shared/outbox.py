@@ -61,7 +61,7 @@ async def wake_relay(conn: Conn) -> None:
 
 _INSERT_MANY = """
 INSERT INTO outbox (id, routing_key, payload, headers, created_at)
-SELECT u.id, u.routing_key, u.payload::jsonb, $1::jsonb, u.created_at
+SELECT u.id, u.routing_key, u.payload::json, $1::json, u.created_at
 FROM unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
      AS u(id, routing_key, payload, created_at)"""
 _TICK = timedelta(microseconds=1)

@@ -7,6 +7,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -16,7 +17,7 @@ from libs.shared.bus import Bus, Delivery
 from libs.shared.db import create_pool
 from libs.shared.inbox import first_time
 from libs.shared.logging import request_id_var
-from libs.shared.outbox import OutboxRelay, add_event, relay_channel
+from libs.shared.outbox import OutboxRelay, add_event, add_events_json, relay_channel
 from libs.shared.settings import Settings
 from tests.common.buses import MakeBus
 
@@ -137,6 +138,24 @@ async def test_committed_event_is_relayed_and_marked_sent(
     await relay.relay_once()
     await asyncio.sleep(0.3)
     assert inbox.empty()
+
+
+async def test_staged_json_is_relayed_byte_for_byte(
+        pool: asyncpg.Pool, created_ids: list[uuid.UUID]) -> None:
+    """The outbox keeps the text a service staged (a ``json`` column): jsonb would have
+    re-serialised it (key order, spacing) on the way out, at a cost per event."""
+    body = '{"zeta": 1, "alpha":{"b":2,"a":[1, 2]},"note":null}'
+    event_id = uuid.uuid4()
+    async with pool.acquire() as conn, conn.transaction():
+        await add_events_json(conn, [(event_id, "o.bytes.kept", body)],
+                              now=datetime.now(UTC))
+    created_ids.append(event_id)
+    assert await pool.fetchval("SELECT payload::text FROM outbox WHERE id = $1",
+                               event_id) == body
+    with pytest.raises(asyncpg.InvalidTextRepresentationError):  # still refused when malformed
+        async with pool.acquire() as conn, conn.transaction():
+            await add_events_json(conn, [(uuid.uuid4(), "o.bytes.kept", '{"a": ')],
+                                  now=datetime.now(UTC))
 
 
 async def test_inbox_remembers_message_ids_per_consumer(pool: asyncpg.Pool) -> None:

@@ -25,7 +25,7 @@ WITH fresh AS (
   RETURNING org_id, external_event_id),
 staged AS (
   INSERT INTO outbox (id, routing_key, payload, headers, created_at)
-  SELECT e.id, e.routing_key, e.payload::jsonb, $10::jsonb, e.created_at
+  SELECT e.id, e.routing_key, e.payload::json, $10::json, e.created_at
   FROM unnest($11::uuid[], $12::text[], $13::text[], $14::timestamptz[], $15::uuid[],
               $16::text[]) AS e(id, routing_key, payload, created_at, org_id, external_event_id)
   JOIN fresh f USING (org_id, external_event_id)
