@@ -109,9 +109,9 @@ def packs(rows: list[asyncpg.Record], size: int
 class OutboxRelay:
     """Moves confirmed-unsent rows to the broker; several replicas share the work (SKIP LOCKED)."""
 
-    def __init__(self, pool: asyncpg.Pool, bus: Bus, schema: str, *, batch_size: int = 200,
+    def __init__(self, pool: asyncpg.Pool, bus: Bus, schema: str, *, batch_size: int = 1000,
                  poll_seconds: float = 0.5, pack_size: int = 50,
-                 min_interval: float = 0.02) -> None:
+                 min_interval: float = 0.1) -> None:
         self.pool = pool
         self.min_interval = min_interval
         self.pack_size = pack_size
@@ -159,12 +159,16 @@ class OutboxRelay:
         failures = 0
         loop = asyncio.get_running_loop()
         last = 0.0
+        backlog = False
         while True:
             # Commits notify one by one; relaying each alone would cost a transaction and a
             # broker message per event when the service is busy. Spacing the runs lets a busy
-            # moment's events leave together, at the price of min_interval of delay.
-            await asyncio.sleep(max(0.0, last + self.min_interval - loop.time()))
+            # moment's events leave together, at the price of min_interval of delay. A backlog
+            # (the last run was full) is not spaced: the spacing must not cap the throughput.
+            if not backlog:
+                await asyncio.sleep(max(0.0, last + self.min_interval - loop.time()))
             last = loop.time()
+            backlog = False
             try:
                 relayed = await self.relay_once()
                 failures = 0
@@ -181,7 +185,8 @@ class OutboxRelay:
                 log.exception("outbox relay crashed", extra={"schema": self.schema})
                 await asyncio.sleep(min(0.2 * 2**failures, 5.0))
                 continue
-            if relayed < self.batch_size:
+            backlog = relayed >= self.batch_size
+            if not backlog:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)

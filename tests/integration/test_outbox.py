@@ -178,6 +178,31 @@ async def test_inbox_remembers_message_ids_per_consumer(pool: asyncpg.Pool) -> N
             await conn.execute("DELETE FROM inbox WHERE consumer = ANY($1)", [consumer, other])
 
 
+async def test_a_backlog_is_relayed_without_spacing(
+        pool: asyncpg.Pool, created_ids: list[uuid.UUID], make_bus: MakeBus) -> None:
+    """Runs are spaced ``min_interval`` apart only when the relay has caught up: spacing full
+    batches would cap it at batch_size / min_interval events a second (here 5 per 3 s)."""
+    uid = uuid.uuid4().hex[:12]
+    _, inbox = await _subscriber(make_bus, uid)
+    staged = await _stage(pool, uid, 23, 0)
+    created_ids.extend(staged)
+    relay = OutboxRelay(pool, await make_bus(f"relay-{uid}"), SCHEMA, batch_size=5,
+                        min_interval=3.0)
+    run_task = asyncio.create_task(relay.run())
+    try:
+        got: set[str] = set()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(2.5):  # spaced, the fifth batch would leave after 12 s
+                while len(got) < len(staged):
+                    got.add((await inbox.get()).message_id)
+        assert got == {str(i) for i in staged}
+    finally:
+        run_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await run_task
+        await relay.close()
+
+
 async def _rabbitmqctl(*args: str, seconds: float = 60) -> None:
     process = await asyncio.create_subprocess_exec(
         "rabbitmqctl", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
