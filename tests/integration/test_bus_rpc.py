@@ -243,3 +243,40 @@ async def test_casts_run_without_a_reply_and_travel_batched(make_bus: MakeBus) -
     await asyncio.wait_for(all_seen.wait(), 5)
     assert sorted(seen) == list(range(30))
     assert client._reply_queue is None  # nothing was asked, so no reply queue was made
+
+
+async def test_a_longer_linger_gathers_later_calls_into_its_message(make_bus: MakeBus) -> None:
+    """While a call awaits its answer, the next call waits ``linger`` for company: a call made
+    within that window leaves in the same message (its handler starts in the same instant)."""
+    service = _name("svc-linger")
+    release = asyncio.Event()
+    started: dict[str, float] = {}
+
+    async def slow(_payload: dict[str, Any]) -> str:
+        await release.wait()
+        return "slow"
+
+    async def stamp(payload: dict[str, Any]) -> str:
+        started[payload["name"]] = time.monotonic()
+        return str(payload["name"])
+
+    server = await make_bus(service)
+    await server.serve({"slow": slow, "stamp": stamp})
+    client = await make_bus(_name("caller"))
+    pending = asyncio.create_task(client.call(service, "slow", {}, timeout=5))
+    try:
+        await asyncio.sleep(0.1)  # the slow call is in flight: later calls linger
+        t0 = time.monotonic()
+        first = asyncio.create_task(client.call(service, "stamp", {"name": "a"}, linger=0.4))
+        await asyncio.sleep(0.15)
+        second = asyncio.create_task(client.call(service, "stamp", {"name": "b"}, linger=0.4))
+        assert await asyncio.gather(first, second) == ["a", "b"]
+        assert started["a"] - t0 >= 0.35  # it waited for company
+        assert abs(started["b"] - started["a"]) < 0.05  # and left with the second call
+        # the default linger is a few milliseconds
+        t1 = time.monotonic()
+        assert await client.call(service, "stamp", {"name": "c"}) == "c"
+        assert started["c"] - t1 < 0.2
+    finally:
+        release.set()
+        await pending

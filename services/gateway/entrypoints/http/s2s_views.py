@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from libs.contracts.s2s import S2SLead, S2SSale, SignupLead
+from libs.shared.bus_rpc import INGEST_LINGER_SECONDS
 from libs.shared.errors import NotFound, RekomiError
 from services.gateway.domain import signatures
 from services.gateway.domain.errors import PayloadTooLarge, PlanTierRequired
@@ -65,14 +66,16 @@ async def _verified(request: web.Request, model: type[BaseModel]) -> tuple[Any, 
 async def signed_sale(request: web.Request, payload: dict[str, Any]) -> Any:
     org, payload["data"] = await _verified(request, S2SSale)
     payload["payoutGraceDays"] = org["payout_grace_days"]
-    return await request.app[BUS].call("tracking", "s2s.accept", payload)
+    return await request.app[BUS].call("tracking", "s2s.accept", payload,
+                                       linger=INGEST_LINGER_SECONDS)
 
 
 async def signed_lead(request: web.Request, payload: dict[str, Any]) -> Any:
     org, payload["data"] = await _verified(request, S2SLead)
     payload["homeCurrency"] = org["home_currency"]
     payload["payoutGraceDays"] = org["payout_grace_days"]
-    return await request.app[BUS].call("tracking", "leads.accept", payload)
+    return await request.app[BUS].call("tracking", "leads.accept", payload,
+                                       linger=INGEST_LINGER_SECONDS)
 
 
 async def signup_lead(request: web.Request, payload: dict[str, Any]) -> web.Response:
