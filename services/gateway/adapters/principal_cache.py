@@ -6,28 +6,26 @@ empties its cache at once, and a lost listener connection empties it too (fail s
 from __future__ import annotations
 
 import logging
-import time
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from libs.shared.ttl_cache import TtlCache
 from services.gateway.adapters.orgs_repository import KEYS_CHANGED_CHANNEL, OrgsRepository
 from services.gateway.domain.principal import Principal
 
 log = logging.getLogger(__name__)
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 class PrincipalCache:
     def __init__(self, pool: asyncpg.Pool, ttl: float) -> None:
         self.pool = pool
-        self.ttl = ttl
-        self._entries: dict[bytes, tuple[Principal, float]] = {}
-        self._orgs: dict[uuid.UUID, tuple[asyncpg.Record, float]] = {}
+        # Unknown keys and orgs are not kept: a guessed key must not fill the memory.
+        self._principals: TtlCache[bytes, Principal | None] = TtlCache(
+            ttl, self._principal, keep=_found)
+        self._orgs: TtlCache[uuid.UUID, asyncpg.Record | None] = TtlCache(
+            ttl, self._org, keep=_found)
         self._listener: PoolConnectionProxy | None = None
 
     async def start(self) -> None:
@@ -44,32 +42,31 @@ class PrincipalCache:
             await self.pool.release(listener)
 
     def _on_change(self, *_args: object) -> None:
-        self._entries.clear()
+        self._principals.clear()
         self._orgs.clear()
 
     def _on_lost(self, *_args: object) -> None:
         log.warning("principal cache listener lost; caching disabled until restart")
-        self._entries.clear()
-        self._orgs.clear()
-        self.ttl = 0.0
+        for cache in (self._principals, self._orgs):
+            cache.seconds = 0.0
+            cache.clear()
 
     async def lookup(self, key_hash: bytes) -> Principal | None:
-        return await self._cached(self._entries, key_hash,
-                                  lambda repo: repo.principal(key_hash))
+        return await self._principals.get(key_hash)
 
     async def org(self, org_id: uuid.UUID) -> asyncpg.Record | None:
         """The org row (signing secret, grace days, home currency) for the S2S hot path; any
         write to orgs NOTIFYs, which empties this too."""
-        return await self._cached(self._orgs, org_id, lambda repo: repo.org(org_id))
+        return await self._orgs.get(org_id)
 
-    async def _cached(self, entries: dict[K, tuple[V, float]], key: K,
-                      load: Callable[[OrgsRepository], Awaitable[V | None]]) -> V | None:
-        now = time.monotonic()
-        hit = entries.get(key)
-        if hit is not None and hit[1] > now:
-            return hit[0]
+    async def _principal(self, key_hash: bytes) -> Principal | None:
         async with self.pool.acquire() as conn:
-            value = await load(OrgsRepository(conn))
-        if value is not None and self.ttl > 0:
-            entries[key] = (value, now + self.ttl)
-        return value
+            return await OrgsRepository(conn).principal(key_hash)
+
+    async def _org(self, org_id: uuid.UUID) -> asyncpg.Record | None:
+        async with self.pool.acquire() as conn:
+            return await OrgsRepository(conn).org(org_id)
+
+
+def _found(value: object) -> bool:
+    return value is not None

@@ -4,47 +4,20 @@ over RPC with ``programs.get``), and each org's tracking settings."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
 from libs.shared.bus_rpc import RequestReply
+from libs.shared.ttl_cache import TtlCache
 from services.tracking.adapters.click_writer import ClickWriter
 from services.tracking.adapters.links_repository import LinksRepository
 from services.tracking.adapters.settings_repository import SettingsRepository
 
 if TYPE_CHECKING:
     from services.tracking.service_layer.s2s import SaleIntake
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class TtlCache(Generic[K, V]):
-    def __init__(self, seconds: float, load: Callable[[K], Awaitable[V]],
-                 max_size: int = 50_000) -> None:
-        self.seconds = seconds
-        self.load = load
-        self.max_size = max_size
-        self._items: dict[K, tuple[float, V]] = {}
-
-    async def get(self, key: K) -> V:
-        now = time.monotonic()
-        hit = self._items.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        value = await self.load(key)
-        if len(self._items) >= self.max_size:
-            self._items.clear()
-        self._items[key] = (now + self.seconds, value)
-        return value
-
-    def forget(self, key: K) -> None:
-        self._items.pop(key, None)
 
 
 @dataclass(frozen=True, slots=True)
