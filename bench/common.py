@@ -31,5 +31,7 @@ class BenchOptions:
     ops_base_port: int = DEFAULT_OPS_BASE_PORT
     # Signed S2S sales offered per second (open loop) in ``s2s_ingest``.
     rate: float = 3000.0
+    # Measured seconds of ``s2s_ingest`` (the other scenarios measure ``duration``).
+    s2s_duration: int = 60
     # Record py-spy profiles of the named stack services during the measured run.
     profile: tuple[str, ...] = ()

@@ -138,7 +138,7 @@ async def _raw_inserts(opts: BenchOptions) -> float:
 
 def run(opts: BenchOptions) -> int:
     print(f"== {NAME}: signed S2S sales through the stack, {opts.rate:.0f}/s offered for "
-          f"{opts.duration} s", flush=True)
+          f"{opts.s2s_duration} s", flush=True)
     stack = RekomiStack(gateway_port=opts.gateway_port, ops_base_port=opts.ops_base_port)
     stack.check_ports()
     bare, _obs, _busy = _measure_bare(resolve_tool(opts.tool), opts)
@@ -149,7 +149,7 @@ def run(opts: BenchOptions) -> int:
             _load(url, seller, opts, opts.warmup, "warm")
         observer = _observer(stack, opts)
         started = time.monotonic()
-        result = _load(url, seller, opts, opts.duration, "run", observer)
+        result = _load(url, seller, opts, opts.s2s_duration, "run", observer)
         elapsed = time.monotonic() - started
         booked_at_stop = asyncio.run(_count(seller[0]))
         drain_started = time.monotonic()
@@ -182,7 +182,7 @@ def _observer(stack: RekomiStack, opts: BenchOptions) -> RunObserver:
 def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: float, booked: int,
             booked_at_stop: int, drain_s: float, raw_rps: float, observer: RunObserver) -> int:
     ordered = sorted(result["latenciesMs"])
-    rps = result["ok"] / opts.duration
+    rps = result["ok"] / opts.s2s_duration
     p50, p99 = _pct(ordered, 50), _pct(ordered, 99)
     targets = [Target("signed events/s", rps, RPS_TARGET, "/s", at_least=True),
                Target("p99", p99, P99_TARGET_MS, "ms", at_least=False),
