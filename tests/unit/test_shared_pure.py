@@ -163,6 +163,18 @@ def test_new_ulid_is_26_crockford_chars_and_sorts_by_time() -> None:
     assert len({new_ulid() for _ in range(1000)}) == 1000
 
 
+def test_new_ulid_carries_the_millisecond_time_in_its_first_48_bits() -> None:
+    before = time.time_ns() // 1_000_000
+    value = new_ulid()
+    after = time.time_ns() // 1_000_000
+    digits = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    number = 0
+    for char in value:
+        number = number * 32 + digits.index(char)
+    assert number < 1 << 128
+    assert before <= number >> 80 <= after
+
+
 def test_parse_uuid() -> None:
     value = uuid.uuid4()
     assert parse_uuid(str(value)) == value
