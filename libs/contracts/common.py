@@ -6,9 +6,9 @@ import uuid
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from libs.shared import jsonutil
 from libs.shared.errors import ValidationFailed
 
 T = TypeVar("T")
@@ -38,9 +38,17 @@ def _may_hold_nul(data: Any) -> bool:
     as ``\\u0000``, so its absence rules a NUL out; a hit (which a literal backslash-u0000
     can also cause) or data the codec cannot write goes to the exact walk."""
     try:
-        return b"\\u0000" in jsonutil.dumps(data)
+        return b"\\u0000" in orjson.dumps(data, default=_uuid_subclass)
     except TypeError:
         return True
+
+
+def _uuid_subclass(value: Any) -> str:
+    """asyncpg's UUID (a ``uuid.UUID`` subclass, in every id read from the database) is not
+    one orjson writes by itself: without this, each such model took the slow walk."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError
 
 
 def _nul_path(value: Any, path: tuple[str, ...]) -> str | None:

@@ -49,3 +49,13 @@ def test_screen_passes_clean_text_including_a_literal_backslash_u() -> None:
     assert not _may_hold_nul({"a": "plain", "b": ["é", 1, None]})
     # "\\u0000" typed literally is escaped as "\\\\u0000": a false alarm the walk then clears.
     assert _may_hold_nul({"a": "\\u0000"}) and _nul_path({"a": "\\u0000"}, ()) is None
+
+
+def test_screen_passes_ids_read_from_the_database() -> None:
+    """asyncpg returns its own ``uuid.UUID`` subclass, which orjson does not write by itself:
+    such ids must not send every model built from a row to the slow walk."""
+    from asyncpg.pgproto.pgproto import UUID
+
+    row_id = UUID("e0e03e36-b245-453c-bf68-2995402d93c5")
+    assert not _may_hold_nul({"affiliateId": row_id, "note": "plain"})
+    assert _may_hold_nul({"affiliateId": row_id, "note": "x\x00"})
