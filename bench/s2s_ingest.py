@@ -28,6 +28,7 @@ from typing import Any
 
 import asyncpg
 
+from bench.commit_probe import per_second_max
 from bench.common import RESULTS_DIR, ROOT, BenchError, BenchOptions
 from bench.cpu import ProcGroup, infra_groups, processes
 from bench.load import resolve_tool
@@ -41,6 +42,8 @@ from bench.stack import BENCH_ENV, Org, RekomiStack
 
 NAME = "s2s_ingest"
 RPS_TARGET, P99_TARGET_MS, DRAIN_TARGET_S = 3000.0, 50.0, 10.0
+# A probe commit this slow is a stall of the database's disk (it takes about 1 ms otherwise).
+PROBE_STALL_MS = 15.0
 DSN = BENCH_ENV["REKOMI_DATABASE_URL"]
 LOADGEN_PROCESSES = 2
 RAW_INSERT = (
@@ -80,6 +83,9 @@ def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, secon
                                slug, str(rate), str(seconds), f"{tag}{n}", str(out),
                                str(start)], cwd=ROOT)
              for n, out in enumerate(outputs)]
+    probe_out = RESULTS_DIR / f"{NAME}.commit_probe.json"
+    probe = subprocess.Popen([sys.executable, "-m", "bench.commit_probe", DSN, str(seconds),
+                              str(start), str(probe_out)], cwd=ROOT) if observer else None
     if observer is not None:
         time.sleep(max(0.0, start - time.time()))
         observer.begin(procs[0].pid, seconds)
@@ -103,6 +109,11 @@ def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, secon
         for field in ("errors", "statuses"):
             for k, v in part[field].items():
                 merged[field][k] = merged[field].get(k, 0) + v
+    if probe is not None and probe.wait(timeout=60) == 0:
+        samples = json.loads(probe_out.read_text(encoding="utf-8"))["samples"]
+        probe_out.unlink()
+        merged["commitProbeMs"] = sorted(ms for _, ms in samples)
+        merged["secondCommitMaxMs"] = per_second_max(samples, start, seconds)
     return merged
 
 
@@ -191,6 +202,16 @@ def _observer(stack: RekomiStack, opts: BenchOptions) -> RunObserver:
     return RunObserver(groups, profiler)
 
 
+def _probe_line(commits: list[float], second_max: list[float], second_p99: list[float]) -> str:
+    """Which slow seconds of the stack were slow commits of PostgreSQL itself."""
+    stalled = [i for i, ms in enumerate(second_max) if ms > PROBE_STALL_MS]
+    slow = [i for i, ms in enumerate(second_p99) if ms > P99_TARGET_MS]
+    return (f"  PostgreSQL's own commits (one row every 20 ms, beside the load): median "
+            f"{_pct(commits, 50):.1f} ms, max {commits[-1] if commits else 0:.0f} ms; seconds "
+            f"with one over {PROBE_STALL_MS:.0f} ms: {stalled}; of the {len(slow)} seconds with "
+            f"a p99 over {P99_TARGET_MS:.0f} ms, {len(set(slow) & set(stalled))} had one")
+
+
 def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: float, booked: int,
             booked_at_stop: int, drain_s: float, raw_rps: float, observer: RunObserver) -> int:
     ordered = sorted(result["latenciesMs"])
@@ -208,6 +229,8 @@ def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: floa
     print(f"  p99 of each second: over 50 ms in {sum(v > P99_TARGET_MS for v in seconds)} of "
           f"{len(seconds)}; worst {sorted(seconds, reverse=True)[:5]} ms, at seconds "
           f"{sorted(range(len(seconds)), key=lambda i: -seconds[i])[:5]}")
+    if "secondCommitMaxMs" in result:
+        print(_probe_line(result["commitProbeMs"], result["secondCommitMaxMs"], seconds))
     print(f"  booked by the ledger: {booked} ({booked / elapsed:.0f}/s over the load; "
           f"{booked_at_stop} when the load stopped; drained in {drain_s:.2f} s)")
     print(f"  raw single-row INSERT: {raw_rps:.0f} rows/s at {min(opts.connections, 32)} "
@@ -223,7 +246,8 @@ def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: floa
             "stack": {"offeredPerSecond": opts.rate, "offered": result["due"],
                       "eventsPerSecond": round(rps, 1), "p50Ms": p50, "p99Ms": p99,
                       "non2xx": result["non2xx"], "errors": result["errors"],
-                      "secondP99Ms": seconds},
+                      "secondP99Ms": seconds,
+                      "secondCommitProbeMaxMs": result.get("secondCommitMaxMs")},
             "bookedPerSecond": round(booked / elapsed, 1), "drainSeconds": round(drain_s, 2),
             "rawInsertRowsPerSecond": round(raw_rps, 1),
             "cpu": observer.cpu.to_dict() if observer.cpu else None,
