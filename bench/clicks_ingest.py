@@ -14,10 +14,8 @@ import time
 import uuid
 from typing import Any
 
-import asyncpg
-
 from bench import procs
-from bench.common import RESULTS_DIR, BenchError, BenchOptions
+from bench.common import RESULTS_DIR, BenchError, BenchOptions, db_value
 from bench.cpu import ProcGroup, infra_groups
 from bench.load import LoadResult, LoadSpec, resolve_tool, run_load
 from bench.observe import RunObserver
@@ -44,14 +42,6 @@ RAW_INSERT = (
     "'Desktop', 'unknown', false, 'gif', now())")
 
 
-async def _db(sql: str, *args: Any) -> Any:
-    conn = await asyncpg.connect(DSN)
-    try:
-        return await conn.fetchval(sql, *args)
-    finally:
-        await conn.close()
-
-
 def _indexed_slug(stack: RekomiStack) -> tuple[str, str]:
     org = stack.create_org()
     program = stack.request("POST", "/api/v1/programs", org, {
@@ -62,7 +52,7 @@ def _indexed_slug(stack: RekomiStack) -> tuple[str, str]:
         "programId": program["id"], "email": f"{slug}@example.com", "customAlias": slug},
         expect=201)
     deadline = time.monotonic() + 30
-    while not asyncio.run(_db("SELECT 1 FROM tracking.link_index WHERE slug = $1", slug)):
+    while not asyncio.run(db_value(DSN, "SELECT 1 FROM tracking.link_index WHERE slug = $1", slug)):
         if time.monotonic() > deadline:
             raise BenchError("the tracking service never indexed the bench link")
         time.sleep(0.2)
@@ -74,8 +64,8 @@ def _settled_count(org_id: str) -> int:
     last, stable_since = -1, time.monotonic()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        count = int(asyncio.run(_db("SELECT count(*) FROM tracking.clicks WHERE org_id = $1",
-                                    uuid.UUID(org_id))))
+        count = int(asyncio.run(db_value(
+            DSN, "SELECT count(*) FROM tracking.clicks WHERE org_id = $1", uuid.UUID(org_id))))
         if count != last:
             last, stable_since = count, time.monotonic()
         elif time.monotonic() - stable_since >= 1.5:

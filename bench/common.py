@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -13,6 +15,15 @@ RESULTS_DIR = BENCH_DIR / "results"
 Tool = Literal["auto", "wrk", "python"]
 DEFAULT_GATEWAY_PORT = 28080
 DEFAULT_OPS_BASE_PORT = 29100
+
+
+async def db_value(dsn: str, sql: str, *args: Any) -> Any:
+    """One statement on a connection of its own (the bench's checks between runs)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval(sql, *args)
+    finally:
+        await conn.close()
 
 
 class BenchError(RuntimeError):

@@ -26,10 +26,8 @@ import time
 import uuid
 from typing import Any
 
-import asyncpg
-
 from bench.commit_probe import per_second_max
-from bench.common import RESULTS_DIR, ROOT, BenchError, BenchOptions
+from bench.common import RESULTS_DIR, ROOT, BenchError, BenchOptions, db_value
 from bench.cpu import ProcGroup, infra_groups, processes
 from bench.load import resolve_tool
 from bench.native import build_loadgen
@@ -132,21 +130,8 @@ def _pct(ordered: list[float], pct: float) -> float:
 
 async def _count(org_id: str) -> int:
     """Sales of the measured run booked so far (the warm-up's are tagged ``warm``)."""
-    conn = await asyncpg.connect(DSN)
-    try:
-        return int(await conn.fetchval(
-            "SELECT count(*) FROM ledger.conversions WHERE org_id = $1 "
-            "AND external_event_id LIKE 'run%'", uuid.UUID(org_id)))
-    finally:
-        await conn.close()
-
-
-async def _checkpoint() -> None:
-    conn = await asyncpg.connect(DSN)
-    try:
-        await conn.execute("CHECKPOINT")
-    finally:
-        await conn.close()
+    return int(await db_value(DSN, "SELECT count(*) FROM ledger.conversions WHERE org_id = $1 "
+                              "AND external_event_id LIKE 'run%'", uuid.UUID(org_id)))
 
 
 async def _raw_inserts(opts: BenchOptions) -> float:
@@ -169,7 +154,7 @@ def run(opts: BenchOptions) -> int:
         # The measured minute starts from a checkpoint: the pages earlier scenarios (or the
         # warm-up) left dirty are not flushed, with their full-page writes, inside it. A
         # checkpoint its own writes cause (max_wal_size) still falls in it, as it would.
-        asyncio.run(_checkpoint())
+        asyncio.run(db_value(DSN, "CHECKPOINT"))
         observer = _observer(stack, opts)
         started = time.monotonic()
         result = _load(url, seller, opts, opts.s2s_duration, "run", observer)
