@@ -81,7 +81,8 @@ class TtlCache(Generic[K, V]):
 
 
 def _retrieve(task: asyncio.Task[V]) -> None:
-    """A background refresh that failed has no caller to see its error: log it (the value it
-    would have replaced is kept until it expires; the next miss tries again)."""
+    """Log a failed load: waiting callers also get its error, but a background refresh has
+    none (the value it would have replaced is kept until it expires; the next miss tries
+    again). Retrieving the error here also keeps asyncio from reporting it as never seen."""
     if not task.cancelled() and (exc := task.exception()) is not None:
         log.warning("cache load failed", extra={"error": repr(exc)})
