@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import os
+import pickle
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,6 +20,7 @@ from libs.shared.errors import (
     envelope,
     pydantic_field,
 )
+from libs.shared import ids
 from libs.shared.ids import new_id, new_ulid, parse_uuid
 from libs.shared.money import SUPPORTED_CURRENCIES, Money, is_supported_currency
 from libs.shared.pagination import (
@@ -140,6 +143,28 @@ def test_new_ids_are_unique_and_random_bits_vary() -> None:
     assert len(set(ids)) == len(ids)
     # the 12 "rand_a" bits right after the version nibble are random, not constant
     assert len({(i.int >> 64) & 0xFFF for i in ids}) > 100
+
+
+def test_a_forked_child_does_not_repeat_its_parents_random_bits() -> None:
+    ids._random.take80()  # the buffer now holds bits the parent has not used yet
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next bits must not be the parent's next bits
+        os.write(write_end, ids._random.take80().to_bytes(10, "big"))
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child_bits = int.from_bytes(os.read(read_end, 10), "big")
+    os.close(read_end)
+    os.close(write_end)
+    assert child_bits != ids._random.take80()
+
+
+def test_new_id_is_a_plain_uuid_that_compares_hashes_and_pickles_like_one() -> None:
+    value = new_id()
+    same = uuid.UUID(str(value))
+    assert value == same and hash(value) == hash(same) and str(value) == str(same)
+    assert pickle.loads(pickle.dumps(value)) == value
+    assert {value: 1}[same] == 1
 
 
 def test_new_id_sorts_by_creation_time() -> None:
