@@ -158,6 +158,35 @@ async def test_staged_json_is_relayed_byte_for_byte(
                                   now=datetime.now(UTC))
 
 
+async def test_staged_events_wake_the_relay_when_they_commit_and_keep_their_order(
+        pool: asyncpg.Pool, created_ids: list[uuid.UUID]) -> None:
+    """``add_events_json`` stages and notifies in one statement: the wake-up still arrives
+    only with the commit, and the rows keep the order they were given in."""
+    notified: list[str] = []
+    woken = asyncio.Event()
+
+    def on_notify(*args: Any) -> None:
+        notified.append(args[3])
+        woken.set()
+
+    events = [(uuid.uuid4(), "o.staged.order", f'{{"n": {n}}}') for n in range(5)]
+    created_ids.extend(event_id for event_id, _, _ in events)
+    async with pool.acquire() as listener, pool.acquire() as conn:
+        await listener.add_listener(relay_channel(SCHEMA), on_notify)
+        try:
+            async with conn.transaction():
+                await add_events_json(conn, events, now=datetime.now(UTC))
+                await asyncio.sleep(0.2)
+                assert notified == []  # not before the commit
+            await asyncio.wait_for(woken.wait(), 5)
+            assert notified == [SCHEMA]
+        finally:
+            await listener.reset()
+    rows = await pool.fetch("SELECT id, payload::text AS payload FROM outbox WHERE id = ANY($1) "
+                            "ORDER BY created_at", [e[0] for e in events])
+    assert [(r["id"], r["payload"]) for r in rows] == [(i, body) for i, _, body in events]
+
+
 async def test_inbox_remembers_message_ids_per_consumer(pool: asyncpg.Pool) -> None:
     consumer, other = f"test-{uuid.uuid4().hex}", f"test-{uuid.uuid4().hex}"
     message_id = str(uuid.uuid4())
