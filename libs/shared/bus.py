@@ -28,7 +28,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, w
 from libs.shared import jsonutil
 from libs.shared.bus_rpc import RemoteError, RequestReply, RpcHandler, RpcTimeout
 from libs.shared.logging import request_id_var
-from libs.shared.metrics import BUS_MESSAGES
+from libs.shared.metrics import BUS_MESSAGES, child
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ class Bus(RequestReply):
                     await handler(deliveries)
                     for message in messages:
                         await message.ack()
-                    BUS_MESSAGES.labels(queue, "acked").inc(len(messages))
+                    child(BUS_MESSAGES, queue, "acked").inc(len(messages))
                     return
             except Exception:
                 log.warning("event batch failed; retrying its messages one by one",
@@ -276,7 +276,7 @@ class Bus(RequestReply):
             await asyncio.sleep(min(0.1 * 2**count, 2.0))
             await message.reject(requeue=True)
             return
-        BUS_MESSAGES.labels(queue, "acked").inc()
+        child(BUS_MESSAGES, queue, "acked").inc()
         await message.ack()
 
 

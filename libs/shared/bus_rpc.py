@@ -17,7 +17,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from libs.shared import jsonutil
 from libs.shared.errors import RekomiError
 from libs.shared.logging import request_id_var
-from libs.shared.metrics import BUS_MESSAGES, RPC_SECONDS
+from libs.shared.metrics import BUS_MESSAGES, RPC_SECONDS, child
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class RequestReply:
             BUS_MESSAGES.labels(method, "crashed").inc()
             return {"ok": False, "error": {"error": "internal_error",
                                            "message": "internal error", "field": None}}
-        BUS_MESSAGES.labels(method, "ok").inc()
+        child(BUS_MESSAGES, method, "ok").inc()
         return {"ok": True, "data": result}
 
     async def _ensure_reply_queue(self) -> AbstractQueue:
@@ -154,7 +154,8 @@ class RequestReply:
         ``_flush``), which divides the broker and framing cost per call under load and adds no
         wait when idle. While other calls await answers, the first call of a message waits
         ``linger`` seconds for the next ones."""
-        await self._ensure_reply_queue()
+        if self._reply_queue is None:
+            await self._ensure_reply_queue()
         timeout = timeout or self.rpc_timeout
         loop = asyncio.get_running_loop()
         correlation_id = str(next(self._sequence))
@@ -182,7 +183,7 @@ class RequestReply:
         finally:
             timer.cancel()
             self._futures.pop(correlation_id, None)
-            RPC_SECONDS.labels(method).observe(loop.time() - started)
+            child(RPC_SECONDS, method).observe(loop.time() - started)
         if reply.get("ok"):
             return reply.get("data")
         error = reply.get("error") or {}

@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from libs.shared.errors import RekomiError
 from libs.shared.ids import new_ulid
 from libs.shared.logging import request_id_var
-from libs.shared.metrics import HTTP_REQUESTS, HTTP_SECONDS
+from libs.shared.metrics import HTTP_REQUESTS, HTTP_SECONDS, child
 from libs.shared.settings import Settings
 from services.gateway.domain.errors import PayloadTooLarge, RateLimited, Unauthorized
 from services.gateway.entrypoints.http.errors import envelope_response, error_response
@@ -55,8 +55,8 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
     response.headers["X-Request-Id"] = request_id
     if QUOTA_REMAINING in request:
         response.headers["X-RateLimit-Remaining"] = str(request[QUOTA_REMAINING])
-    HTTP_REQUESTS.labels(label, request.method, str(response.status)).inc()
-    HTTP_SECONDS.labels(label).observe(time.perf_counter() - started)
+    child(HTTP_REQUESTS, label, request.method, str(response.status)).inc()
+    child(HTTP_SECONDS, label).observe(time.perf_counter() - started)
     return response
 
 
