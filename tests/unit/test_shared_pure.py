@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
+from libs.shared import ids
 from libs.shared.errors import (
     Conflict,
     NotFound,
@@ -20,7 +21,6 @@ from libs.shared.errors import (
     envelope,
     pydantic_field,
 )
-from libs.shared import ids
 from libs.shared.ids import new_id, new_ulid, parse_uuid
 from libs.shared.money import SUPPORTED_CURRENCIES, Money, is_supported_currency
 from libs.shared.pagination import (
