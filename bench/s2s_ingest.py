@@ -37,6 +37,7 @@ from bench.programs_get import _measure_bare
 from bench.raw_insert import raw_insert_rate
 from bench.report import Target, cpu_table, load_table, profile_lines, write_json
 from bench.stack import BENCH_ENV, Org, RekomiStack
+from bench.wal_primer import prime_wal
 
 NAME = "s2s_ingest"
 RPS_TARGET, P99_TARGET_MS, DRAIN_TARGET_S = 3000.0, 50.0, 10.0
@@ -44,6 +45,9 @@ RPS_TARGET, P99_TARGET_MS, DRAIN_TARGET_S = 3000.0, 50.0, 10.0
 PROBE_STALL_MS = 15.0
 DSN = BENCH_ENV["REKOMI_DATABASE_URL"]
 LOADGEN_PROCESSES = 2
+# WAL a sale writes across the services (pg_current_wal_lsn over a run: 3.25 KB), rounded up:
+# the measured window gets this much WAL ready beforehand (``bench.wal_primer``).
+WAL_BYTES_PER_SALE = 3500
 RAW_INSERT = (
     "INSERT INTO bench_conversions (id, org_id, program_id, affiliate_id, amount_cents, "
     "currency, commission_cents, status, type, external_event_id, created_at) "
@@ -151,6 +155,9 @@ def run(opts: BenchOptions) -> int:
         url = f"{stack.base_url}/api/tracking/s2s"
         if opts.warmup:
             _load(url, seller, opts, opts.warmup, "warm")
+        before, ready = asyncio.run(prime_wal(
+            DSN, int(opts.rate * opts.s2s_duration * WAL_BYTES_PER_SALE)))
+        print(f"  WAL segments ready for the window: {ready} (were {before})", flush=True)
         # The measured minute starts from a checkpoint: the pages earlier scenarios (or the
         # warm-up) left dirty are not flushed, with their full-page writes, inside it. A
         # checkpoint its own writes cause (max_wal_size) still falls in it, as it would.
