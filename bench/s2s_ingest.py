@@ -18,6 +18,7 @@ within 10 s after the load stops.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import json
 import subprocess
@@ -29,6 +30,7 @@ from typing import Any
 from bench.commit_probe import per_second_max
 from bench.common import RESULTS_DIR, ROOT, BenchError, BenchOptions, db_value
 from bench.cpu import ProcGroup, infra_groups, processes
+from bench.disk_probe import BURST_BYTES, bursts
 from bench.load import resolve_tool
 from bench.native import build_loadgen
 from bench.observe import RunObserver
@@ -88,6 +90,9 @@ def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, secon
     probe_out = RESULTS_DIR / f"{NAME}.commit_probe.json"
     probe = subprocess.Popen([sys.executable, "-m", "bench.commit_probe", DSN, str(seconds),
                               str(start), str(probe_out)], cwd=ROOT) if observer else None
+    disk_out = RESULTS_DIR / f"{NAME}.disk_probe.json"
+    disk = subprocess.Popen([sys.executable, "-m", "bench.disk_probe", str(seconds), str(start),
+                             str(disk_out)], cwd=ROOT) if observer else None
     if observer is not None:
         time.sleep(max(0.0, start - time.time()))
         observer.begin(procs[0].pid, seconds)
@@ -116,6 +121,10 @@ def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, secon
         probe_out.unlink()
         merged["commitProbeMs"] = sorted(ms for _, ms in samples)
         merged["secondCommitMaxMs"] = per_second_max(samples, start, seconds)
+    if disk is not None and disk.wait(timeout=60) == 0:
+        samples = json.loads(disk_out.read_text(encoding="utf-8"))["samples"]
+        disk_out.unlink()
+        merged["diskBursts"] = [dataclasses.asdict(b) for b in bursts(samples, start, seconds)]
     return merged
 
 
@@ -204,6 +213,15 @@ def _probe_line(commits: list[float], second_max: list[float], second_p99: list[
             f"a p99 over {P99_TARGET_MS:.0f} ms, {len(set(slow) & set(stalled))} had one")
 
 
+def _disk_line(found: list[dict[str, Any]], second_p99: list[float]) -> str:
+    """Which slow seconds of the stack had the disk busy with something else."""
+    slow = {i for i, ms in enumerate(second_p99) if ms > P99_TARGET_MS}
+    listed = ", ".join(f"{b['second']} ({b['disk_mb']:.0f} MB, {b['cause']})" for b in found)
+    return (f"  disk bursts (over {BURST_BYTES / 1e6:.0f} MB written in a second): "
+            f"{listed or 'none'}; of the {len(slow)} seconds with a p99 over "
+            f"{P99_TARGET_MS:.0f} ms, {len(slow & {b['second'] for b in found})} had one")
+
+
 def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: float, booked: int,
             booked_at_stop: int, drain_s: float, raw_rps: float, observer: RunObserver) -> int:
     ordered = sorted(result["latenciesMs"])
@@ -223,6 +241,8 @@ def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: floa
           f"{sorted(range(len(seconds)), key=lambda i: -seconds[i])[:5]}")
     if "secondCommitMaxMs" in result:
         print(_probe_line(result["commitProbeMs"], result["secondCommitMaxMs"], seconds))
+    if "diskBursts" in result:
+        print(_disk_line(result["diskBursts"], seconds))
     print(f"  booked by the ledger: {booked} ({booked / elapsed:.0f}/s over the load; "
           f"{booked_at_stop} when the load stopped; drained in {drain_s:.2f} s)")
     print(f"  raw single-row INSERT: {raw_rps:.0f} rows/s at {min(opts.connections, 32)} "
@@ -239,7 +259,8 @@ def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: floa
                       "eventsPerSecond": round(rps, 1), "p50Ms": p50, "p99Ms": p99,
                       "non2xx": result["non2xx"], "errors": result["errors"],
                       "secondP99Ms": seconds,
-                      "secondCommitProbeMaxMs": result.get("secondCommitMaxMs")},
+                      "secondCommitProbeMaxMs": result.get("secondCommitMaxMs"),
+                      "diskBursts": result.get("diskBursts")},
             "bookedPerSecond": round(booked / elapsed, 1), "drainSeconds": round(drain_s, 2),
             "rawInsertRowsPerSecond": round(raw_rps, 1),
             "cpu": observer.cpu.to_dict() if observer.cpu else None,

@@ -1,0 +1,24 @@
+"""The bench's disk probe: bursts per second of the load, and what wrote them."""
+
+from __future__ import annotations
+
+from bench.disk_probe import Burst, bursts
+
+MB = 1_000_000
+
+
+def test_bursts_are_seconds_over_the_threshold_named_after_their_largest_writer() -> None:
+    start = 1_000.0
+    # [time, disk, postgres, rabbitmq, dirty], cumulative bytes except dirty
+    samples = [
+        [999.9, 0, 0, 0, 50 * MB],
+        [1_000.5, 10 * MB, 8 * MB, 1 * MB, 60 * MB],         # second 0: quiet
+        [1_001.5, 210 * MB, 18 * MB, 191 * MB, 62 * MB],     # second 1: RabbitMQ
+        [1_002.5, 400 * MB, 20 * MB, 192 * MB, 5 * MB],      # second 2: dirty pages flushed
+        [1_003.2, 530 * MB, 150 * MB, 193 * MB, 6 * MB],     # second 3: PostgreSQL
+        [1_004.1, 900 * MB, 150 * MB, 193 * MB, 6 * MB],     # after the window: ignored
+    ]
+    assert bursts(samples, start, 4) == [
+        Burst(1, 200.0, "RabbitMQ"),
+        Burst(2, 190.0, "dirty pages written back"),
+        Burst(3, 130.0, "PostgreSQL")]
