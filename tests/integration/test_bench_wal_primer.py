@@ -8,7 +8,9 @@ import asyncpg
 from bench.wal_primer import _FUTURE_SEGMENTS, prime_wal
 from tests.common.env import TEST_ENV
 
-DSN = TEST_ENV["REKOMI_DATABASE_URL"]
+# The server's maintenance database: the primer works on the server, whatever the database (the
+# test database may not be created yet when this runs).
+DSN = TEST_ENV["REKOMI_DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
 
 
 async def test_the_primer_leaves_the_segments_a_window_needs() -> None:
