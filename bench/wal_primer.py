@@ -10,8 +10,12 @@ and in 4 once the segments existed. Each bench run starts from a new database an
 server, so without this the measured minute paid the start-up cost of the server, not of the
 stack.
 
-``prime_wal`` writes (and drops) a throwaway table until enough segments exist beyond the
-current one, then checkpoints, which recycles them as the next segments to use.
+``prime_wal``, when fewer segments than the window needs exist beyond the current one, writes
+(and drops) a throwaway table as large as the window's whole WAL, then checkpoints. Whole, not
+just the shortfall: the writing uses up the segments that were ready, and a checkpoint keeps as
+many freed segments for reuse as its estimate of the WAL between checkpoints allows (about
+twice the last distance, at most ``max_wal_size``), so only a distance as large as the window
+leaves the window's segments ready.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ _FUTURE_SEGMENTS = (
 _ROW_TEXT_BYTES = 1000  # one row of the throwaway table: about 1 KB of WAL
 
 
-def segments_short(future: int, expected_bytes: int, segment_bytes: int) -> int:
-    """How many more segments than ``future`` the window's WAL (``expected_bytes``) needs,
-    with one to spare."""
-    return max(0, math.ceil(expected_bytes / segment_bytes) + 1 - future)
+def priming_bytes(future: int, expected_bytes: int, segment_bytes: int) -> int:
+    """WAL to write before a window that needs ``expected_bytes`` (and a segment to spare)
+    when ``future`` segments are ready: nothing if they suffice, else the whole need."""
+    needed = math.ceil(expected_bytes / segment_bytes) + 1
+    return 0 if future >= needed else needed * segment_bytes
 
 
 async def prime_wal(dsn: str, expected_bytes: int) -> tuple[int, int]:
@@ -42,10 +47,10 @@ async def prime_wal(dsn: str, expected_bytes: int) -> tuple[int, int]:
         segment = int(await conn.fetchval(
             "SELECT pg_size_bytes(current_setting('wal_segment_size'))"))
         before = int(await conn.fetchval(_FUTURE_SEGMENTS))
-        short = segments_short(before, expected_bytes, segment)
-        if short:
+        to_write = priming_bytes(before, expected_bytes, segment)
+        if to_write:
             table = f"bench_wal_primer_{os.getpid()}"
-            rows = short * segment // _ROW_TEXT_BYTES
+            rows = to_write // _ROW_TEXT_BYTES
             await conn.execute(f"CREATE TABLE {table} (b text)")
             try:
                 await conn.execute(
