@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,13 @@ EventHandler = Callable[[Delivery], Awaitable[None]]
 BatchHandler = Callable[[list[Delivery]], Awaitable[None]]
 # Header of a message that packs several events (its value: how many).
 PACKED = "x-rekomi-packed"
+# A pack's body is deflated: its events repeat the same keys, so 50 sales compress 7.7 times
+# (27 KB to 3.5 KB, in 78 us at level 1). Every event a quorum queue takes is written to the
+# broker's log and later to its segment files: at 3,000 sales/s that was 4.3 MB/s, and moving a
+# full 512 MB log to its segments wrote 200 MB in one second, which stalled the commits of the
+# services sharing the disk.
+PACK_ENCODING = "deflate"
+_PACK_LEVEL = 1
 
 
 class Bus(RequestReply):
@@ -106,12 +114,14 @@ class Bus(RequestReply):
                                 headers=headers, timeout=timeout)
 
     async def publish_json(self, routing_key: str, body: bytes, *, message_id: str,
-                           headers: dict[str, Any] | None = None, timeout: float = 10.0) -> None:
+                           headers: dict[str, Any] | None = None, timeout: float = 10.0,
+                           content_encoding: str | None = None) -> None:
         """``publish`` for a body that is JSON already (the outbox stores it so)."""
         assert self._events is not None, "connect() first"
         message = aio_pika.Message(
             body, message_id=message_id, content_type="application/json",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT, headers=headers or {})
+            content_encoding=content_encoding, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            headers=headers or {})
         await self._events.publish(message, routing_key, mandatory=False, timeout=timeout)
 
     async def publish_packed(self, routing_key: str, events: list[tuple[str, bytes,
@@ -128,8 +138,9 @@ class Bus(RequestReply):
         packed = b"[" + b",".join(
             b'{"id":' + jsonutil.dumps(message_id) + b',"h":' + jsonutil.dumps(headers)
             + b',"b":' + body + b"}" for message_id, body, headers in events) + b"]"
-        await self.publish_json(routing_key, packed, message_id=events[0][0],
-                                headers={PACKED: len(events)}, timeout=timeout)
+        await self.publish_json(routing_key, zlib.compress(packed, _PACK_LEVEL),
+                                message_id=events[0][0], headers={PACKED: len(events)},
+                                timeout=timeout, content_encoding=PACK_ENCODING)
 
     async def subscribe(self, name: str, routing_keys: list[str], handler: EventHandler) -> None:
         """Consume events matching ``routing_keys`` into the durable queue
@@ -295,7 +306,10 @@ def _count(message: AbstractIncomingMessage) -> int:
 def _deliveries(message: AbstractIncomingMessage) -> list[Delivery]:
     """The events a message carries: itself, or each event of a pack."""
     headers = dict(message.headers or {})
-    body = jsonutil.loads(message.body)
+    raw = message.body
+    if message.content_encoding == PACK_ENCODING:
+        raw = zlib.decompress(raw)
+    body = jsonutil.loads(raw)
     key, redelivered, count = message.routing_key or "", bool(message.redelivered), \
         _count(message)
     if PACKED not in headers:

@@ -7,6 +7,7 @@ import asyncio
 import sys
 import time
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import aio_pika
 import pytest
 
 from libs.shared import jsonutil
-from libs.shared.bus import Delivery
+from libs.shared.bus import PACK_ENCODING, Delivery
 from libs.shared.logging import request_id_var
 from libs.shared.settings import Settings
 from tests.common.buses import NAMESPACE, MakeBus, bus_factory
@@ -371,3 +372,44 @@ async def test_a_pack_with_a_poison_event_falls_back_to_one_by_one_for_a_batch_h
     await asyncio.sleep(0.2)
     assert calls[0] == [0, 1, 2, 3]  # tried as one batch first
     assert set(applied) == {0, 1, 3} and 2 not in applied
+
+
+async def test_a_pack_travels_deflated_and_a_plain_event_does_not(
+        make_bus: MakeBus, queues: list[str], settings: Settings) -> None:
+    """What the broker stores of a pack is its deflated body (a fraction of the JSON); the
+    consumers' deliveries are the events as published, as the pack tests above check."""
+    uid = _uid()
+    publisher = await make_bus(f"pub-{uid}")
+    name = f"{NAMESPACE}.raw.{uid}"
+    queues.append(name)
+    connection = await aio_pika.connect(settings.amqp_url)
+    try:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(name, auto_delete=True)
+        await queue.bind(await channel.get_exchange(f"{NAMESPACE}.events"),
+                         routing_key=f"r{uid}.#")
+        events = [(f"id-{n}", jsonutil.dumps({"n": n, "note": "the same keys " * 4}),
+                   {"x-request-id": f"req-{n}"}) for n in range(50)]
+        await publisher.publish_packed(f"r{uid}.n", events)
+        await publisher.publish_packed(f"r{uid}.n", events[:1])
+        packed = await _get(queue)
+        plain = await _get(queue)
+    finally:
+        await connection.close()
+    assert packed.content_encoding == PACK_ENCODING
+    text = zlib.decompress(packed.body)
+    assert len(packed.body) * 5 < len(text)
+    assert [(e["id"], e["b"], e["h"]) for e in jsonutil.loads(text)] == [
+        (i, jsonutil.loads(b), h) for i, b, h in events]
+    assert plain.content_encoding is None and plain.message_id == "id-0"
+    assert jsonutil.loads(plain.body) == {"n": 0, "note": "the same keys " * 4}
+
+
+async def _get(queue: aio_pika.abc.AbstractQueue) -> aio_pika.abc.AbstractIncomingMessage:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        message = await queue.get(no_ack=True, fail=False)
+        if message is not None:
+            return message
+        await asyncio.sleep(0.05)
+    raise AssertionError("nothing arrived")
