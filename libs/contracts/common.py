@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -9,6 +10,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from libs.shared import jsonutil
 from libs.shared.errors import ValidationFailed
 
 T = TypeVar("T")
@@ -38,17 +40,41 @@ def _may_hold_nul(data: Any) -> bool:
     as ``\\u0000``, so its absence rules a NUL out; a hit (which a literal backslash-u0000
     can also cause) or data the codec cannot write goes to the exact walk."""
     try:
-        return b"\\u0000" in orjson.dumps(data, default=_uuid_subclass)
+        return b"\\u0000" in orjson.dumps(data, default=jsonutil.uuid_subclass)
     except TypeError:
         return True
 
 
-def _uuid_subclass(value: Any) -> str:
-    """asyncpg's UUID (a ``uuid.UUID`` subclass, in every id read from the database) is not
-    one orjson writes by itself: without this, each such model took the slow walk."""
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError
+_REQUIRED = object()
+
+
+@functools.cache
+def _json_template(model: type[BaseModel]) -> tuple[dict[str, str], dict[str, Any]]:
+    """A model's field names to aliases, and its aliases in field order to their defaults
+    (``_REQUIRED`` for a field without one)."""
+    aliases = {name: field.alias or name for name, field in model.model_fields.items()}
+    template = {}
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            raise TypeError(f"{model.__name__}.{name}: default factories are not supported")
+        template[aliases[name]] = _REQUIRED if field.is_required() else field.default
+    return aliases, template
+
+
+def trusted_json(model: type[BaseModel], **values: Any) -> str:
+    """The JSON ``model(**values).model_dump(mode="json", by_alias=True)`` would give, without
+    building the model: for flat models of JSON-native values (text, numbers, UUIDs, UTC
+    datetimes, None) that the caller validated already. Building and dumping ``AcceptedSale``
+    cost 7 us a sale in tracking; this costs 2.6 (timeit). Its consumers still parse it with the
+    model, so a value that slipped through is refused there."""
+    aliases, template = _json_template(model)
+    body = dict(template)
+    for name, value in values.items():
+        body[aliases[name]] = value  # an unknown field name is a KeyError: a bug in the caller
+    missing = [alias for alias, value in body.items() if value is _REQUIRED]
+    if missing:
+        raise TypeError(f"{model.__name__}: missing {missing}")
+    return jsonutil.dumps_str(body)
 
 
 def _nul_path(value: Any, path: tuple[str, ...]) -> str | None:
