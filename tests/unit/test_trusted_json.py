@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from asyncpg.pgproto import pgproto
 
-from libs.contracts.attributed import AcceptedSale
+from libs.contracts.attributed import AcceptedRefund, AcceptedSale
 from libs.contracts.common import trusted_json
 from libs.shared import jsonutil
 from libs.shared.ids import new_id
@@ -38,6 +38,15 @@ def test_the_json_is_the_models_dump_byte_for_byte(changes: dict[str, object]) -
     expected = jsonutil.dumps_str(
         AcceptedSale(**values).model_dump(mode="json", by_alias=True))  # type: ignore[arg-type]
     assert trusted_json(AcceptedSale, **values) == expected
+
+
+def test_a_refund_is_its_models_dump_byte_for_byte() -> None:
+    values: dict[str, object] = dict(
+        org_id=pgproto.UUID(str(uuid.uuid4())), external_event_id="evt_2",
+        sale_external_event_id="evt_1", occurred_at=datetime(2026, 11, 26, tzinfo=UTC))
+    expected = jsonutil.dumps_str(
+        AcceptedRefund(**values).model_dump(mode="json", by_alias=True))  # type: ignore[arg-type]
+    assert trusted_json(AcceptedRefund, **values) == expected
 
 
 def test_optional_fields_left_out_take_their_defaults() -> None:

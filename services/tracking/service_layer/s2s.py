@@ -29,7 +29,6 @@ from libs.contracts.attributed import (
 )
 from libs.contracts.common import trusted_json
 from libs.contracts.s2s import AcceptLead, AcceptSale, AcceptSignup, LinkBySlug
-from libs.shared import jsonutil
 from libs.shared.group_commit import GroupCommit
 from libs.shared.ids import new_id
 from libs.shared.uow import unit_of_work
@@ -138,7 +137,7 @@ class _Batch:
             self.subscriptions.setdefault((cmd.org_id, data.subscription_id), credit)
         assert data.amount_cents is not None and data.currency is not None  # the model checks
         # Every value was validated on its way here (the request, the RPC command, the ids):
-        # the event's JSON is written without building the model (see ``trusted_json``).
+        # the events' JSON is written without building the models (see ``trusted_json``).
         sale = trusted_json(
             AcceptedSale, org_id=cmd.org_id, conversion_id=conversion_id,
             external_event_id=data.external_event_id, affiliate_id=credit.affiliate_id,
@@ -187,9 +186,10 @@ class _Batch:
         self.rows.append((cmd.org_id, data.external_event_id, "refund", conversion_id,
                           credit.affiliate_id, credit.program_id, None, data.refund_of,
                           item.at))
-        refund = AcceptedRefund(org_id=cmd.org_id, external_event_id=data.external_event_id,
-                                sale_external_event_id=data.refund_of, occurred_at=item.at)
-        self.events.append((key, REFUND_ACCEPTED, _json(refund)))
+        refund = trusted_json(AcceptedRefund, org_id=cmd.org_id,
+                              external_event_id=data.external_event_id,
+                              sale_external_event_id=data.refund_of, occurred_at=item.at)
+        self.events.append((key, REFUND_ACCEPTED, refund))
         return _Answer(key, {"ok": True, "conversionId": str(conversion_id)})
 
 
@@ -209,10 +209,6 @@ def _final(result: _Answer | dict[str, Any] | Exception, fresh: set[tuple[uuid.U
 
 def _email(value: str | None) -> str | None:
     return value.strip().lower() if value else None
-
-
-def _json(model: AcceptedRefund | AcceptedLead) -> str:
-    return jsonutil.dumps_str(model.model_dump(mode="json", by_alias=True))
 
 
 # ---- leads --------------------------------------------------------------------------------------
