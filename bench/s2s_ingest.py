@@ -87,12 +87,8 @@ def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, secon
                                slug, str(rate), str(seconds), f"{tag}{n}", str(out),
                                str(start)], cwd=ROOT)
              for n, out in enumerate(outputs)]
-    probe_out = RESULTS_DIR / f"{NAME}.commit_probe.json"
-    probe = subprocess.Popen([sys.executable, "-m", "bench.commit_probe", DSN, str(seconds),
-                              str(start), str(probe_out)], cwd=ROOT) if observer else None
-    disk_out = RESULTS_DIR / f"{NAME}.disk_probe.json"
-    disk = subprocess.Popen([sys.executable, "-m", "bench.disk_probe", str(seconds), str(start),
-                             str(disk_out)], cwd=ROOT) if observer else None
+    probes = (_Probe("commit_probe", DSN, str(seconds), str(start)),
+              _Probe("disk_probe", str(seconds), str(start))) if observer else None
     if observer is not None:
         time.sleep(max(0.0, start - time.time()))
         observer.begin(procs[0].pid, seconds)
@@ -116,16 +112,30 @@ def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, secon
         for field in ("errors", "statuses"):
             for k, v in part[field].items():
                 merged[field][k] = merged[field].get(k, 0) + v
-    if probe is not None and probe.wait(timeout=60) == 0:
-        samples = json.loads(probe_out.read_text(encoding="utf-8"))["samples"]
-        probe_out.unlink()
-        merged["commitProbeMs"] = sorted(ms for _, ms in samples)
-        merged["secondCommitMaxMs"] = per_second_max(samples, start, seconds)
-    if disk is not None and disk.wait(timeout=60) == 0:
-        samples = json.loads(disk_out.read_text(encoding="utf-8"))["samples"]
-        disk_out.unlink()
-        merged["diskBursts"] = [dataclasses.asdict(b) for b in bursts(samples, start, seconds)]
+    commits, disk = (p.samples() for p in probes) if probes is not None else (None, None)
+    if commits is not None:
+        merged["commitProbeMs"] = sorted(ms for _, ms in commits)
+        merged["secondCommitMaxMs"] = per_second_max(commits, start, seconds)
+    if disk is not None:
+        merged["diskBursts"] = [dataclasses.asdict(b) for b in bursts(disk, start, seconds)]
     return merged
+
+
+class _Probe:
+    """A sampler beside the load, ``python -m bench.<module> ARGS... OUT``; its samples once
+    it has exited, or None if it failed."""
+
+    def __init__(self, module: str, *args: str) -> None:
+        self.out = RESULTS_DIR / f"{NAME}.{module}.json"
+        self.proc = subprocess.Popen([sys.executable, "-m", f"bench.{module}", *args,
+                                      str(self.out)], cwd=ROOT)
+
+    def samples(self) -> list[list[float]] | None:
+        if self.proc.wait(timeout=60) != 0:
+            return None
+        samples: list[list[float]] = json.loads(self.out.read_text(encoding="utf-8"))["samples"]
+        self.out.unlink()
+        return samples
 
 
 def _second_p99s(latencies: list[float], rate: float) -> list[float]:
