@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bench.disk_probe import Burst, bursts
+import os
+from pathlib import Path
+
+from bench.disk_probe import Burst, _Writers, bursts
 
 MB = 1_000_000
 
@@ -22,3 +25,25 @@ def test_bursts_are_seconds_over_the_threshold_named_after_their_largest_writer(
         Burst(1, 200.0, "RabbitMQ"),
         Burst(2, 190.0, "dirty pages written back"),
         Burst(3, 130.0, "PostgreSQL")]
+
+
+def _own_write_bytes() -> int:
+    for line in Path(f"/proc/{os.getpid()}/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    raise AssertionError("no write_bytes in /proc/self/io")
+
+
+def test_writers_scan_proc_once_per_eight_samples_and_read_the_pids_found() -> None:
+    scans: list[int] = []
+
+    def scan() -> list[tuple[int, str, str]]:
+        scans.append(1)
+        return [(os.getpid(), "postgres", ""), (1 << 30, "beam.smp", "")]  # the second is gone
+
+    writers = _Writers(scan)
+    readings = [writers.read() for _ in range(_Writers.RESCAN_SAMPLES)]
+    assert len(scans) == 1
+    assert readings[-1] == (_own_write_bytes(), 0)
+    writers.read()
+    assert len(scans) == 2
