@@ -17,7 +17,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from libs.shared import jsonutil
 from libs.shared.errors import RekomiError
 from libs.shared.logging import request_id_var
-from libs.shared.metrics import BUS_MESSAGES, RPC_SECONDS, child
+from libs.shared.metrics import BUS_MESSAGES, RPC_MESSAGE_ROUND_TRIP, RPC_SECONDS, child
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,16 @@ LINGER_SECONDS = 0.004
 # in four interleaved runs each (p50 15-23 -> 19-21 ms); 16 ms cut CPU further but the wait
 # itself began to show in the p99.
 INGEST_LINGER_SECONDS = 0.012
+# While tracking answers slowly (cores saturated), ingestion lingers as long as a round trip
+# takes, up to this (see ``_linger``). At 3,000 sales/s on two slow cores, against the fixed
+# 12 ms in two interleaved pairs of 60-s runs: stack CPU 183/181% vs 193/188% of a core, p50
+# 30/28 ms vs 92/42 ms, p99 119/159 ms vs 1,221/283 ms.
+INGEST_MAX_LINGER_SECONDS = 0.024
+# Weight of the newest round trip in a service's moving average.
+ROUND_TRIP_WEIGHT = 0.2
+# Request messages whose reply is still awaited; past this many (replies lost to timeouts),
+# the record is dropped: it only feeds the moving average.
+MAX_TIMED_BATCHES = 1024
 
 
 class RemoteError(RekomiError):
@@ -64,6 +74,8 @@ class RequestReply:
     _sending: set[asyncio.Future[None]]
     _reopening: asyncio.Lock
     _sequence: itertools.count[int]
+    _round_trip: dict[str, float]
+    _timed: dict[str, tuple[str, float]]
 
     def _init_rpc(self) -> None:
         self._reply_queue = None
@@ -76,6 +88,8 @@ class RequestReply:
         self._casts = {}
         self._sending = set()
         self._reopening = asyncio.Lock()
+        self._round_trip = {}
+        self._timed = {}
 
     def _cancel_pending(self) -> None:
         for future in self._futures.values():
@@ -102,7 +116,8 @@ class RequestReply:
         if message.reply_to:
             assert self._rpc_channel is not None
             await self._rpc_channel.default_exchange.publish(
-                aio_pika.Message(jsonutil.dumps(replies), content_type="application/json"),
+                aio_pika.Message(jsonutil.dumps(replies), content_type="application/json",
+                                 correlation_id=message.correlation_id),
                 routing_key=message.reply_to, mandatory=False)
         await message.ack()
 
@@ -141,19 +156,28 @@ class RequestReply:
         return self._reply_queue
 
     async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        timed = self._timed.pop(message.correlation_id or "", None)
+        if timed is not None:
+            service, sent = timed
+            took = asyncio.get_running_loop().time() - sent
+            before = self._round_trip.get(service, took)
+            self._round_trip[service] = average = before + ROUND_TRIP_WEIGHT * (took - before)
+            child(RPC_MESSAGE_ROUND_TRIP, service).set(average)
         for reply in jsonutil.loads(message.body):
             future = self._futures.pop(reply.get("c") or "", None)
             if future is not None and not future.done():
                 future.set_result(reply)
 
     async def call(self, service: str, method: str, payload: dict[str, Any],
-                   timeout: float | None = None, *, linger: float = LINGER_SECONDS) -> Any:
+                   timeout: float | None = None, *, linger: float = LINGER_SECONDS,
+                   max_linger: float | None = None) -> Any:
         """Ask ``service`` to run ``method``; returns its data or raises its error.
 
         Calls made in the same event-loop turn travel together in one message (see
         ``_flush``), which divides the broker and framing cost per call under load and adds no
         wait when idle. While other calls await answers, the first call of a message waits
-        ``linger`` seconds for the next ones."""
+        ``linger`` seconds for the next ones; with ``max_linger``, as long as the service's
+        recent round trip when that is longer, up to ``max_linger``."""
         if self._reply_queue is None:
             await self._ensure_reply_queue()
         timeout = timeout or self.rpc_timeout
@@ -171,7 +195,8 @@ class RequestReply:
             # its message, since the per-message cost on both sides and in the broker is far
             # more than the per-call cost.
             if busy:
-                loop.call_later(linger, self._flush, service, timeout)
+                delay = linger if max_linger is None else self._linger(service, linger, max_linger)
+                loop.call_later(delay, self._flush, service, timeout)
             else:
                 loop.call_soon(self._flush, service, timeout)
         started = loop.time()
@@ -190,6 +215,17 @@ class RequestReply:
         extra = {k: v for k, v in error.items() if k not in ("error", "message", "field")}
         raise RemoteError(error.get("message", ""), field=error.get("field"),
                           code=error.get("error", "internal_error"), extra=extra)
+
+    def _linger(self, service: str, linger: float, max_linger: float) -> float:
+        """``linger``, or the service's recent round trip when that is longer, up to
+        ``max_linger``. A fixed linger sends as many messages a second however busy the cores
+        are; this one sends fewer, fuller ones as the answers slow down, and that frees the CPU
+        the answers were waiting for."""
+        return min(max_linger, max(linger, self._round_trip.get(service, 0.0)))
+
+    def round_trip(self, service: str) -> float | None:
+        """The moving average of request-to-reply seconds for messages sent to ``service``."""
+        return self._round_trip.get(service)
 
     def cast(self, service: str, method: str, payload: dict[str, Any]) -> None:
         """Have ``service`` run ``method`` without waiting for, or getting, an answer: for
@@ -230,12 +266,18 @@ class RequestReply:
 
     async def _send(self, service: str, batch: list[dict[str, Any]], timeout: float) -> None:
         assert self._rpc_channel is not None and self._reply_queue is not None
+        message_id = f"m{next(self._sequence)}"
+        if len(self._timed) >= MAX_TIMED_BATCHES:
+            self._timed.clear()
+        self._timed[message_id] = (service, asyncio.get_running_loop().time())
         try:
             await self._rpc_channel.default_exchange.publish(
                 aio_pika.Message(jsonutil.dumps(batch), reply_to=self._reply_queue.name,
-                                 expiration=timeout, content_type="application/json"),
+                                 correlation_id=message_id, expiration=timeout,
+                                 content_type="application/json"),
                 routing_key=self._rpc_queue_name(service), mandatory=False)
         except Exception as exc:  # the callers see the failure instead of a timeout
+            self._timed.pop(message_id, None)
             log.warning("rpc publish failed", extra={"service": service, "error": repr(exc)})
             for entry in batch:
                 future = self._futures.pop(entry["c"], None)

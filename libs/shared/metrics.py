@@ -16,6 +16,10 @@ HTTP_SECONDS = Histogram("rekomi_http_request_seconds", "HTTP request latency", 
 BUS_MESSAGES = Counter("rekomi_bus_messages_total", "Bus messages handled", ["queue", "outcome"])
 RPC_SECONDS = Histogram("rekomi_rpc_seconds", "Request/reply round trips", ["method"],
                         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 5))
+RPC_MESSAGE_ROUND_TRIP = Gauge(
+    "rekomi_rpc_message_round_trip_seconds",
+    "Moving average from sending a request message to its reply, per service called",
+    ["service"])
 OUTBOX_RELAYED = Counter("rekomi_outbox_relayed_total", "Outbox events confirmed by the broker",
                          ["schema"])
 OUTBOX_BACKLOG = Gauge("rekomi_outbox_backlog", "Outbox events not yet relayed", ["schema"])

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from libs.shared.bus import RemoteError, RpcTimeout
+from libs.shared.bus import Bus, RemoteError, RpcTimeout
 from libs.shared.errors import NotFound, RekomiError, ValidationFailed
 from libs.shared.logging import request_id_var
 from tests.common.buses import MakeBus
@@ -245,24 +246,43 @@ async def test_casts_run_without_a_reply_and_travel_batched(make_bus: MakeBus) -
     assert client._reply_queue is None  # nothing was asked, so no reply queue was made
 
 
+class _Timed:
+    """Handlers for the linger tests: ``slow`` stays in flight until ``release`` is set,
+    ``stamp`` notes when it started, ``nap`` answers after 0.6 s."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.started: dict[str, float] = {}
+
+    def table(self) -> dict[str, Callable[[dict[str, Any]], Awaitable[str]]]:
+        return {"slow": self.slow, "stamp": self.stamp, "nap": self.nap}
+
+    async def slow(self, _payload: dict[str, Any]) -> str:
+        await self.release.wait()
+        return "slow"
+
+    async def stamp(self, payload: dict[str, Any]) -> str:
+        self.started[payload["name"]] = time.monotonic()
+        return str(payload["name"])
+
+    async def nap(self, _payload: dict[str, Any]) -> str:
+        await asyncio.sleep(0.6)
+        return "rested"
+
+
+async def _serve_timed(make_bus: MakeBus, prefix: str) -> tuple[str, _Timed, Bus]:
+    """A service answering with ``_Timed``'s handlers, and a bus to call it from."""
+    service, handlers = _name(prefix), _Timed()
+    server = await make_bus(service)
+    await server.serve(handlers.table())
+    return service, handlers, await make_bus(_name("caller"))
+
+
 async def test_a_longer_linger_gathers_later_calls_into_its_message(make_bus: MakeBus) -> None:
     """While a call awaits its answer, the next call waits ``linger`` for company: a call made
     within that window leaves in the same message (its handler starts in the same instant)."""
-    service = _name("svc-linger")
-    release = asyncio.Event()
-    started: dict[str, float] = {}
-
-    async def slow(_payload: dict[str, Any]) -> str:
-        await release.wait()
-        return "slow"
-
-    async def stamp(payload: dict[str, Any]) -> str:
-        started[payload["name"]] = time.monotonic()
-        return str(payload["name"])
-
-    server = await make_bus(service)
-    await server.serve({"slow": slow, "stamp": stamp})
-    client = await make_bus(_name("caller"))
+    service, handlers, client = await _serve_timed(make_bus, "svc-linger")
+    started, release = handlers.started, handlers.release
     pending = asyncio.create_task(client.call(service, "slow", {}, timeout=5))
     try:
         await asyncio.sleep(0.1)  # the slow call is in flight: later calls linger
@@ -277,6 +297,32 @@ async def test_a_longer_linger_gathers_later_calls_into_its_message(make_bus: Ma
         t1 = time.monotonic()
         assert await client.call(service, "stamp", {"name": "c"}) == "c"
         assert started["c"] - t1 < 0.2
+    finally:
+        release.set()
+        await pending
+
+
+async def test_a_slow_service_stretches_the_linger_up_to_its_maximum(make_bus: MakeBus
+                                                                      ) -> None:
+    """The caller keeps a moving average of each service's round trip (request message to
+    reply); while calls are in flight, a call with a ``max_linger`` lingers that long, but
+    never more than its maximum; one without keeps its ``linger``."""
+    service, handlers, client = await _serve_timed(make_bus, "svc-stretch")
+    started, release = handlers.started, handlers.release
+    assert client.round_trip(service) is None
+    assert await client.call(service, "nap", {}) == "rested"
+    round_trip = client.round_trip(service)
+    assert round_trip is not None and round_trip >= 0.6
+    pending = asyncio.create_task(client.call(service, "slow", {}, timeout=5))
+    try:
+        await asyncio.sleep(0.1)  # a call is in flight: the next one lingers
+        t0 = time.monotonic()
+        assert await client.call(service, "stamp", {"name": "a"}, linger=0.1,
+                                 max_linger=0.2) == "a"
+        assert 0.19 <= started["a"] - t0 < 0.5  # stretched past 0.1, capped at 0.2
+        t1 = time.monotonic()
+        assert await client.call(service, "stamp", {"name": "b"}, linger=0.1) == "b"
+        assert 0.09 <= started["b"] - t1 < 0.19  # no maximum: the plain linger
     finally:
         release.set()
         await pending

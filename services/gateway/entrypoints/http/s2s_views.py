@@ -14,7 +14,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from libs.contracts.s2s import S2SLead, S2SSale, SignupLead
-from libs.shared.bus_rpc import INGEST_LINGER_SECONDS
+from libs.shared.bus_rpc import INGEST_LINGER_SECONDS, INGEST_MAX_LINGER_SECONDS
 from libs.shared.errors import NotFound, RekomiError
 from services.gateway.domain import signatures
 from services.gateway.domain.errors import PayloadTooLarge, PlanTierRequired
@@ -67,7 +67,8 @@ async def signed_sale(request: web.Request, payload: dict[str, Any]) -> Any:
     org, payload["data"] = await _verified(request, S2SSale)
     payload["payoutGraceDays"] = org["payout_grace_days"]
     return await request.app[BUS].call("tracking", "s2s.accept", payload,
-                                       linger=INGEST_LINGER_SECONDS)
+                                       linger=INGEST_LINGER_SECONDS,
+                                       max_linger=INGEST_MAX_LINGER_SECONDS)
 
 
 async def signed_lead(request: web.Request, payload: dict[str, Any]) -> Any:
@@ -75,7 +76,8 @@ async def signed_lead(request: web.Request, payload: dict[str, Any]) -> Any:
     payload["homeCurrency"] = org["home_currency"]
     payload["payoutGraceDays"] = org["payout_grace_days"]
     return await request.app[BUS].call("tracking", "leads.accept", payload,
-                                       linger=INGEST_LINGER_SECONDS)
+                                       linger=INGEST_LINGER_SECONDS,
+                                       max_linger=INGEST_MAX_LINGER_SECONDS)
 
 
 async def signup_lead(request: web.Request, payload: dict[str, Any]) -> web.Response:
