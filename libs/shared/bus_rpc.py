@@ -44,7 +44,7 @@ INGEST_MAX_LINGER_SECONDS = 0.024
 ROUND_TRIP_WEIGHT = 0.2
 # Request messages whose reply is still awaited; past this many (replies lost to timeouts),
 # the record is dropped: it only feeds the moving average.
-MAX_TIMED_BATCHES = 1024
+MAX_TIMED_MESSAGES = 1024
 
 
 class RemoteError(RekomiError):
@@ -267,7 +267,7 @@ class RequestReply:
     async def _send(self, service: str, batch: list[dict[str, Any]], timeout: float) -> None:
         assert self._rpc_channel is not None and self._reply_queue is not None
         message_id = f"m{next(self._sequence)}"
-        if len(self._timed) >= MAX_TIMED_BATCHES:
+        if len(self._timed) >= MAX_TIMED_MESSAGES:
             self._timed.clear()
         self._timed[message_id] = (service, asyncio.get_running_loop().time())
         try:
