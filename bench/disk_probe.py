@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.cpu import INFRA_BY_COMM, processes
+from bench.cpu import ProcGroup, infra_groups
 
 INTERVAL = 0.25
 BURST_BYTES = 100e6
@@ -57,9 +57,9 @@ class _Writers:
 
     RESCAN_SAMPLES = 8
 
-    def __init__(self, scan: Callable[[], list[tuple[int, str, str]]] = processes) -> None:
-        self._scan = scan
-        self._pids: dict[str, list[int]] = {}
+    def __init__(self, groups: Callable[[], list[ProcGroup]] = infra_groups) -> None:
+        self._groups = groups
+        self._pids: dict[str, tuple[int, ...]] = {}
         self._samples = 0
 
     def read(self) -> tuple[int, int]:
@@ -81,12 +81,7 @@ class _Writers:
         return total
 
     def _rescan(self) -> None:
-        pids: dict[str, list[int]] = {}
-        for pid, comm, _ in self._scan():
-            group = INFRA_BY_COMM.get(comm)
-            if group is not None:
-                pids.setdefault(group, []).append(pid)
-        self._pids = pids
+        self._pids = {group.name: group.pids for group in self._groups()}
 
 
 _writers = _Writers()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bench.cpu import ProcGroup
 from bench.disk_probe import Burst, _Writers, bursts
 
 MB = 1_000_000
@@ -37,9 +38,10 @@ def _own_write_bytes() -> int:
 def test_writers_scan_proc_once_per_eight_samples_and_read_the_pids_found() -> None:
     scans: list[int] = []
 
-    def scan() -> list[tuple[int, str, str]]:
+    def scan() -> list[ProcGroup]:
         scans.append(1)
-        return [(os.getpid(), "postgres", ""), (1 << 30, "beam.smp", "")]  # the second is gone
+        return [ProcGroup("postgres", (os.getpid(),)),
+                ProcGroup("rabbitmq", (1 << 30,))]  # that pid is gone
 
     writers = _Writers(scan)
     readings = [writers.read() for _ in range(_Writers.RESCAN_SAMPLES)]
