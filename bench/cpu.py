@@ -39,6 +39,13 @@ class CpuReport:
     def unattributed_pct(self) -> float:
         return max(0.0, self.machine_busy_pct - sum(self.by_group.values()))
 
+    def micros_per_item(self, per_second: float, leave_out: Iterable[str] = ()) -> float:
+        """CPU time the groups (but ``leave_out``) spent per item handled at ``per_second``,
+        in microseconds: what each sale costs the stack, whatever the machine's speed."""
+        skipped = set(leave_out)
+        busy = sum(pct for name, pct in self.by_group.items() if name not in skipped)
+        return busy / 100.0 * 1e6 / per_second if per_second > 0 else 0.0
+
     def to_dict(self) -> dict[str, object]:
         return {"seconds": round(self.seconds, 3), "cpus": self.cpus,
                 "machineBusyPct": round(self.machine_busy_pct, 1),

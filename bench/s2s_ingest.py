@@ -29,7 +29,7 @@ from typing import Any
 
 from bench.commit_probe import per_second_max
 from bench.common import RESULTS_DIR, ROOT, BenchError, BenchOptions, db_value
-from bench.cpu import ProcGroup, infra_groups, processes
+from bench.cpu import CpuReport, ProcGroup, infra_groups, processes
 from bench.disk_probe import BURST_BYTES, bursts
 from bench.load import resolve_tool
 from bench.native import build_loadgen
@@ -232,6 +232,15 @@ def _disk_line(found: list[dict[str, Any]], second_p99: list[float]) -> str:
             f"{P99_TARGET_MS:.0f} ms, {len(slow & {b['second'] for b in found})} had one")
 
 
+def _cost_line(cpu: CpuReport, rps: float) -> str:
+    """What a sale costs the stack here, and the rate the cores could carry at that cost. The
+    cost falls as the rate rises (batches fill), so a ceiling read off a slow run is low."""
+    micros = cpu.micros_per_item(rps, ("loadgen",))
+    ceiling = cpu.cpus * 1e6 / micros if micros else 0.0
+    return (f"  stack CPU per answered sale: {micros:.0f} us (services, PostgreSQL, RabbitMQ, "
+            f"Redis); at that cost {cpu.cpus} cores carry at most {ceiling:.0f} sales/s")
+
+
 def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: float, booked: int,
             booked_at_stop: int, drain_s: float, raw_rps: float, observer: RunObserver) -> int:
     ordered = sorted(result["latenciesMs"])
@@ -259,6 +268,7 @@ def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: floa
           "connections")
     if observer.cpu is not None:
         print(cpu_table("CPU during the load (% of one core)", observer.cpu))
+        print(_cost_line(observer.cpu, rps))
     summaries = observer.profiler.summaries if observer.profiler is not None else []
     for summary in summaries:
         print(profile_lines(summary))
@@ -274,6 +284,8 @@ def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: floa
             "bookedPerSecond": round(booked / elapsed, 1), "drainSeconds": round(drain_s, 2),
             "rawInsertRowsPerSecond": round(raw_rps, 1),
             "cpu": observer.cpu.to_dict() if observer.cpu else None,
+            "stackCpuMicrosPerSale": (round(observer.cpu.micros_per_item(rps, ("loadgen",)))
+                                      if observer.cpu else None),
             "profiles": [s.to_dict() for s in summaries],
             "targets": [t.to_dict() for t in targets]}
     print(f"\nwrote {write_json(NAME, data)}")
