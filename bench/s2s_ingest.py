@@ -232,13 +232,18 @@ def _disk_line(found: list[dict[str, Any]], second_p99: list[float]) -> str:
             f"{P99_TARGET_MS:.0f} ms, {len(slow & {b['second'] for b in found})} had one")
 
 
-def _cost_line(cpu: CpuReport, rps: float) -> str:
+def _stack_micros_per_sale(cpu: CpuReport, rps: float) -> float:
+    """What a sale costs the stack (services, PostgreSQL, RabbitMQ, Redis): every group but
+    the load generators."""
+    return cpu.micros_per_item(rps, [name for name in cpu.by_group if name != "loadgen"])
+
+
+def _cost_line(cpus: int, micros: float) -> str:
     """What a sale costs the stack here, and the rate the cores could carry at that cost. The
     cost falls as the rate rises (batches fill), so a ceiling read off a slow run is low."""
-    micros = cpu.micros_per_item(rps, ("loadgen",))
-    ceiling = cpu.cpus * 1e6 / micros if micros else 0.0
+    ceiling = cpus * 1e6 / micros if micros else 0.0
     return (f"  stack CPU per answered sale: {micros:.0f} us (services, PostgreSQL, RabbitMQ, "
-            f"Redis); at that cost {cpu.cpus} cores carry at most {ceiling:.0f} sales/s")
+            f"Redis); at that cost {cpus} cores carry at most {ceiling:.0f} sales/s")
 
 
 def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: float, booked: int,
@@ -266,9 +271,11 @@ def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: floa
           f"{booked_at_stop} when the load stopped; drained in {drain_s:.2f} s)")
     print(f"  raw single-row INSERT: {raw_rps:.0f} rows/s at {min(opts.connections, 32)} "
           "connections")
+    micros: float | None = None
     if observer.cpu is not None:
+        micros = _stack_micros_per_sale(observer.cpu, rps)
         print(cpu_table("CPU during the load (% of one core)", observer.cpu))
-        print(_cost_line(observer.cpu, rps))
+        print(_cost_line(observer.cpu.cpus, micros))
     summaries = observer.profiler.summaries if observer.profiler is not None else []
     for summary in summaries:
         print(profile_lines(summary))
@@ -284,8 +291,7 @@ def _report(opts: BenchOptions, bare: Any, result: dict[str, Any], elapsed: floa
             "bookedPerSecond": round(booked / elapsed, 1), "drainSeconds": round(drain_s, 2),
             "rawInsertRowsPerSecond": round(raw_rps, 1),
             "cpu": observer.cpu.to_dict() if observer.cpu else None,
-            "stackCpuMicrosPerSale": (round(observer.cpu.micros_per_item(rps, ("loadgen",)))
-                                      if observer.cpu else None),
+            "stackCpuMicrosPerSale": round(micros) if micros is not None else None,
             "profiles": [s.to_dict() for s in summaries],
             "targets": [t.to_dict() for t in targets]}
     print(f"\nwrote {write_json(NAME, data)}")

@@ -66,7 +66,7 @@ FROM webhooks.endpoints e, generate_series(1, $3) g WHERE e.id = ANY($1::uuid[])
 """
 QUIET_LIMIT_PCT = 30.0
 # The processes whose CPU one delivery costs, per window kind: figures that other engineers'
-# load on a shared machine moves much less than the rates (see ``_cpu_per_delivery``).
+# load on a shared machine moves much less than the rates (see ``Window.cpu_per_delivery``).
 BARE_COST = ("client", "receiver")
 STACK_COST = ("webhooks", "postgres (bench db)", "receiver")
 
@@ -106,8 +106,7 @@ class Window:
 
     def cpu_per_delivery(self, groups: tuple[str, ...]) -> float:
         """Microseconds of CPU the given process groups spent per healthy delivery."""
-        used = sum(self.cpu.by_group.get(g, 0.0) for g in groups) / 100.0
-        return 1e6 * used / self.rate if self.rate else 0.0
+        return self.cpu.micros_per_item(self.rate, groups)
 
     def to_dict(self) -> dict[str, Any]:
         return {"deliveriesPerSecond": round(self.rate, 1),
