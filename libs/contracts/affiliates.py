@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictStr, model_va
 from libs.contracts.common import Actor, ApiModel
 from libs.contracts.programs import CommissionType, CommissionValue, OrgScoped
 from libs.shared.errors import ValidationFailed
+from libs.shared.rpc import Rpc
 
 
 class AffiliateStatus(StrEnum):
@@ -221,3 +222,15 @@ class RejectAffiliate(OrgScoped):
 class BulkAffiliateAction(OrgScoped):
     actor: Actor
     data: BulkActionBody
+
+
+# ---- declared methods ------------------------------------------------------------------------
+LIST_AFFILIATES = Rpc("ledger", "affiliates.list", ListAffiliates, AffiliateList)
+LIST_APPLICATIONS = Rpc("ledger", "affiliates.applications", ListAffiliates, AffiliateList)
+GET_AFFILIATE = Rpc("ledger", "affiliates.get", GetAffiliate, AffiliateResponse)
+CREATE_AFFILIATE = Rpc("ledger", "affiliates.create", CreateAffiliate, AffiliateResponse)
+UPDATE_AFFILIATE = Rpc("ledger", "affiliates.update", UpdateAffiliate, AffiliateResponse)
+APPROVE_AFFILIATE = Rpc("ledger", "affiliates.approve", ApproveAffiliate, AffiliateResponse)
+REJECT_AFFILIATE = Rpc("ledger", "affiliates.reject", RejectAffiliate, AffiliateResponse)
+BULK_AFFILIATE_ACTION = Rpc("ledger", "affiliates.bulk_action", BulkAffiliateAction,
+                            BulkActionResult)

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from libs.contracts.common import Actor, ApiModel
 from libs.contracts.programs import OrgScoped
+from libs.shared.rpc import Rpc
 
 # The 16 canonical defaults (Rewardful, Tapfiliate, FirstPromoter, ...), in priority order.
 DEFAULT_PARAMS: tuple[str, ...] = (
@@ -59,3 +60,10 @@ class GetAttributionParams(OrgScoped):
 class UpdateAttributionParams(OrgScoped):
     actor: Actor
     data: AttributionParamsBody
+
+
+# ---- declared methods ------------------------------------------------------------------------
+GET_ATTRIBUTION_PARAMS = Rpc("tracking", "attribution.get", GetAttributionParams,
+                             AttributionParams)
+UPDATE_ATTRIBUTION_PARAMS = Rpc("tracking", "attribution.update", UpdateAttributionParams,
+                                AttributionParams)

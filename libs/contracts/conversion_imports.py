@@ -20,6 +20,7 @@ from libs.contracts.conversions import ConversionStatus
 from libs.contracts.imports import MAX_IMPORT_ROWS, ImportJobCounts
 from libs.contracts.programs import OrgScoped
 from libs.shared.errors import ValidationFailed
+from libs.shared.rpc import Rpc
 
 # The reference's header, verified against its code: column positions never change.
 EXPORT_COLUMNS = ("id", "affiliate_id", "program_id", "amount_cents", "currency",
@@ -135,3 +136,12 @@ class ExportPage(BaseModel):
     rows: int
     next_cursor: str | None = Field(alias="nextCursor")
     matching: int | None = None
+
+
+# ---- declared methods ------------------------------------------------------------------------
+EXPORT_CONVERSIONS_PAGE = Rpc("ledger", "conversions.export_page", ExportConversionsPage,
+                              ExportPage)
+PREVIEW_CONVERSION_IMPORT = Rpc("ledger", "conversions.import_preview",
+                                PreviewConversionImport, ConversionImportPreview)
+IMPORT_CONVERSIONS = Rpc("ledger", "conversions.import", ImportConversions,
+                         ConversionImportJob)

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.contracts.programs import OrgScoped
+from libs.shared.rpc import Rpc
 
 
 class ConversionStatus(StrEnum):
@@ -88,3 +89,8 @@ class ListConversions(OrgScoped):
 
 class GetConversion(OrgScoped):
     conversion_id: uuid.UUID = Field(alias="conversionId")
+
+
+# ---- declared methods ------------------------------------------------------------------------
+LIST_CONVERSIONS = Rpc("ledger", "conversions.list", ListConversions, ConversionList)
+GET_CONVERSION = Rpc("ledger", "conversions.get", GetConversion, ConversionDetail)

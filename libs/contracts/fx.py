@@ -19,6 +19,7 @@ from pydantic import (
 from libs.contracts.common import ApiModel
 from libs.shared.errors import ValidationFailed
 from libs.shared.money import SUPPORTED_CURRENCIES, is_supported_currency
+from libs.shared.rpc import Rpc
 
 # Internal event (not in the webhook catalogue: the reference lists no org.* webhook events).
 HOME_CURRENCY_CHANGED = "org.home_currency_changed"
@@ -103,3 +104,29 @@ class NormalizeAmounts(BaseModel):
             if not is_supported_currency(item.currency):
                 raise unsupported_currency(item.currency, f"items.{index}.currency")
         return self
+
+
+class FxLoaded(BaseModel):
+    days: int
+    rates: int
+    inserted: int
+    updated: int
+    unchanged: int
+    first_day: date = Field(alias="firstDay")
+    last_day: date = Field(alias="lastDay")
+
+
+class NormalizedAmount(BaseModel):
+    amount_cents: int = Field(alias="amountCents")
+    rate_day: date | None = Field(alias="rateDay")
+
+
+class NormalizedAmounts(BaseModel):
+    home_currency: str = Field(alias="homeCurrency")
+    total_cents: int = Field(alias="totalCents")
+    items: list[NormalizedAmount]
+
+
+# ---- declared methods ------------------------------------------------------------------------
+LOAD_FX_RATES = Rpc("ledger", "fx.load", LoadFxRates, FxLoaded)
+NORMALIZE_AMOUNTS = Rpc("ledger", "fx.normalize", NormalizeAmounts, NormalizedAmounts)

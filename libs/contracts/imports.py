@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_
 from libs.contracts.common import Actor, ApiModel
 from libs.contracts.programs import OrgScoped
 from libs.shared.errors import ValidationFailed
+from libs.shared.rpc import Rpc
 
 MAX_IMPORT_ROWS = 1000
 IMPORT_STATUSES = ("approved", "pending", "rejected", "paused", "banned")
@@ -113,3 +114,8 @@ class RevertImport(BaseModel):
     actor: Actor
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+# ---- declared methods ------------------------------------------------------------------------
+IMPORT_AFFILIATES = Rpc("ledger", "affiliates.import", ImportAffiliates, ImportJobResponse)
+REVERT_IMPORT = Rpc("ledger", "imports.revert", RevertImport, RevertResult)

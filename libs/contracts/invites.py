@@ -19,6 +19,7 @@ from pydantic import (
 from libs.contracts.affiliates import FullName, _commission_pair
 from libs.contracts.common import Actor, ApiModel
 from libs.contracts.programs import CommissionType, CommissionValue, OrgScoped
+from libs.shared.rpc import Rpc
 
 # Routing key of the event asking the ledger's mail worker to send one invite e-mail. It is an
 # internal message, not in the webhook catalogue (libs.contracts.events.EVENT_TYPES).
@@ -214,3 +215,13 @@ class InviteEmailRequested(BaseModel):
     token_version: int = Field(alias="tokenVersion")
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+# ---- declared methods ------------------------------------------------------------------------
+CREATE_INVITE = Rpc("ledger", "invites.create", CreateInvite, InviteCreated)
+CREATE_BULK_INVITES = Rpc("ledger", "invites.bulk", CreateBulkInvites, BulkInviteResult)
+LIST_INVITES = Rpc("ledger", "invites.list", ListInvites, InviteList)
+RESEND_INVITE = Rpc("ledger", "invites.resend", ResendInvite, InviteCreated)
+REVOKE_INVITE = Rpc("ledger", "invites.revoke", RevokeInvite, InviteResponse)
+PREVIEW_INVITE = Rpc("ledger", "invites.preview", PreviewInvite, InvitePreview)
+ACCEPT_INVITE = Rpc("ledger", "invites.accept", AcceptInvite, InviteAccepted)

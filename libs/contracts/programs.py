@@ -22,6 +22,7 @@ from pydantic import (
 
 from libs.contracts.common import Actor, ApiModel
 from libs.shared.errors import ValidationFailed
+from libs.shared.rpc import Rpc
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -241,3 +242,12 @@ class UpdateProgram(OrgScoped):
 class ArchiveProgram(OrgScoped):
     actor: Actor
     program_id: uuid.UUID = Field(alias="programId")
+
+
+# ---- declared methods ------------------------------------------------------------------------
+LIST_PROGRAMS = Rpc("ledger", "programs.list", ListPrograms, ProgramList)
+GET_PROGRAM = Rpc("ledger", "programs.get", GetProgram, ProgramResponse)
+CREATE_PROGRAM = Rpc("ledger", "programs.create", CreateProgram, ProgramResponse)
+UPDATE_PROGRAM = Rpc("ledger", "programs.update", UpdateProgram, ProgramResponse)
+ARCHIVE_PROGRAM: Rpc[ArchiveProgram, BaseModel] = Rpc("ledger", "programs.archive",
+                                                      ArchiveProgram, None)

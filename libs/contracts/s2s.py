@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, StrictInt, StrictStr, field_validator, model_validator
@@ -10,6 +11,7 @@ from libs.contracts.common import ApiModel
 from libs.contracts.programs import OrgScoped
 from libs.shared.errors import RekomiError, ValidationFailed
 from libs.shared.money import SUPPORTED_CURRENCIES, is_supported_currency
+from libs.shared.rpc import Rpc
 
 EventId = Annotated[StrictStr, Field(min_length=1, max_length=255)]
 SlugRef = Annotated[StrictStr, Field(min_length=1, max_length=64)]
@@ -117,3 +119,33 @@ class AcceptSignup(OrgScoped):
     home_currency: str = Field(default="USD", alias="homeCurrency")
     payout_grace_days: GraceDays = Field(default=30, alias="payoutGraceDays")
     data: SignupLead
+
+
+class ResolvedLink(ApiModel):
+    """The approved affiliate a slug credits; the reply is null when there is none."""
+
+    org_id: uuid.UUID = Field(alias="orgId")
+    program_id: uuid.UUID = Field(alias="programId")
+    affiliate_id: uuid.UUID = Field(alias="affiliateId")
+
+
+class SlugOwner(ApiModel):
+    org_id: uuid.UUID | None = Field(alias="orgId")
+
+
+class Accepted(ApiModel):
+    """``{ok, conversionId}`` once durable; ``{ok, deduped: true}`` for a repeated
+    ``externalEventId``; a browser signup without a recorded lead answers ``recorded: false``."""
+
+    ok: bool
+    conversion_id: uuid.UUID | None = Field(default=None, alias="conversionId")
+    deduped: bool | None = None
+    recorded: bool | None = None
+
+
+# ---- declared methods ------------------------------------------------------------------------
+RESOLVE_LINK = Rpc("ledger", "links.resolve", LinkBySlug, ResolvedLink)
+ACCEPT_SALE = Rpc("tracking", "s2s.accept", AcceptSale, Accepted)
+ACCEPT_LEAD = Rpc("tracking", "leads.accept", AcceptLead, Accepted)
+ACCEPT_SIGNUP = Rpc("tracking", "leads.accept_signup", AcceptSignup, Accepted)
+ORG_OF_SLUG = Rpc("tracking", "leads.org_of_slug", LinkBySlug, SlugOwner)

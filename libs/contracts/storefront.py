@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictStr
 
 from libs.contracts.common import Actor, ApiModel
 from libs.contracts.programs import OrgScoped
+from libs.shared.rpc import Rpc
 
 Text = Annotated[StrictStr, Field(max_length=2000)]
 
@@ -80,3 +81,26 @@ class Apply(BaseModel):
     data: ApplyBody
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+class StorefrontListing(BaseModel):
+    """A campaign's landing-page fields as the ledger knows them; the gateway adds the org's
+    name (``StorefrontProgram``). No org id leaves."""
+
+    id: uuid.UUID
+    name: str
+    slug: str
+    description: str | None
+    terms_url: str | None = Field(alias="termsUrl")
+    custom_alias_supported: bool = Field(alias="customAliasSupported")
+
+
+class DomainOwner(BaseModel):
+    org_id: uuid.UUID = Field(alias="orgId")
+    slug: str
+
+
+# ---- declared methods ------------------------------------------------------------------------
+PROGRAM_BY_HANDLE = Rpc("ledger", "storefront.by_handle", ProgramByHandle, StorefrontListing)
+PROGRAM_BY_DOMAIN = Rpc("ledger", "storefront.by_domain", ProgramByDomain, DomainOwner)
+APPLY = Rpc("ledger", "storefront.apply", Apply, ApplyResult)

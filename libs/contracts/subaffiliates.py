@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, Field, RootModel, StrictBool, f
 from libs.contracts.common import Actor, ApiModel
 from libs.contracts.programs import OrgScoped
 from libs.shared.errors import ValidationFailed
+from libs.shared.rpc import Rpc
 
 
 class UnsupportedValue(ValidationFailed):
@@ -75,3 +76,12 @@ class ListSubAffiliates(OrgScoped):
 
     affiliate_id: uuid.UUID = Field(alias="affiliateId")
     currency: str = "USD"
+
+
+# ---- declared methods ------------------------------------------------------------------------
+GET_SUB_AFFILIATE_CONFIG = Rpc("ledger", "programs.sub_affiliate_config",
+                               GetSubAffiliateConfig, SubAffiliateConfig)
+PUT_SUB_AFFILIATE_CONFIG = Rpc("ledger", "programs.put_sub_affiliate_config",
+                               PutSubAffiliateConfig, SubAffiliateConfig)
+LIST_SUB_AFFILIATES = Rpc("ledger", "affiliates.sub_affiliates", ListSubAffiliates,
+                          SubAffiliateList)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from libs.contracts.common import Actor
 from libs.contracts.programs import OrgScoped
+from libs.shared.rpc import Rpc
 
 # A tax form PDF is small; the bus carries it base64-encoded.
 MAX_TAX_FORM_BYTES = 2 * 1024 * 1024
@@ -68,3 +69,21 @@ class FetchFile(BaseModel):
     token: str
     exp: int
     sig: str
+
+
+class TaxFormRecord(BaseModel):
+    id: uuid.UUID
+    affiliate_id: uuid.UUID = Field(alias="affiliateId")
+    type: TaxFormType
+    submitted_at: datetime = Field(alias="submittedAt")
+
+
+class FileContent(BaseModel):
+    content_type: str = Field(alias="contentType")
+    content_base64: str = Field(alias="contentBase64")
+
+
+# ---- declared methods ------------------------------------------------------------------------
+GET_TAX_FORM = Rpc("ledger", "tax_forms.get", GetTaxForm, TaxFormLink)
+ATTACH_TAX_FORM = Rpc("ledger", "tax_forms.attach", AttachTaxForm, TaxFormRecord)
+FETCH_FILE = Rpc("ledger", "storage.fetch", FetchFile, FileContent)

@@ -10,6 +10,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StrictBool, Stric
 
 from libs.contracts.common import Actor, ApiModel
 from libs.contracts.programs import OrgScoped
+from libs.shared.rpc import Rpc
 
 Text = Annotated[StrictStr, Field(max_length=2048)]
 Slug = Annotated[StrictStr, Field(min_length=1, max_length=64)]
@@ -125,3 +126,21 @@ class Snippet(BaseModel):
 
 class LoaderScript(BaseModel):
     """Ask for the loader's JavaScript (the gateway caches the answer)."""
+
+
+class ShortLinkTarget(ClickResult):
+    location: str
+
+
+class LoaderText(BaseModel):
+    script: str
+
+
+# ---- declared methods ------------------------------------------------------------------------
+GET_TRACKING_SETTINGS = Rpc("tracking", "settings.get", GetTrackingSettings, TrackingSettings)
+UPDATE_TRACKING_SETTINGS = Rpc("tracking", "settings.update", UpdateTrackingSettings,
+                               TrackingSettings)
+RECORD_CLICK = Rpc("tracking", "clicks.record", RecordClick, ClickResult)
+REDIRECT_SHORT_LINK = Rpc("tracking", "links.redirect", ResolveShortLink, ShortLinkTarget)
+RENDER_SNIPPET = Rpc("tracking", "snippet.render", RenderSnippet, Snippet)
+LOADER_SCRIPT = Rpc("tracking", "loader.script", LoaderScript, LoaderText)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 from libs.contracts.common import Actor, ApiModel
 from libs.contracts.events import EVENT_TYPES
 from libs.shared.errors import ValidationFailed
+from libs.shared.rpc import Rpc
 
 ALL_EVENTS = "*"
 MAX_EVENTS = 50
@@ -190,3 +191,16 @@ class ListDeliveries(OrgScoped):
 class ResendDelivery(OrgScoped):
     actor: Actor
     delivery_id: str = Field(alias="deliveryId", pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+# ---- declared methods ------------------------------------------------------------------------
+LIST_WEBHOOKS = Rpc("webhooks", "webhooks.list", ListWebhooks, WebhookList)
+GET_WEBHOOK = Rpc("webhooks", "webhooks.get", GetWebhook, WebhookResponse)
+CREATE_WEBHOOK = Rpc("webhooks", "webhooks.create", CreateWebhook, WebhookCreated)
+UPDATE_WEBHOOK = Rpc("webhooks", "webhooks.update", UpdateWebhook, WebhookResponse)
+DELETE_WEBHOOK: Rpc[DeleteWebhook, BaseModel] = Rpc("webhooks", "webhooks.delete",
+                                                    DeleteWebhook, None)
+ROTATE_SECRET = Rpc("webhooks", "webhooks.rotate_secret", RotateSecret, SecretRotated)
+SEND_TEST = Rpc("webhooks", "webhooks.test", SendTest, DeliveryResponse)
+LIST_DELIVERIES = Rpc("webhooks", "webhooks.deliveries", ListDeliveries, DeliveryList)
+RESEND_DELIVERY = Rpc("webhooks", "webhooks.resend", ResendDelivery, DeliveryResponse)

@@ -13,7 +13,7 @@ from services.ledger.entrypoints.rpc import handlers
 
 
 async def wire(ctx: ServiceContext) -> None:
-    await ctx.bus.serve(handlers(ctx))
+    await ctx.bus.serve(handlers(ctx).handlers)
     await subscribe_attributed(ctx.bus, ctx.pool)  # sales, refunds, leads tracking accepted
     await subscribe_click_rewards(ctx.bus, ctx.pool)  # CPC: closed click buckets
     await subscribe_org_settings(ctx.bus, ctx.pool)  # the copy of each org's settings

@@ -7,4 +7,4 @@ from services.payouts.entrypoints.rpc import handlers
 
 
 async def wire(ctx: ServiceContext) -> None:
-    await ctx.bus.serve(handlers(ctx))
+    await ctx.bus.serve(handlers(ctx).handlers)

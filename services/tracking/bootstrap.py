@@ -27,4 +27,4 @@ async def wire(ctx: ServiceContext) -> None:
     ctx.spawn(t.writer.run())
     start_click_aggregation(ctx)  # CPC: clicks -> closed buckets -> ledger ClickRewards
     await subscribe(ctx.bus, t)
-    await ctx.bus.serve(handlers(ctx, t))
+    await ctx.bus.serve(handlers(ctx, t).handlers)

@@ -32,6 +32,6 @@ def dispatch_config(settings: Settings) -> DispatchConfig:
 
 
 async def wire(ctx: ServiceContext) -> None:
-    await ctx.bus.serve(handlers(ctx))
+    await ctx.bus.serve(handlers(ctx).handlers)
     await subscribe_events(ctx.bus, ctx.pool)
     ctx.spawn(dispatcher_of(ctx).run())

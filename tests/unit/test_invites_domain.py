@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from libs.contracts.invites import CREATE_BULK_INVITES, CREATE_INVITE
 from libs.shared.errors import RekomiError
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.domain.principal import Principal
@@ -91,7 +92,7 @@ def test_invite_mail_parts() -> None:
     assert "Hi & bye" in mail.text and "https://x/i/T" in mail.text
 
 
-BULK = Route("POST", "/api/affiliate-invites/bulk", "ledger", "invites.bulk", "s", "t",
+BULK = Route("POST", "/api/affiliate-invites/bulk", CREATE_BULK_INVITES, "s", "t",
              requires_active_paid_plan=True)
 
 
@@ -119,6 +120,6 @@ def test_bulk_gate_needs_an_active_paid_plan(plan: Tier, status: SubscriptionSta
 
 
 def test_routes_without_the_flag_ignore_the_subscription() -> None:
-    single = Route("POST", "/api/affiliate-invites", "ledger", "invites.create", "s", "t")
+    single = Route("POST", "/api/affiliate-invites", CREATE_INVITE, "s", "t")
     enforce_gates(single, Principal(uuid.uuid4(), uuid.uuid4(), Scope.read_write, Tier.Trial,
                                     SubscriptionStatus.Trialing))

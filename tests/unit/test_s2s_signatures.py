@@ -9,7 +9,10 @@ import uuid
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
+from libs.contracts.conversions import LIST_CONVERSIONS
+from libs.contracts.s2s import ACCEPT_SALE
 from libs.shared.errors import RekomiError
+from services.gateway.domain.access import require_s2s as s2s_gate
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import Scope
@@ -22,7 +25,6 @@ from services.gateway.domain.signatures import (
 )
 from services.gateway.entrypoints.http.middleware import credentials
 from services.gateway.entrypoints.http.route_table import Route
-from services.gateway.entrypoints.http.s2s_views import s2s_gate
 
 SECRET = "rks_test"
 BODY = b'{"externalEventId":"e1"}'
@@ -71,8 +73,8 @@ def test_s2s_gate_accepts_trials_and_refuses_no_subscription() -> None:
 
 
 def test_api_key_header_stands_in_for_a_bearer_only_on_s2s_routes() -> None:
-    s2s = Route("POST", "/api/tracking/s2s", "ledger", "s2s.record", "", "")
-    other = Route("GET", "/api/v1/conversions", "ledger", "conversions.list", "", "")
+    s2s = Route("POST", "/api/tracking/s2s", ACCEPT_SALE, "", "")
+    other = Route("GET", "/api/v1/conversions", LIST_CONVERSIONS, "", "")
     alt = {"X-Rekomi-Api-Key": "rk_live_abc"}
     request = make_mocked_request("POST", "/api/tracking/s2s", headers=alt)
     assert credentials(request, s2s) == "Bearer rk_live_abc"

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from libs.contracts.common import Actor, ActorType
+from libs.contracts.fx import LOAD_FX_RATES
+from libs.contracts.imports import REVERT_IMPORT
 from libs.shared import jsonutil
 from libs.shared.bus import Bus
 from libs.shared.db import Conn, connect
@@ -77,8 +79,8 @@ async def _revert_import(args: argparse.Namespace) -> dict[str, Any]:
     await bus.connect(wait_seconds=10)
     try:
         actor = Actor(type=ActorType.admin).model_dump(mode="json", by_alias=True)
-        result: dict[str, Any] = await bus.call("ledger", "imports.revert",
-                                                {"jobId": args.job, "actor": actor})
+        result: dict[str, Any] = await REVERT_IMPORT.call(bus, {"jobId": args.job,
+                                                                "actor": actor})
     finally:
         await bus.close()
     return result
@@ -104,7 +106,7 @@ async def _load_fx(args: argparse.Namespace) -> dict[str, Any]:
               rpc_timeout=max(settings.rpc_timeout_seconds, 300.0))
     await bus.connect(wait_seconds=10)
     try:
-        result: dict[str, Any] = await bus.call("ledger", "fx.load", payload)
+        result: dict[str, Any] = await LOAD_FX_RATES.call(bus, payload)
     finally:
         await bus.close()
     return result

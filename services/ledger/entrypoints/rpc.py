@@ -1,51 +1,46 @@
-"""The ledger's request/reply methods: name -> typed use case."""
+"""The ledger's request/reply methods: declared symbol -> typed use case."""
 
 from __future__ import annotations
 
-from libs.contracts import affiliates as affiliate_contract
+from libs.contracts import affiliates as c
 from libs.contracts import programs as contract
-from libs.contracts.s2s import LinkBySlug
-from libs.shared.rpc import RpcHandler, system_handlers
-from libs.shared.rpc_handlers import typed
+from libs.contracts.s2s import RESOLVE_LINK
+from libs.shared.rpc_handlers import HandlerTable, service_table
 from libs.shared.runtime import ServiceContext
-from services.ledger.entrypoints.rpc_conversions import conversion_handlers
-from services.ledger.entrypoints.rpc_fx import fx_handlers
-from services.ledger.entrypoints.rpc_imports import imports_handlers
-from services.ledger.entrypoints.rpc_invites import invite_handlers
-from services.ledger.entrypoints.rpc_storefront import storefront_handlers
+from services.ledger.entrypoints.rpc_conversions import add_conversion_handlers
+from services.ledger.entrypoints.rpc_fx import add_fx_handlers
+from services.ledger.entrypoints.rpc_imports import add_imports_handlers
+from services.ledger.entrypoints.rpc_invites import add_invite_handlers
+from services.ledger.entrypoints.rpc_storefront import add_storefront_handlers
 from services.ledger.service_layer import affiliate_bulk, affiliates, links, programs
 
 
-def program_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
+def add_program_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
     pool = ctx.pool
-    return {
-        "programs.list": typed(pool, contract.ListPrograms, programs.list_programs),
-        "programs.get": typed(pool, contract.GetProgram, programs.get_program),
-        "programs.create": typed(pool, contract.CreateProgram, programs.create_program),
-        "programs.update": typed(pool, contract.UpdateProgram, programs.update_program),
-        "programs.archive": typed(pool, contract.ArchiveProgram, programs.archive_program),
-    }
+    table.add(contract.LIST_PROGRAMS, pool, programs.list_programs)
+    table.add(contract.GET_PROGRAM, pool, programs.get_program)
+    table.add(contract.CREATE_PROGRAM, pool, programs.create_program)
+    table.add(contract.UPDATE_PROGRAM, pool, programs.update_program)
+    table.add(contract.ARCHIVE_PROGRAM, pool, programs.archive_program)
 
 
-def affiliate_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
-    pool, c = ctx.pool, affiliate_contract
-    return {
-        "affiliates.list": typed(pool, c.ListAffiliates, affiliates.list_affiliates),
-        "affiliates.applications": typed(pool, c.ListAffiliates, affiliates.list_applications),
-        "affiliates.get": typed(pool, c.GetAffiliate, affiliates.get_affiliate),
-        "affiliates.create": typed(pool, c.CreateAffiliate, affiliates.create_affiliate),
-        "affiliates.update": typed(pool, c.UpdateAffiliate, affiliates.update_affiliate),
-        "affiliates.approve": typed(pool, c.ApproveAffiliate, affiliates.approve_affiliate),
-        "affiliates.reject": typed(pool, c.RejectAffiliate, affiliates.reject_affiliate),
-        "affiliates.bulk_action": typed(pool, c.BulkAffiliateAction, affiliate_bulk.bulk_action),
-        "links.resolve": typed(pool, LinkBySlug, links.resolve_link),
-    }
+def add_affiliate_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
+    pool = ctx.pool
+    table.add(c.LIST_AFFILIATES, pool, affiliates.list_affiliates)
+    table.add(c.LIST_APPLICATIONS, pool, affiliates.list_applications)
+    table.add(c.GET_AFFILIATE, pool, affiliates.get_affiliate)
+    table.add(c.CREATE_AFFILIATE, pool, affiliates.create_affiliate)
+    table.add(c.UPDATE_AFFILIATE, pool, affiliates.update_affiliate)
+    table.add(c.APPROVE_AFFILIATE, pool, affiliates.approve_affiliate)
+    table.add(c.REJECT_AFFILIATE, pool, affiliates.reject_affiliate)
+    table.add(c.BULK_AFFILIATE_ACTION, pool, affiliate_bulk.bulk_action)
+    table.add(RESOLVE_LINK, pool, links.resolve_link)
 
 
-def handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
-    return {**system_handlers(ctx), **program_handlers(ctx), **affiliate_handlers(ctx),
-            **storefront_handlers(ctx),
-            **imports_handlers(ctx),
-            **invite_handlers(ctx),
-            **conversion_handlers(ctx),
-            **fx_handlers(ctx)}
+def handlers(ctx: ServiceContext) -> HandlerTable:
+    table = service_table(ctx)
+    for add in (add_program_handlers, add_affiliate_handlers, add_storefront_handlers,
+                add_imports_handlers, add_invite_handlers, add_conversion_handlers,
+                add_fx_handlers):
+        add(table, ctx)
+    return table

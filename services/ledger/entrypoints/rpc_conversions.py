@@ -1,24 +1,18 @@
-"""The ledger's conversion methods: name -> typed use case."""
+"""The ledger's conversion methods: declared symbol -> typed use case."""
 
 from __future__ import annotations
 
 from libs.contracts import conversion_imports as bulk
 from libs.contracts import conversions as c
-from libs.shared.rpc import RpcHandler
-from libs.shared.rpc_handlers import typed
+from libs.shared.rpc_handlers import HandlerTable
 from libs.shared.runtime import ServiceContext
 from services.ledger.service_layer import conversion_export, conversion_import, conversions
 
 
-def conversion_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
+def add_conversion_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
     pool = ctx.pool
-    return {
-        "conversions.list": typed(pool, c.ListConversions, conversions.list_conversions),
-        "conversions.get": typed(pool, c.GetConversion, conversions.get_conversion),
-        "conversions.export_page": typed(pool, bulk.ExportConversionsPage,
-                                         conversion_export.export_page),
-        "conversions.import_preview": typed(pool, bulk.PreviewConversionImport,
-                                            conversion_import.preview_import),
-        "conversions.import": typed(pool, bulk.ImportConversions,
-                                    conversion_import.import_conversions),
-    }
+    table.add(c.LIST_CONVERSIONS, pool, conversions.list_conversions)
+    table.add(c.GET_CONVERSION, pool, conversions.get_conversion)
+    table.add(bulk.EXPORT_CONVERSIONS_PAGE, pool, conversion_export.export_page)
+    table.add(bulk.PREVIEW_CONVERSION_IMPORT, pool, conversion_import.preview_import)
+    table.add(bulk.IMPORT_CONVERSIONS, pool, conversion_import.import_conversions)

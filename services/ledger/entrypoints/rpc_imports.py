@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from libs.contracts import imports as contract
-from libs.shared.rpc import RpcHandler
-from libs.shared.rpc_handlers import typed
+from libs.shared.rpc_handlers import HandlerTable
 from libs.shared.runtime import ServiceContext
 from services.ledger.service_layer import import_revert, imports
 
 
-def imports_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
-    pool = ctx.pool
-    return {
-        "affiliates.import": typed(pool, contract.ImportAffiliates, imports.import_affiliates),
-        "imports.revert": typed(pool, contract.RevertImport, import_revert.revert_import),
-    }
+def add_imports_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
+    table.add(contract.IMPORT_AFFILIATES, ctx.pool, imports.import_affiliates)
+    table.add(contract.REVERT_IMPORT, ctx.pool, import_revert.revert_import)

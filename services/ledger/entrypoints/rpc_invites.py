@@ -1,13 +1,12 @@
-"""The ledger's invite methods: name -> typed use case (the settings they need bound in)."""
+"""The ledger's invite methods: declared symbol -> typed use case (the settings they need
+bound in)."""
 
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from libs.contracts import invites as c
-from libs.shared.rpc import RpcHandler
-from libs.shared.rpc_handlers import typed
+from libs.shared.rpc_handlers import HandlerTable
 from libs.shared.runtime import ServiceContext
 from libs.shared.settings import Settings
 from services.ledger.service_layer import invite_lifecycle as lifecycle
@@ -20,23 +19,12 @@ def invite_config(settings: Settings) -> InviteConfig:
                         accept_url_base=settings.invite_accept_url_base)
 
 
-def invite_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
+def add_invite_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
     pool, config = ctx.pool, invite_config(ctx.settings)
-
-    def bound(use_case: Any) -> Any:
-        fn: Any = partial(use_case, config=config)
-        return fn
-
-    handlers: dict[str, RpcHandler] = {
-        "invites.create": typed(pool, c.CreateInvite, bound(invites.create_invite)),
-        "invites.bulk": typed(pool, c.CreateBulkInvites, bound(invites.create_bulk_invites)),
-        "invites.list": typed(pool, c.ListInvites, lifecycle.list_invites),
-        "invites.resend": typed(pool, c.ResendInvite, bound(lifecycle.resend_invite)),
-        "invites.revoke": typed(pool, c.RevokeInvite, lifecycle.revoke_invite),
-        "invites.preview": typed(pool, c.PreviewInvite, lifecycle.preview_invite),
-        "invites.accept": typed(pool, c.AcceptInvite, lifecycle.accept_invite),
-    }
-    return handlers
-
-
-
+    table.add(c.CREATE_INVITE, pool, partial(invites.create_invite, config=config))
+    table.add(c.CREATE_BULK_INVITES, pool, partial(invites.create_bulk_invites, config=config))
+    table.add(c.LIST_INVITES, pool, lifecycle.list_invites)
+    table.add(c.RESEND_INVITE, pool, partial(lifecycle.resend_invite, config=config))
+    table.add(c.REVOKE_INVITE, pool, lifecycle.revoke_invite)
+    table.add(c.PREVIEW_INVITE, pool, lifecycle.preview_invite)
+    table.add(c.ACCEPT_INVITE, pool, lifecycle.accept_invite)

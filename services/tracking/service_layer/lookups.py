@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
+from libs.contracts.programs import GET_PROGRAM
+from libs.contracts.s2s import RESOLVE_LINK
 from libs.shared.bus_rpc import RequestReply
 from libs.shared.ttl_cache import TtlCache
 from services.tracking.adapters.click_writer import ClickWriter
@@ -55,7 +57,7 @@ class Lookups:
         link = await self.links.get(slug)
         if link is not None:
             return link
-        found = await self.bus.call("ledger", "links.resolve", {"slug": slug})
+        found = await RESOLVE_LINK.call(self.bus, {"slug": slug})
         if not found:
             return None
         return Link(slug=slug, org_id=uuid.UUID(found["orgId"]),
@@ -63,8 +65,8 @@ class Lookups:
                     affiliate_id=uuid.UUID(found["affiliateId"]))
 
     async def _terms(self, key: tuple[uuid.UUID, uuid.UUID]) -> Terms:
-        program = await self.bus.call("ledger", "programs.get",
-                                      {"orgId": str(key[0]), "programId": str(key[1])})
+        program = await GET_PROGRAM.call(self.bus, {"orgId": str(key[0]),
+                                                     "programId": str(key[1])})
         return Terms(program["cookieWindowDays"], program["attributionModel"],
                      program["isActive"] and program["archivedAt"] is None)
 

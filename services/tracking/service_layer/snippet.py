@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from libs.contracts.programs import LIST_PROGRAMS
 from libs.contracts.tracking import LoaderScript, RenderSnippet, Snippet
 from services.tracking.domain.attribution import parse_custom, stored_custom
 from services.tracking.domain.errors import NoProgramFound, PixelNotProvisioned
@@ -26,8 +27,7 @@ async def loader_script(_t: Tracking, _cmd: LoaderScript) -> dict[str, Any]:
 
 async def _program(t: Tracking, cmd: RenderSnippet) -> dict[str, Any]:
     """The asked-for program, else the org's newest active one."""
-    page = await t.lookups.bus.call("ledger", "programs.list",
-                                    {"orgId": str(cmd.org_id), "take": 200})
+    page = await LIST_PROGRAMS.call(t.lookups.bus, {"orgId": str(cmd.org_id), "take": 200})
     live = [p for p in page["items"] if p["isActive"] and p["archivedAt"] is None]
     if cmd.program_id is not None:
         live = [p for p in live if p["id"] == str(cmd.program_id)]

@@ -1,31 +1,26 @@
-"""Request/reply methods the webhooks service answers: name -> typed use case."""
+"""Request/reply methods the webhooks service answers: declared symbol -> use case."""
 
 from __future__ import annotations
 
 from functools import partial
 
 from libs.contracts import webhooks as contract
-from libs.shared.rpc import RpcHandler, system_handlers
-from libs.shared.rpc_handlers import typed
+from libs.shared.rpc_handlers import HandlerTable, service_table
 from libs.shared.runtime import ServiceContext
 from services.webhooks.adapters.safe_resolver import UrlPolicy
 from services.webhooks.service_layer import deliveries, endpoints
 
 
-def handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
-    pool = ctx.pool
+def handlers(ctx: ServiceContext) -> HandlerTable:
+    table, pool = service_table(ctx), ctx.pool
     urls = UrlPolicy(allow_loopback=ctx.settings.webhooks_allow_loopback)
-    return {
-        **system_handlers(ctx),
-        "webhooks.list": typed(pool, contract.ListWebhooks, endpoints.list_webhooks),
-        "webhooks.get": typed(pool, contract.GetWebhook, endpoints.get_webhook),
-        "webhooks.create": typed(pool, contract.CreateWebhook,
-                                 partial(endpoints.create_webhook, urls=urls)),
-        "webhooks.update": typed(pool, contract.UpdateWebhook,
-                                 partial(endpoints.update_webhook, urls=urls)),
-        "webhooks.delete": typed(pool, contract.DeleteWebhook, endpoints.delete_webhook),
-        "webhooks.rotate_secret": typed(pool, contract.RotateSecret, endpoints.rotate_secret),
-        "webhooks.test": typed(pool, contract.SendTest, deliveries.send_test),
-        "webhooks.deliveries": typed(pool, contract.ListDeliveries, deliveries.list_deliveries),
-        "webhooks.resend": typed(pool, contract.ResendDelivery, deliveries.resend_delivery),
-    }
+    table.add(contract.LIST_WEBHOOKS, pool, endpoints.list_webhooks)
+    table.add(contract.GET_WEBHOOK, pool, endpoints.get_webhook)
+    table.add(contract.CREATE_WEBHOOK, pool, partial(endpoints.create_webhook, urls=urls))
+    table.add(contract.UPDATE_WEBHOOK, pool, partial(endpoints.update_webhook, urls=urls))
+    table.add(contract.DELETE_WEBHOOK, pool, endpoints.delete_webhook)
+    table.add(contract.ROTATE_SECRET, pool, endpoints.rotate_secret)
+    table.add(contract.SEND_TEST, pool, deliveries.send_test)
+    table.add(contract.LIST_DELIVERIES, pool, deliveries.list_deliveries)
+    table.add(contract.RESEND_DELIVERY, pool, deliveries.resend_delivery)
+    return table

@@ -14,7 +14,11 @@ from aiohttp import web
 
 from libs.contracts.audit import AuditRecorded
 from libs.contracts.common import Actor
-from libs.contracts.conversion_imports import EXPORT_COLUMNS, EXPORT_TRUNCATED_HEADER
+from libs.contracts.conversion_imports import (
+    EXPORT_COLUMNS,
+    EXPORT_CONVERSIONS_PAGE,
+    EXPORT_TRUNCATED_HEADER,
+)
 from libs.shared import jsonutil
 from libs.shared.bus import Bus
 from libs.shared.ids import new_id
@@ -35,8 +39,7 @@ FILENAME = "conversions.csv"
 
 
 async def _page(bus: Bus, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    page: dict[str, Any] = await bus.call("ledger", "conversions.export_page",
-                                          {**payload, **extra})
+    page: dict[str, Any] = await EXPORT_CONVERSIONS_PAGE.call(bus, {**payload, **extra})
     return page
 
 

@@ -29,7 +29,7 @@ GATE_ERRORS = {
 def _models(routes: list[Route]) -> list[type[BaseModel]]:
     seen: dict[str, type[BaseModel]] = {}
     for route in routes:
-        for model in (route.body, route.response):
+        for model in (route.body, route.response_model):
             if model is not None:
                 seen[model.__name__] = model
     return list(seen.values())
@@ -50,14 +50,15 @@ def _operation(route: Route, refs: dict[str, str]) -> dict[str, Any]:
         params += _query_parameters(route.query)
     responses: dict[str, Any] = {}
     ok: dict[str, Any] = {"description": "OK"}
-    if route.response is not None:
-        ok["content"] = {"application/json": {"schema": {"$ref": refs[route.response.__name__]}}}
+    if route.response_model is not None:
+        ok["content"] = {"application/json": {"schema": {
+            "$ref": refs[route.response_model.__name__]}}}
     responses[str(route.status)] = ok
     for status, text in GATE_ERRORS.items():
         responses[status] = {"description": text, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/Error"}}}}
     op: dict[str, Any] = {
-        "operationId": route.rpc.replace(".", "_"), "summary": route.summary,
+        "operationId": route.operation_id, "summary": route.summary,
         "description": route.description, "tags": [route.tag], "parameters": params,
         "responses": responses, "security": [] if route.public else [{"apiKey": []}],
         "x-rekomi-plan": route.plan.value if route.plan else None,

@@ -1,4 +1,4 @@
-"""What a public route is: the owner service and method it goes to, its gates and its models."""
+"""What a public route is: the declared RPC it goes to, its gates and its models."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from libs.shared.rpc import Rpc
 from services.gateway.domain.plans import Tier
 from services.gateway.domain.scopes import Scope
 
@@ -16,8 +17,8 @@ from services.gateway.domain.scopes import Scope
 class Route:
     method: str
     path: str
-    service: str
-    rpc: str
+    # The owner's method this route forwards to; None for a route the gateway answers itself.
+    rpc: Rpc[Any, Any] | None
     summary: str
     tag: str
     plan: Tier | None = None
@@ -27,6 +28,8 @@ class Route:
     scope: Scope | None = None  # None: inferred from the HTTP method
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
+    # The JSON body of a 2xx when it is not the RPC's reply model: a local view that answers
+    # another shape, or one without an RPC. A route that answers no JSON has neither.
     response: type[BaseModel] | None = None
     status: int = 200
     path_params: dict[str, str] = field(default_factory=dict)  # URL name -> message field
@@ -40,9 +43,41 @@ class Route:
     rate_policy: str = "anonymous"
     # Path params passed through as text (tokens, handles) instead of parsed as UUIDs.
     raw_path_params: frozenset[str] = frozenset()
-    # Routes whose data the gateway owns run here instead of going over the bus.
+    # Routes whose data the gateway owns, or that need request details, run here; a local view
+    # with an ``rpc`` calls it (and answers its reply, when the route answers JSON).
     local: Callable[[Any, dict[str, Any]], Awaitable[Any]] | None = None
+    # The OpenAPI operationId; by default the RPC's name.
+    operation: str | None = None
+    # What a 2xx carries: JSON, or a script, an image, a CSV file (answered by a local view).
+    media_type: str = "application/json"
+
+    def __post_init__(self) -> None:
+        where = f"{self.method} {self.path}"
+        if self.local is None and self.rpc is None:
+            raise ValueError(f"{where}: neither an RPC nor a local view")
+        if self.response is not None and self.rpc is not None and (
+                self.local is None or self.response is self.rpc.reply):
+            raise ValueError(f"{where}: a route that answers its RPC's reply takes its shape "
+                             "from the Rpc; `response` is for local views that answer another")
+        if self.operation is None and self.rpc is None:
+            raise ValueError(f"{where}: a local route names its operation")
 
     @property
     def mutating(self) -> bool:
         return self.method not in ("GET", "HEAD", "OPTIONS")
+
+    @property
+    def service(self) -> str:
+        return self.rpc.service if self.rpc is not None else "gateway"
+
+    @property
+    def response_model(self) -> type[BaseModel] | None:
+        """The JSON body of a 2xx: ``response``, else the RPC's reply (none for a 204)."""
+        if self.response is not None or self.media_type != "application/json":
+            return self.response
+        return self.rpc.reply if self.rpc is not None and self.status != 204 else None
+
+    @property
+    def operation_id(self) -> str:
+        name = self.operation or (self.rpc.name if self.rpc is not None else "")
+        return name.replace(".", "_")

@@ -13,12 +13,19 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from libs.contracts.s2s import S2SLead, S2SSale, SignupLead
+from libs.contracts.s2s import (
+    ACCEPT_LEAD,
+    ACCEPT_SALE,
+    ACCEPT_SIGNUP,
+    ORG_OF_SLUG,
+    S2SLead,
+    S2SSale,
+    SignupLead,
+)
 from libs.shared.bus_rpc import INGEST_LINGER_SECONDS, INGEST_MAX_LINGER_SECONDS
 from libs.shared.errors import NotFound, RekomiError
-from services.gateway.domain import signatures
-from services.gateway.domain.errors import PayloadTooLarge, PlanTierRequired
-from services.gateway.domain.plans import SubscriptionStatus, Tier, check_plan
+from services.gateway.domain import access, signatures
+from services.gateway.domain.errors import PayloadTooLarge
 from services.gateway.domain.principal import Principal
 from services.gateway.entrypoints.http.errors import json_response
 from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL, PRINCIPALS
@@ -28,19 +35,6 @@ log = logging.getLogger(__name__)
 OPAQUE = {"ok": True}
 # The loader posts cross-origin from the brand's pages (the preflight is the tracking routes').
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
-
-
-def s2s_gate(principal: Principal) -> None:
-    """Starter+, but a trialing org passes whatever its tier; no subscription is a 402."""
-    if principal.status == SubscriptionStatus.Trialing:
-        return
-    denied = check_plan(Tier.Starter, principal.plan, principal.status)
-    if denied is not None:
-        raise PlanTierRequired(
-            "S2S tracking needs the Starter plan or higher, or a trial",
-            extra={"required": denied.required.value, "current": denied.current.value,
-                   "trialing": denied.trialing,
-                   "subscriptionStatus": principal.status.value})
 
 
 async def _org(request: web.Request, org_id: Any) -> Any:
@@ -59,25 +53,23 @@ async def _verified(request: web.Request, model: type[BaseModel]) -> tuple[Any, 
         raise PayloadTooLarge("request body is too large") from None
     signatures.verify(org["signing_secret"], request.headers.get(signatures.HEADER), raw,
                       time.time())
-    s2s_gate(principal)
+    access.require_s2s(principal)
     return org, await parse_body(request, model)
 
 
 async def signed_sale(request: web.Request, payload: dict[str, Any]) -> Any:
     org, payload["data"] = await _verified(request, S2SSale)
     payload["payoutGraceDays"] = org["payout_grace_days"]
-    return await request.app[BUS].call("tracking", "s2s.accept", payload,
-                                       linger=INGEST_LINGER_SECONDS,
-                                       max_linger=INGEST_MAX_LINGER_SECONDS)
+    return await ACCEPT_SALE.call(request.app[BUS], payload, linger=INGEST_LINGER_SECONDS,
+                                  max_linger=INGEST_MAX_LINGER_SECONDS)
 
 
 async def signed_lead(request: web.Request, payload: dict[str, Any]) -> Any:
     org, payload["data"] = await _verified(request, S2SLead)
     payload["homeCurrency"] = org["home_currency"]
     payload["payoutGraceDays"] = org["payout_grace_days"]
-    return await request.app[BUS].call("tracking", "leads.accept", payload,
-                                       linger=INGEST_LINGER_SECONDS,
-                                       max_linger=INGEST_MAX_LINGER_SECONDS)
+    return await ACCEPT_LEAD.call(request.app[BUS], payload, linger=INGEST_LINGER_SECONDS,
+                                  max_linger=INGEST_MAX_LINGER_SECONDS)
 
 
 async def signup_lead(request: web.Request, payload: dict[str, Any]) -> web.Response:
@@ -85,10 +77,10 @@ async def signup_lead(request: web.Request, payload: dict[str, Any]) -> web.Resp
     try:
         data = await parse_body(request, SignupLead)
         bus = request.app[BUS]
-        found = await bus.call("tracking", "leads.org_of_slug", {"slug": data["slug"]})
+        found = await ORG_OF_SLUG.call(bus, {"slug": data["slug"]})
         if found.get("orgId"):
             org = await _org(request, uuid.UUID(found["orgId"]))
-            await bus.call("tracking", "leads.accept_signup", {
+            await ACCEPT_SIGNUP.call(bus, {
                 "orgId": found["orgId"], "homeCurrency": org["home_currency"],
                 "payoutGraceDays": org["payout_grace_days"], "data": data})
     except RekomiError as exc:  # never tell the browser (or an enumerator) what happened

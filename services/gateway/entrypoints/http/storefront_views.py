@@ -10,6 +10,9 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from libs.contracts import storefront as sf
+from libs.contracts.subaffiliates import LIST_SUB_AFFILIATES
+from libs.contracts.tax_forms import FETCH_FILE, GET_TAX_FORM
 from libs.shared.errors import NotFound
 from services.gateway.adapters.orgs_repository import OrgsRepository
 from services.gateway.entrypoints.http.keys import BUS, POOL, PRINCIPAL
@@ -34,34 +37,33 @@ async def _org(request: web.Request, *, handle: str | None = None,
 
 async def by_handle(request: web.Request, _payload: dict[str, Any]) -> dict[str, Any]:
     org = await _org(request, handle=request.match_info["handle"].lower())
-    program = await request.app[BUS].call("ledger", "storefront.by_handle", {
+    program = await sf.PROGRAM_BY_HANDLE.call(request.app[BUS], {
         "orgId": str(org["id"]), "campaign": request.match_info.get("campaign")})
     return {"id": program["id"], "organizationName": org["name"],
             **{k: v for k, v in program.items() if k != "id"}}
 
 
 async def by_domain(request: web.Request, payload: dict[str, Any]) -> dict[str, Any]:
-    found = await request.app[BUS].call("ledger", "storefront.by_domain",
-                                        {"host": payload["host"]})
+    found = await sf.PROGRAM_BY_DOMAIN.call(request.app[BUS], {"host": payload["host"]})
     org = await _org(request, org_id=uuid.UUID(found["orgId"]))
     return {"handle": org["handle"], "slug": found["slug"]}
 
 
 async def sub_affiliates(request: web.Request, payload: dict[str, Any]) -> Any:
     org = await _org(request, org_id=request[PRINCIPAL].org_id)
-    return await request.app[BUS].call("ledger", "affiliates.sub_affiliates",
-                                       {**payload, "currency": org["home_currency"]})
+    return await LIST_SUB_AFFILIATES.call(request.app[BUS],
+                                          {**payload, "currency": org["home_currency"]})
 
 
 async def tax_form(request: web.Request, payload: dict[str, Any]) -> Any:
     """A GET, yet audited: the ledger records who read the link."""
     actor = actor_of(request, request[PRINCIPAL])
-    return await request.app[BUS].call("ledger", "tax_forms.get", {**payload, "actor": actor})
+    return await GET_TAX_FORM.call(request.app[BUS], {**payload, "actor": actor})
 
 
 async def signed_file(request: web.Request, payload: dict[str, Any]) -> Any:
     """Serve a local signed URL's bytes (the ledger checks the signature and reads the file)."""
-    found = await request.app[BUS].call("ledger", "storage.fetch", {
+    found = await FETCH_FILE.call(request.app[BUS], {
         "token": request.match_info["token"], **payload})
     return web.Response(body=base64.b64decode(found["contentBase64"]),
                         headers={"Cache-Control": "no-store",

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aiohttp import web
 
+from libs.contracts.tracking import LOADER_SCRIPT, RECORD_CLICK, REDIRECT_SHORT_LINK
 from libs.shared.errors import RekomiError
 from services.gateway.entrypoints.http.errors import error_response, json_response
 from services.gateway.entrypoints.http.keys import BUS
@@ -34,7 +35,7 @@ def visitor(request: web.Request) -> dict[str, Any]:
 async def loader(request: web.Request, _payload: dict[str, Any]) -> web.StreamResponse:
     """Served from a per-replica copy refreshed every minute; browsers keep it an hour."""
     if _loader["script"] is None or time.monotonic() - _loader["at"] > LOADER_CACHE_SECONDS:
-        found = await request.app[BUS].call("tracking", "loader.script", {})
+        found = await LOADER_SCRIPT.call(request.app[BUS], {})
         _loader.update(at=time.monotonic(), script=found["script"])
     return web.Response(text=_loader["script"], content_type="application/javascript",
                         headers={**CORS, "Cache-Control": "public, max-age=3600"})
@@ -46,7 +47,7 @@ async def preflight(_request: web.Request, _payload: dict[str, Any]) -> web.Stre
 
 async def click(request: web.Request, payload: dict[str, Any]) -> web.StreamResponse:
     try:
-        result = await request.app[BUS].call("tracking", "clicks.record", {
+        result = await RECORD_CLICK.call(request.app[BUS], {
             "source": "js", "visitor": visitor(request), "data": payload["data"]})
     except RekomiError as exc:
         response = error_response(exc)
@@ -72,13 +73,13 @@ async def gif(request: web.Request, _payload: dict[str, Any]) -> web.StreamRespo
     clicks (a click tracking does not take within the RPC timeout expires)."""
     payload = {"source": "gif", "visitor": visitor(request),
                "data": {"landingUrl": _gif_landing(request)[:2048]}}
-    request.app[BUS].cast("tracking", "clicks.record", payload)
+    RECORD_CLICK.cast(request.app[BUS], payload)
     return web.Response(body=GIF, content_type="image/gif",
                         headers={**CORS, "Cache-Control": "no-store"})
 
 
 async def redirect(request: web.Request, _payload: dict[str, Any]) -> web.StreamResponse:
-    found = await request.app[BUS].call("tracking", "links.redirect", {
+    found = await REDIRECT_SHORT_LINK.call(request.app[BUS], {
         "slug": request.match_info["slug"][:64], "visitor": visitor(request),
         "query": dict(request.query)})
     return web.Response(status=302, headers={"Location": found["location"],

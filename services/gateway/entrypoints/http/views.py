@@ -8,11 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from libs.contracts.common import ActorType
-from libs.shared.errors import RekomiError
-from services.gateway.domain.errors import InsufficientScope, PlanTierRequired
-from services.gateway.domain.plans import SubscriptionStatus, Tier, check_plan
+from services.gateway.domain import access
 from services.gateway.domain.principal import Principal
-from services.gateway.domain.scopes import required_scope, satisfies
+from services.gateway.domain.scopes import required_scope
 from services.gateway.entrypoints.http.errors import json_response
 from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL
 from services.gateway.entrypoints.http.parsing import parse_body, parse_query, path_id
@@ -22,25 +20,8 @@ View = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def enforce_gates(route: Route, principal: Principal) -> None:
-    if not satisfies(principal.scope, required_scope(route.method, route.scope)):
-        raise InsufficientScope("this API key's scope does not allow this call")
-    denied = check_plan(route.plan, principal.plan, principal.status)
-    if denied is not None:
-        raise PlanTierRequired(
-            f"this endpoint needs the {denied.required} plan or higher",
-            extra={"required": denied.required.value, "current": denied.current.value,
-                   "trialing": denied.trialing})
-    if route.requires_active_paid_plan and not has_active_paid_plan(principal):
-        raise RekomiError(
-            "this endpoint needs a paid plan (Starter or higher) with an Active subscription",
-            code="paid_plan_required",
-            extra={"required": Tier.Starter.value, "current": principal.plan.value,
-                   "subscriptionStatus": principal.status.value})
-
-
-def has_active_paid_plan(principal: Principal) -> bool:
-    return (principal.status == SubscriptionStatus.Active
-            and principal.plan.rank >= Tier.Starter.rank)
+    access.require(principal, scope=required_scope(route.method, route.scope), plan=route.plan,
+                   active_paid_plan=route.requires_active_paid_plan)
 
 
 def actor_of(request: web.Request, principal: Principal | None) -> dict[str, Any]:
@@ -81,7 +62,8 @@ def forwarding_view(route: Route) -> View:
             if isinstance(result, web.StreamResponse):  # a local view that answers itself
                 return result
         else:
-            result = await request.app[BUS].call(route.service, route.rpc, payload)
+            assert route.rpc is not None  # a route without a local view forwards
+            result = await route.rpc.call(request.app[BUS], payload)
         if route.status == 204:
             return web.Response(status=204)
         return json_response(result, route.status)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from libs.contracts import affiliates as c
+from libs.shared.rpc import Rpc
 from services.gateway.domain.plans import Tier
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -18,38 +21,37 @@ LIFECYCLE = ("Lifecycle: Pending -> Approved | Rejected; Approved <-> Paused; an
              "overrides that go with them); Paid ones stay Paid.")
 
 
-def _route(method: str, path: str, rpc: str, summary: str, **kw: object) -> Route:
-    return Route(method, path, "ledger", rpc, summary, "Affiliates", plan=Tier.Starter,
-                 **kw)  # type: ignore[arg-type]
+def _route(method: str, path: str, rpc: Rpc[Any, Any], summary: str, **kw: Any) -> Route:
+    return Route(method, path, rpc, summary, "Affiliates", plan=Tier.Starter,
+                 **kw)
 
 
 AFFILIATE_ROUTES: list[Route] = [
-    _route("GET", A, "affiliates.list", "List affiliates", query=c.AffiliateListQuery,
-           response=c.AffiliateList,
+    _route("GET", A, c.LIST_AFFILIATES, "List affiliates", query=c.AffiliateListQuery,
            description="Filters `programId`, `status`, `q` (email or name, case-insensitive). "
                        + OMITTED),
-    _route("GET", f"{A}/applications", "affiliates.applications", "List pending applications",
-           query=c.ApplicationsQuery, response=c.AffiliateList,
+    _route("GET", f"{A}/applications", c.LIST_APPLICATIONS, "List pending applications",
+           query=c.ApplicationsQuery,
            description="The same list, filtered to `status=Pending`."),
-    _route("POST", f"{A}/bulk-action", "affiliates.bulk_action", "Approve, pause or delete "
-           "up to 200 affiliates", body=c.BulkActionBody, response=c.BulkActionResult,
+    _route("POST", f"{A}/bulk-action", c.BULK_AFFILIATE_ACTION, "Approve, pause or delete "
+           "up to 200 affiliates", body=c.BulkActionBody,
            description="`affected` < `total` when ids are not in your org or their status "
                        "does not allow the action."),
-    _route("GET", f"{A}/{{id}}", "affiliates.get", "Get an affiliate",
-           response=c.AffiliateResponse, path_params=AFFILIATE_ID, description=OMITTED),
-    _route("POST", A, "affiliates.create", "Create an affiliate (admin path)",
-           body=c.AffiliateCreate, response=c.AffiliateResponse, status=201,
+    _route("GET", f"{A}/{{id}}", c.GET_AFFILIATE, "Get an affiliate",
+           path_params=AFFILIATE_ID, description=OMITTED),
+    _route("POST", A, c.CREATE_AFFILIATE, "Create an affiliate (admin path)",
+           body=c.AffiliateCreate, status=201,
            description="Generates the default tracking link (`customAlias` becomes its slug). "
                        "`status` defaults to Approved. Fires `affiliate.created` (and "
                        "`affiliate.approved`). 409 `affiliate_already_exists` for an email "
                        "already in the program."),
-    _route("PATCH", f"{A}/{{id}}", "affiliates.update", "Update an affiliate",
-           body=c.AffiliatePatch, response=c.AffiliateResponse, path_params=AFFILIATE_ID,
+    _route("PATCH", f"{A}/{{id}}", c.UPDATE_AFFILIATE, "Update an affiliate",
+           body=c.AffiliatePatch, path_params=AFFILIATE_ID,
            description="Only the keys sent change. " + LIFECYCLE),
-    _route("POST", f"{A}/{{id}}/approve", "affiliates.approve", "Approve an affiliate",
-           body=c.EmptyBody, response=c.AffiliateResponse, path_params=AFFILIATE_ID,
+    _route("POST", f"{A}/{{id}}/approve", c.APPROVE_AFFILIATE, "Approve an affiliate",
+           body=c.EmptyBody, path_params=AFFILIATE_ID,
            description=LIFECYCLE),
-    _route("POST", f"{A}/{{id}}/reject", "affiliates.reject", "Reject an application",
-           body=c.RejectBody, response=c.AffiliateResponse, path_params=AFFILIATE_ID,
+    _route("POST", f"{A}/{{id}}/reject", c.REJECT_AFFILIATE, "Reject an application",
+           body=c.RejectBody, path_params=AFFILIATE_ID,
            description=LIFECYCLE),
 ]

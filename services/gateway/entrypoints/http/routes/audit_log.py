@@ -8,9 +8,9 @@ from services.gateway.entrypoints.http.local_views import audit_log
 from services.gateway.entrypoints.http.route_table import Route
 
 AUDIT_LOG_ROUTES: list[Route] = [
-    Route("GET", "/api/v1/audit-log", "gateway", "audit_log.page", "Read the audit log",
+    Route("GET", "/api/v1/audit-log", None, "Read the audit log",
           "Audit log", plan=Tier.Pro, query=AuditLogQuery, response=AuditLogPage,
-          local=audit_log,
+          local=audit_log, operation="audit_log.page",
           description="Newest first; `page`/`pageSize` (max 100). API-key callers get operator "
                       "PII (`actorUserId`, `ip`, `userAgent`) nulled. `before`/`after` are JSON "
                       "text."),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from libs.contracts import conversion_imports as bulk
-from libs.contracts.conversions import ConversionDetail, ConversionList, ConversionListQuery
+from libs.contracts import conversions as c
 from libs.contracts.imports import MAX_IMPORT_ROWS
 from services.gateway.domain.plans import Tier
 from services.gateway.entrypoints.http.conversion_export_view import export_conversions
@@ -12,14 +12,15 @@ from services.gateway.entrypoints.http.route_table import Route
 CONVERSION_ID = {"id": "conversionId"}
 
 CONVERSION_ROUTES: list[Route] = [
-    Route("GET", "/api/v1/conversions", "ledger", "conversions.list", "List conversions",
-          "Conversions", plan=Tier.Starter, query=ConversionListQuery, response=ConversionList,
+    Route("GET", "/api/v1/conversions", c.LIST_CONVERSIONS, "List conversions",
+          "Conversions", plan=Tier.Starter, query=c.ConversionListQuery,
           description="Cursor-paginated, oldest first. Filters: affiliateId, programId, status, "
                       "since (createdAt >= since). Amounts are integer cents of `currency`."),
     # Before /{id}, so "export.csv" and "import" are never read as an id.
-    Route("GET", "/api/v1/conversions/export.csv", "ledger", "conversions.export_page",
+    Route("GET", "/api/v1/conversions/export.csv", bulk.EXPORT_CONVERSIONS_PAGE,
           "Export conversions as CSV", "Conversions", plan=Tier.Starter,
-          query=bulk.ConversionExportQuery, local=export_conversions,
+          query=bulk.ConversionExportQuery, local=export_conversions, media_type="text/csv",
+          operation="conversions.export",
           description=(
               "`text/csv; charset=utf-8`, as an attachment, streamed. Same filters as the list "
               "plus `until` (createdAt < until); oldest first. Header row: `"
@@ -30,18 +31,18 @@ CONVERSION_ROUTES: list[Route] = [
               "rows matched than were sent (narrow `since`/`until` and call again), else "
               "`false`. Each call writes one audit row `conversions.exported` (filters, row "
               "count). Rows booked while an export runs may or may not appear.")),
-    Route("POST", "/api/v1/conversions/import/preview", "ledger", "conversions.import_preview",
+    Route("POST", "/api/v1/conversions/import/preview", bulk.PREVIEW_CONVERSION_IMPORT,
           "Preview a conversion import (dry run)", "Import", plan=Tier.Starter,
-          body=bulk.ConversionImportPreviewBody, response=bulk.ConversionImportPreview,
+          body=bulk.ConversionImportPreviewBody,
           rate_policy="import",
           description=(
               "Checks, resolves and tallies exactly as the import would with the same "
               "`excludePaid`, and writes nothing. Same safeguards and 400 `invalid_rows` as the "
               "import. `wouldError` is always 0 (invalid rows refuse the request). "
               "`unpaidBalance` is what would become payable with `confirmUnpaidPayout: true`.")),
-    Route("POST", "/api/v1/conversions/import", "ledger", "conversions.import",
+    Route("POST", "/api/v1/conversions/import", bulk.IMPORT_CONVERSIONS,
           "Import historical conversions (bulk migration)", "Import", plan=Tier.Starter,
-          body=bulk.ConversionImportBody, response=bulk.ConversionImportJob,
+          body=bulk.ConversionImportBody,
           rate_policy="import",
           description=(
               f"At most {MAX_IMPORT_ROWS} rows (400 `row_cap_exceeded`), ~4 MB (413), 6 "
@@ -63,8 +64,8 @@ CONVERSION_ROUTES: list[Route] = [
               "attributionMethod `import`, and fire no `conversion.created` webhook. Each call "
               "persists a MigrationJob (`jobId`), revertible with `rekomi admin "
               "revert-import`.")),
-    Route("GET", "/api/v1/conversions/{id}", "ledger", "conversions.get", "Get a conversion",
-          "Conversions", plan=Tier.Starter, response=ConversionDetail,
+    Route("GET", "/api/v1/conversions/{id}", c.GET_CONVERSION, "Get a conversion",
+          "Conversions", plan=Tier.Starter,
           path_params=CONVERSION_ID,
           description="With the events timeline (`initial`, `renewal`). Another org's id is 404."),
 ]

@@ -8,29 +8,21 @@ from typing import Any
 from aiohttp import web
 
 from libs.contracts import imports as c
-from services.gateway.domain.plans import SubscriptionStatus, Tier, check_plan
-from services.gateway.domain.principal import Principal
+from services.gateway.domain import access
+from services.gateway.domain.plans import Tier
 from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL
 from services.gateway.entrypoints.http.route_table import Route
 
-NOTIFY_STATUSES = frozenset({SubscriptionStatus.Active, SubscriptionStatus.Trialing})
-
-
-def notify_allowed(principal: Principal) -> bool:
-    """``notifyAffiliates`` needs Growth+ with an active (or trialing) subscription."""
-    return (principal.status in NOTIFY_STATUSES
-            and check_plan(Tier.Growth, principal.plan, principal.status) is None)
-
 
 async def import_affiliates(request: web.Request, payload: dict[str, Any]) -> Any:
-    payload["notifyAllowed"] = notify_allowed(request[PRINCIPAL])
-    return await request.app[BUS].call("ledger", "affiliates.import", payload)
+    payload["notifyAllowed"] = access.may_notify_imported(request[PRINCIPAL])
+    return await c.IMPORT_AFFILIATES.call(request.app[BUS], payload)
 
 
 IMPORT_ROUTES: list[Route] = [
-    Route("POST", "/api/v1/affiliates/import", "ledger", "affiliates.import",
+    Route("POST", "/api/v1/affiliates/import", c.IMPORT_AFFILIATES,
           "Import an affiliate roster (bulk migration)", "Import", plan=Tier.Starter,
-          body=c.AffiliateImportBody, response=c.ImportJobResponse, rate_policy="import",
+          body=c.AffiliateImportBody, rate_policy="import",
           local=import_affiliates,
           description=(
               f"At most {c.MAX_IMPORT_ROWS} rows (400 `row_cap_exceeded`), ~4 MB (413), 6 "

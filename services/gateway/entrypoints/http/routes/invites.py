@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from libs.contracts import invites as c
+from libs.shared.rpc import Rpc
 from services.gateway.adapters.orgs_repository import OrgsRepository
 from services.gateway.entrypoints.http.keys import BUS, POOL, PRINCIPAL
 from services.gateway.entrypoints.http.route_table import Route
@@ -22,25 +23,25 @@ JWT_NOTE = ("JWT-only in the reference; until the dashboard session exists it is
 STATES = "States: Pending -> Accepted | Expired (14 days after create or resend) | Revoked."
 
 
-def with_brand(rpc: str) -> Callable[[web.Request, dict[str, Any]], Awaitable[Any]]:
+def with_brand(rpc: Rpc[Any, Any]) -> Callable[[web.Request, dict[str, Any]], Awaitable[Any]]:
     async def forward(request: web.Request, payload: dict[str, Any]) -> Any:
         async with request.app[POOL].acquire() as conn:
             org = await OrgsRepository(conn).org(request[PRINCIPAL].org_id)
         assert org is not None  # the API key authenticated against this org
         payload["brand"] = {"name": org["name"], "currency": org["home_currency"]}
-        return await request.app[BUS].call("ledger", rpc, payload)
+        return await rpc.call(request.app[BUS], payload)
 
     return forward
 
 
-def _route(method: str, path: str, rpc: str, summary: str, **kw: Any) -> Route:
-    return Route(method, path, "ledger", rpc, summary, "Affiliate invites", **kw)
+def _route(method: str, path: str, rpc: Rpc[Any, Any], summary: str, **kw: Any) -> Route:
+    return Route(method, path, rpc, summary, "Affiliate invites", **kw)
 
 
 INVITE_ROUTES: list[Route] = [
-    _route("POST", f"{I}/bulk", "invites.bulk", "Invite up to 50 affiliates",
-           body=c.BulkInviteCreate, response=c.BulkInviteResult,
-           requires_active_paid_plan=True, local=with_brand("invites.bulk"),
+    _route("POST", f"{I}/bulk", c.CREATE_BULK_INVITES, "Invite up to 50 affiliates",
+           body=c.BulkInviteCreate,
+           requires_active_paid_plan=True, local=with_brand(c.CREATE_BULK_INVITES),
            description="Starter+ with an Active subscription (else 402 `paid_plan_required`). "
                        "`recipients` (per-row slug and name) or legacy `emails`; recipients "
                        "wins. Duplicates and existing affiliates or pending invitees are "
@@ -48,13 +49,13 @@ INVITE_ROUTES: list[Route] = [
                        "reserved, invalid, duplicate_within_batch) and those rows are invited "
                        "without one. E-mails leave at most 1/s per org. 409 "
                        "`pending_invites_limit_reached` past 500 pending invites."),
-    _route("GET", f"{I}/by-token/{{token}}", "invites.preview", "Preview an invite (public)",
-           response=c.InvitePreview, path_params=TOKEN, raw_path_params=frozenset({"token"}),
+    _route("GET", f"{I}/by-token/{{token}}", c.PREVIEW_INVITE, "Preview an invite (public)",
+           path_params=TOKEN, raw_path_params=frozenset({"token"}),
            public=True, rate_policy="anonymous",
            description="Brand and program of an invite. 404 `invite_not_found` for an unknown "
                        "or rotated token; 410 `invite_expired` / `invite_revoked`."),
-    _route("POST", f"{I}/by-token/{{token}}/accept", "invites.accept",
-           "Accept an invite (public)", response=c.InviteAccepted, path_params=TOKEN,
+    _route("POST", f"{I}/by-token/{{token}}/accept", c.ACCEPT_INVITE,
+           "Accept an invite (public)", path_params=TOKEN,
            raw_path_params=frozenset({"token"}), public=True, rate_policy="strict_write",
            description="Creates the affiliate (source Invite; Approved or Pending by the "
                        "invite's autoApprove) with the preserved slug when still free, else a "
@@ -62,12 +63,11 @@ INVITE_ROUTES: list[Route] = [
                        "`affiliate.approved`). Idempotent: accepting again returns the same "
                        "affiliate. 404 unknown or rotated token; 410 `invite_expired` / "
                        "`invite_revoked`."),
-    _route("GET", I, "invites.list", "List invites", query=c.InviteListQuery,
-           response=c.InviteList,
+    _route("GET", I, c.LIST_INVITES, "List invites", query=c.InviteListQuery,
            description="Filters `programId`, `state`. " + STATES + " "
                        + JWT_NOTE.format(scope="read")),
-    _route("POST", I, "invites.create", "Invite one affiliate", body=c.InviteCreate,
-           response=c.InviteCreated, status=201, local=with_brand("invites.create"),
+    _route("POST", I, c.CREATE_INVITE, "Invite one affiliate", body=c.InviteCreate,
+           status=201, local=with_brand(c.CREATE_INVITE),
            description="Every plan, Trial included. Returns the invite and its one-time "
                        "`acceptUrl` (shown once; only a hash is stored). `personalNoteHtml` is "
                        "sanitized (p, br, strong, b, em, i, u, ul, ol, li, a with an https "
@@ -77,13 +77,13 @@ INVITE_ROUTES: list[Route] = [
                        "`slug_already_taken`. 409 `affiliate_already_exists`, "
                        "`invite_already_pending`, `pending_invites_limit_reached` (500). "
                        + STATES),
-    _route("POST", f"{I}/{{id}}/resend", "invites.resend", "Resend an invite",
-           response=c.InviteCreated, path_params=INVITE_ID,
+    _route("POST", f"{I}/{{id}}/resend", c.RESEND_INVITE, "Resend an invite",
+           path_params=INVITE_ID,
            description="Rotates the token (the old accept URL stops working), renews the "
                        "expiry and sends the e-mail again. 409 `invite_not_pending` for an "
                        "accepted or revoked invite. " + JWT_NOTE.format(scope="read_write")),
-    _route("DELETE", f"{I}/{{id}}", "invites.revoke", "Revoke an invite",
-           response=c.InviteResponse, path_params=INVITE_ID,
+    _route("DELETE", f"{I}/{{id}}", c.REVOKE_INVITE, "Revoke an invite",
+           path_params=INVITE_ID,
            description="State Revoked (repeating is a no-op); its token then answers 410. 409 "
                        "`invite_not_pending` for an accepted invite. "
                        + JWT_NOTE.format(scope="read_write")),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from libs.contracts.programs import ProgramCreate, ProgramList, ProgramPatch, ProgramResponse
+from libs.contracts import programs as c
+from libs.contracts.programs import ProgramCreate, ProgramPatch
 from services.gateway.domain.plans import Tier
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -25,24 +26,22 @@ class ProgramListQuery(BaseModel):
 PROGRAM_ID = {"id": "programId"}
 
 PROGRAM_ROUTES: list[Route] = [
-    Route("GET", "/api/v1/programs", "ledger", "programs.list", "List programs", "Programs",
-          plan=Tier.Starter, query=ProgramListQuery, response=ProgramList,
+    Route("GET", "/api/v1/programs", c.LIST_PROGRAMS, "List programs", "Programs",
+          plan=Tier.Starter, query=ProgramListQuery,
           description="Cursor-paginated, oldest first; archived programs only when asked."),
-    Route("GET", "/api/v1/programs/{id}", "ledger", "programs.get", "Get a program", "Programs",
-          plan=Tier.Starter, response=ProgramResponse, path_params=PROGRAM_ID,
+    Route("GET", "/api/v1/programs/{id}", c.GET_PROGRAM, "Get a program", "Programs",
+          plan=Tier.Starter, path_params=PROGRAM_ID,
           description="Archived programs are still returned, with `archivedAt` set."),
-    Route("POST", "/api/v1/programs", "ledger", "programs.create", "Create a program",
-          "Programs", plan=Tier.Starter, body=ProgramCreate, response=ProgramResponse,
-          status=201, audited=True,
+    Route("POST", "/api/v1/programs", c.CREATE_PROGRAM, "Create a program",
+          "Programs", plan=Tier.Starter, body=ProgramCreate, status=201, audited=True,
           description="`slug` is derived from `name` when omitted; it is unique per org among "
                       "live programs (409 `slug_already_taken`). " + VISIBILITY_NOTE),
-    Route("PATCH", "/api/v1/programs/{id}", "ledger", "programs.update", "Update a program",
-          "Programs", plan=Tier.Starter, body=ProgramPatch, response=ProgramResponse,
-          path_params=PROGRAM_ID, audited=True,
+    Route("PATCH", "/api/v1/programs/{id}", c.UPDATE_PROGRAM, "Update a program",
+          "Programs", plan=Tier.Starter, body=ProgramPatch, path_params=PROGRAM_ID, audited=True,
           description="Only the keys sent change. `recurringMonths: -1` clears the cap back to "
                       "lifetime (null). A changed `customDomain` resets `customDomainVerified`. "
                       "An archived program answers 409 `program_archived`. " + VISIBILITY_NOTE),
-    Route("DELETE", "/api/v1/programs/{id}", "ledger", "programs.archive", "Archive a program",
+    Route("DELETE", "/api/v1/programs/{id}", c.ARCHIVE_PROGRAM, "Archive a program",
           "Programs", plan=Tier.Starter, status=204, path_params=PROGRAM_ID, audited=True,
           description="Soft delete: sets `archivedAt` and frees the slug. Repeating it is a "
                       "no-op 204."),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libs.contracts.s2s import S2SLead, S2SSale, SignupLead
+from libs.contracts.s2s import ACCEPT_LEAD, ACCEPT_SALE, S2SLead, S2SSale, SignupLead
 from services.gateway.entrypoints.http import s2s_views
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -14,7 +14,7 @@ AUTH_NOTE = (
     "trialing org; an org without a subscription gets 402 `plan_tier_required`. ")
 
 S2S_ROUTES: list[Route] = [
-    Route("POST", "/api/tracking/s2s", "tracking", "s2s.accept", "Record a sale (S2S)",
+    Route("POST", "/api/tracking/s2s", ACCEPT_SALE, "Record a sale (S2S)",
           "S2S tracking", local=s2s_views.signed_sale,
           description=AUTH_NOTE + "Body: " + ", ".join(S2SSale.model_json_schema()["properties"])
           + ". Replies `{ok, conversionId}` once the sale is durably accepted (the ledger books "
@@ -27,15 +27,15 @@ S2S_ROUTES: list[Route] = [
           "`affiliate_slug_not_found` when no approved affiliate of the org has the slug, "
           "`attribution_not_found` when nothing credits a slug-less sale, `sale_not_found` "
           "for a refund of an unknown sale."),
-    Route("POST", "/api/tracking/lead", "tracking", "leads.accept", "Record a lead (S2S)",
+    Route("POST", "/api/tracking/lead", ACCEPT_LEAD, "Record a lead (S2S)",
           "S2S tracking", local=s2s_views.signed_lead,
           description=AUTH_NOTE + "Body: " + ", ".join(S2SLead.model_json_schema()["properties"])
           + ". Books a LeadReward conversion (0/0 on CPS programs, the program's value on CPL "
           "programs, in the org's home currency) and links the e-mail to the affiliate. "
           "Replies `{ok, conversionId}` or `{ok, deduped: true}` (same externalEventId)."),
-    Route("POST", "/api/v1/r/lead/signup", "tracking", "leads.accept_signup",
+    Route("POST", "/api/v1/r/lead/signup", None,
           "Record a browser lead signup", "S2S tracking", public=True,
-          local=s2s_views.signup_lead,
+          local=s2s_views.signup_lead, operation="leads.accept_signup",
           description="Posted by the loader's `Rekomi.convert()`. Body: "
           + ", ".join(SignupLead.model_json_schema()["properties"])
           + ". Always an opaque `200 {ok: true}`, whether or not a lead was recorded."),

@@ -37,11 +37,13 @@ async def _put(request: web.Request, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 SETTINGS_ROUTES: list[Route] = [
-    Route("GET", HOME_CURRENCY, "gateway", "settings.home_currency", "Get the home currency",
+    Route("GET", HOME_CURRENCY, None, "Get the home currency",
           "Settings", plan=Tier.Starter, response=HomeCurrencySettings, local=_get,
+          operation="settings.home_currency",
           description="`supportedCurrencies` is the ISO 4217 allowlist; `canChange` says "
                       "whether the org's plan permits a change (Pro)."),
-    Route("PUT", HOME_CURRENCY, "gateway", "settings.set_home_currency",
+    Route("PUT", HOME_CURRENCY, None,
           "Change the home currency", "Settings", plan=CHANGE_PLAN, body=HomeCurrencyBody,
-          response=HomeCurrencyChange, audited=True, local=_put, description=PUT_NOTE),
+          response=HomeCurrencyChange, audited=True, local=_put, description=PUT_NOTE,
+          operation="settings.set_home_currency"),
 ]

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from libs.contracts import storefront as sf
 from libs.contracts import subaffiliates as sub
 from libs.contracts import tax_forms as tax
+from libs.shared.rpc import Rpc
 from services.gateway.domain.plans import Tier
 from services.gateway.entrypoints.http import storefront_views as views
 from services.gateway.entrypoints.http.route_table import Route
@@ -28,51 +31,50 @@ APPLY = (
     "silently ignored. 404 `program_not_found` for an unknown, inactive or archived program.")
 
 
-def _public(method: str, path: str, rpc: str, summary: str, **kw: object) -> Route:
-    return Route(method, path, "ledger", rpc, summary, "Storefront", public=True,
-                 **kw)  # type: ignore[arg-type]
+def _public(method: str, path: str, rpc: Rpc[Any, Any], summary: str, **kw: Any) -> Route:
+    return Route(method, path, rpc, summary, "Storefront", public=True, **kw)
 
 
 STOREFRONT_ROUTES: list[Route] = [
-    _public("GET", f"{P}/by-handle/{{handle}}", "storefront.by_handle",
+    _public("GET", f"{P}/by-handle/{{handle}}", sf.PROGRAM_BY_HANDLE,
             "Primary campaign of an org", response=sf.StorefrontProgram, local=views.by_handle,
+            operation="storefront.by_handle",
             raw_path_params=frozenset({"handle"}), description=PRIMARY + NOT_FOUND),
-    _public("GET", f"{P}/by-handle/{{handle}}/{{campaign}}", "storefront.by_handle",
+    _public("GET", f"{P}/by-handle/{{handle}}/{{campaign}}", sf.PROGRAM_BY_HANDLE,
             "A campaign of an org by slug", response=sf.StorefrontProgram,
+            operation="storefront.by_handle_and_campaign",
             local=views.by_handle, raw_path_params=frozenset({"handle", "campaign"}),
             description=NOT_FOUND),
-    _public("GET", f"{P}/by-domain", "storefront.by_domain", "Resolve a custom domain",
+    _public("GET", f"{P}/by-domain", sf.PROGRAM_BY_DOMAIN, "Resolve a custom domain",
             query=sf.DomainQuery, response=sf.DomainResult, local=views.by_domain,
             description="Only verified custom domains of live, active programs; `slug` is the "
                         "campaign served there. 404 `program_not_found` otherwise."),
-    _public("POST", f"{P}/id/{{programId}}/apply", "storefront.apply",
-            "Apply to a program", body=sf.ApplyBody, response=sf.ApplyResult,
+    _public("POST", f"{P}/id/{{programId}}/apply", sf.APPLY,
+            "Apply to a program", body=sf.ApplyBody,
             path_params={"programId": "programId"}, rate_policy="strict_write", audited=True,
             description=APPLY),
-    _public("GET", f"{P}/files/{{token}}", "storage.fetch", "Download a signed file",
+    _public("GET", f"{P}/files/{{token}}", tax.FETCH_FILE, "Download a signed file",
             query=tax.FileQuery, local=views.signed_file, raw_path_params=frozenset({"token"}),
+            media_type="application/octet-stream",
             description="Development storage only: serves the bytes behind a signed URL until "
                         "`exp`; 403 `signed_url_invalid` or `signed_url_expired`."),
-    Route("GET", "/api/v1/programs/{id}/sub-affiliate-config", "ledger",
-          "programs.sub_affiliate_config", "Get a program's sub-affiliate config",
-          "Sub-affiliates", plan=Tier.Starter, response=sub.SubAffiliateConfig,
+    Route("GET", "/api/v1/programs/{id}/sub-affiliate-config", sub.GET_SUB_AFFILIATE_CONFIG,
+          "Get a program's sub-affiliate config", "Sub-affiliates", plan=Tier.Starter,
           path_params=PROGRAM),
-    Route("PUT", "/api/v1/programs/{id}/sub-affiliate-config", "ledger",
-          "programs.put_sub_affiliate_config", "Set a program's sub-affiliate config",
-          "Sub-affiliates", plan=Tier.Pro, body=sub.SubAffiliateConfigBody,
-          response=sub.SubAffiliateConfig, path_params=PROGRAM, audited=True,
+    Route("PUT", "/api/v1/programs/{id}/sub-affiliate-config", sub.PUT_SUB_AFFILIATE_CONFIG,
+          "Set a program's sub-affiliate config", "Sub-affiliates", plan=Tier.Pro,
+          body=sub.SubAffiliateConfigBody, path_params=PROGRAM, audited=True,
           description="Pro plan (or a Pro trial). `percent` 0..100 (else 400 "
                       "`unsupported_value`). Audited as `program.sub_affiliate_config_changed` "
                       "with before/after when it changes. 409 `program_archived`."),
-    Route("GET", "/api/v1/affiliates/{id}/sub-affiliates", "ledger",
-          "affiliates.sub_affiliates", "An affiliate's recruits", "Sub-affiliates",
-          plan=Tier.Starter, response=sub.SubAffiliateList, path_params=ID,
+    Route("GET", "/api/v1/affiliates/{id}/sub-affiliates", sub.LIST_SUB_AFFILIATES,
+          "An affiliate's recruits", "Sub-affiliates", plan=Tier.Starter, path_params=ID,
           local=views.sub_affiliates,
           description="A flat array, oldest first. Commission totals are 0 until conversion "
                       "tracking lands; `currency` is the org's home currency."),
-    Route("GET", "/api/v1/affiliates/{id}/tax-form", "ledger", "tax_forms.get",
+    Route("GET", "/api/v1/affiliates/{id}/tax-form", tax.GET_TAX_FORM,
           "A signed link to an affiliate's tax form", "Affiliates", plan=Tier.Starter,
-          response=tax.TaxFormLink, path_params=ID, local=views.tax_form, audited=True,
+          path_params=ID, local=views.tax_form, audited=True,
           description="The latest W-9 / W-8BEN; `signedUrl` works for `expiresInSeconds` "
                       "(300). Every read is audited (`affiliate.tax_form_viewed`). 404 "
                       "`tax_form_not_found` when none was submitted."),

@@ -8,14 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from libs.contracts import attribution as attr
-from libs.contracts.tracking import (
-    ClickBody,
-    ClickResult,
-    Snippet,
-    SnippetQuery,
-    TrackingSettings,
-    TrackingSettingsBody,
-)
+from libs.contracts import tracking as c
 from services.gateway.domain.plans import Tier
 from services.gateway.entrypoints.http import tracking_views as views
 from services.gateway.entrypoints.http.route_table import Route
@@ -35,16 +28,16 @@ async def _defaults(_request: web.Request, _payload: dict[str, Any]) -> dict[str
 
 
 TRACKING_ROUTES: list[Route] = [
-    Route("GET", f"{SETTINGS}/defaults", "tracking", "attribution.defaults",
+    Route("GET", f"{SETTINGS}/defaults", None,
           "The default attribution params", "Tracking", public=True,
-          response=attr.AttributionDefaults, local=_defaults,
+          response=attr.AttributionDefaults, local=_defaults, operation="attribution.defaults",
           description="Public; rate-limited per client address."),
-    Route("GET", SETTINGS, "tracking", "attribution.get", "Get the attribution params",
-          "Tracking", plan=Tier.Starter, response=attr.AttributionParams,
+    Route("GET", SETTINGS, attr.GET_ATTRIBUTION_PARAMS, "Get the attribution params",
+          "Tracking", plan=Tier.Starter,
           description="`effectiveOrder`: custom params first, then the 16 defaults."),
-    Route("PATCH", SETTINGS, "tracking", "attribution.update", "Set custom attribution params",
-          "Tracking", plan=Tier.Starter, body=attr.AttributionParamsBody,
-          response=attr.AttributionParams, audited=True, description=PATCH_NOTE),
+    Route("PATCH", SETTINGS, attr.UPDATE_ATTRIBUTION_PARAMS, "Set custom attribution params",
+          "Tracking", plan=Tier.Starter, body=attr.AttributionParamsBody, audited=True,
+          description=PATCH_NOTE),
 ]
 
 R = "/api/v1/r"
@@ -56,31 +49,32 @@ CLICK_NOTE = (
     "`cookie` is what the loader stores for `maxAgeSeconds`. Clicks are written in batches "
     "(bounded loss: at most one flush interval on a crash). 404 `link_not_found`.")
 BROWSER_ROUTES: list[Route] = [
-    Route("GET", f"{R}/loader.js", "tracking", "loader.script", "The tracking loader",
-          "Tracking", public=True, local=views.loader,
+    Route("GET", f"{R}/loader.js", c.LOADER_SCRIPT, "The tracking loader",
+          "Tracking", public=True, local=views.loader, media_type="application/javascript",
           description="JavaScript, no dependencies; `Cache-Control: public, max-age=3600`."),
-    Route("GET", f"{R}/c.gif", "tracking", "clicks.record", "No-JS click pixel", "Tracking",
-          public=True, local=views.gif,
+    Route("GET", f"{R}/c.gif", c.RECORD_CLICK, "No-JS click pixel", "Tracking",
+          public=True, local=views.gif, media_type="image/gif", operation="clicks.pixel",
           description="A 1x1 GIF, always. The visit is read from `url` or the Referer plus "
                       "the pixel's own query params."),
-    Route("POST", f"{R}/click", "tracking", "clicks.record", "Record a click", "Tracking",
-          public=True, body=ClickBody, response=ClickResult, local=views.click,
+    Route("POST", f"{R}/click", c.RECORD_CLICK, "Record a click", "Tracking",
+          public=True, body=c.ClickBody, local=views.click,
           description=CLICK_NOTE),
-    Route("OPTIONS", f"{R}/click", "tracking", "cors", "CORS preflight", "Tracking",
-          public=True, local=views.preflight),
-    Route("GET", "/r/{slug}", "tracking", "links.redirect", "Short-link redirect", "Tracking",
+    Route("OPTIONS", f"{R}/click", None, "CORS preflight", "Tracking",
+          public=True, local=views.preflight, operation="cors", status=204),
+    Route("GET", "/r/{slug}", c.REDIRECT_SHORT_LINK, "Short-link redirect", "Tracking",
           public=True, local=views.redirect, raw_path_params=frozenset({"slug"}),
+          status=302, media_type="text/plain",
           description="302 to the org's landing URL with `?via=<slug>` after recording the "
                       "click. 404 `link_not_found`; 404 `landing_url_not_configured`."),
-    Route("GET", f"{R}/install-snippet", "tracking", "snippet.render", "Install snippet",
-          "Tracking", plan=Tier.Starter, query=SnippetQuery, response=Snippet,
+    Route("GET", f"{R}/install-snippet", c.RENDER_SNIPPET, "Install snippet",
+          "Tracking", plan=Tier.Starter, query=c.SnippetQuery,
           description="404 `no_program_found`; 409 `pixel_not_provisioned` for "
                       "`withPixel=true` (pixel keys are not provisioned yet)."),
-    Route("GET", "/api/v1/settings/tracking", "tracking", "settings.get",
-          "Get tracking settings", "Tracking", plan=Tier.Starter, response=TrackingSettings),
-    Route("PATCH", "/api/v1/settings/tracking", "tracking", "settings.update",
-          "Set tracking settings", "Tracking", plan=Tier.Starter, body=TrackingSettingsBody,
-          response=TrackingSettings, audited=True,
+    Route("GET", "/api/v1/settings/tracking", c.GET_TRACKING_SETTINGS,
+          "Get tracking settings", "Tracking", plan=Tier.Starter),
+    Route("PATCH", "/api/v1/settings/tracking", c.UPDATE_TRACKING_SETTINGS,
+          "Set tracking settings", "Tracking", plan=Tier.Starter, body=c.TrackingSettingsBody,
+          audited=True,
           description="`landingUrl`: where short links (`/r/{slug}`) send visitors; null "
                       "clears it. Audited as `org.tracking_settings_changed`."),
 ]

@@ -7,19 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from libs.contracts.webhooks import (
-    DeliveryList,
-    DeliveryListQuery,
-    DeliveryResponse,
-    SecretRotated,
-    WebhookCreate,
-    WebhookCreated,
-    WebhookList,
-    WebhookListQuery,
-    WebhookPatch,
-    WebhookResponse,
-    catalogue_text,
-)
+from libs.contracts import webhooks as c
+from libs.contracts.webhooks import catalogue_text
 from libs.shared.errors import NotFound
 from services.gateway.domain.plans import Tier
 from services.gateway.entrypoints.http.keys import BUS
@@ -50,46 +39,44 @@ async def resend(request: web.Request, payload: dict[str, Any]) -> Any:
     delivery_id = request.match_info["id"].upper()
     if not _ULID.match(delivery_id):
         raise NotFound("not found")
-    return await request.app[BUS].call("webhooks", "webhooks.resend",
-                                       {**payload, "deliveryId": delivery_id})
+    return await c.RESEND_DELIVERY.call(request.app[BUS], {**payload, "deliveryId": delivery_id})
 
 
 WEBHOOK_ROUTES: list[Route] = [
-    Route("GET", "/api/v1/webhooks", "webhooks", "webhooks.list", "List webhook endpoints", TAG,
-          plan=Tier.Starter, query=WebhookListQuery, response=WebhookList,
+    Route("GET", "/api/v1/webhooks", c.LIST_WEBHOOKS, "List webhook endpoints", TAG,
+          plan=Tier.Starter, query=c.WebhookListQuery,
           description="Cursor-paginated, oldest first; secrets are never listed." + CATALOGUE),
-    Route("POST", "/api/v1/webhooks", "webhooks", "webhooks.create", "Create a webhook endpoint",
-          TAG, plan=Tier.Starter, body=WebhookCreate, response=WebhookCreated, status=201,
+    Route("POST", "/api/v1/webhooks", c.CREATE_WEBHOOK, "Create a webhook endpoint",
+          TAG, plan=Tier.Starter, body=c.WebhookCreate, status=201,
           audited=True,
           description="The answer carries the signing `secret` (whsec_...), shown only here "
                       "and on rotation." + URL_RULES + DELIVERY + CATALOGUE),
-    Route("GET", "/api/v1/webhooks/{id}", "webhooks", "webhooks.get", "Get a webhook endpoint",
-          TAG, plan=Tier.Starter, response=WebhookResponse, path_params=WEBHOOK_ID),
-    Route("PATCH", "/api/v1/webhooks/{id}", "webhooks", "webhooks.update",
-          "Update a webhook endpoint", TAG, plan=Tier.Starter, body=WebhookPatch,
-          response=WebhookResponse, path_params=WEBHOOK_ID, audited=True,
+    Route("GET", "/api/v1/webhooks/{id}", c.GET_WEBHOOK, "Get a webhook endpoint",
+          TAG, plan=Tier.Starter, path_params=WEBHOOK_ID),
+    Route("PATCH", "/api/v1/webhooks/{id}", c.UPDATE_WEBHOOK,
+          "Update a webhook endpoint", TAG, plan=Tier.Starter, body=c.WebhookPatch,
+          path_params=WEBHOOK_ID, audited=True,
           description="Only the keys sent change. `isActive: true` re-enables an endpoint "
                       "Rekomi disabled." + URL_RULES + CATALOGUE),
-    Route("DELETE", "/api/v1/webhooks/{id}", "webhooks", "webhooks.delete",
+    Route("DELETE", "/api/v1/webhooks/{id}", c.DELETE_WEBHOOK,
           "Delete a webhook endpoint", TAG, plan=Tier.Starter, status=204,
           path_params=WEBHOOK_ID, audited=True,
           description="Removes the endpoint and its delivery log."),
-    Route("POST", "/api/v1/webhooks/{id}/rotate-secret", "webhooks", "webhooks.rotate_secret",
-          "Rotate the signing secret", TAG, plan=Tier.Starter, response=SecretRotated,
-          path_params=WEBHOOK_ID, audited=True,
+    Route("POST", "/api/v1/webhooks/{id}/rotate-secret", c.ROTATE_SECRET,
+          "Rotate the signing secret", TAG, plan=Tier.Starter, path_params=WEBHOOK_ID, audited=True,
           description="For 24 hours deliveries carry both signatures (`t=...,v1=<new>,"
                       "v1=<old>`), so receivers can switch secrets without dropping events."),
-    Route("POST", "/api/v1/webhooks/{id}/test", "webhooks", "webhooks.test",
-          "Send a test event", TAG, plan=Tier.Starter, response=DeliveryResponse, status=202,
+    Route("POST", "/api/v1/webhooks/{id}/test", c.SEND_TEST,
+          "Send a test event", TAG, plan=Tier.Starter, status=202,
           path_params=WEBHOOK_ID,
           description="Queues a `webhook.test` event to this endpoint and answers with its "
                       "delivery. 409 `webhook_inactive` if the endpoint is not active."),
-    Route("GET", "/api/v1/webhooks/{id}/deliveries", "webhooks", "webhooks.deliveries",
-          "List an endpoint's deliveries", TAG, plan=Tier.Starter, query=DeliveryListQuery,
-          response=DeliveryList, path_params=WEBHOOK_ID,
+    Route("GET", "/api/v1/webhooks/{id}/deliveries", c.LIST_DELIVERIES,
+          "List an endpoint's deliveries", TAG, plan=Tier.Starter, query=c.DeliveryListQuery,
+          path_params=WEBHOOK_ID,
           description="Newest first; filter by `status` and `eventType`." + DELIVERY),
-    Route("POST", "/api/v1/webhooks/deliveries/{id}/resend", "webhooks", "webhooks.resend",
-          "Resend a delivery", TAG, plan=Tier.Starter, response=DeliveryResponse, status=202,
+    Route("POST", "/api/v1/webhooks/deliveries/{id}/resend", c.RESEND_DELIVERY,
+          "Resend a delivery", TAG, plan=Tier.Starter, status=202,
           audited=True, local=resend,
           description="A new attempt of the same delivery (same id and body), due now."),
 ]
