@@ -1,18 +1,16 @@
-"""Shapes shared by every contract: the caller identity and the list envelope."""
+"""Shapes shared by every contract: the caller identity, request and reply bases."""
 
 from __future__ import annotations
 
 import functools
 import uuid
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from libs.shared import jsonutil
 from libs.shared.errors import ValidationFailed
-
-T = TypeVar("T")
 
 
 class ApiModel(BaseModel):
@@ -115,16 +113,12 @@ class Actor(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = Field(alias="nextCursor")
-    has_more: bool = Field(alias="hasMore")
+class Resource(BaseModel):
+    """A reply shape: built by field name in the owning service, serialised by alias."""
 
     model_config = ConfigDict(populate_by_name=True)
 
 
-class ListQuery(BaseModel):
-    """Query of every cursor list: ``take`` 1..200 (default 50) and an opaque ``cursor``."""
-
-    take: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = None
+def as_json(model: BaseModel) -> dict[str, Any]:
+    """The model as its wire JSON (for audit snapshots and event bodies)."""
+    return model.model_dump(mode="json", by_alias=True)

@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from libs.contracts.common import Actor, ApiModel
+from libs.contracts.common import Actor, ApiModel, Resource
 from libs.contracts.events import EVENT_TYPES
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
@@ -77,7 +77,7 @@ class WebhookPatch(ApiModel):
         return self
 
 
-class WebhookResponse(BaseModel):
+class WebhookResponse(Resource):
     id: uuid.UUID
     url: str
     events: list[str]
@@ -89,25 +89,23 @@ class WebhookResponse(BaseModel):
                                          description="Set when Rekomi disabled the endpoint")
     disabled_reason: str | None = Field(alias="disabledReason")
 
-    model_config = ConfigDict(populate_by_name=True)
-
 
 class WebhookCreated(WebhookResponse):
     secret: str = Field(description="whsec_...; shown only here and on rotation")
 
 
-class WebhookList(BaseModel):
+class WebhookList(Resource):
     items: list[WebhookResponse]
     next_cursor: str | None = Field(alias="nextCursor")
     has_more: bool = Field(alias="hasMore")
 
 
-class SecretRotated(BaseModel):
+class SecretRotated(Resource):
     secret: str
     previous_secret_expires_at: datetime = Field(alias="previousSecretExpiresAt")
 
 
-class DeliveryResponse(BaseModel):
+class DeliveryResponse(Resource):
     id: str = Field(description="ULID; the X-Rekomi-Delivery-Id of every attempt")
     webhook_id: uuid.UUID = Field(alias="webhookId")
     event_id: uuid.UUID = Field(alias="eventId")
@@ -123,7 +121,7 @@ class DeliveryResponse(BaseModel):
     delivered_at: datetime | None = Field(alias="deliveredAt")
 
 
-class DeliveryList(BaseModel):
+class DeliveryList(Resource):
     items: list[DeliveryResponse]
     next_cursor: str | None = Field(alias="nextCursor")
     has_more: bool = Field(alias="hasMore")

@@ -11,14 +11,21 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+from pydantic import BaseModel
 
 from libs.contracts.audit import AUDIT_ROUTING_KEY, AuditRecorded
-from libs.contracts.common import Actor
+from libs.contracts.common import Actor, as_json
 from libs.contracts.events import DomainEvent
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.logging import request_id_var
 from libs.shared.outbox import add_event, wake_relay
+
+Snapshot = BaseModel | dict[str, Any] | None
+
+
+def _snapshot(value: Snapshot) -> dict[str, Any] | None:
+    return as_json(value) if isinstance(value, BaseModel) else value
 
 
 @dataclass(slots=True)
@@ -44,13 +51,14 @@ class Transaction:
                                notify=not self.defer_notify)
 
     async def audit(self, *, org_id: uuid.UUID, actor: Actor, action: str, entity_type: str,
-                    entity_id: str, before: dict[str, Any] | None,
-                    after: dict[str, Any] | None, created_at: Any) -> None:
-        """Stage the audit row for the gateway's log beside the change it describes."""
+                    entity_id: str, before: Snapshot, after: Snapshot,
+                    created_at: Any) -> None:
+        """Stage the audit row for the gateway's log beside the change it describes; a reply
+        model is recorded as the JSON a client sees."""
         event = AuditRecorded(
             id=new_id(), org_id=org_id, action=action, entity_type=entity_type,
-            entity_id=entity_id, actor=actor, request_id=request_id_var.get(), before=before,
-            after=after, created_at=created_at)
+            entity_id=entity_id, actor=actor, request_id=request_id_var.get(),
+            before=_snapshot(before), after=_snapshot(after), created_at=created_at)
         self.staged += 1
         await add_event(self.conn, AUDIT_ROUTING_KEY,
                         event.model_dump(mode="json", by_alias=True), event_id=event.id,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from libs.contracts.webhooks import DeliveryStatus
+from libs.contracts.webhooks import DeliveryResponse, DeliveryStatus
 from libs.shared import jsonutil
 from services.webhooks.domain.schedule import retry_delay
 
@@ -120,11 +120,11 @@ class Recorded:
     next_attempt_at: datetime | None
 
 
-def to_response(delivery: Delivery) -> dict[str, Any]:
-    return {"id": delivery.id, "webhookId": str(delivery.endpoint_id),
-            "eventId": str(delivery.event_id), "eventType": delivery.event_type,
-            "status": delivery.status.value, "attempts": delivery.attempts,
-            "lastStatusCode": delivery.last_status_code, "lastError": delivery.last_error,
-            "lastResponseBody": delivery.last_response_body,
-            "nextAttemptAt": delivery.next_attempt_at, "createdAt": delivery.created_at,
-            "deliveredAt": delivery.delivered_at}
+def to_response(delivery: Delivery) -> DeliveryResponse:
+    return DeliveryResponse(
+        id=delivery.id, webhook_id=delivery.endpoint_id, event_id=delivery.event_id,
+        event_type=delivery.event_type, status=delivery.status, attempts=delivery.attempts,
+        last_status_code=delivery.last_status_code, last_error=delivery.last_error,
+        last_response_body=delivery.last_response_body,
+        next_attempt_at=delivery.next_attempt_at, created_at=delivery.created_at,
+        delivered_at=delivery.delivered_at)

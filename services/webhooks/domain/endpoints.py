@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from libs.contracts.webhooks import ALL_EVENTS, WebhookCreate
+from libs.contracts.webhooks import ALL_EVENTS, WebhookCreate, WebhookResponse
 from services.webhooks.domain.signing import new_secret
 
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -79,8 +79,9 @@ def disable(endpoint: Endpoint, reason: str, *, now: datetime) -> Endpoint:
                                disabled_reason=reason, updated_at=now)
 
 
-def to_response(endpoint: Endpoint) -> dict[str, Any]:
-    return {"id": str(endpoint.id), "url": endpoint.url, "events": endpoint.events,
-            "description": endpoint.description, "isActive": endpoint.is_active,
-            "createdAt": endpoint.created_at, "updatedAt": endpoint.updated_at,
-            "disabledAt": endpoint.disabled_at, "disabledReason": endpoint.disabled_reason}
+def to_response(endpoint: Endpoint) -> WebhookResponse:
+    return WebhookResponse(
+        id=endpoint.id, url=endpoint.url, events=endpoint.events,
+        description=endpoint.description, is_active=endpoint.is_active,
+        created_at=endpoint.created_at, updated_at=endpoint.updated_at,
+        disabled_at=endpoint.disabled_at, disabled_reason=endpoint.disabled_reason)

@@ -11,7 +11,13 @@ from typing import Any
 import asyncpg
 
 from libs.contracts.events import DomainEvent
-from libs.contracts.webhooks import ListDeliveries, ResendDelivery, SendTest
+from libs.contracts.webhooks import (
+    DeliveryList,
+    DeliveryResponse,
+    ListDeliveries,
+    ResendDelivery,
+    SendTest,
+)
 from libs.shared.db import Conn
 from libs.shared.ids import new_id, new_ulid
 from libs.shared.pagination import PageRequest, decode_cursor, page_of
@@ -118,7 +124,7 @@ async def fan_out_bodies(pool: asyncpg.Pool, bodies: list[Any]) -> int:
     return await fan_out_many(pool, events) if events else 0
 
 
-async def send_test(pool: asyncpg.Pool, cmd: SendTest) -> dict[str, Any]:
+async def send_test(pool: asyncpg.Pool, cmd: SendTest) -> DeliveryResponse:
     """A ``webhook.test`` event to this endpoint only; answers with its delivery."""
     now = datetime.now(UTC)
     async with unit_of_work(pool) as tx:
@@ -135,7 +141,7 @@ async def send_test(pool: asyncpg.Pool, cmd: SendTest) -> dict[str, Any]:
     return domain.to_response(delivery)
 
 
-async def list_deliveries(pool: asyncpg.Pool, cmd: ListDeliveries) -> dict[str, Any]:
+async def list_deliveries(pool: asyncpg.Pool, cmd: ListDeliveries) -> DeliveryList:
     page = PageRequest(take=cmd.take, after=decode_cursor(cmd.cursor))
     async with pool.acquire() as conn:
         if await EndpointsRepository(conn).get(cmd.org_id, cmd.endpoint_id) is None:
@@ -143,11 +149,11 @@ async def list_deliveries(pool: asyncpg.Pool, cmd: ListDeliveries) -> dict[str, 
         rows = await DeliveriesRepository(conn).page(
             cmd.org_id, cmd.endpoint_id, page, status=cmd.status, event_type=cmd.event_type)
     items, next_cursor, has_more = page_of(rows, cmd.take, cursor_of)
-    return {"items": [domain.to_response(d) for d in items], "nextCursor": next_cursor,
-            "hasMore": has_more}
+    return DeliveryList(items=[domain.to_response(d) for d in items], next_cursor=next_cursor,
+                        has_more=has_more)
 
 
-async def resend_delivery(pool: asyncpg.Pool, cmd: ResendDelivery) -> dict[str, Any]:
+async def resend_delivery(pool: asyncpg.Pool, cmd: ResendDelivery) -> DeliveryResponse:
     """Another attempt of the same delivery (same id and body), due now."""
     now = datetime.now(UTC)
     async with unit_of_work(pool) as tx:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 
@@ -14,7 +13,11 @@ from libs.contracts.webhooks import (
     GetWebhook,
     ListWebhooks,
     RotateSecret,
+    SecretRotated,
     UpdateWebhook,
+    WebhookCreated,
+    WebhookList,
+    WebhookResponse,
 )
 from libs.shared.ids import new_id
 from libs.shared.pagination import PageRequest, decode_cursor, page_of
@@ -39,13 +42,13 @@ async def locked(repo: EndpointsRepository, org_id: uuid.UUID, endpoint_id: uuid
 
 
 async def _audit(tx: Transaction, cmd: DeleteWebhook | CreateWebhook | UpdateWebhook,
-                 action: str, endpoint_id: uuid.UUID, before: dict[str, Any] | None,
-                 after: dict[str, Any] | None, now: datetime) -> None:
+                 action: str, endpoint_id: uuid.UUID, before: WebhookResponse | None,
+                 after: WebhookResponse | None, now: datetime) -> None:
     await tx.audit(org_id=cmd.org_id, actor=cmd.actor, action=action, entity_type="webhook",
                    entity_id=str(endpoint_id), before=before, after=after, created_at=now)
 
 
-async def get_webhook(pool: asyncpg.Pool, cmd: GetWebhook) -> dict[str, Any]:
+async def get_webhook(pool: asyncpg.Pool, cmd: GetWebhook) -> WebhookResponse:
     async with pool.acquire() as conn:
         endpoint = await EndpointsRepository(conn).get(cmd.org_id, cmd.endpoint_id)
     if endpoint is None:
@@ -53,17 +56,17 @@ async def get_webhook(pool: asyncpg.Pool, cmd: GetWebhook) -> dict[str, Any]:
     return domain.to_response(endpoint)
 
 
-async def list_webhooks(pool: asyncpg.Pool, cmd: ListWebhooks) -> dict[str, Any]:
+async def list_webhooks(pool: asyncpg.Pool, cmd: ListWebhooks) -> WebhookList:
     page = PageRequest(take=cmd.take, after=decode_cursor(cmd.cursor))
     async with pool.acquire() as conn:
         rows = await EndpointsRepository(conn).page(cmd.org_id, page)
     items, next_cursor, has_more = page_of(rows, cmd.take, cursor_of)
-    return {"items": [domain.to_response(e) for e in items], "nextCursor": next_cursor,
-            "hasMore": has_more}
+    return WebhookList(items=[domain.to_response(e) for e in items], next_cursor=next_cursor,
+                       has_more=has_more)
 
 
 async def create_webhook(pool: asyncpg.Pool, cmd: CreateWebhook, *, urls: UrlPolicy
-                         ) -> dict[str, Any]:
+                         ) -> WebhookCreated:
     await urls.check(cmd.data.url)
     now = now_utc()
     endpoint = domain.new_endpoint(cmd.org_id, cmd.data, endpoint_id=new_id(), now=now)
@@ -71,11 +74,11 @@ async def create_webhook(pool: asyncpg.Pool, cmd: CreateWebhook, *, urls: UrlPol
     async with unit_of_work(pool) as tx:
         await EndpointsRepository(tx.conn).add(endpoint)
         await _audit(tx, cmd, "webhook.created", endpoint.id, None, after, now)
-    return {**after, "secret": endpoint.secret}
+    return WebhookCreated(**dict(after), secret=endpoint.secret)
 
 
 async def update_webhook(pool: asyncpg.Pool, cmd: UpdateWebhook, *, urls: UrlPolicy
-                         ) -> dict[str, Any]:
+                         ) -> WebhookResponse:
     changes = {name: getattr(cmd.data, name) for name in cmd.data.model_fields_set}
     if "url" in changes:
         await urls.check(changes["url"])
@@ -104,7 +107,7 @@ async def delete_webhook(pool: asyncpg.Pool, cmd: DeleteWebhook) -> None:
                      now)
 
 
-async def rotate_secret(pool: asyncpg.Pool, cmd: RotateSecret) -> dict[str, Any]:
+async def rotate_secret(pool: asyncpg.Pool, cmd: RotateSecret) -> SecretRotated:
     now = now_utc()
     async with unit_of_work(pool) as tx:
         repo = EndpointsRepository(tx.conn)
@@ -112,5 +115,6 @@ async def rotate_secret(pool: asyncpg.Pool, cmd: RotateSecret) -> dict[str, Any]
         rotated = domain.rotate(current, now=now)
         await repo.save(rotated)
         await _audit(tx, cmd, "webhook.secret_rotated", rotated.id, None, None, now)
-    return {"secret": rotated.secret,
-            "previousSecretExpiresAt": rotated.previous_secret_expires_at}
+    assert rotated.previous_secret_expires_at is not None  # rotation always sets it
+    return SecretRotated(secret=rotated.secret,
+                         previous_secret_expires_at=rotated.previous_secret_expires_at)
