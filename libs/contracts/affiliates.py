@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictStr, model_validator
 
-from libs.contracts.common import Actor, ApiModel
+from libs.contracts.common import Actor, ApiModel, Resource
 from libs.contracts.programs import CommissionType, CommissionValue, OrgScoped
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
@@ -144,7 +144,7 @@ class ApplicationsQuery(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class LinkResponse(BaseModel):
+class LinkResponse(Resource):
     id: uuid.UUID
     affiliate_id: uuid.UUID = Field(alias="affiliateId")
     slug: str
@@ -154,7 +154,7 @@ class LinkResponse(BaseModel):
     created_at: str = Field(alias="createdAt")
 
 
-class AffiliateResponse(BaseModel):
+class AffiliateResponse(Resource):
     id: uuid.UUID
     program_id: uuid.UUID = Field(alias="programId")
     email: str
@@ -171,13 +171,13 @@ class AffiliateResponse(BaseModel):
     links: list[LinkResponse]
 
 
-class AffiliateList(BaseModel):
+class AffiliateList(Resource):
     items: list[AffiliateResponse]
     next_cursor: str | None = Field(alias="nextCursor")
     has_more: bool = Field(alias="hasMore")
 
 
-class BulkActionResult(BaseModel):
+class BulkActionResult(Resource):
     affected: int
     total: int
     action: BulkAction

@@ -45,11 +45,11 @@ class AttributionParamsBody(ApiModel):
     custom: StrictStr | None = None
 
 
-def defaults_body() -> dict[str, object]:
+def defaults() -> AttributionDefaults:
     return AttributionDefaults(
         defaults=list(DEFAULT_PARAMS), max_custom_entries=MAX_CUSTOM_ENTRIES,
         max_total_chars=MAX_TOTAL_CHARS, min_param_length=MIN_PARAM_LENGTH,
-        max_param_length=MAX_PARAM_LENGTH).model_dump(by_alias=True)
+        max_param_length=MAX_PARAM_LENGTH)
 
 
 # ---- the tracking service's request/reply methods ------------------------------------------

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.contracts.common import Resource
+
 
 class AuditLogQuery(BaseModel):
     action: str | None = None
@@ -18,7 +20,7 @@ class AuditLogQuery(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class AuditLogItem(BaseModel):
+class AuditLogItem(Resource):
     id: str
     action: str
     entity_type: str = Field(alias="entityType")
@@ -32,7 +34,7 @@ class AuditLogItem(BaseModel):
     created_at: datetime = Field(alias="createdAt")
 
 
-class AuditLogPage(BaseModel):
+class AuditLogPage(Resource):
     page: int
     page_size: int = Field(alias="pageSize")
     total: int

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 
-from libs.contracts.common import Actor, ApiModel
+from libs.contracts.common import Actor, ApiModel, Resource
 from libs.contracts.conversions import ConversionStatus
 from libs.contracts.imports import MAX_IMPORT_ROWS, ImportJobCounts
 from libs.contracts.programs import OrgScoped
@@ -84,13 +84,13 @@ class ConversionImportBody(ConversionImportPreviewBody):
     confirm_unpaid_payout: StrictBool = Field(default=False, alias="confirmUnpaidPayout")
 
 
-class Balance(BaseModel):
+class Balance(Resource):
     currency: str
     commission_cents: int = Field(alias="commissionCents")
     count: int
 
 
-class ConversionImportPreview(BaseModel):
+class ConversionImportPreview(Resource):
     rows_total: int = Field(alias="rowsTotal")
     would_import: int = Field(alias="wouldImport")
     would_skip: int = Field(alias="wouldSkip")
@@ -131,7 +131,7 @@ class ExportConversionsPage(OrgScoped):
     count_up_to: int | None = Field(default=None, alias="countUpTo", ge=1)
 
 
-class ExportPage(BaseModel):
+class ExportPage(Resource):
     csv: str
     rows: int
     next_cursor: str | None = Field(alias="nextCursor")

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.contracts.common import Resource
 from libs.contracts.programs import OrgScoped
 from libs.shared.rpc import Rpc
 
@@ -39,7 +40,7 @@ class ConversionListQuery(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class ConversionEventResponse(BaseModel):
+class ConversionEventResponse(Resource):
     id: uuid.UUID
     event_type: str = Field(alias="eventType")
     amount_cents: int = Field(alias="amountCents")
@@ -47,7 +48,7 @@ class ConversionEventResponse(BaseModel):
     occurred_at: str = Field(alias="occurredAt")
 
 
-class ConversionResponse(BaseModel):
+class ConversionResponse(Resource):
     id: uuid.UUID
     affiliate_id: uuid.UUID = Field(alias="affiliateId")
     program_id: uuid.UUID = Field(alias="programId")
@@ -71,7 +72,7 @@ class ConversionDetail(ConversionResponse):
     events: list[ConversionEventResponse]
 
 
-class ConversionList(BaseModel):
+class ConversionList(Resource):
     items: list[ConversionResponse]
     next_cursor: str | None = Field(alias="nextCursor")
     has_more: bool = Field(alias="hasMore")

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from libs.contracts.common import ApiModel
+from libs.contracts.common import ApiModel, Resource
 from libs.shared.errors import ValidationFailed
 from libs.shared.money import SUPPORTED_CURRENCIES, is_supported_currency
 from libs.shared.rpc import Rpc
@@ -50,7 +50,7 @@ class HomeCurrencyBody(ApiModel):
     _check = _allowlisted("homeCurrency")
 
 
-class HomeCurrencySettings(BaseModel):
+class HomeCurrencySettings(Resource):
     home_currency: str = Field(alias="homeCurrency")
     changed_at: datetime | None = Field(alias="changedAt")
     supported_currencies: list[str] = Field(alias="supportedCurrencies")
@@ -58,7 +58,7 @@ class HomeCurrencySettings(BaseModel):
                              description="Whether the org's plan permits a change (Pro).")
 
 
-class HomeCurrencyChange(BaseModel):
+class HomeCurrencyChange(Resource):
     home_currency: str = Field(alias="homeCurrency")
     changed: bool = Field(description="false when the value was already the home currency")
     changed_at: datetime | None = Field(alias="changedAt")
@@ -106,7 +106,7 @@ class NormalizeAmounts(BaseModel):
         return self
 
 
-class FxLoaded(BaseModel):
+class FxLoaded(Resource):
     days: int
     rates: int
     inserted: int
@@ -116,12 +116,12 @@ class FxLoaded(BaseModel):
     last_day: date = Field(alias="lastDay")
 
 
-class NormalizedAmount(BaseModel):
+class NormalizedAmount(Resource):
     amount_cents: int = Field(alias="amountCents")
     rate_day: date | None = Field(alias="rateDay")
 
 
-class NormalizedAmounts(BaseModel):
+class NormalizedAmounts(Resource):
     home_currency: str = Field(alias="homeCurrency")
     total_cents: int = Field(alias="totalCents")
     items: list[NormalizedAmount]

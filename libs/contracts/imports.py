@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 
-from libs.contracts.common import Actor, ApiModel
+from libs.contracts.common import Actor, ApiModel, Resource
 from libs.contracts.programs import OrgScoped
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
@@ -72,7 +72,7 @@ class AffiliateImportBody(ApiModel):
         return value
 
 
-class ImportJobCounts(BaseModel):
+class ImportJobCounts(Resource):
     """What every import's answer starts with (the MigrationJob's tallies)."""
 
     job_id: uuid.UUID = Field(alias="jobId")
@@ -88,7 +88,7 @@ class ImportJobResponse(ImportJobCounts):
     reasons: dict[str, int]
 
 
-class RevertResult(BaseModel):
+class RevertResult(Resource):
     job_id: uuid.UUID = Field(alias="jobId")
     org_id: uuid.UUID = Field(alias="orgId")
     status: JobStatus

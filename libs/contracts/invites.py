@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from libs.contracts.affiliates import FullName, _commission_pair
-from libs.contracts.common import Actor, ApiModel
+from libs.contracts.common import Actor, ApiModel, Resource
 from libs.contracts.programs import CommissionType, CommissionValue, OrgScoped
 from libs.shared.rpc import Rpc
 
@@ -99,7 +99,7 @@ class InviteListQuery(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class InviteResponse(BaseModel):
+class InviteResponse(Resource):
     id: uuid.UUID
     program_id: uuid.UUID = Field(alias="programId")
     program_name: str = Field(alias="programName")
@@ -118,31 +118,31 @@ class InviteResponse(BaseModel):
     revoked_at: str | None = Field(alias="revokedAt")
 
 
-class InviteCreated(BaseModel):
+class InviteCreated(Resource):
     invite: InviteResponse
     accept_url: str = Field(alias="acceptUrl")
 
 
-class SlugConflict(BaseModel):
+class SlugConflict(Resource):
     email: str
     requested_slug: str = Field(alias="requestedSlug")
     reason: str = Field(description="taken | reserved | invalid | duplicate_within_batch")
 
 
-class BulkInviteResult(BaseModel):
+class BulkInviteResult(Resource):
     created: int
     skipped: int
     invites: list[InviteResponse]
     slug_conflicts: list[SlugConflict] = Field(alias="slugConflicts")
 
 
-class InviteList(BaseModel):
+class InviteList(Resource):
     items: list[InviteResponse]
     next_cursor: str | None = Field(alias="nextCursor")
     has_more: bool = Field(alias="hasMore")
 
 
-class InvitePreview(BaseModel):
+class InvitePreview(Resource):
     brand_name: str = Field(alias="brandName")
     program_id: uuid.UUID = Field(alias="programId")
     program_name: str = Field(alias="programName")
@@ -153,7 +153,7 @@ class InvitePreview(BaseModel):
     expires_at: str = Field(alias="expiresAt")
 
 
-class InviteAccepted(BaseModel):
+class InviteAccepted(Resource):
     affiliate_id: uuid.UUID = Field(alias="affiliateId")
     program_id: uuid.UUID = Field(alias="programId")
     status: str

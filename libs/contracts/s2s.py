@@ -5,7 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr, Field, StrictInt, StrictStr, field_validator, model_validator
+from pydantic import (
+    EmailStr,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from libs.contracts.common import ApiModel
 from libs.contracts.programs import OrgScoped
@@ -135,12 +144,17 @@ class SlugOwner(ApiModel):
 
 class Accepted(ApiModel):
     """``{ok, conversionId}`` once durable; ``{ok, deduped: true}`` for a repeated
-    ``externalEventId``; a browser signup without a recorded lead answers ``recorded: false``."""
+    ``externalEventId``; a browser signup without a recorded lead answers ``recorded: false``.
+    Keys that do not apply are left out, as the reference shows them, not sent as null."""
 
     ok: bool
     conversion_id: uuid.UUID | None = Field(default=None, alias="conversionId")
     deduped: bool | None = None
     recorded: bool | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_nulls(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {key: value for key, value in handler(self).items() if value is not None}
 
 
 # ---- declared methods ------------------------------------------------------------------------

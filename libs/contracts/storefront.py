@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictStr
 
-from libs.contracts.common import Actor, ApiModel
+from libs.contracts.common import Actor, ApiModel, Resource
 from libs.contracts.programs import OrgScoped
 from libs.shared.rpc import Rpc
 
@@ -38,14 +38,14 @@ class ApplyBody(ApiModel):
         return kept or None
 
 
-class ApplyResult(BaseModel):
+class ApplyResult(Resource):
     affiliate_id: uuid.UUID = Field(alias="affiliateId")
     status: str
     affiliate_link_slug: str | None = Field(alias="affiliateLinkSlug")
     message: str
 
 
-class StorefrontProgram(BaseModel):
+class StorefrontProgram(Resource):
     id: uuid.UUID
     organization_name: str = Field(alias="organizationName")
     name: str
@@ -59,7 +59,7 @@ class DomainQuery(BaseModel):
     host: Annotated[str, Field(min_length=1, max_length=260)]
 
 
-class DomainResult(BaseModel):
+class DomainResult(Resource):
     handle: str
     slug: str
 
@@ -83,7 +83,7 @@ class Apply(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class StorefrontListing(BaseModel):
+class StorefrontListing(Resource):
     """A campaign's landing-page fields as the ledger knows them; the gateway adds the org's
     name (``StorefrontProgram``). No org id leaves."""
 
@@ -95,7 +95,7 @@ class StorefrontListing(BaseModel):
     custom_alias_supported: bool = Field(alias="customAliasSupported")
 
 
-class DomainOwner(BaseModel):
+class DomainOwner(Resource):
     org_id: uuid.UUID = Field(alias="orgId")
     slug: str
 

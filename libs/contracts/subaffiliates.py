@@ -6,9 +6,9 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field, RootModel, StrictBool, field_validator
+from pydantic import BeforeValidator, Field, RootModel, StrictBool, field_validator
 
-from libs.contracts.common import Actor, ApiModel
+from libs.contracts.common import Actor, ApiModel, Resource
 from libs.contracts.programs import OrgScoped
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
@@ -41,12 +41,12 @@ class SubAffiliateConfigBody(ApiModel):
         return value
 
 
-class SubAffiliateConfig(BaseModel):
+class SubAffiliateConfig(Resource):
     enabled: bool
     percent: float
 
 
-class SubAffiliate(BaseModel):
+class SubAffiliate(Resource):
     id: uuid.UUID
     email: str
     full_name: str | None = Field(alias="fullName")

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from libs.contracts.common import Actor
+from libs.contracts.common import Actor, Resource
 from libs.contracts.programs import OrgScoped
 from libs.shared.rpc import Rpc
 
@@ -23,7 +23,7 @@ class TaxFormType(StrEnum):
     W8BENE = "W8BENE"
 
 
-class TaxFormLink(BaseModel):
+class TaxFormLink(Resource):
     id: uuid.UUID
     affiliate_id: uuid.UUID = Field(alias="affiliateId")
     type: TaxFormType
@@ -71,14 +71,14 @@ class FetchFile(BaseModel):
     sig: str
 
 
-class TaxFormRecord(BaseModel):
+class TaxFormRecord(Resource):
     id: uuid.UUID
     affiliate_id: uuid.UUID = Field(alias="affiliateId")
     type: TaxFormType
     submitted_at: datetime = Field(alias="submittedAt")
 
 
-class FileContent(BaseModel):
+class FileContent(Resource):
     content_type: str = Field(alias="contentType")
     content_base64: str = Field(alias="contentBase64")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from libs.contracts.common import Actor, ApiModel
+from libs.contracts.common import Actor, ApiModel, Resource
 from libs.contracts.programs import OrgScoped
 from libs.shared.rpc import Rpc
 
@@ -132,7 +132,7 @@ class ShortLinkTarget(ClickResult):
     location: str
 
 
-class LoaderText(BaseModel):
+class LoaderText(Resource):
     script: str
 
 

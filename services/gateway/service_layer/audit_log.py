@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from libs.contracts.audit import AuditRecorded
-from libs.contracts.audit_log import AuditLogQuery
+from libs.contracts.audit_log import AuditLogItem, AuditLogPage, AuditLogQuery
 from libs.shared import jsonutil
 from libs.shared.bus import Delivery
 from services.gateway.adapters.audit_repository import insert_audit, query_audit
@@ -21,27 +21,26 @@ async def record_audit(pool: asyncpg.Pool, delivery: Delivery) -> None:
 
 
 async def audit_log_page(pool: asyncpg.Pool, org_id: uuid.UUID, query: AuditLogQuery,
-                         *, redacted: bool) -> dict[str, Any]:
+                         *, redacted: bool) -> AuditLogPage:
     """A page of the org's audit log, newest first. API-key callers get operator PII nulled."""
     async with pool.acquire() as conn:
         total, rows = await query_audit(
             conn, org_id, action=query.action, entity_type=query.entity_type, since=query.since,
             until=query.until, offset=(query.page - 1) * query.page_size, limit=query.page_size)
-    return {"page": query.page, "pageSize": query.page_size, "total": total,
-            "items": [_item(row, redacted) for row in rows]}
+    return AuditLogPage(page=query.page, page_size=query.page_size, total=total,
+                        items=[_item(row, redacted) for row in rows])
 
 
-def _item(row: asyncpg.Record, redacted: bool) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "action": row["action"],
-        "entityType": row["entity_type"],
-        "entityId": row["entity_id"],
-        "actorType": row["actor_type"],
-        "actorUserId": None if redacted else row["actor_user_id"],
-        "ip": None if redacted else row["ip"],
-        "userAgent": None if redacted else row["user_agent"],
-        "before": jsonutil.dumps_str(row["before"]) if row["before"] is not None else None,
-        "after": jsonutil.dumps_str(row["after"]) if row["after"] is not None else None,
-        "createdAt": row["created_at"],
-    }
+def _item(row: asyncpg.Record, redacted: bool) -> AuditLogItem:
+    return AuditLogItem(
+        id=str(row["id"]), action=row["action"], entity_type=row["entity_type"],
+        entity_id=row["entity_id"], actor_type=row["actor_type"],
+        actor_user_id=None if redacted else row["actor_user_id"],
+        ip=None if redacted else row["ip"],
+        user_agent=None if redacted else row["user_agent"],
+        before=_json_text(row["before"]), after=_json_text(row["after"]),
+        created_at=row["created_at"])
+
+
+def _json_text(value: Any) -> str | None:
+    return jsonutil.dumps_str(value) if value is not None else None

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 
 from libs.contracts.audit import AuditRecorded
 from libs.contracts.common import Actor
-from libs.contracts.fx import HOME_CURRENCY_CHANGED
+from libs.contracts.fx import HOME_CURRENCY_CHANGED, HomeCurrencyChange, HomeCurrencySettings
 from libs.shared.ids import new_id
 from libs.shared.logging import request_id_var
 from libs.shared.money import SUPPORTED_CURRENCIES
@@ -23,17 +22,18 @@ from services.gateway.service_layer.org_settings import announce
 
 
 async def get_home_currency(pool: asyncpg.Pool, org_id: uuid.UUID, *, can_change: bool
-                            ) -> dict[str, Any]:
+                            ) -> HomeCurrencySettings:
     async with pool.acquire() as conn:
         row = await home_currency(conn, org_id)
     if row is None:
         raise OrgNotFound("no such org")
-    return {"homeCurrency": row["home_currency"], "changedAt": row["home_currency_changed_at"],
-            "supportedCurrencies": list(SUPPORTED_CURRENCIES), "canChange": can_change}
+    return HomeCurrencySettings(
+        home_currency=row["home_currency"], changed_at=row["home_currency_changed_at"],
+        supported_currencies=list(SUPPORTED_CURRENCIES), can_change=can_change)
 
 
 async def change_home_currency(pool: asyncpg.Pool, org_id: uuid.UUID, currency: str,
-                               actor: Actor) -> dict[str, Any]:
+                               actor: Actor) -> HomeCurrencyChange:
     """Idempotent: the current value again changes nothing (no audit row, no event)."""
     async with unit_of_work(pool) as tx:
         row = await home_currency(tx.conn, org_id, for_update=True)
@@ -41,13 +41,13 @@ async def change_home_currency(pool: asyncpg.Pool, org_id: uuid.UUID, currency: 
             raise OrgNotFound("no such org")
         before = row["home_currency"]
         if before == currency:
-            return {"homeCurrency": currency, "changed": False,
-                    "changedAt": row["home_currency_changed_at"]}
+            return HomeCurrencyChange(home_currency=currency, changed=False,
+                                      changed_at=row["home_currency_changed_at"])
         now = datetime.now(UTC)
         await set_home_currency(tx.conn, org_id, currency, now)
         await _record(tx, org_id, actor, before, currency, now)
         await announce(tx.conn, org_id)  # the services' copies (org.settings_changed)
-    return {"homeCurrency": currency, "changed": True, "changedAt": now}
+    return HomeCurrencyChange(home_currency=currency, changed=True, changed_at=now)
 
 
 async def _record(tx: Transaction, org_id: uuid.UUID, actor: Actor, before: str, after: str,

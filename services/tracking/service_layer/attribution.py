@@ -19,11 +19,10 @@ from services.tracking.domain.attribution import effective_order, parse_custom, 
 from services.tracking.service_layer.settings import change_setting
 
 
-def params_body(custom: str | None) -> dict[str, Any]:
+def params_reply(custom: str | None) -> AttributionParams:
     return AttributionParams(
         custom=custom, defaults=list(DEFAULT_PARAMS), effective_order=effective_order(custom),
-        max_custom_entries=MAX_CUSTOM_ENTRIES, max_total_chars=MAX_TOTAL_CHARS,
-    ).model_dump(by_alias=True)
+        max_custom_entries=MAX_CUSTOM_ENTRIES, max_total_chars=MAX_TOTAL_CHARS)
 
 
 async def custom_params(pool: asyncpg.Pool, org_id: Any) -> str | None:
@@ -32,12 +31,13 @@ async def custom_params(pool: asyncpg.Pool, org_id: Any) -> str | None:
     return row["custom_params"] if row else None
 
 
-async def get_params(pool: asyncpg.Pool, cmd: GetAttributionParams) -> dict[str, Any]:
-    return params_body(await custom_params(pool, cmd.org_id))
+async def get_params(pool: asyncpg.Pool, cmd: GetAttributionParams) -> AttributionParams:
+    return params_reply(await custom_params(pool, cmd.org_id))
 
 
-async def update_params(pool: asyncpg.Pool, cmd: UpdateAttributionParams) -> dict[str, Any]:
+async def update_params(pool: asyncpg.Pool, cmd: UpdateAttributionParams
+                        ) -> AttributionParams:
     new = stored_custom(parse_custom(cmd.data.custom))
     await change_setting(pool, cmd.org_id, cmd.actor, column="custom_params", new=new,
                          action="org.attribution_params_changed", key="custom")
-    return params_body(new)
+    return params_reply(new)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from libs.contracts.tracking import ClickResult, DeviceClass, RecordClick, ResolveShortLink
+from libs.contracts.tracking import (
+    ClickResult,
+    DeviceClass,
+    RecordClick,
+    ResolveShortLink,
+    ShortLinkTarget,
+)
 from services.tracking.domain import visits
 from services.tracking.domain.attribution import effective_order
 from services.tracking.domain.errors import LandingUrlNotConfigured, LinkNotFound
@@ -46,7 +51,7 @@ async def _current(t: Tracking, cookie: str | None, arrived: Link) -> visits.Ref
     return current if link is not None and link.program_id == arrived.program_id else None
 
 
-async def record_click(t: Tracking, cmd: RecordClick) -> dict[str, Any]:
+async def record_click(t: Tracking, cmd: RecordClick) -> ClickResult:
     data = cmd.data
     query = visits.query_of(data.landing_url)
     link = await _resolve(t, cmd, query)
@@ -70,11 +75,10 @@ async def record_click(t: Tracking, cmd: RecordClick) -> dict[str, Any]:
         counted=device != DeviceClass.Bot, slug=link.slug, attributed_slug=credited.slug,
         program_id=link.program_id, attribution_model=terms.attribution_model,
         device_class=device, cookie=visits.cookie_value(credited),
-        max_age_seconds=max(0, credited.set_at + terms.cookie_window_days * 86400 - now),
-    ).model_dump(mode="json", by_alias=True)
+        max_age_seconds=max(0, credited.set_at + terms.cookie_window_days * 86400 - now))
 
 
-async def short_link(t: Tracking, cmd: ResolveShortLink) -> dict[str, Any]:
+async def short_link(t: Tracking, cmd: ResolveShortLink) -> ShortLinkTarget:
     """Record the click of a short link and answer where to send the visitor."""
     link = await t.lookups.links.get(cmd.slug)
     if link is None:
@@ -87,7 +91,7 @@ async def short_link(t: Tracking, cmd: ResolveShortLink) -> dict[str, Any]:
     click = RecordClick.model_validate({"source": "redirect", "visitor": cmd.visitor,
                                         "data": {"landingUrl": target, "slug": link.slug,
                                                  "referrer": cmd.visitor.referer}})
-    return {"location": target, **await record_click(t, click)}
+    return ShortLinkTarget(location=target, **dict(await record_click(t, click)))
 
 
 def _with_params(url: str, params: dict[str, str]) -> str:

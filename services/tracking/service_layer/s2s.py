@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 
@@ -28,7 +27,14 @@ from libs.contracts.attributed import (
     AcceptedSale,
 )
 from libs.contracts.common import trusted_json
-from libs.contracts.s2s import AcceptLead, AcceptSale, AcceptSignup, LinkBySlug
+from libs.contracts.s2s import (
+    Accepted,
+    AcceptLead,
+    AcceptSale,
+    AcceptSignup,
+    LinkBySlug,
+    SlugOwner,
+)
 from libs.shared.group_commit import GroupCommit
 from libs.shared.ids import new_id
 from libs.shared.uow import unit_of_work
@@ -40,7 +46,7 @@ from services.tracking.domain.errors import (
 )
 from services.tracking.service_layer.lookups import Link, Lookups, Tracking
 
-DEDUPED = {"ok": True, "deduped": True}
+DEDUPED = Accepted(ok=True, deduped=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +78,10 @@ class SaleIntake:
     def __init__(self, pool: asyncpg.Pool, lookups: Lookups, *, max_batch: int = 256) -> None:
         self.pool = pool
         self.lookups = lookups
-        self.commits: GroupCommit[Pending, dict[str, Any]] = GroupCommit(
+        self.commits: GroupCommit[Pending, Accepted] = GroupCommit(
             self._flush, max_batch=max_batch)
 
-    async def accept(self, cmd: AcceptSale) -> dict[str, Any]:
+    async def accept(self, cmd: AcceptSale) -> Accepted:
         data = cmd.data
         link = None
         # A renewal's slug is only looked at if its subscription turns out to be new (below).
@@ -83,7 +89,7 @@ class SaleIntake:
             link = await org_link(self.lookups, cmd.org_id, data.affiliate_slug)
         return await self.commits.submit(Pending(cmd, link, datetime.now(UTC)))
 
-    async def _flush(self, batch: list[Pending]) -> list[dict[str, Any] | Exception]:
+    async def _flush(self, batch: list[Pending]) -> list[Accepted | Exception]:
         # No transaction: the batch's only write is one statement (``S2SRepository.accept``);
         # the lookups before it (a renewal's subscription, a refund's sale, an e-mail's lead)
         # read committed rows, as they would inside one.
@@ -104,8 +110,8 @@ class _Batch:
         self.rows: list[tuple[object, ...]] = []
         self.events: list[tuple[tuple[uuid.UUID, str], str, str]] = []
 
-    async def write(self, batch: list[Pending]) -> list[dict[str, Any] | Exception]:
-        results: list[_Answer | dict[str, Any] | Exception] = []
+    async def write(self, batch: list[Pending]) -> list[Accepted | Exception]:
+        results: list[_Answer | Accepted | Exception] = []
         for item in batch:
             key = (item.cmd.org_id, item.cmd.data.external_event_id)
             if key in self.keys:
@@ -147,7 +153,7 @@ class _Batch:
             attribution_method=credit.method, payout_grace_days=cmd.payout_grace_days,
             occurred_at=item.at)
         self.events.append((key, SALE_ACCEPTED, sale))
-        return _Answer(key, {"ok": True, "conversionId": str(conversion_id)})
+        return _Answer(key, Accepted(ok=True, conversion_id=conversion_id))
 
     async def _credit(self, org_id: uuid.UUID, link: Link | None, slug: str | None,
                       subscription_id: str | None, email: str | None) -> Credit:
@@ -190,17 +196,17 @@ class _Batch:
                               external_event_id=data.external_event_id,
                               sale_external_event_id=data.refund_of, occurred_at=item.at)
         self.events.append((key, REFUND_ACCEPTED, refund))
-        return _Answer(key, {"ok": True, "conversionId": str(conversion_id)})
+        return _Answer(key, Accepted(ok=True, conversion_id=conversion_id))
 
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
     key: tuple[uuid.UUID, str]
-    reply: dict[str, Any]
+    reply: Accepted
 
 
-def _final(result: _Answer | dict[str, Any] | Exception, fresh: set[tuple[uuid.UUID, str]]
-           ) -> dict[str, Any] | Exception:
+def _final(result: _Answer | Accepted | Exception, fresh: set[tuple[uuid.UUID, str]]
+           ) -> Accepted | Exception:
     """A prepared answer stands only if its row was new (a committed copy dedupes it)."""
     if isinstance(result, _Answer):
         return result.reply if result.key in fresh else DEDUPED
@@ -214,7 +220,7 @@ def _email(value: str | None) -> str | None:
 # ---- leads --------------------------------------------------------------------------------------
 async def _accept_lead(pool: asyncpg.Pool, link: Link, *, email: str, name: str | None,
                        external_event_id: str | None, currency: str, grace_days: int
-                       ) -> dict[str, Any]:
+                       ) -> Accepted:
     now, conversion_id, email = datetime.now(UTC), new_id(), email.strip().lower()
     async with unit_of_work(pool) as tx:
         added = await S2SRepository(tx.conn).add_lead(
@@ -228,14 +234,14 @@ async def _accept_lead(pool: asyncpg.Pool, link: Link, *, email: str, name: str 
                             email=email, name=name, external_event_id=external_event_id,
                             currency=currency, payout_grace_days=grace_days, occurred_at=now)
         await tx.publish(LEAD_ACCEPTED, lead.model_dump(mode="json", by_alias=True))
-    return {"ok": True, "conversionId": str(conversion_id)}
+    return Accepted(ok=True, conversion_id=conversion_id)
 
 
-async def accept_sale(t: Tracking, cmd: AcceptSale) -> dict[str, Any]:
+async def accept_sale(t: Tracking, cmd: AcceptSale) -> Accepted:
     return await t.sales.accept(cmd)
 
 
-async def accept_lead(t: Tracking, cmd: AcceptLead) -> dict[str, Any]:
+async def accept_lead(t: Tracking, cmd: AcceptLead) -> Accepted:
     data = cmd.data
     link = await org_link(t.lookups, cmd.org_id, data.affiliate_slug)
     return await _accept_lead(t.pool, link, email=data.email, name=data.name,
@@ -243,17 +249,17 @@ async def accept_lead(t: Tracking, cmd: AcceptLead) -> dict[str, Any]:
                               currency=cmd.home_currency, grace_days=cmd.payout_grace_days)
 
 
-async def accept_signup(t: Tracking, cmd: AcceptSignup) -> dict[str, Any]:
+async def accept_signup(t: Tracking, cmd: AcceptSignup) -> Accepted:
     """The browser's ``Rekomi.convert``; a program id that is not the link's records nothing."""
     data = cmd.data
     link = await org_link(t.lookups, cmd.org_id, data.slug)
     if data.program_id is not None and data.program_id != str(link.program_id):
-        return {"ok": True, "recorded": False}
+        return Accepted(ok=True, recorded=False)
     return await _accept_lead(t.pool, link, email=data.email, name=data.name,
                               external_event_id=None, currency=cmd.home_currency,
                               grace_days=cmd.payout_grace_days)
 
 
-async def org_of_slug(t: Tracking, cmd: LinkBySlug) -> dict[str, Any]:
+async def org_of_slug(t: Tracking, cmd: LinkBySlug) -> SlugOwner:
     link = await t.lookups.live_link(cmd.slug.strip().lower())
-    return {"orgId": str(link.org_id) if link else None}
+    return SlugOwner(org_id=link.org_id if link else None)

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 
 from libs.contracts.common import Actor
-from libs.contracts.tracking import GetTrackingSettings, UpdateTrackingSettings
+from libs.contracts.tracking import GetTrackingSettings, TrackingSettings, UpdateTrackingSettings
 from libs.shared.uow import unit_of_work
 from services.tracking.adapters.settings_repository import SettingsRepository
 
 
-async def get_settings(pool: asyncpg.Pool, cmd: GetTrackingSettings) -> dict[str, Any]:
+async def get_settings(pool: asyncpg.Pool, cmd: GetTrackingSettings) -> TrackingSettings:
     async with pool.acquire() as conn:
         row = await SettingsRepository(conn).get(cmd.org_id)
-    return {"landingUrl": row["landing_url"] if row else None}
+    return TrackingSettings(landing_url=row["landing_url"] if row else None)
 
 
 async def change_setting(pool: asyncpg.Pool, org_id: uuid.UUID, actor: Actor, *, column: str,
@@ -36,8 +35,9 @@ async def change_setting(pool: asyncpg.Pool, org_id: uuid.UUID, actor: Actor, *,
                            created_at=datetime.now(UTC))
 
 
-async def update_settings(pool: asyncpg.Pool, cmd: UpdateTrackingSettings) -> dict[str, Any]:
+async def update_settings(pool: asyncpg.Pool, cmd: UpdateTrackingSettings
+                          ) -> TrackingSettings:
     new = str(cmd.data.landing_url) if cmd.data.landing_url is not None else None
     await change_setting(pool, cmd.org_id, cmd.actor, column="landing_url", new=new,
                          action="org.tracking_settings_changed", key="landingUrl")
-    return {"landingUrl": new}
+    return TrackingSettings(landing_url=new)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from libs.contracts.programs import LIST_PROGRAMS
-from libs.contracts.tracking import LoaderScript, RenderSnippet, Snippet
+from libs.contracts.tracking import LoaderScript, LoaderText, RenderSnippet, Snippet
 from services.tracking.domain.attribution import parse_custom, stored_custom
 from services.tracking.domain.errors import NoProgramFound, PixelNotProvisioned
 from services.tracking.service_layer.attribution import custom_params
@@ -21,8 +21,8 @@ def _loader_text() -> str:
     return LOADER.read_text()
 
 
-async def loader_script(_t: Tracking, _cmd: LoaderScript) -> dict[str, Any]:
-    return {"script": _loader_text()}
+async def loader_script(_t: Tracking, _cmd: LoaderScript) -> LoaderText:
+    return LoaderText(script=_loader_text())
 
 
 async def _program(t: Tracking, cmd: RenderSnippet) -> dict[str, Any]:
@@ -43,7 +43,7 @@ def _html(base: str, program_id: str, custom: str | None) -> str:
             f'src="{base}/api/v1/r/c.gif" width="1" height="1" alt="" />\n</noscript>')
 
 
-async def render(t: Tracking, cmd: RenderSnippet) -> dict[str, Any]:
+async def render(t: Tracking, cmd: RenderSnippet) -> Snippet:
     program = await _program(t, cmd)
     if cmd.with_pixel:
         # No pixel keys exist yet (web-tracking settings arrive later), so none is provisioned.
@@ -53,5 +53,4 @@ async def render(t: Tracking, cmd: RenderSnippet) -> dict[str, Any]:
     return Snippet(
         snippet=_html(t.public_base_url, program["id"], custom), program_id=program["id"],
         program_slug=program["slug"], with_pixel=False,
-        has_custom_attribution_params=custom is not None, custom_attribution_params=custom,
-    ).model_dump(mode="json", by_alias=True)
+        has_custom_attribution_params=custom is not None, custom_attribution_params=custom)

@@ -35,18 +35,19 @@ async def _org(request: web.Request, *, handle: str | None = None,
     return row
 
 
-async def by_handle(request: web.Request, _payload: dict[str, Any]) -> dict[str, Any]:
+async def by_handle(request: web.Request, _payload: dict[str, Any]) -> sf.StorefrontProgram:
     org = await _org(request, handle=request.match_info["handle"].lower())
-    program = await sf.PROGRAM_BY_HANDLE.call(request.app[BUS], {
-        "orgId": str(org["id"]), "campaign": request.match_info.get("campaign")})
-    return {"id": program["id"], "organizationName": org["name"],
-            **{k: v for k, v in program.items() if k != "id"}}
+    asked = {"orgId": str(org["id"]), "campaign": request.match_info.get("campaign")}
+    program = sf.StorefrontListing.model_validate(
+        await sf.PROGRAM_BY_HANDLE.call(request.app[BUS], asked))
+    return sf.StorefrontProgram(organization_name=org["name"], **dict(program))
 
 
-async def by_domain(request: web.Request, payload: dict[str, Any]) -> dict[str, Any]:
-    found = await sf.PROGRAM_BY_DOMAIN.call(request.app[BUS], {"host": payload["host"]})
-    org = await _org(request, org_id=uuid.UUID(found["orgId"]))
-    return {"handle": org["handle"], "slug": found["slug"]}
+async def by_domain(request: web.Request, payload: dict[str, Any]) -> sf.DomainResult:
+    found = sf.DomainOwner.model_validate(
+        await sf.PROGRAM_BY_DOMAIN.call(request.app[BUS], {"host": payload["host"]}))
+    org = await _org(request, org_id=found.org_id)
+    return sf.DomainResult(handle=org["handle"], slug=found.slug)
 
 
 async def sub_affiliates(request: web.Request, payload: dict[str, Any]) -> Any:

@@ -6,8 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel
 
-from libs.contracts.common import ActorType
+from libs.contracts.common import ActorType, as_json
 from services.gateway.domain import access
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import required_scope
@@ -66,7 +67,8 @@ def forwarding_view(route: Route) -> View:
             result = await route.rpc.call(request.app[BUS], payload)
         if route.status == 204:
             return web.Response(status=204)
-        return json_response(result, route.status)
+        return json_response(as_json(result) if isinstance(result, BaseModel) else result,
+                             route.status)
 
     view.rekomi_route = route  # type: ignore[attr-defined]
     return view

@@ -24,13 +24,13 @@ PUT_NOTE = (
     "users only; API keys pass.")
 
 
-async def _get(request: web.Request, _payload: dict[str, Any]) -> dict[str, Any]:
+async def _get(request: web.Request, _payload: dict[str, Any]) -> HomeCurrencySettings:
     principal = request[PRINCIPAL]
     can_change = check_plan(CHANGE_PLAN, principal.plan, principal.status) is None
     return await get_home_currency(request.app[POOL], principal.org_id, can_change=can_change)
 
 
-async def _put(request: web.Request, payload: dict[str, Any]) -> dict[str, Any]:
+async def _put(request: web.Request, payload: dict[str, Any]) -> HomeCurrencyChange:
     body = HomeCurrencyBody.model_validate(payload["data"])
     return await change_home_currency(request.app[POOL], request[PRINCIPAL].org_id,
                                       body.home_currency, Actor.model_validate(payload["actor"]))

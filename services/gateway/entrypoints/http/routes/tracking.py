@@ -23,8 +23,9 @@ PATCH_NOTE = (
     "only; API keys pass.")
 
 
-async def _defaults(_request: web.Request, _payload: dict[str, Any]) -> dict[str, Any]:
-    return attr.defaults_body()
+async def _defaults(_request: web.Request, _payload: dict[str, Any]
+                    ) -> attr.AttributionDefaults:
+    return attr.defaults()
 
 
 TRACKING_ROUTES: list[Route] = [
