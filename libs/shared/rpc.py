@@ -39,10 +39,10 @@ class Rpc(Generic[RequestT, ReplyT]):
             raise ValueError(f"RPC {key} is declared twice")
         DECLARED[key] = self
 
-    async def call(self, bus: RequestReply, payload: dict[str, Any], timeout: float | None = None,
-                   **linger: float) -> Any:
-        """Ask the owner to run this method; its reply's JSON, or its error raised."""
-        return await bus.call(self.service, self.name, payload, timeout, **linger)
+    async def call(self, bus: RequestReply, payload: dict[str, Any], **options: Any) -> Any:
+        """Ask the owner to run this method; its reply's JSON, or its error raised.
+        ``options`` are ``RequestReply.call``'s (timeout, linger, max_linger)."""
+        return await bus.call(self.service, self.name, payload, **options)
 
     def cast(self, bus: RequestReply, payload: dict[str, Any]) -> None:
         """Have the owner run this method without waiting for an answer."""

@@ -14,10 +14,11 @@ import pytest
 from libs.shared.bus import Bus
 from libs.shared.bus_rpc import RemoteError
 from libs.shared.db import create_pool
+from libs.shared.rpc_handlers import HandlerTable
 from libs.shared.runtime import ServiceContext
 from libs.shared.settings import Settings
 from services.ledger.domain.fx import DayRate
-from services.ledger.entrypoints.rpc_fx import fx_handlers
+from services.ledger.entrypoints.rpc_fx import add_fx_handlers
 from services.ledger.service_layer.fx import load_rates
 from tests.common.buses import MakeBus
 
@@ -42,7 +43,9 @@ async def ledger(pool: asyncpg.Pool, settings: Settings, make_bus: MakeBus
     """The fx handlers served under a service name of their own; yields (client, name)."""
     name = f"ledger-fx-{uuid.uuid4().hex[:8]}"
     server = await make_bus(name)
-    await server.serve(fx_handlers(ServiceContext(name, settings, pool, server)))
+    table = HandlerTable("ledger")
+    add_fx_handlers(table, ServiceContext(name, settings, pool, server))
+    await server.serve(table.handlers)
     yield await make_bus(f"{name}-caller"), name
 
 

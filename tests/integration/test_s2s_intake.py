@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from libs.contracts.common import as_json
 from libs.contracts.s2s import AcceptSale
 from libs.shared.db import create_pool
 from libs.shared.errors import RekomiError
@@ -60,7 +61,7 @@ class Shop:
                 **data}
         cmd = AcceptSale.model_validate({"orgId": str(self.org), "payoutGraceDays": 30,
                                          "data": body})
-        return await self.intake.accept(cmd)
+        return as_json(await self.intake.accept(cmd))
 
     async def events(self, routing_key: str) -> list[dict[str, Any]]:
         rows = await self.pool.fetch(

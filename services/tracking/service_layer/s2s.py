@@ -5,9 +5,8 @@ then answer. The ledger books the conversion from the bus.
 Sales go through a group commit: concurrent requests share one transaction, so the answer still
 waits for a commit but a busy second costs a few commits instead of thousands.
 
-Attribution of a sale, first match wins: a subscription this org sold before (a renewal goes to
-the subscription's affiliate whatever the request names), the ``affiliateSlug``, then the first
-lead with the ``customerEmail`` (email match).
+Which affiliate a sale credits is the domain's rule (``domain/sale_credit.py``); a batch
+answers its lookups, its own earlier sales first.
 """
 
 from __future__ import annotations
@@ -44,16 +43,10 @@ from services.tracking.domain.errors import (
     NoAttribution,
     SaleNotFound,
 )
+from services.tracking.domain.sale_credit import Credit, SaleFacts, credit_sale
 from services.tracking.service_layer.lookups import Link, Lookups, Tracking
 
 DEDUPED = Accepted(ok=True, deduped=True)
-
-
-@dataclass(frozen=True, slots=True)
-class Credit:
-    affiliate_id: uuid.UUID
-    program_id: uuid.UUID
-    method: str | None  # None: named by slug (the reference's value for S2S)
 
 
 @dataclass(slots=True)
@@ -132,8 +125,9 @@ class _Batch:
         cmd, data = item.cmd, item.cmd.data
         if data.event_type == "refund":
             return await self._refund(item, key)
-        credit = await self._credit(cmd.org_id, item.link, data.affiliate_slug,
-                                    data.subscription_id, data.customer_email)
+        credit = await credit_sale(SaleFacts(
+            cmd.org_id, data.affiliate_slug, data.subscription_id, data.customer_email,
+            slug_credit=_slug_credit(item.link) if item.link else None), self)
         conversion_id = new_id()
         self.rows.append((cmd.org_id, data.external_event_id, "sale", conversion_id,
                           credit.affiliate_id, credit.program_id, data.subscription_id, None,
@@ -155,27 +149,21 @@ class _Batch:
         self.events.append((key, SALE_ACCEPTED, sale))
         return _Answer(key, Accepted(ok=True, conversion_id=conversion_id))
 
-    async def _credit(self, org_id: uuid.UUID, link: Link | None, slug: str | None,
-                      subscription_id: str | None, email: str | None) -> Credit:
-        if subscription_id:
-            method = None if slug else "subscription"
-            known = self.subscriptions.get((org_id, subscription_id))
-            if known is not None:
-                return Credit(known.affiliate_id, known.program_id, method)
-            row = await self.repo.subscription_owner(org_id, subscription_id)
-            if row is not None:
-                return Credit(row["affiliate_id"], row["program_id"], method)
-            if slug:  # the subscription's first sale: its slug must be a live link
-                link = await org_link(self.lookups, org_id, slug)
-        if link is not None:
-            return Credit(link.affiliate_id, link.program_id, None)
-        if email:
-            row = await self.repo.lead_of_email(org_id, _email(email) or "")
-            if row is not None:
-                return Credit(row["affiliate_id"], row["program_id"], "email_match")
-        raise NoAttribution(
-            "no affiliate found for this sale: no affiliateSlug, no earlier sale of this "
-            "subscriptionId and no lead with this customerEmail", field="affiliateSlug")
+    # ---- CreditSources: what ``credit_sale`` looks up, this batch's sales first ----------
+    async def subscription_owner(self, org_id: uuid.UUID, subscription_id: str
+                                 ) -> Credit | None:
+        known = self.subscriptions.get((org_id, subscription_id))
+        if known is not None:
+            return known
+        row = await self.repo.subscription_owner(org_id, subscription_id)
+        return Credit(row["affiliate_id"], row["program_id"], None) if row else None
+
+    async def slug_owner(self, org_id: uuid.UUID, slug: str) -> Credit:
+        return _slug_credit(await org_link(self.lookups, org_id, slug))
+
+    async def email_owner(self, org_id: uuid.UUID, email: str) -> Credit | None:
+        row = await self.repo.lead_of_email(org_id, _email(email) or "")
+        return Credit(row["affiliate_id"], row["program_id"], None) if row else None
 
     async def _refund(self, item: Pending, key: tuple[uuid.UUID, str]) -> _Answer:
         cmd, data = item.cmd, item.cmd.data
@@ -211,6 +199,10 @@ def _final(result: _Answer | Accepted | Exception, fresh: set[tuple[uuid.UUID, s
     if isinstance(result, _Answer):
         return result.reply if result.key in fresh else DEDUPED
     return result
+
+
+def _slug_credit(link: Link) -> Credit:
+    return Credit(link.affiliate_id, link.program_id, None)
 
 
 def _email(value: str | None) -> str | None:
