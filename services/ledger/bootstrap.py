@@ -1,15 +1,36 @@
-"""Wires the ledger: its request handlers onto the bus."""
+"""Wires the ledger: each bounded context's request handlers and subscriptions onto the bus,
+and its periodic jobs."""
 
 from __future__ import annotations
 
+from libs.shared.rpc import RpcHandler, system_handlers
 from libs.shared.runtime import ServiceContext
-from services.ledger.entrypoints.attributed_events import subscribe as subscribe_attributed
-from services.ledger.entrypoints.click_rewards import subscribe_click_rewards
-from services.ledger.entrypoints.conversion_lifecycle import start_conversion_lifecycle
-from services.ledger.entrypoints.fx_refresh import start_fx_refresh
-from services.ledger.entrypoints.mail_worker import start_invite_mail
-from services.ledger.entrypoints.org_settings import subscribe_org_settings
-from services.ledger.entrypoints.rpc import handlers
+from services.ledger.affiliates.entrypoints.rpc import affiliate_handlers
+from services.ledger.click_rewards.entrypoints.consumers import subscribe_click_rewards
+from services.ledger.conversions.entrypoints.consumers import subscribe as subscribe_attributed
+from services.ledger.conversions.entrypoints.jobs import start_conversion_lifecycle
+from services.ledger.conversions.entrypoints.rpc import conversion_handlers
+from services.ledger.fx.entrypoints.jobs import start_fx_refresh
+from services.ledger.fx.entrypoints.rpc import fx_handlers
+from services.ledger.imports.entrypoints.rpc import imports_handlers
+from services.ledger.invites.entrypoints.mail_worker import start_invite_mail
+from services.ledger.invites.entrypoints.rpc import invite_handlers
+from services.ledger.org_settings.entrypoints.consumers import subscribe_org_settings
+from services.ledger.programs.entrypoints.rpc import program_handlers
+from services.ledger.storefront.entrypoints.rpc import storefront_handlers
+from services.ledger.sub_affiliates.entrypoints.rpc import sub_affiliate_handlers
+from services.ledger.tax_forms.entrypoints.rpc import tax_form_handlers
+
+
+def handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
+    return {**system_handlers(ctx), **program_handlers(ctx), **affiliate_handlers(ctx),
+            **storefront_handlers(ctx),
+            **sub_affiliate_handlers(ctx),
+            **tax_form_handlers(ctx),
+            **imports_handlers(ctx),
+            **invite_handlers(ctx),
+            **conversion_handlers(ctx),
+            **fx_handlers(ctx)}
 
 
 async def wire(ctx: ServiceContext) -> None:

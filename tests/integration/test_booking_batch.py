@@ -14,9 +14,9 @@ import asyncpg
 from libs.contracts.affiliates import CreateAffiliate
 from libs.contracts.attributed import AcceptedRefund, AcceptedSale
 from libs.shared.uow import unit_of_work
-from services.ledger.service_layer.affiliates import create_affiliate
-from services.ledger.service_layer.booking import Accepted, book
-from services.ledger.service_layer.booking_batch import book_batch
+from services.ledger.affiliates.service_layer.handlers import create_affiliate
+from services.ledger.conversions.service_layer.booking import Accepted, book
+from services.ledger.conversions.service_layer.booking_batch import book_batch
 from tests.integration.test_ledger_booking import (
     Program,
     emitted,

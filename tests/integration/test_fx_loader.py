@@ -20,8 +20,8 @@ from libs.shared.errors import RekomiError
 from libs.shared.runtime import ServiceContext
 from libs.shared.settings import Settings
 from services.ledger.domain.errors import FxFileInvalid, FxSourceUnavailable
-from services.ledger.entrypoints.fx_refresh import refresh_once, start_fx_refresh
-from services.ledger.service_layer import fx
+from services.ledger.fx.entrypoints.jobs import refresh_once, start_fx_refresh
+from services.ledger.fx.service_layer import handlers as fx
 from tests.common.buses import MakeBus
 from tests.common.local_http import serving
 

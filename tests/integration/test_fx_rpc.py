@@ -16,9 +16,9 @@ from libs.shared.bus_rpc import RemoteError
 from libs.shared.db import create_pool
 from libs.shared.runtime import ServiceContext
 from libs.shared.settings import Settings
-from services.ledger.domain.fx import DayRate
-from services.ledger.entrypoints.rpc_fx import fx_handlers
-from services.ledger.service_layer.fx import load_rates
+from services.ledger.fx.domain.model import DayRate
+from services.ledger.fx.entrypoints.rpc import fx_handlers
+from services.ledger.fx.service_layer.handlers import load_rates
 from tests.common.buses import MakeBus
 
 # A week of 2001 that only these tests write: Friday 2 March, then Monday 5 March.
