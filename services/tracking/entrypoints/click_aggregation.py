@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 
 import asyncpg
 
+from libs.shared.clock import now_utc
 from libs.shared.runtime import ServiceContext
 from services.tracking.service_layer.click_aggregation import AggregationConfig, aggregate
 
@@ -18,7 +18,7 @@ async def run_click_aggregation(pool: asyncpg.Pool, config: AggregationConfig,
                                 interval: float) -> None:
     while True:
         try:
-            await aggregate(pool, config, now=datetime.now(UTC))
+            await aggregate(pool, config, now=now_utc())
         except asyncpg.LockNotAvailableError:
             log.warning("click aggregation skipped a round: click writes held the table")
         except Exception:  # the next round resumes from the watermarks; never stop tracking

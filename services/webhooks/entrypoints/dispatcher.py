@@ -22,11 +22,12 @@ import logging
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from libs.shared.clock import now_utc
 from libs.shared.db import Conn
 from services.webhooks.adapters.claims import Claimed, claim
 from services.webhooks.adapters.sender import Request, Sender
@@ -110,7 +111,7 @@ class Dispatcher:
         free = self._free()
         if free <= 0:
             return []
-        now = datetime.now(UTC)
+        now = now_utc()
         try:
             return await claim(self.pool, now=now, limit=free,
                                per_endpoint=self.config.per_endpoint,
@@ -149,7 +150,7 @@ class Dispatcher:
                     await asyncio.sleep(delay)
                 finally:
                     self._sending += 1
-            started = datetime.now(UTC)
+            started = now_utc()
             keys = signing_secrets(item.secret, item.previous_secret,
                                    item.previous_secret_expires_at, started)
             request = Request(url=item.url, body=item.body, delivery_id=item.id,
@@ -160,7 +161,7 @@ class Dispatcher:
         finally:
             self._sending -= 1
             self._slots_freed()
-        return Attempt(item, outcome, started, datetime.now(UTC), duration_ms)
+        return Attempt(item, outcome, started, now_utc(), duration_ms)
 
     async def _listen(self) -> None:
         try:

@@ -13,10 +13,11 @@ import asyncpg
 from libs.contracts import affiliates as contract
 from libs.contracts.affiliates import AffiliateStatus as S
 from libs.contracts.affiliates import BulkAction
+from libs.shared.clock import now_utc
 from libs.shared.uow import unit_of_work
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
 from services.ledger.affiliates.domain import model as domain
-from services.ledger.affiliates.service_layer.handlers import apply_change, now_utc
+from services.ledger.affiliates.service_layer.handlers import apply_change
 
 Change = Callable[[domain.Affiliate, datetime], domain.Affiliate | None]
 

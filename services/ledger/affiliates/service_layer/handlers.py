@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -14,6 +14,7 @@ import asyncpg
 from libs.contracts import affiliates as contract
 from libs.contracts.affiliates import AffiliateStatus as S
 from libs.contracts.common import Actor
+from libs.shared.clock import now_utc
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.pagination import decode_cursor, page_of
@@ -27,9 +28,6 @@ from services.ledger.programs.adapters.repository import ProgramsRepository
 
 STATUS_EVENTS = {S.Approved: "affiliate.approved", S.Rejected: "affiliate.rejected"}
 
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 async def live_program(conn: Conn, org_id: uuid.UUID, program_id: uuid.UUID) -> None:

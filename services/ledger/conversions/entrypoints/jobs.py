@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 
+from libs.shared.clock import now_utc
 from libs.shared.runtime import ServiceContext
 from services.ledger.conversions.service_layer.approval import approve_due
 
@@ -17,7 +17,7 @@ async def run_approvals(ctx: ServiceContext) -> None:
     batch = ctx.settings.conversion_approval_batch
     while True:
         try:
-            done = await approve_due(ctx.pool, now=datetime.now(UTC), batch=batch)
+            done = await approve_due(ctx.pool, now=now_utc(), batch=batch)
         except Exception:  # the next round retries; a crash here must not stop the ledger
             log.exception("conversion approval round failed")
             done = 0

@@ -15,10 +15,11 @@ import asyncpg
 
 from libs.contracts import conversion_imports as contract
 from libs.contracts.imports import JobKind, JobStatus
+from libs.shared.clock import now_utc
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction, unit_of_work
-from services.ledger.affiliates.service_layer.handlers import live_program, now_utc
+from services.ledger.affiliates.service_layer.handlers import live_program
 from services.ledger.conversions.adapters.imports_repository import (
     ConversionImportsRepository,
     NewConversion,

@@ -10,9 +10,8 @@ neither misses the other).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from libs.contracts.attributed import AcceptedRefund
+from libs.shared.clock import now_utc
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction
 from services.ledger.conversions.adapters.adjustments_repository import AdjustmentsRepository
@@ -31,7 +30,7 @@ async def book_refund(tx: Transaction, refund: AcceptedRefund) -> None:
     booking = BookingRepository(tx.conn)
     await booking.lock(refund.org_id, sale_lock(refund.sale_external_event_id))
     if not await apply_refund(tx, refund):
-        await booking.park(refund, datetime.now(UTC))
+        await booking.park(refund, now_utc())
 
 
 async def apply_refund(tx: Transaction, refund: AcceptedRefund) -> bool:

@@ -11,11 +11,11 @@ from typing import Any
 import asyncpg
 
 from libs.contracts import imports as contract
+from libs.shared.clock import now_utc
 from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.adapters.outbox_batch import stage_events
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
 from services.ledger.affiliates.domain import model as domain
-from services.ledger.affiliates.service_layer.handlers import now_utc
 from services.ledger.conversions.service_layer.imports import revert_conversions
 from services.ledger.domain.errors import ImportJobNotFound, MigrationInProgress
 from services.ledger.imports.adapters.repository import ImportsRepository, Job

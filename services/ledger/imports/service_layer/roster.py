@@ -14,13 +14,14 @@ import asyncpg
 
 from libs.contracts import imports as contract
 from libs.contracts.affiliates import AffiliateStatus as S
+from libs.shared.clock import now_utc
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.adapters.outbox_batch import stage_events
 from services.ledger.affiliates.domain import model as domain
 from services.ledger.affiliates.domain.links import Link, generated_slug
-from services.ledger.affiliates.service_layer.handlers import live_program, now_utc
+from services.ledger.affiliates.service_layer.handlers import live_program
 from services.ledger.domain.errors import MigrationInProgress
 from services.ledger.imports.adapters.repository import ImportsRepository
 from services.ledger.imports.domain.model import (

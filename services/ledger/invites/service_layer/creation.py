@@ -13,12 +13,12 @@ import asyncpg
 from libs.contracts import invites as contract
 from libs.contracts.common import Actor
 from libs.contracts.invites import INVITE_EMAIL_REQUESTED, MAX_PENDING_INVITES
+from libs.shared.clock import now_utc
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.affiliates.domain.links import check_slug
 from services.ledger.affiliates.domain.model import normalize_email
-from services.ledger.affiliates.service_layer.handlers import now_utc
 from services.ledger.domain.errors import (
     AffiliateExists,
     PendingInvitesLimitReached,

@@ -11,13 +11,14 @@ import asyncpg
 from libs.contracts import invites as contract
 from libs.contracts.affiliates import AffiliateStatus
 from libs.contracts.invites import InviteState
+from libs.shared.clock import now_utc
 from libs.shared.ids import new_id
 from libs.shared.pagination import decode_cursor, page_of
 from libs.shared.uow import unit_of_work
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
 from services.ledger.affiliates.domain import model as affiliates_domain
 from services.ledger.affiliates.domain.links import slug_problem
-from services.ledger.affiliates.service_layer.handlers import now_utc, record_change
+from services.ledger.affiliates.service_layer.handlers import record_change
 from services.ledger.affiliates.service_layer.links import add_generated_link
 from services.ledger.domain.errors import AffiliateNotFound, InviteNotFound
 from services.ledger.invites.adapters.repository import InvitesRepository, cursor_of

@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 
 from libs.contracts.invites import InviteEmailRequested, InviteState
+from libs.shared.clock import now_utc
 from services.ledger.invites.adapters import mail_queue
 from services.ledger.invites.adapters.mail import Mailer, MailError
 from services.ledger.invites.adapters.repository import InvitesRepository
@@ -44,7 +45,7 @@ async def _compose(pool: asyncpg.Pool, claimed: mail_queue.Claimed, config: Mail
         invite = await repo.by_id(claimed.invite_id)
         if invite is None or invite.token_version != claimed.token_version:
             return None
-        if domain.state_at(invite, datetime.now(UTC)) != InviteState.Pending:
+        if domain.state_at(invite, now_utc()) != InviteState.Pending:
             return None
         names = await repo.program_names(invite.org_id, [invite.program_id])
     token = domain.derive_token(config.token_secret, invite.id, invite.token_version)

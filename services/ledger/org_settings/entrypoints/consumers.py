@@ -4,12 +4,11 @@ its burst; the bus retries each message alone and dead-letters the bad one."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import asyncpg
 
 from libs.contracts.orgs import ORG_SETTINGS_CHANGED, OrgSettings
 from libs.shared.bus import Bus, Delivery
+from libs.shared.clock import now_utc
 from services.ledger.org_settings.service_layer.handlers import apply_org_settings
 
 QUEUE = "org-settings"
@@ -18,6 +17,6 @@ QUEUE = "org-settings"
 async def subscribe_org_settings(bus: Bus, pool: asyncpg.Pool) -> None:
     async def on_settings(deliveries: list[Delivery]) -> None:
         events = [OrgSettings.model_validate(d.body) for d in deliveries]
-        await apply_org_settings(pool, events, now=datetime.now(UTC))
+        await apply_org_settings(pool, events, now=now_utc())
 
     await bus.subscribe_batch(QUEUE, [ORG_SETTINGS_CHANGED], on_settings)

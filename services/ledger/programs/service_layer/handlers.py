@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -15,16 +14,13 @@ from libs.contracts.programs import (
     ListPrograms,
     UpdateProgram,
 )
+from libs.shared.clock import now_utc
 from libs.shared.ids import new_id
 from libs.shared.pagination import PageRequest, decode_cursor, page_of
 from libs.shared.uow import unit_of_work
 from services.ledger.domain.errors import ProgramNotFound
 from services.ledger.programs.adapters.repository import ProgramsRepository, cursor_of
 from services.ledger.programs.domain import model as domain
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _locked(repo: ProgramsRepository, org_id: uuid.UUID, program_id: uuid.UUID
@@ -55,7 +51,7 @@ async def list_programs(pool: asyncpg.Pool, cmd: ListPrograms) -> dict[str, Any]
 
 
 async def create_program(pool: asyncpg.Pool, cmd: CreateProgram) -> dict[str, Any]:
-    now = _now()
+    now = now_utc()
     program = domain.new_program(cmd.org_id, cmd.data, program_id=new_id(), now=now)
     after = domain.to_response(program)
     async with unit_of_work(pool) as tx:
@@ -67,7 +63,7 @@ async def create_program(pool: asyncpg.Pool, cmd: CreateProgram) -> dict[str, An
 
 
 async def update_program(pool: asyncpg.Pool, cmd: UpdateProgram) -> dict[str, Any]:
-    now = _now()
+    now = now_utc()
     async with unit_of_work(pool) as tx:
         repo = ProgramsRepository(tx.conn)
         current = await _locked(repo, cmd.org_id, cmd.program_id)
@@ -84,7 +80,7 @@ async def update_program(pool: asyncpg.Pool, cmd: UpdateProgram) -> dict[str, An
 
 async def archive_program(pool: asyncpg.Pool, cmd: ArchiveProgram) -> None:
     """Soft delete; archiving an archived program changes nothing and is not an error."""
-    now = _now()
+    now = now_utc()
     async with unit_of_work(pool) as tx:
         repo = ProgramsRepository(tx.conn)
         current = await _locked(repo, cmd.org_id, cmd.program_id)

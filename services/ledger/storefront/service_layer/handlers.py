@@ -12,12 +12,13 @@ import asyncpg
 
 from libs.contracts import storefront as contract
 from libs.contracts.affiliates import AffiliateStatus as S
+from libs.shared.clock import now_utc
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
 from services.ledger.affiliates.domain.links import check_slug, generated_slug
 from services.ledger.affiliates.domain.model import normalize_email
-from services.ledger.affiliates.service_layer.handlers import now_utc, record_change
+from services.ledger.affiliates.service_layer.handlers import record_change
 from services.ledger.affiliates.service_layer.links import add_default_link
 from services.ledger.domain.errors import AffiliateExists, AliasTaken, ProgramNotFound
 from services.ledger.programs.domain.model import Program

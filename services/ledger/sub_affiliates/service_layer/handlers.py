@@ -8,9 +8,9 @@ from typing import Any
 import asyncpg
 
 from libs.contracts import subaffiliates as contract
+from libs.shared.clock import now_utc
 from libs.shared.uow import unit_of_work
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
-from services.ledger.affiliates.service_layer.handlers import now_utc
 from services.ledger.domain.errors import AffiliateNotFound, ProgramArchived, ProgramNotFound
 from services.ledger.sub_affiliates.adapters.repository import SubAffiliatesRepository
 from services.ledger.sub_affiliates.domain.model import (

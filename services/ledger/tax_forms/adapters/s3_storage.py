@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from libs.shared.clock import now_utc
 from libs.shared.settings import Settings
 from services.ledger.tax_forms.adapters.sigv4 import Credentials, presign
 
@@ -30,7 +30,7 @@ class S3Storage:
         parts = urlsplit(self.endpoint)
         return presign(method, scheme=parts.scheme, host=parts.netloc,
                        path=f"{parts.path}/{self.bucket}/{key}", creds=self.creds,
-                       expires=expires, now=datetime.now(UTC))
+                       expires=expires, now=now_utc())
 
     def presigned_get(self, key: str, expires_in: int) -> str:
         return self._url("GET", key, expires_in)

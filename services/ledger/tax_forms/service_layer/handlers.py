@@ -11,11 +11,11 @@ import asyncpg
 
 from libs.contracts import tax_forms as contract
 from libs.contracts.common import Actor, ActorType
+from libs.shared.clock import now_utc
 from libs.shared.errors import ValidationFailed
 from libs.shared.ids import new_id
 from libs.shared.uow import unit_of_work
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
-from services.ledger.affiliates.service_layer.handlers import now_utc
 from services.ledger.domain.errors import AffiliateNotFound, FileNotFound, TaxFormNotFound
 from services.ledger.tax_forms.adapters.local_storage import LocalFileStorage
 from services.ledger.tax_forms.adapters.repository import TaxFormsRepository
