@@ -1,6 +1,7 @@
 """The periodic FX refresh: when ``REKOMI_FX_RATES_URL`` is set, every ledger replica loads it
 at start and then every ``REKOMI_FX_REFRESH_INTERVAL_SECONDS`` (loads are idempotent upserts, so
-replicas refreshing at once only repeat work)."""
+replicas refreshing at once only repeat work). A failed load is tried again after
+``RETRY_SECONDS``, not a whole interval later."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import asyncpg
 
 from libs.contracts.fx import LoadFxRates
 from libs.shared.errors import RekomiError
+from libs.shared.periodic import run_periodically
 from libs.shared.runtime import ServiceContext
 from libs.shared.settings import Settings
 from services.ledger.fx.service_layer.handlers import load_fx
@@ -20,27 +22,32 @@ RETRY_SECONDS = 300.0  # after a failed fetch, try again sooner than the next da
 
 
 async def refresh_once(pool: asyncpg.Pool, settings: Settings) -> bool:
-    """One load of the configured URL; False (logged) when it failed."""
+    """One load of the configured URL; False (logged) when the source or its file failed."""
     try:
         summary = await load_fx(pool, LoadFxRates(url=settings.fx_rates_url),
                                 timeout_seconds=settings.fx_fetch_timeout_seconds)
     except RekomiError as exc:
         log.warning("fx refresh failed", extra={"error": exc.code, "detail": exc.message})
         return False
-    except Exception:  # the next round retries; a crash here must not stop the ledger
-        log.exception("fx refresh crashed")
-        return False
     log.info("fx rates refreshed", extra=summary)
     return True
 
 
-async def run_refresh(ctx: ServiceContext) -> None:
-    interval = ctx.settings.fx_refresh_interval_seconds
-    while True:
-        ok = await refresh_once(ctx.pool, ctx.settings)
-        await asyncio.sleep(interval if ok else min(interval, RETRY_SECONDS))
-
-
 def start_fx_refresh(ctx: ServiceContext) -> None:
-    if ctx.settings.fx_rates_url:
-        ctx.spawn(run_refresh(ctx))
+    if not ctx.settings.fx_rates_url:
+        return
+    interval = ctx.settings.fx_refresh_interval_seconds
+    clock = asyncio.get_running_loop().time
+    next_load = clock()
+
+    async def refresh_when_due() -> None:
+        """Rounds come every RETRY_SECONDS at most; a load happens once the last good one is
+        ``interval`` old (or the last one failed)."""
+        nonlocal next_load
+        if clock() < next_load:
+            return
+        next_load = clock() + RETRY_SECONDS  # a round that raises is retried as soon
+        if await refresh_once(ctx.pool, ctx.settings):
+            next_load = clock() + interval
+
+    ctx.spawn(run_periodically("fx_refresh", refresh_when_due, min(interval, RETRY_SECONDS)))

@@ -4,20 +4,19 @@ worker loop that sends due ones (one per org per round, paced in PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import timedelta
 
 import asyncpg
 
 from libs.contracts.invites import INVITE_EMAIL_REQUESTED, InviteEmailRequested
 from libs.shared.bus import Bus, Delivery
+from libs.shared.periodic import run_periodically
 from libs.shared.runtime import ServiceContext
 from libs.shared.settings import Settings
 from services.ledger.invites.adapters import mail_queue
 from services.ledger.invites.adapters.mail import Mailer, SmtpConfig, SmtpMailer
 from services.ledger.invites.service_layer.mail import MailConfig, enqueue_invite_email, send_next
 
-log = logging.getLogger(__name__)
 QUEUE = "invite-mail"
 
 
@@ -46,17 +45,10 @@ class MailWorker:
         return sum(taken)
 
     async def run(self) -> None:
-        failures = 0
-        while True:
-            try:
-                await self.run_once()
-                failures = 0
-            except (asyncpg.PostgresError, OSError) as exc:
-                failures += 1
-                log.warning("mail worker round failed", extra={"error": repr(exc)})
-                await asyncio.sleep(min(0.2 * 2 ** failures, 5.0))
-                continue
-            await asyncio.sleep(self.poll_seconds)
+        async def send_round() -> None:
+            await self.run_once()
+
+        await run_periodically("invite_mail", send_round, self.poll_seconds)
 
 
 def mail_config(settings: Settings) -> MailConfig:
