@@ -138,7 +138,6 @@ class OutboxRelay:
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 "SELECT id, routing_key, payload::text AS payload, headers FROM outbox "
-                "WHERE sent_at IS NULL "
                 "ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED", self.batch_size)
             if not rows:
                 return 0
@@ -153,7 +152,7 @@ class OutboxRelay:
 
     async def backlog(self) -> int:
         async with self.pool.acquire() as conn:
-            count: int = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+            count: int = await conn.fetchval("SELECT count(*) FROM outbox")
         OUTBOX_BACKLOG.labels(self.schema).set(count)
         return count
 
