@@ -9,7 +9,7 @@ from collections import defaultdict
 import asyncpg
 
 from libs.shared.db import Conn
-from libs.shared.pagination import Cursor
+from libs.shared.pagination import Cursor, keyset_sql
 from services.ledger.affiliates.domain.links import Link
 from services.ledger.affiliates.domain.model import Affiliate
 from services.ledger.domain.errors import AffiliateExists
@@ -61,13 +61,7 @@ class AffiliatesRepository:
             args.append("%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                         + "%")
             where.append(f"(email ILIKE ${len(args)} OR full_name ILIKE ${len(args)})")
-        if after is not None:
-            args += [after.created_at, after.id]
-            where.append(f"(created_at, id) > (${len(args) - 1}, ${len(args)})")
-        args.append(take + 1)
-        rows = await self.conn.fetch(
-            f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY created_at, id "
-            f"LIMIT ${len(args)}", *args)
+        rows = await self.conn.fetch(_SELECT + keyset_sql(where, args, after, take), *args)
         links = await self.links_of([r["id"] for r in rows])
         return [affiliate_from(r, links[r["id"]]) for r in rows]
 

@@ -10,7 +10,7 @@ from datetime import datetime
 import asyncpg
 
 from libs.shared.db import Conn
-from libs.shared.pagination import Cursor
+from libs.shared.pagination import Cursor, keyset_sql
 from services.ledger.conversions.domain.model import Conversion, ConversionEvent
 
 COLUMNS = [f.name for f in dataclasses.fields(Conversion)]
@@ -144,16 +144,14 @@ class ConversionsRepository:
     async def page(self, org_id: uuid.UUID, *, take: int, after: Cursor | None,
                    affiliate_id: uuid.UUID | None, program_id: uuid.UUID | None,
                    status: str | None, since: datetime | None) -> list[Conversion]:
-        rows = await self.conn.fetch(
-            _SELECT + " WHERE org_id = $1"
-            " AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))"
-            " AND ($4::uuid IS NULL OR affiliate_id = $4)"
-            " AND ($5::uuid IS NULL OR program_id = $5)"
-            " AND ($6::text IS NULL OR status = $6)"
-            " AND ($7::timestamptz IS NULL OR created_at >= $7)"
-            " ORDER BY created_at, id LIMIT $8",
-            org_id, after.created_at if after else None, after.id if after else None,
-            affiliate_id, program_id, status, since, take + 1)
+        where = ["org_id = $1"]
+        args: list[object] = [org_id]
+        for condition, value in (("affiliate_id = ", affiliate_id), ("program_id = ", program_id),
+                                 ("status = ", status), ("created_at >= ", since)):
+            if value is not None:
+                args.append(value)
+                where.append(f"{condition}${len(args)}")
+        rows = await self.conn.fetch(_SELECT + keyset_sql(where, args, after, take), *args)
         return [conversion_from(r) for r in rows]
 
     async def approve_due(self, now: datetime, limit: int) -> list[Conversion]:

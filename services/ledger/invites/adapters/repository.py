@@ -9,7 +9,7 @@ from datetime import datetime
 import asyncpg
 
 from libs.shared.db import Conn
-from libs.shared.pagination import Cursor
+from libs.shared.pagination import Cursor, keyset_sql
 from services.ledger.domain.errors import InviteAlreadyPending
 from services.ledger.invites.domain.model import Invite
 
@@ -107,19 +107,14 @@ class InvitesRepository:
     async def page(self, org_id: uuid.UUID, *, take: int, after: Cursor | None,
                    program_id: uuid.UUID | None, state: str | None, now: datetime
                    ) -> list[Invite]:
-        where, args = ["org_id = $1"], [org_id, now]
+        where = ["org_id = $1", "$2::timestamptz IS NOT NULL"]  # $2 (now) typed when unused
+        args: list[object] = [org_id, now]
         if state is not None:
             where.append(_STATE_WHERE[state].replace("${now}", "$2"))
         if program_id is not None:
             args.append(program_id)
             where.append(f"program_id = ${len(args)}")
-        if after is not None:
-            args += [after.created_at, after.id]
-            where.append(f"(created_at, id) > (${len(args) - 1}, ${len(args)})")
-        args.append(take + 1)
-        rows = await self.conn.fetch(
-            f"{_SELECT} WHERE {' AND '.join(where)} AND $2::timestamptz IS NOT NULL "
-            f"ORDER BY created_at, id LIMIT ${len(args)}", *args)
+        rows = await self.conn.fetch(_SELECT + keyset_sql(where, args, after, take), *args)
         return [invite_from(r) for r in rows]
 
     async def program_names(self, org_id: uuid.UUID, ids: list[uuid.UUID]

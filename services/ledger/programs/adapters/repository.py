@@ -8,7 +8,7 @@ import uuid
 import asyncpg
 
 from libs.shared.db import Conn
-from libs.shared.pagination import Cursor, PageRequest
+from libs.shared.pagination import Cursor, PageRequest, keyset_sql
 from services.ledger.domain.errors import SlugTaken
 from services.ledger.programs.domain.model import Program
 
@@ -42,12 +42,7 @@ class ProgramsRepository:
         args: list[object] = [org_id]
         if not include_archived:
             where.append("archived_at IS NULL")
-        if page.after is not None:
-            args += [page.after.created_at, page.after.id]
-            where.append(f"(created_at, id) > (${len(args) - 1}, ${len(args)})")
-        args.append(page.take + 1)
-        sql = (f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY created_at, id "
-               f"LIMIT ${len(args)}")
+        sql = _SELECT + keyset_sql(where, args, page.after, page.take)
         return [_program(r) for r in await self.conn.fetch(sql, *args)]
 
     async def add(self, program: Program) -> None:
