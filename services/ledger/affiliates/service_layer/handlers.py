@@ -15,7 +15,6 @@ from libs.contracts import affiliates as contract
 from libs.contracts.affiliates import AffiliateStatus as S
 from libs.contracts.common import Actor
 from libs.shared.clock import now_utc
-from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.pagination import decode_cursor, page_of
 from libs.shared.uow import Transaction, unit_of_work
@@ -23,17 +22,11 @@ from services.ledger.affiliates.adapters.repository import AffiliatesRepository,
 from services.ledger.affiliates.domain import model as domain
 from services.ledger.affiliates.service_layer.links import add_default_link
 from services.ledger.conversions.service_layer.denials import deny_unpaid
-from services.ledger.domain.errors import AffiliateNotFound, ProgramNotFound
-from services.ledger.programs.adapters.repository import ProgramsRepository
+from services.ledger.domain.errors import AffiliateNotFound
+from services.ledger.programs.service_layer.handlers import live_program
 
 STATUS_EVENTS = {S.Approved: "affiliate.approved", S.Rejected: "affiliate.rejected"}
 
-
-
-async def live_program(conn: Conn, org_id: uuid.UUID, program_id: uuid.UUID) -> None:
-    program = await ProgramsRepository(conn).get(org_id, program_id)
-    if program is None or program.archived_at is not None:
-        raise ProgramNotFound("program not found", field="programId")
 
 
 async def locked(repo: AffiliatesRepository, org_id: uuid.UUID, affiliate_id: uuid.UUID

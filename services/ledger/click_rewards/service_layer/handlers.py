@@ -26,7 +26,7 @@ from services.ledger.click_rewards.domain.model import click_reward
 from services.ledger.conversions.adapters.booking_repository import BookingRepository
 from services.ledger.conversions.adapters.repository import ConversionsRepository
 from services.ledger.conversions.domain.booking import Target
-from services.ledger.conversions.service_layer.recording import book
+from services.ledger.conversions.service_layer.recording import record_booked
 from services.ledger.domain.errors import AffiliateNotFound
 from services.ledger.org_settings.adapters.repository import lock_org_settings
 
@@ -83,5 +83,5 @@ async def _book(tx: Transaction, target: Target, org: OrgBooking, event: ClicksA
                        grace_days=org.grace_days)
     if row is None or not await ConversionsRepository(tx.conn).add(row):
         return None
-    await book(tx, row, None)
+    await record_booked(tx, row, None)
     return row.id

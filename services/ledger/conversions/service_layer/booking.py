@@ -27,10 +27,10 @@ from services.ledger.domain.errors import AffiliateNotFound
 
 Accepted = AcceptedSale | AcceptedRefund | AcceptedLead
 
-__all__ = ["Accepted", "book", "book_lead", "book_refund", "book_sale"]
+__all__ = ["Accepted", "book_accepted", "book_lead", "book_refund", "book_sale"]
 
 
-async def book(tx: Transaction, event: Accepted) -> None:
+async def book_accepted(tx: Transaction, event: Accepted) -> None:
     if isinstance(event, AcceptedSale):
         await book_sale(tx, event)
     elif isinstance(event, AcceptedRefund):

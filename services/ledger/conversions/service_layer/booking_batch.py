@@ -5,7 +5,7 @@ takes their per-sale locks, reads the credited affiliates' terms, inserts the sa
 unique indexes do not already hold (``ON CONFLICT DO NOTHING``: that is how a sale booked
 already is found) and writes the rest (overrides, timeline events, ``conversion.created``) for
 those, in a handful of statements, not a handful per sale. Everything else (subscription sales,
-refunds, leads) is booked one by one afterwards, in arrival order, by ``booking.book``. Sales
+refunds, leads) is booked one by one afterwards, in arrival order, by ``book_accepted``. Sales
 go first, so a refund that arrived in the same burst as its sale finds it instead of being
 parked. Before anything else the burst holds the affiliates it credits (and their recruiters),
 so a concurrent ban either came first (their rows are booked Denied) or waits for the burst and
@@ -26,7 +26,7 @@ from services.ledger.conversions.adapters.booking_repository import BookingRepos
 from services.ledger.conversions.adapters.repository import ConversionsRepository
 from services.ledger.conversions.domain import booking as s2s
 from services.ledger.conversions.domain.model import Conversion, ConversionEvent, to_response
-from services.ledger.conversions.service_layer.booking import Accepted, book, sale_row
+from services.ledger.conversions.service_layer.booking import Accepted, book_accepted, sale_row
 from services.ledger.conversions.service_layer.refunds import apply_refund, sale_lock
 from services.ledger.domain.errors import AffiliateNotFound
 
@@ -44,7 +44,7 @@ async def book_batch(tx: Transaction, events: list[Accepted]) -> None:
         await book_one_time_sales(tx, sales)
     for event in events:
         if not plain_sale(event):
-            await book(tx, event)
+            await book_accepted(tx, event)
 
 
 async def book_one_time_sales(tx: Transaction, sales: list[AcceptedSale]) -> None:

@@ -19,7 +19,6 @@ from libs.shared.clock import now_utc
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction, unit_of_work
-from services.ledger.affiliates.service_layer.handlers import live_program
 from services.ledger.conversions.adapters.imports_repository import (
     ConversionImportsRepository,
     NewConversion,
@@ -28,6 +27,7 @@ from services.ledger.conversions.domain import imports as domain
 from services.ledger.domain.errors import ImportRevertBlocked
 from services.ledger.imports.adapters.repository import ImportsRepository, Job
 from services.ledger.imports.service_layer.roster import begin_import
+from services.ledger.programs.service_layer.handlers import live_program
 
 
 async def _plan(conn: Conn, org_id: uuid.UUID, data: contract.ConversionImportPreviewBody,

@@ -8,7 +8,7 @@ from libs.shared.uow import Transaction
 from services.ledger.conversions.adapters.repository import ConversionsRepository
 from services.ledger.conversions.domain import booking as s2s
 from services.ledger.conversions.domain import model as domain
-from services.ledger.conversions.service_layer.recording import book
+from services.ledger.conversions.service_layer.recording import record_booked
 
 
 async def book_lead_row(tx: Transaction, target: s2s.Target, lead: domain.Conversion,
@@ -17,7 +17,7 @@ async def book_lead_row(tx: Transaction, target: s2s.Target, lead: domain.Conver
     is already booked."""
     if not await ConversionsRepository(tx.conn).add(lead):
         return False
-    await book(tx, lead, actor)
+    await record_booked(tx, lead, actor)
     await tx.emit("lead.created", org_id=lead.org_id, created_at=lead.created_at,
                   data={**domain.to_response(lead), "email": email})
     return True

@@ -12,7 +12,7 @@ from services.ledger.conversions.domain import booking as s2s
 from services.ledger.conversions.domain import model as domain
 
 
-async def book(tx: Transaction, conversion: domain.Conversion, actor: Actor | None,
+async def record_booked(tx: Transaction, conversion: domain.Conversion, actor: Actor | None,
                event_type: str = "initial") -> None:
     """Timeline event (``initial``, or ``renewal`` for a later sale of a subscription), audit
     row and ``conversion.created`` for a freshly inserted row."""
@@ -36,9 +36,9 @@ async def book_with_override(tx: Transaction, target: s2s.Target, conversion: do
     repo = ConversionsRepository(tx.conn)
     if not await repo.add(conversion):
         return False
-    await book(tx, conversion, actor, event_type)
+    await record_booked(tx, conversion, actor, event_type)
     override = s2s.override_for(target, conversion, conversion_id=new_id())
     if override is not None:
         await repo.add(override)
-        await book(tx, override, None, event_type)
+        await record_booked(tx, override, None, event_type)
     return True

@@ -21,7 +21,6 @@ from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.adapters.outbox_batch import stage_events
 from services.ledger.affiliates.domain import model as domain
 from services.ledger.affiliates.domain.links import Link, generated_slug
-from services.ledger.affiliates.service_layer.handlers import live_program
 from services.ledger.domain.errors import MigrationInProgress
 from services.ledger.imports.adapters.repository import ImportsRepository
 from services.ledger.imports.domain.model import (
@@ -30,6 +29,7 @@ from services.ledger.imports.domain.model import (
     candidate_emails,
     plan_import,
 )
+from services.ledger.programs.service_layer.handlers import live_program
 
 MAX_SLUG_ROUNDS = 8
 

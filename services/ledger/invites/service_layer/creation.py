@@ -14,7 +14,6 @@ from libs.contracts import invites as contract
 from libs.contracts.common import Actor
 from libs.contracts.invites import INVITE_EMAIL_REQUESTED, MAX_PENDING_INVITES
 from libs.shared.clock import now_utc
-from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.affiliates.domain.links import check_slug
@@ -22,28 +21,20 @@ from services.ledger.affiliates.domain.model import normalize_email
 from services.ledger.domain.errors import (
     AffiliateExists,
     PendingInvitesLimitReached,
-    ProgramNotFound,
     SlugTaken,
 )
 from services.ledger.invites.adapters.repository import InvitesRepository
 from services.ledger.invites.domain import model as domain
 from services.ledger.invites.domain.batch import Row, plan_batch
 from services.ledger.invites.domain.sanitize import render_note
-from services.ledger.programs.adapters.repository import ProgramsRepository
 from services.ledger.programs.domain.model import Program
+from services.ledger.programs.service_layer.handlers import live_program
 
 
 @dataclass(frozen=True, slots=True)
 class InviteConfig:
     token_secret: str
     accept_url_base: str
-
-
-async def live_program(conn: Conn, org_id: uuid.UUID, program_id: uuid.UUID) -> Program:
-    program = await ProgramsRepository(conn).get(org_id, program_id)
-    if program is None or program.archived_at is not None:
-        raise ProgramNotFound("program not found", field="programId")
-    return program
 
 
 async def ensure_room(repo: InvitesRepository, org_id: uuid.UUID, adding: int,

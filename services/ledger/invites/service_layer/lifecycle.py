@@ -26,9 +26,9 @@ from services.ledger.invites.domain import model as domain
 from services.ledger.invites.service_layer.creation import (
     InviteConfig,
     ensure_room,
-    live_program,
     stage,
 )
+from services.ledger.programs.service_layer.handlers import live_program
 
 
 async def list_invites(pool: asyncpg.Pool, cmd: contract.ListInvites) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from libs.contracts.programs import (
     UpdateProgram,
 )
 from libs.shared.clock import now_utc
+from libs.shared.db import Conn
 from libs.shared.ids import new_id
 from libs.shared.pagination import PageRequest, decode_cursor, page_of
 from libs.shared.uow import unit_of_work
@@ -29,6 +30,15 @@ async def _locked(repo: ProgramsRepository, org_id: uuid.UUID, program_id: uuid.
     program = await repo.get(org_id, program_id, lock=True)
     if program is None:
         raise ProgramNotFound("program not found")
+    return program
+
+
+async def live_program(conn: Conn, org_id: uuid.UUID, program_id: uuid.UUID) -> domain.Program:
+    """The org's program when it is not archived, else a 404 on ``programId`` (what affiliates,
+    invites and imports check before adding to a program)."""
+    program = await ProgramsRepository(conn).get(org_id, program_id)
+    if program is None or program.archived_at is not None:
+        raise ProgramNotFound("program not found", field="programId")
     return program
 
 
