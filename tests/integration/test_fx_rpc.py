@@ -16,6 +16,7 @@ from libs.shared.bus_rpc import RemoteError
 from libs.shared.db import create_pool
 from libs.shared.runtime import ServiceContext
 from libs.shared.settings import Settings
+from services.ledger.fx.adapters.source import HttpFxSource
 from services.ledger.fx.domain.model import DayRate
 from services.ledger.fx.entrypoints.rpc import fx_handlers
 from services.ledger.fx.service_layer.handlers import load_rates
@@ -42,7 +43,8 @@ async def ledger(pool: asyncpg.Pool, settings: Settings, make_bus: MakeBus
     """The fx handlers served under a service name of their own; yields (client, name)."""
     name = f"ledger-fx-{uuid.uuid4().hex[:8]}"
     server = await make_bus(name)
-    await server.serve(fx_handlers(ServiceContext(name, settings, pool, server)))
+    await server.serve(fx_handlers(ServiceContext(name, settings, pool, server),
+                                  HttpFxSource(settings.fx_fetch_timeout_seconds)))
     yield await make_bus(f"{name}-caller"), name
 
 

@@ -13,8 +13,10 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 import aiohttp
 
@@ -92,6 +94,21 @@ def _parse_csv(text: str) -> Iterator[DayRate]:
         for currency, raw in zip(header[1:], row[1:], strict=False):
             if _wanted(currency) and raw.strip() not in _MISSING:
                 yield _rate(day, currency, raw)
+
+
+class FxSource(Protocol):
+    async def fetch(self, url: str) -> str:
+        """The rates document at ``url``; ``FxSourceUnavailable`` when it cannot be had."""
+
+
+@dataclass(frozen=True, slots=True)
+class HttpFxSource:
+    """Rates files over HTTP(S), each fetch bounded by ``timeout_seconds``."""
+
+    timeout_seconds: float
+
+    async def fetch(self, url: str) -> str:
+        return await fetch_text(url, timeout_seconds=self.timeout_seconds)
 
 
 async def fetch_text(url: str, *, timeout_seconds: float) -> str:

@@ -15,17 +15,17 @@ from libs.shared.errors import RekomiError
 from libs.shared.periodic import run_periodically
 from libs.shared.runtime import ServiceContext
 from libs.shared.settings import Settings
+from services.ledger.fx.adapters.source import FxSource
 from services.ledger.fx.service_layer.handlers import load_fx
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 300.0  # after a failed fetch, try again sooner than the next day
 
 
-async def refresh_once(pool: asyncpg.Pool, settings: Settings) -> bool:
+async def refresh_once(pool: asyncpg.Pool, settings: Settings, source: FxSource) -> bool:
     """One load of the configured URL; False (logged) when the source or its file failed."""
     try:
-        summary = await load_fx(pool, LoadFxRates(url=settings.fx_rates_url),
-                                timeout_seconds=settings.fx_fetch_timeout_seconds)
+        summary = await load_fx(pool, LoadFxRates(url=settings.fx_rates_url), source=source)
     except RekomiError as exc:
         log.warning("fx refresh failed", extra={"error": exc.code, "detail": exc.message})
         return False
@@ -33,7 +33,7 @@ async def refresh_once(pool: asyncpg.Pool, settings: Settings) -> bool:
     return True
 
 
-def start_fx_refresh(ctx: ServiceContext) -> None:
+def start_fx_refresh(ctx: ServiceContext, source: FxSource) -> None:
     if not ctx.settings.fx_rates_url:
         return
     interval = ctx.settings.fx_refresh_interval_seconds
@@ -47,7 +47,7 @@ def start_fx_refresh(ctx: ServiceContext) -> None:
         if clock() < next_load:
             return
         next_load = clock() + RETRY_SECONDS  # a round that raises is retried as soon
-        if await refresh_once(ctx.pool, ctx.settings):
+        if await refresh_once(ctx.pool, ctx.settings, source):
             next_load = clock() + interval
 
     ctx.spawn(run_periodically("fx_refresh", refresh_when_due, min(interval, RETRY_SECONDS)))

@@ -11,7 +11,7 @@ import asyncpg
 
 from libs.contracts.fx import LoadFxRates, NormalizeAmounts
 from services.ledger.fx.adapters.repository import rates_for, upsert_rates
-from services.ledger.fx.adapters.source import fetch_text, parse_rates
+from services.ledger.fx.adapters.source import FxSource, parse_rates
 from services.ledger.fx.domain.model import BASE, DayRate, RateTable, normalize, prepare
 
 # Days per transaction: the full ECB history (~6,800 days) loads in ~30 short transactions; a
@@ -33,14 +33,13 @@ async def load_rates(pool: asyncpg.Pool, parsed: list[DayRate]) -> dict[str, Any
             "firstDay": rates[0].day.isoformat(), "lastDay": rates[-1].day.isoformat()}
 
 
-async def load_fx(pool: asyncpg.Pool, cmd: LoadFxRates, *, timeout_seconds: float
-                  ) -> dict[str, Any]:
+async def load_fx(pool: asyncpg.Pool, cmd: LoadFxRates, *, source: FxSource) -> dict[str, Any]:
     """``fx.load``: the file is read whole before anything is written, so a bad file loads
     nothing."""
     text = cmd.content
     if text is None:
         assert cmd.url is not None  # the command holds exactly one of the two
-        text = await fetch_text(cmd.url, timeout_seconds=timeout_seconds)
+        text = await source.fetch(cmd.url)
     # The full ECB history takes about two seconds to read: off the event loop.
     return await load_rates(pool, await asyncio.to_thread(parse_rates, text))
 

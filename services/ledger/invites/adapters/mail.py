@@ -10,6 +10,7 @@ from typing import Protocol
 
 import aiosmtplib
 
+from libs.shared.settings import Settings
 from services.ledger.invites.domain.mail import OutgoingMail
 
 
@@ -59,3 +60,10 @@ class SmtpMailer:
                 start_tls=c.starttls, timeout=c.timeout)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise MailError(repr(exc)) from exc
+
+
+def smtp_mailer(settings: Settings) -> SmtpMailer:
+    return SmtpMailer(SmtpConfig(
+        host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from,
+        username=settings.smtp_username, password=settings.smtp_password,
+        starttls=settings.smtp_starttls, timeout=settings.smtp_timeout_seconds))

@@ -14,7 +14,7 @@ from libs.shared.periodic import run_periodically
 from libs.shared.runtime import ServiceContext
 from libs.shared.settings import Settings
 from services.ledger.invites.adapters import mail_queue
-from services.ledger.invites.adapters.mail import Mailer, SmtpConfig, SmtpMailer
+from services.ledger.invites.adapters.mail import Mailer
 from services.ledger.invites.service_layer.mail import MailConfig, enqueue_invite_email, send_next
 
 QUEUE = "invite-mail"
@@ -58,16 +58,10 @@ def mail_config(settings: Settings) -> MailConfig:
                       max_attempts=settings.mail_max_attempts)
 
 
-def smtp_mailer(settings: Settings) -> SmtpMailer:
-    return SmtpMailer(SmtpConfig(
-        host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from,
-        username=settings.smtp_username, password=settings.smtp_password,
-        starttls=settings.smtp_starttls, timeout=settings.smtp_timeout_seconds))
-
-
-async def start_invite_mail(ctx: ServiceContext) -> None:
-    """Wire the consumer and spawn the worker (bootstrap calls this)."""
+async def start_invite_mail(ctx: ServiceContext, mailer: Mailer) -> None:
+    """Wire the consumer and spawn the worker sending through ``mailer`` (bootstrap calls
+    this)."""
     await subscribe_invite_mail(ctx.bus, ctx.pool)
-    worker = MailWorker(ctx.pool, smtp_mailer(ctx.settings), mail_config(ctx.settings),
+    worker = MailWorker(ctx.pool, mailer, mail_config(ctx.settings),
                         poll_seconds=ctx.settings.mail_poll_seconds)
     ctx.spawn(worker.run())

@@ -8,12 +8,12 @@ from libs.contracts import tax_forms as tax
 from libs.shared.rpc import RpcHandler
 from libs.shared.rpc_handlers import typed
 from libs.shared.runtime import ServiceContext
-from services.ledger.tax_forms.adapters.storage import storage_from
+from services.ledger.tax_forms.adapters.storage import ObjectStorage
 from services.ledger.tax_forms.service_layer import handlers as tax_forms
 
 
-def tax_form_handlers(ctx: ServiceContext) -> dict[str, RpcHandler]:
-    pool, storage = ctx.pool, storage_from(ctx.settings)
+def tax_form_handlers(ctx: ServiceContext, storage: ObjectStorage) -> dict[str, RpcHandler]:
+    pool = ctx.pool
     expires = ctx.settings.tax_form_url_seconds
     return {
         "tax_forms.get": typed(pool, tax.GetTaxForm, partial(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from typing import Any
 
 import asyncpg
@@ -51,6 +52,13 @@ def _decoded(text: str) -> bytes:
     return data
 
 
+async def _known_affiliate(pool: asyncpg.Pool, org_id: uuid.UUID, affiliate_id: uuid.UUID
+                           ) -> None:
+    async with pool.acquire() as conn:
+        if await AffiliatesRepository(conn).get(org_id, affiliate_id) is None:
+            raise AffiliateNotFound("affiliate not found")
+
+
 async def attach_tax_form(pool: asyncpg.Pool, cmd: contract.AttachTaxForm, *,
                           storage: ObjectStorage) -> dict[str, Any]:
     data, now, form_id = _decoded(cmd.data.content_base64), now_utc(), new_id()
@@ -59,10 +67,14 @@ async def attach_tax_form(pool: asyncpg.Pool, cmd: contract.AttachTaxForm, *,
                           type=cmd.data.type.value, storage_key=key,
                           content_type=cmd.data.content_type, size_bytes=len(data),
                           submitted_at=now)
+    # Upload first, then record: a row never names a missing file, and no transaction (locks, a
+    # pooled connection) stays open across the upload. A failure after the upload leaves only
+    # an object no row names, under a fresh key nothing else uses: harmless, and never served.
+    await _known_affiliate(pool, cmd.org_id, cmd.affiliate_id)
+    await storage.put(key, data, form.content_type)
     async with unit_of_work(pool) as tx:
         if await AffiliatesRepository(tx.conn).get(cmd.org_id, cmd.affiliate_id) is None:
-            raise AffiliateNotFound("affiliate not found")
-        await storage.put(key, data, form.content_type)  # the row never names a missing file
+            raise AffiliateNotFound("affiliate not found")  # deleted during the upload
         await TaxFormsRepository(tx.conn).add(form)
         await tx.audit(org_id=cmd.org_id, actor=cmd.actor or SYSTEM,
                        action="affiliate.tax_form_submitted", entity_type="affiliate",
