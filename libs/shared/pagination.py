@@ -69,10 +69,6 @@ def decode_cursor(raw: str | None) -> Cursor | None:
         raise ValidationFailed("cursor is not valid", field="cursor") from None
 
 
-def parse_page(query: dict[str, str]) -> PageRequest:
-    return PageRequest(take=parse_take(query.get("take")), after=decode_cursor(query.get("cursor")))
-
-
 def page_of(rows: Sequence[T], take: int, cursor_of: Callable[[T], Cursor]
             ) -> tuple[list[T], str | None, bool]:
     """Split ``take + 1`` fetched rows into the page, the next cursor and ``hasMore``."""

@@ -29,7 +29,6 @@ from services.ledger.conversions.domain.model import Conversion, ConversionEvent
 
 BANNED = "Banned"
 DENIED = "Denied"
-DENIABLE = ("Pending", "Approved")  # Paid and Refunded are never changed
 
 
 def booked_status(banned: bool) -> str:
