@@ -44,7 +44,7 @@ def start_mail_catcher() -> subprocess.Popen[bytes] | None:
     with socket.socket() as probe:
         if probe.connect_ex((settings.smtp_host, settings.smtp_port)) == 0:
             return None
-    return subprocess.Popen([sys.executable, "-m", "services.ledger.adapters.mail_catcher",
+    return subprocess.Popen([sys.executable, "-m", "services.ledger.invites.adapters.mail_catcher",
                              "--host", settings.smtp_host, "--port", str(settings.smtp_port),
                              "--folder", ".run/mail"], env=os.environ.copy(),
                             stdout=subprocess.DEVNULL)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -52,10 +52,6 @@ async def ensure_database(dsn: str) -> None:
                 await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-
-
-def record_to_dict(record: asyncpg.Record | None) -> dict[str, Any] | None:
-    return dict(record) if record is not None else None
 
 
 async def connect(dsn: str, schema: str) -> asyncpg.Connection:

@@ -61,10 +61,3 @@ def new_ulid() -> str:
     value = (time.time_ns() // 1_000_000) << 80 | _random.take80()
     pairs = _PAIRS
     return "".join([pairs[value >> shift & 0x3FF] for shift in range(120, -1, -10)])
-
-
-def parse_uuid(raw: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(raw)
-    except (ValueError, AttributeError, TypeError):
-        return None

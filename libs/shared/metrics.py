@@ -23,6 +23,8 @@ RPC_MESSAGE_ROUND_TRIP = Gauge(
 OUTBOX_RELAYED = Counter("rekomi_outbox_relayed_total", "Outbox events confirmed by the broker",
                          ["schema"])
 OUTBOX_BACKLOG = Gauge("rekomi_outbox_backlog", "Outbox events not yet relayed", ["schema"])
+PERIODIC_JOB_FAILURES = Counter("rekomi_periodic_job_failures_total",
+                                "Rounds of a periodic job that raised", ["job"])
 
 
 @functools.lru_cache(maxsize=4096)

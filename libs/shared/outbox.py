@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 
 from libs.shared.bus import Bus
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
+from libs.shared.listen import Listener, listen_or_poll
 from libs.shared.logging import request_id_var
 from libs.shared.metrics import OUTBOX_BACKLOG, OUTBOX_RELAYED
 from libs.shared.settings import Settings
@@ -123,7 +123,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
-        self._listener: PoolConnectionProxy | None = None
+        self._listener: Listener | None = None
 
     @classmethod
     def configured(cls, pool: asyncpg.Pool, bus: Bus, schema: str, settings: Settings
@@ -138,7 +138,6 @@ class OutboxRelay:
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 "SELECT id, routing_key, payload::text AS payload, headers FROM outbox "
-                "WHERE sent_at IS NULL "
                 "ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED", self.batch_size)
             if not rows:
                 return 0
@@ -153,7 +152,7 @@ class OutboxRelay:
 
     async def backlog(self) -> int:
         async with self.pool.acquire() as conn:
-            count: int = await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+            count: int = await conn.fetchval("SELECT count(*) FROM outbox")
         OUTBOX_BACKLOG.labels(self.schema).set(count)
         return count
 
@@ -195,12 +194,8 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
     async def _listen(self) -> None:
-        try:
-            listener = await self.pool.acquire()
-            await listener.add_listener(relay_channel(self.schema), self._on_notify)
-            self._listener = listener
-        except (asyncpg.PostgresError, OSError):
-            log.warning("outbox listen unavailable; polling only", extra={"schema": self.schema})
+        self._listener = await listen_or_poll(self.pool, relay_channel(self.schema),
+                                              self._on_notify)
 
     def _on_notify(self, _conn: Conn, _pid: int, _channel: str, payload: object) -> None:
         if payload == self.schema:
@@ -208,6 +203,5 @@ class OutboxRelay:
 
     async def close(self) -> None:
         if self._listener is not None:
-            await self._listener.remove_listener(relay_channel(self.schema), self._on_notify)
-            await self.pool.release(self._listener)
-            self._listener = None
+            listener, self._listener = self._listener, None
+            await listener.close()

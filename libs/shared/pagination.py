@@ -69,10 +69,6 @@ def decode_cursor(raw: str | None) -> Cursor | None:
         raise ValidationFailed("cursor is not valid", field="cursor") from None
 
 
-def parse_page(query: dict[str, str]) -> PageRequest:
-    return PageRequest(take=parse_take(query.get("take")), after=decode_cursor(query.get("cursor")))
-
-
 def page_of(rows: Sequence[T], take: int, cursor_of: Callable[[T], Cursor]
             ) -> tuple[list[T], str | None, bool]:
     """Split ``take + 1`` fetched rows into the page, the next cursor and ``hasMore``."""
@@ -80,3 +76,19 @@ def page_of(rows: Sequence[T], take: int, cursor_of: Callable[[T], Cursor]
     page = list(rows[:take])
     next_cursor = encode_cursor(cursor_of(page[-1])) if has_more and page else None
     return page, next_cursor, has_more
+
+
+def keyset_sql(where: list[str], args: list[object], after: Cursor | None, take: int, *,
+               newest_first: bool = False, id_of: Callable[[Cursor], object] = lambda c: c.id
+               ) -> str:
+    """`` WHERE ... ORDER BY created_at, id LIMIT $n``: the ``take + 1`` rows after ``after``
+    in (created_at, id) order, oldest first (or newest first), for ``page_of`` to split. Adds the
+    cursor's condition to ``where`` and its values and the limit to ``args`` (``id_of``: the
+    cursor's id as the table stores it)."""
+    if after is not None:
+        args += [after.created_at, id_of(after)]
+        where.append(f"(created_at, id) {'<' if newest_first else '>'} "
+                     f"(${len(args) - 1}, ${len(args)})")
+    args.append(take + 1)
+    order = "created_at DESC, id DESC" if newest_first else "created_at, id"
+    return f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ${len(args)}"

@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     # Set a long random value in production (every ledger replica needs the same one).
     invite_token_secret: str = "dev-only-invite-token-secret-change-me"
     # SMTP server the ledger's mail worker sends through (development: the local catcher,
-    # `python -m services.ledger.adapters.mail_catcher`, listens on 127.0.0.1:1025).
+    # `python -m services.ledger.invites.adapters.mail_catcher`, listens on 127.0.0.1:1025).
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_username: str = ""

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from libs.shared.settings import Settings
-from services.ledger.adapters.mail_catcher import MailCatcher
+from services.ledger.invites.adapters.mail_catcher import MailCatcher
 from tests.common.stack import Org, Stack, create_org
 from tests.e2e.affiliates_helpers import EventRecorder
 

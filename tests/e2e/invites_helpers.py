@@ -15,7 +15,7 @@ import aiohttp
 import asyncpg
 
 from libs.shared.settings import Settings
-from services.ledger.adapters.mail_catcher import Caught, MailCatcher
+from services.ledger.invites.adapters.mail_catcher import Caught, MailCatcher
 from tests.common.stack import Org
 from tests.e2e.helpers import audit_page, eventually
 

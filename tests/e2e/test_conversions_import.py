@@ -12,7 +12,7 @@ import aiohttp
 import asyncpg
 
 from libs.shared.settings import Settings
-from services.ledger.adapters.imports_repository import import_lock_key
+from services.ledger.imports.adapters.repository import import_lock_key
 from tests.common.stack import rekomi_json
 from tests.e2e.affiliates_helpers import EventRecorder, get_page, new_key
 from tests.e2e.conversion_import_helpers import (

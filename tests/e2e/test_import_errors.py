@@ -13,7 +13,7 @@ import aiohttp
 import asyncpg
 
 from libs.shared.settings import Settings
-from services.ledger.adapters.imports_repository import import_lock_key
+from services.ledger.imports.adapters.repository import import_lock_key
 from tests.common.stack import Org, create_org, rekomi_json
 from tests.e2e.helpers import create_program, expect_error
 from tests.e2e.import_helpers import (

@@ -8,7 +8,7 @@ import time
 
 import aiohttp
 
-from services.ledger.adapters.mail_catcher import MailCatcher
+from services.ledger.invites.adapters.mail_catcher import MailCatcher
 from tests.common.stack import Org, Stack
 from tests.e2e.helpers import create_program
 from tests.e2e.invites_helpers import (

@@ -14,9 +14,9 @@ import asyncpg
 from libs.contracts.affiliates import CreateAffiliate
 from libs.contracts.attributed import AcceptedRefund, AcceptedSale
 from libs.shared.uow import unit_of_work
-from services.ledger.service_layer.affiliates import create_affiliate
-from services.ledger.service_layer.booking import Accepted, book
-from services.ledger.service_layer.booking_batch import book_batch
+from services.ledger.affiliates.service_layer.handlers import create_affiliate
+from services.ledger.conversions.service_layer.booking import Accepted, book_accepted
+from services.ledger.conversions.service_layer.booking_batch import book_batch
 from tests.integration.test_ledger_booking import (
     Program,
     emitted,
@@ -36,7 +36,7 @@ async def _book(pool: asyncpg.Pool, events: list[Accepted], *, batch: bool) -> N
             await book_batch(tx, events)
         else:
             for event in events:
-                await book(tx, event)
+                await book_accepted(tx, event)
 
 
 async def another(pool: asyncpg.Pool, p: Program, *, status: str,

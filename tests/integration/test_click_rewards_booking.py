@@ -23,11 +23,11 @@ from services.gateway.adapters.orgs_repository import OrgsRepository
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.service_layer.admin import create_org
 from services.gateway.service_layer.org_settings import settings_of
-from services.ledger.entrypoints.click_rewards import QUEUE, subscribe_click_rewards
-from services.ledger.service_layer.affiliates import create_affiliate
-from services.ledger.service_layer.click_rewards import book_click_reward
-from services.ledger.service_layer.org_settings import apply_org_settings
-from services.ledger.service_layer.programs import create_program
+from services.ledger.affiliates.service_layer.handlers import create_affiliate
+from services.ledger.click_rewards.entrypoints.consumers import QUEUE, subscribe_click_rewards
+from services.ledger.click_rewards.service_layer.handlers import book_click_reward
+from services.ledger.org_settings.service_layer.handlers import apply_org_settings
+from services.ledger.programs.service_layer.handlers import create_program
 from tests.common.buses import NAMESPACE, MakeBus
 from tests.e2e.helpers import eventually
 

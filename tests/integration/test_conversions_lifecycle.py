@@ -10,8 +10,8 @@ import asyncpg
 
 from libs.contracts.attributed import AcceptedSale
 from libs.shared.uow import unit_of_work
-from services.ledger.service_layer.booking import book_sale
-from services.ledger.service_layer.lifecycle import approve_due
+from services.ledger.conversions.service_layer.approval import approve_due
+from services.ledger.conversions.service_layer.booking import book_sale
 from tests.integration.test_ledger_booking import Program, new_program, sale
 from tests.integration.test_s2s_booking import pool
 

@@ -17,11 +17,11 @@ import pytest
 from libs.contracts.affiliates import BulkAffiliateAction, UpdateAffiliate
 from libs.contracts.attributed import AcceptedLead, AcceptedRefund, AcceptedSale
 from libs.shared.uow import unit_of_work
-from services.ledger.service_layer.affiliate_bulk import bulk_action
-from services.ledger.service_layer.affiliates import update_affiliate
-from services.ledger.service_layer.booking import Accepted, book
-from services.ledger.service_layer.booking_batch import book_batch
-from services.ledger.service_layer.lifecycle import approve_due
+from services.ledger.affiliates.service_layer.bulk import bulk_action
+from services.ledger.affiliates.service_layer.handlers import update_affiliate
+from services.ledger.conversions.service_layer.approval import approve_due
+from services.ledger.conversions.service_layer.booking import Accepted, book_accepted
+from services.ledger.conversions.service_layer.booking_batch import book_batch
 from tests.integration.test_booking_batch import another
 from tests.integration.test_ledger_booking import T0, Program, new_program, refund, rows, sale
 from tests.integration.test_s2s_booking import ACTOR, pool
@@ -35,7 +35,7 @@ async def booked(pool: asyncpg.Pool, *events: Accepted, batch: bool = False) -> 
             await book_batch(tx, list(events))
         else:
             for event in events:
-                await book(tx, event)
+                await book_accepted(tx, event)
 
 
 async def set_status(pool: asyncpg.Pool, p: Program, affiliate_id: uuid.UUID,

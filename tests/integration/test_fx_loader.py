@@ -20,8 +20,9 @@ from libs.shared.errors import RekomiError
 from libs.shared.runtime import ServiceContext
 from libs.shared.settings import Settings
 from services.ledger.domain.errors import FxFileInvalid, FxSourceUnavailable
-from services.ledger.entrypoints.fx_refresh import refresh_once, start_fx_refresh
-from services.ledger.service_layer import fx
+from services.ledger.fx.adapters.source import HttpFxSource
+from services.ledger.fx.entrypoints.jobs import refresh_once, start_fx_refresh
+from services.ledger.fx.service_layer import handlers as fx
 from tests.common.buses import MakeBus
 from tests.common.local_http import serving
 
@@ -70,7 +71,7 @@ async def pool(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Pool
 
 
 async def load(pool: asyncpg.Pool, **source: str) -> dict[str, object]:
-    return await fx.load_fx(pool, LoadFxRates.model_validate(source), timeout_seconds=5)
+    return await fx.load_fx(pool, LoadFxRates.model_validate(source), source=HttpFxSource(5))
 
 
 async def week_rows(pool: asyncpg.Pool) -> dict[tuple[date, str], tuple[Decimal, str]]:
@@ -166,13 +167,13 @@ async def test_refresh_job_runs_only_when_configured(pool: asyncpg.Pool, ecb: Fa
                                                     make_bus: MakeBus) -> None:
     bus = await make_bus("fx-refresh-test")
     off = ServiceContext("ledger", settings.model_copy(update={"fx_rates_url": ""}), pool, bus)
-    start_fx_refresh(off)
+    start_fx_refresh(off, HttpFxSource(5))
     assert off.background == []
 
     configured = settings.model_copy(update={"fx_rates_url": ecb.url("daily.xml"),
                                              "fx_refresh_interval_seconds": 0.05})
     on = ServiceContext("ledger", configured, pool, bus)
-    start_fx_refresh(on)
+    start_fx_refresh(on, HttpFxSource(5))
     try:
         for _ in range(100):
             if ecb.hits >= 2 and len(await week_rows(pool)) == PER_DAY:
@@ -188,7 +189,7 @@ async def test_refresh_job_runs_only_when_configured(pool: asyncpg.Pool, ecb: Fa
 async def test_refresh_failure_is_reported_not_raised(pool: asyncpg.Pool, ecb: FakeEcb,
                                                       settings: Settings) -> None:
     broken = settings.model_copy(update={"fx_rates_url": ecb.url("missing.xml")})
-    assert await refresh_once(pool, broken) is False
+    assert await refresh_once(pool, broken, HttpFxSource(5)) is False
     fine = settings.model_copy(update={"fx_rates_url": ecb.url("daily.xml")})
-    assert await refresh_once(pool, fine) is True
+    assert await refresh_once(pool, fine, HttpFxSource(5)) is True
     assert len(await week_rows(pool)) == PER_DAY

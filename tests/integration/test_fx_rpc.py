@@ -17,9 +17,10 @@ from libs.shared.db import create_pool
 from libs.shared.rpc_handlers import HandlerTable
 from libs.shared.runtime import ServiceContext
 from libs.shared.settings import Settings
-from services.ledger.domain.fx import DayRate
-from services.ledger.entrypoints.rpc_fx import add_fx_handlers
-from services.ledger.service_layer.fx import load_rates
+from services.ledger.fx.adapters.source import HttpFxSource
+from services.ledger.fx.domain.model import DayRate
+from services.ledger.fx.entrypoints.rpc import add_fx_handlers
+from services.ledger.fx.service_layer.handlers import load_rates
 from tests.common.buses import MakeBus
 
 # A week of 2001 that only these tests write: Friday 2 March, then Monday 5 March.
@@ -44,7 +45,8 @@ async def ledger(pool: asyncpg.Pool, settings: Settings, make_bus: MakeBus
     name = f"ledger-fx-{uuid.uuid4().hex[:8]}"
     server = await make_bus(name)
     table = HandlerTable("ledger")
-    add_fx_handlers(table, ServiceContext(name, settings, pool, server))
+    add_fx_handlers(table, ServiceContext(name, settings, pool, server),
+                    HttpFxSource(settings.fx_fetch_timeout_seconds))
     await server.serve(table.handlers)
     yield await make_bus(f"{name}-caller"), name
 

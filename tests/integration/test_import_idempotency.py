@@ -17,11 +17,11 @@ from libs.contracts.imports import ImportAffiliates
 from libs.contracts.programs import CreateProgram
 from libs.shared.db import create_pool
 from libs.shared.settings import Settings
-from services.ledger.adapters.imports_repository import import_lock_key
 from services.ledger.domain.errors import MigrationInProgress
-from services.ledger.domain.imports import canonical_email
-from services.ledger.service_layer.imports import import_affiliates
-from services.ledger.service_layer.programs import create_program
+from services.ledger.imports.adapters.repository import import_lock_key
+from services.ledger.imports.domain.model import canonical_email
+from services.ledger.imports.service_layer.roster import import_affiliates
+from services.ledger.programs.service_layer.handlers import create_program
 
 ACTOR = {"type": "api_key", "keyId": str(uuid.uuid4())}
 

@@ -30,12 +30,12 @@ from libs.contracts.programs import CreateProgram
 from libs.shared.bus import Bus
 from libs.shared.settings import Settings
 from libs.shared.uow import unit_of_work
-from services.ledger.entrypoints.attributed_events import QUEUE, subscribe
-from services.ledger.service_layer.affiliates import create_affiliate
-from services.ledger.service_layer.booking import book_refund, book_sale
-from services.ledger.service_layer.conversions import get_conversion
-from services.ledger.service_layer.lifecycle import approve_due
-from services.ledger.service_layer.programs import create_program
+from services.ledger.affiliates.service_layer.handlers import create_affiliate
+from services.ledger.conversions.entrypoints.consumers import QUEUE, subscribe
+from services.ledger.conversions.service_layer.approval import approve_due
+from services.ledger.conversions.service_layer.booking import book_refund, book_sale
+from services.ledger.conversions.service_layer.queries import get_conversion
+from services.ledger.programs.service_layer.handlers import create_program
 from tests.integration.test_s2s_booking import ACTOR, pool
 
 __all__ = ["pool"]

@@ -26,12 +26,12 @@ from libs.contracts.invites import (
 from libs.contracts.programs import CreateProgram, ProgramCreate
 from libs.shared.db import create_pool
 from libs.shared.settings import Settings
-from services.ledger.adapters.mail import SmtpConfig, SmtpMailer
-from services.ledger.adapters.mail_catcher import MailCatcher
-from services.ledger.entrypoints.mail_worker import MailWorker
-from services.ledger.service_layer.invite_mail import MailConfig, enqueue_invite_email
-from services.ledger.service_layer.invites import InviteConfig, create_bulk_invites
-from services.ledger.service_layer.programs import create_program
+from services.ledger.invites.adapters.mail import SmtpConfig, SmtpMailer
+from services.ledger.invites.adapters.mail_catcher import MailCatcher
+from services.ledger.invites.entrypoints.mail_worker import MailWorker
+from services.ledger.invites.service_layer.creation import InviteConfig, create_bulk_invites
+from services.ledger.invites.service_layer.mail import MailConfig, enqueue_invite_email
+from services.ledger.programs.service_layer.handlers import create_program
 from tests.e2e.helpers import eventually
 
 ACTOR = Actor(type=ActorType.system)

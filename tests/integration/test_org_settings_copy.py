@@ -18,9 +18,10 @@ from libs.contracts.click_rewards import CLICKS_AGGREGATED
 from libs.contracts.orgs import ORG_SETTINGS_CHANGED, ORG_SETTINGS_REQUESTED, OrgSettings
 from libs.shared.bus import Bus
 from libs.shared.settings import Settings
-from services.ledger.entrypoints import click_rewards, org_settings
-from services.ledger.service_layer.click_rewards import book_click_reward
-from services.ledger.service_layer.org_settings import apply_org_settings
+from services.ledger.click_rewards.entrypoints import consumers as click_rewards
+from services.ledger.click_rewards.service_layer.handlers import book_click_reward
+from services.ledger.org_settings.entrypoints import consumers as org_settings
+from services.ledger.org_settings.service_layer.handlers import apply_org_settings
 from tests.common.buses import NAMESPACE, MakeBus
 from tests.e2e.helpers import eventually
 from tests.integration.test_click_rewards_booking import NOW, booked, bucket, pool

@@ -25,10 +25,10 @@ from libs.shared.bus import Bus, Delivery
 from libs.shared.db import create_pool
 from libs.shared.settings import Settings
 from libs.shared.uow import unit_of_work
-from services.ledger.entrypoints.attributed_events import QUEUE, parse, subscribe
-from services.ledger.service_layer.affiliates import create_affiliate
-from services.ledger.service_layer.booking import book
-from services.ledger.service_layer.programs import create_program
+from services.ledger.affiliates.service_layer.handlers import create_affiliate
+from services.ledger.conversions.entrypoints.consumers import QUEUE, parse, subscribe
+from services.ledger.conversions.service_layer.booking import book_accepted
+from services.ledger.programs.service_layer.handlers import create_program
 
 ACTOR = {"type": "api_key", "keyId": str(uuid.uuid4())}
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -116,7 +116,7 @@ async def _consume_then_die(namespace: str, die_after: int) -> None:
         nonlocal committed
         async with unit_of_work(pool) as tx:
             for delivery in deliveries:
-                await book(tx, parse(delivery.routing_key, delivery.body))
+                await book_accepted(tx, parse(delivery.routing_key, delivery.body))
         committed += len(deliveries)
         if committed >= die_after:
             os._exit(1)  # committed, not acknowledged: these come back, with the rest

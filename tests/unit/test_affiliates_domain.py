@@ -15,9 +15,8 @@ import pytest
 
 from libs.contracts.affiliates import AffiliateStatus as S
 from libs.shared.errors import ValidationFailed
-from services.ledger.domain import affiliates as domain
-from services.ledger.domain.errors import InvalidStatusTransition, SlugReserved
-from services.ledger.domain.links import (
+from services.ledger.affiliates.domain import model as domain
+from services.ledger.affiliates.domain.links import (
     RESERVED_SLUGS,
     Link,
     base_from,
@@ -26,6 +25,7 @@ from services.ledger.domain.links import (
     link_response,
     slug_problem,
 )
+from services.ledger.domain.errors import InvalidStatusTransition, SlugReserved
 
 T0 = datetime(2026, 4, 15, 10, 0, tzinfo=UTC)
 LATER = T0 + timedelta(hours=1)

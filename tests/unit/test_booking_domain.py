@@ -13,17 +13,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.ledger.domain.commissions import Terms
-from services.ledger.domain.conversions import Conversion
-from services.ledger.domain.denials import denied_event
-from services.ledger.domain.recurring import (
+from services.ledger.conversions.domain.booking import (
+    Sale,
+    Target,
+    lead_conversion,
+    override_for,
+    sale_conversion,
+)
+from services.ledger.conversions.domain.commissions import Terms
+from services.ledger.conversions.domain.denials import denied_event
+from services.ledger.conversions.domain.model import Conversion
+from services.ledger.conversions.domain.recurring import (
     RecurringTerms,
     next_renewal,
     renewal_earns,
     unearned,
 )
-from services.ledger.domain.refunds import refund, unpaid_renewal_refund
-from services.ledger.domain.s2s import Sale, Target, lead_conversion, override_for, sale_conversion
+from services.ledger.conversions.domain.refunds import refund, unpaid_renewal_refund
 
 AT = datetime(2026, 6, 10, 16, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.ledger.domain.click_rewards import click_reward
-from services.ledger.domain.commissions import Terms, click_commission
-from services.ledger.domain.s2s import Target
+from services.ledger.click_rewards.domain.model import click_reward
+from services.ledger.conversions.domain.booking import Target
+from services.ledger.conversions.domain.commissions import Terms, click_commission
 
 CPC = Terms("Fixed", Decimal("0.25"), "Cpc")
 NOW = datetime(2026, 5, 10, 16, tzinfo=UTC)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.ledger.domain.commissions import (
+from services.ledger.conversions.domain.commissions import (
     Terms,
     effective_terms,
     lead_commission,

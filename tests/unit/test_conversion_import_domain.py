@@ -13,9 +13,9 @@ import pytest
 
 from libs.contracts.conversion_imports import EXPORT_COLUMNS, ConversionImportRow
 from libs.shared.csvsafe import csv_lines, safe_cell
-from services.ledger.domain import conversion_import as d
-from services.ledger.domain.conversion_export import export_cells
-from services.ledger.domain.conversions import Conversion
+from services.ledger.conversions.domain import imports as d
+from services.ledger.conversions.domain.export import export_cells
+from services.ledger.conversions.domain.model import Conversion
 from services.ledger.domain.errors import InvalidRows
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)

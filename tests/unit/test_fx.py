@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from libs.contracts.fx import HomeCurrencyBody, NormalizeAmounts
 from libs.shared.errors import RekomiError, ValidationFailed
 from libs.shared.money import SUPPORTED_CURRENCIES
-from services.ledger.adapters.fx_source import parse_rates
-from services.ledger.domain.commissions import minor_per_major
+from services.ledger.conversions.domain.commissions import minor_per_major
 from services.ledger.domain.errors import FxFileInvalid, FxRateUnavailable
-from services.ledger.domain.fx import (
+from services.ledger.fx.adapters.source import parse_rates
+from services.ledger.fx.domain.model import (
     DayRate,
     RateTable,
     normalize,

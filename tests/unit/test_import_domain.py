@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from libs.contracts.affiliates import AffiliateStatus as S
 from libs.contracts.imports import AffiliateImportBody, AffiliateImportRow
 from libs.shared.errors import ValidationFailed
-from services.ledger.domain.imports import (
+from services.ledger.imports.domain.model import (
     ERROR_REASONS,
     SKIP_REASONS,
     candidate_emails,
@@ -127,7 +127,7 @@ def test_planning_twice_plans_nothing_the_second_time(rows: list[AffiliateImport
                      ["example.com", "EXAMPLE.com", "b", "bücher.de", "x.test", "a..b", "-a.io",
                       "ab--cd.com", "xn--bcher-kva.de", "1.2.3.4", "[127.0.0.1]"]))))
 def test_the_fast_email_path_agrees_with_full_validation(raw: str) -> None:
-    from services.ledger.domain.imports import _validated
+    from services.ledger.imports.domain.model import _validated
 
     assert canonical_email(raw) == _validated(raw.strip())
 

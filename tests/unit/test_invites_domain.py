@@ -16,10 +16,10 @@ from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import Scope
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.views import enforce_gates
-from services.ledger.domain import invites as domain
 from services.ledger.domain.errors import InviteExpired, InviteNotPending, InviteRevoked
-from services.ledger.domain.invite_batch import Row, plan_batch
-from services.ledger.domain.mail import invite_mail
+from services.ledger.invites.domain import model as domain
+from services.ledger.invites.domain.batch import Row, plan_batch
+from services.ledger.invites.domain.mail import invite_mail
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 

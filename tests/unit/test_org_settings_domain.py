@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from libs.contracts.orgs import OrgSettings
-from services.ledger.domain.org_settings import latest_per_org
+from services.ledger.org_settings.domain.model import latest_per_org
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 

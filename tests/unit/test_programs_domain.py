@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from libs.contracts.programs import ProgramCreate, ProgramPatch
 from libs.shared.errors import ValidationFailed
 from services.ledger.domain.errors import ProgramArchived
-from services.ledger.domain.programs import (
+from services.ledger.programs.domain.model import (
     apply_patch,
     archive,
     new_program,

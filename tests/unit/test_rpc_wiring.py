@@ -18,7 +18,8 @@ from libs.shared.rpc_handlers import HandlerTable, typed
 from libs.shared.settings import Settings
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.routes import ROUTES
-from services.ledger.entrypoints.rpc import handlers as ledger_handlers
+from services.ledger.bootstrap import OutsideSystems
+from services.ledger.bootstrap import handlers as ledger_handlers
 from services.payouts.entrypoints.rpc import handlers as payouts_handlers
 from services.tracking.entrypoints.rpc import handlers as tracking_handlers
 from services.webhooks.entrypoints.rpc import handlers as webhooks_handlers
@@ -37,7 +38,8 @@ def _context(name: str) -> Any:
 
 def _tables() -> dict[str, HandlerTable]:
     """Built inside a running loop: the webhooks table makes its DNS resolver there."""
-    return {"ledger": ledger_handlers(_context("ledger")),
+    ledger = _context("ledger")
+    return {"ledger": ledger_handlers(ledger, OutsideSystems.from_settings(ledger.settings)),
             "tracking": tracking_handlers(_context("tracking"), SimpleNamespace()),
             "webhooks": webhooks_handlers(_context("webhooks")),
             "payouts": payouts_handlers(_context("payouts"))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.ledger.domain.sanitize import render_merge_tags, render_note, sanitize_note
+from services.ledger.invites.domain.sanitize import render_merge_tags, render_note, sanitize_note
 
 VALUES = {"affiliate.firstName": "Al", "program.commission": "30%", "brand.name": "A&B"}
 

@@ -21,17 +21,15 @@ from libs.shared.errors import (
     envelope,
     pydantic_field,
 )
-from libs.shared.ids import new_id, new_ulid, parse_uuid
+from libs.shared.ids import new_id, new_ulid
 from libs.shared.money import SUPPORTED_CURRENCIES, Money, is_supported_currency
 from libs.shared.pagination import (
     DEFAULT_TAKE,
     MAX_TAKE,
     Cursor,
-    PageRequest,
     decode_cursor,
     encode_cursor,
     page_of,
-    parse_page,
     parse_take,
 )
 
@@ -93,15 +91,6 @@ def _b64(value: object) -> str:
 def test_decode_cursor_garbage_is_validation_failed_on_cursor(raw: str) -> None:
     with pytest.raises(ValidationFailed) as info:
         decode_cursor(raw)
-    assert info.value.field == "cursor"
-
-
-def test_parse_page_combines_take_and_cursor() -> None:
-    cursor = Cursor(datetime(2024, 1, 2, tzinfo=UTC), uuid.uuid4())
-    assert parse_page({}) == PageRequest(take=DEFAULT_TAKE, after=None)
-    assert parse_page({"take": "10", "cursor": encode_cursor(cursor)}) == PageRequest(10, cursor)
-    with pytest.raises(ValidationFailed) as info:
-        parse_page({"take": "10", "cursor": "zzz"})
     assert info.value.field == "cursor"
 
 
@@ -198,13 +187,6 @@ def test_new_ulid_carries_the_millisecond_time_in_its_first_48_bits() -> None:
         number = number * 32 + digits.index(char)
     assert number < 1 << 128
     assert before <= number >> 80 <= after
-
-
-def test_parse_uuid() -> None:
-    value = uuid.uuid4()
-    assert parse_uuid(str(value)) == value
-    assert parse_uuid("nope") is None
-    assert parse_uuid(None) is None  # type: ignore[arg-type]
 
 
 # ---- money -----------------------------------------------------------------------------------

@@ -11,8 +11,13 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from libs.shared.errors import ValidationFailed
+from services.ledger.affiliates.domain.links import (
+    RESERVED_SLUGS,
+    check_slug,
+    generated_slug,
+    slug_problem,
+)
 from services.ledger.domain.errors import SlugReserved
-from services.ledger.domain.links import RESERVED_SLUGS, check_slug, generated_slug, slug_problem
 
 ALPHABET = string.ascii_lowercase + string.digits
 SLUGGY = st.text(alphabet=ALPHABET + "-", min_size=0, max_size=70)

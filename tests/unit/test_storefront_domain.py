@@ -14,12 +14,12 @@ import pytest
 from libs.contracts.affiliates import AffiliateStatus as S
 from libs.contracts.storefront import ApplyBody
 from libs.contracts.subaffiliates import SubAffiliateConfigBody, UnsupportedValue
-from services.ledger.adapters.local_storage import LocalFileStorage
-from services.ledger.adapters.sigv4 import Credentials, presign
-from services.ledger.domain import storefront
-from services.ledger.domain.affiliates import Affiliate
+from services.ledger.affiliates.domain.model import Affiliate
 from services.ledger.domain.errors import SignedUrlExpired, SignedUrlInvalid
-from services.ledger.domain.programs import Program
+from services.ledger.programs.domain.model import Program
+from services.ledger.storefront.domain import model as storefront
+from services.ledger.tax_forms.adapters.local_storage import LocalFileStorage
+from services.ledger.tax_forms.adapters.sigv4 import Credentials, presign
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 ORG = uuid.uuid4()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import UTC, datetime
 
 import asyncpg
 
+from libs.shared.clock import now_utc
+from libs.shared.periodic import run_periodically
 from libs.shared.runtime import ServiceContext
 from services.tracking.service_layer.click_aggregation import AggregationConfig, aggregate
 
@@ -16,14 +16,13 @@ log = logging.getLogger(__name__)
 
 async def run_click_aggregation(pool: asyncpg.Pool, config: AggregationConfig,
                                 interval: float) -> None:
-    while True:
+    async def aggregate_round() -> None:
         try:
-            await aggregate(pool, config, now=datetime.now(UTC))
-        except asyncpg.LockNotAvailableError:
+            await aggregate(pool, config, now=now_utc())
+        except asyncpg.LockNotAvailableError:  # not a failure: the next round catches up
             log.warning("click aggregation skipped a round: click writes held the table")
-        except Exception:  # the next round resumes from the watermarks; never stop tracking
-            log.exception("click aggregation round failed")
-        await asyncio.sleep(interval)
+
+    await run_periodically("click_aggregation", aggregate_round, interval)
 
 
 def start_click_aggregation(ctx: ServiceContext) -> None:

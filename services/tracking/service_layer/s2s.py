@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 
@@ -34,6 +34,7 @@ from libs.contracts.s2s import (
     LinkBySlug,
     SlugOwner,
 )
+from libs.shared.clock import now_utc
 from libs.shared.group_commit import GroupCommit
 from libs.shared.ids import new_id
 from libs.shared.uow import unit_of_work
@@ -80,7 +81,7 @@ class SaleIntake:
         # A renewal's slug is only looked at if its subscription turns out to be new (below).
         if data.event_type == "sale" and data.affiliate_slug and not data.subscription_id:
             link = await org_link(self.lookups, cmd.org_id, data.affiliate_slug)
-        return await self.commits.submit(Pending(cmd, link, datetime.now(UTC)))
+        return await self.commits.submit(Pending(cmd, link, now_utc()))
 
     async def _flush(self, batch: list[Pending]) -> list[Accepted | Exception]:
         # No transaction: the batch's only write is one statement (``S2SRepository.accept``);
@@ -213,7 +214,7 @@ def _email(value: str | None) -> str | None:
 async def _accept_lead(pool: asyncpg.Pool, link: Link, *, email: str, name: str | None,
                        external_event_id: str | None, currency: str, grace_days: int
                        ) -> Accepted:
-    now, conversion_id, email = datetime.now(UTC), new_id(), email.strip().lower()
+    now, conversion_id, email = now_utc(), new_id(), email.strip().lower()
     async with unit_of_work(pool) as tx:
         added = await S2SRepository(tx.conn).add_lead(
             org_id=link.org_id, program_id=link.program_id, email=email,

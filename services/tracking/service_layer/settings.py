@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 import asyncpg
 
 from libs.contracts.common import Actor
 from libs.contracts.tracking import GetTrackingSettings, TrackingSettings, UpdateTrackingSettings
+from libs.shared.clock import now_utc
 from libs.shared.uow import unit_of_work
 from services.tracking.adapters.settings_repository import SettingsRepository
 
@@ -32,7 +32,7 @@ async def change_setting(pool: asyncpg.Pool, org_id: uuid.UUID, actor: Actor, *,
             await repo.set(org_id, column, new)
             await tx.audit(org_id=org_id, actor=actor, action=action, entity_type="org",
                            entity_id=str(org_id), before={key: old}, after={key: new},
-                           created_at=datetime.now(UTC))
+                           created_at=now_utc())
 
 
 async def update_settings(pool: asyncpg.Pool, cmd: UpdateTrackingSettings

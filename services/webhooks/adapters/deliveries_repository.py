@@ -11,7 +11,7 @@ import asyncpg
 
 from libs.contracts.webhooks import DeliveryStatus
 from libs.shared.db import Conn
-from libs.shared.pagination import Cursor, PageRequest
+from libs.shared.pagination import Cursor, PageRequest, keyset_sql
 from services.webhooks.domain.deliveries import Delivery, Outcome, Recorded, Settled
 
 _COLUMNS = [f.name for f in dataclasses.fields(Delivery)]
@@ -116,12 +116,8 @@ class DeliveriesRepository:
             if value is not None:
                 args.append(value)
                 where.append(f"{column} = ${len(args)}")
-        if page.after is not None:
-            args += [page.after.created_at, _ulid_of(page.after)]
-            where.append(f"(created_at, id) < (${len(args) - 1}, ${len(args)})")
-        args.append(page.take + 1)
-        sql = (f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC "
-               f"LIMIT ${len(args)}")
+        sql = _SELECT + keyset_sql(where, args, page.after, page.take, newest_first=True,
+                                   id_of=_ulid_of)
         return [_delivery(r) for r in await self.conn.fetch(sql, *args)]
 
     async def save(self, delivery: Delivery) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 import asyncpg
 
 from libs.shared.db import Conn
-from libs.shared.pagination import Cursor, PageRequest
+from libs.shared.pagination import Cursor, PageRequest, keyset_sql
 from services.webhooks.domain.endpoints import Endpoint
 
 _COLUMNS = [f.name for f in dataclasses.fields(Endpoint)]
@@ -39,12 +39,7 @@ class EndpointsRepository:
     async def page(self, org_id: uuid.UUID, page: PageRequest) -> list[Endpoint]:
         """``page.take + 1`` endpoints after the cursor, oldest first."""
         args: list[object] = [org_id]
-        where = "org_id = $1"
-        if page.after is not None:
-            args += [page.after.created_at, page.after.id]
-            where += " AND (created_at, id) > ($2, $3)"
-        args.append(page.take + 1)
-        sql = f"{_SELECT} WHERE {where} ORDER BY created_at, id LIMIT ${len(args)}"
+        sql = _SELECT + keyset_sql(["org_id = $1"], args, page.after, page.take)
         return [_endpoint(r) for r in await self.conn.fetch(sql, *args)]
 
     async def subscribed(self, org_id: uuid.UUID, event_type: str) -> list[Endpoint]:

@@ -22,12 +22,13 @@ import logging
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 
+from libs.shared.clock import now_utc
 from libs.shared.db import Conn
+from libs.shared.listen import Listener, listen_or_poll
 from services.webhooks.adapters.claims import Claimed, claim
 from services.webhooks.adapters.sender import Request, Sender
 from services.webhooks.domain.endpoints import signing_secrets
@@ -74,7 +75,7 @@ class Dispatcher:
         # Deliveries held (claimed, not yet recorded) per endpoint: the per-endpoint cap.
         self._held: Counter[uuid.UUID] = Counter()
         self._sending = 0
-        self._listener: PoolConnectionProxy | None = None
+        self._listener: Listener | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -110,7 +111,7 @@ class Dispatcher:
         free = self._free()
         if free <= 0:
             return []
-        now = datetime.now(UTC)
+        now = now_utc()
         try:
             return await claim(self.pool, now=now, limit=free,
                                per_endpoint=self.config.per_endpoint,
@@ -149,7 +150,7 @@ class Dispatcher:
                     await asyncio.sleep(delay)
                 finally:
                     self._sending += 1
-            started = datetime.now(UTC)
+            started = now_utc()
             keys = signing_secrets(item.secret, item.previous_secret,
                                    item.previous_secret_expires_at, started)
             request = Request(url=item.url, body=item.body, delivery_id=item.id,
@@ -160,15 +161,10 @@ class Dispatcher:
         finally:
             self._sending -= 1
             self._slots_freed()
-        return Attempt(item, outcome, started, datetime.now(UTC), duration_ms)
+        return Attempt(item, outcome, started, now_utc(), duration_ms)
 
     async def _listen(self) -> None:
-        try:
-            listener = await self.pool.acquire()
-            await listener.add_listener(WAKE_CHANNEL, self._on_notify)
-            self._listener = listener
-        except (asyncpg.PostgresError, OSError):
-            log.warning("webhook dispatcher cannot LISTEN; polling only")
+        self._listener = await listen_or_poll(self.pool, WAKE_CHANNEL, self._on_notify)
 
     def _on_notify(self, _conn: Conn, _pid: int, _channel: str, _payload: object) -> None:
         self._wake.set()
@@ -179,8 +175,7 @@ class Dispatcher:
         await asyncio.gather(*self._inflight, return_exceptions=True)
         await self.recorder.close()
         if self._listener is not None:
+            listener, self._listener = self._listener, None
             with contextlib.suppress(Exception):
-                await self._listener.remove_listener(WAKE_CHANNEL, self._on_notify)
-                await self.pool.release(self._listener)
-            self._listener = None
+                await listener.close()
         await self.sender.close()

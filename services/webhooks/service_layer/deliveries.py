@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -18,6 +18,7 @@ from libs.contracts.webhooks import (
     ResendDelivery,
     SendTest,
 )
+from libs.shared.clock import now_utc
 from libs.shared.db import Conn
 from libs.shared.ids import new_id, new_ulid
 from libs.shared.pagination import PageRequest, decode_cursor, page_of
@@ -66,7 +67,7 @@ async def subscribed_pairs(pool: asyncpg.Pool, pairs: Collection[Pair]) -> set[P
 async def fan_out_many(pool: asyncpg.Pool, events: list[DomainEvent]) -> int:
     """``fan_out`` for a burst of events in one transaction (an import or a busy S2S second
     publishes thousands); each org's endpoints are read once per event type."""
-    now = datetime.now(UTC)
+    now = now_utc()
     async with unit_of_work(pool) as tx:
         repo = EndpointsRepository(tx.conn)
         subscribed: dict[tuple[uuid.UUID, str], list[Endpoint]] = {}
@@ -126,7 +127,7 @@ async def fan_out_bodies(pool: asyncpg.Pool, bodies: list[Any]) -> int:
 
 async def send_test(pool: asyncpg.Pool, cmd: SendTest) -> DeliveryResponse:
     """A ``webhook.test`` event to this endpoint only; answers with its delivery."""
-    now = datetime.now(UTC)
+    now = now_utc()
     async with unit_of_work(pool) as tx:
         endpoint = await locked(EndpointsRepository(tx.conn), cmd.org_id, cmd.endpoint_id)
         if not endpoint.is_active:
@@ -155,7 +156,7 @@ async def list_deliveries(pool: asyncpg.Pool, cmd: ListDeliveries) -> DeliveryLi
 
 async def resend_delivery(pool: asyncpg.Pool, cmd: ResendDelivery) -> DeliveryResponse:
     """Another attempt of the same delivery (same id and body), due now."""
-    now = datetime.now(UTC)
+    now = now_utc()
     async with unit_of_work(pool) as tx:
         repo = DeliveriesRepository(tx.conn)
         current = await repo.get(cmd.org_id, cmd.delivery_id, lock=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 
@@ -19,6 +19,7 @@ from libs.contracts.webhooks import (
     WebhookList,
     WebhookResponse,
 )
+from libs.shared.clock import now_utc
 from libs.shared.ids import new_id
 from libs.shared.pagination import PageRequest, decode_cursor, page_of
 from libs.shared.uow import Transaction, unit_of_work
@@ -26,10 +27,6 @@ from services.webhooks.adapters.endpoints_repository import EndpointsRepository,
 from services.webhooks.adapters.safe_resolver import UrlPolicy
 from services.webhooks.domain import endpoints as domain
 from services.webhooks.domain.errors import WebhookNotFound
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 async def locked(repo: EndpointsRepository, org_id: uuid.UUID, endpoint_id: uuid.UUID

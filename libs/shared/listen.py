@@ -1,0 +1,48 @@
+"""LISTEN on a PostgreSQL channel from a pooled connection kept for it: what wakes the outbox
+relay and the webhook dispatcher as soon as a commit NOTIFYs, instead of at their next poll."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from libs.shared.db import Conn
+
+log = logging.getLogger(__name__)
+
+OnNotify = Callable[[Conn, int, str, object], None]
+
+
+class Listener:
+    """One pooled connection listening on one channel; ``close`` gives it back."""
+
+    def __init__(self, pool: asyncpg.Pool, conn: PoolConnectionProxy, channel: str,
+                 callback: OnNotify) -> None:
+        self.pool, self.conn, self.channel, self.callback = pool, conn, channel, callback
+
+    async def close(self) -> None:
+        with contextlib.suppress(asyncpg.PostgresError, OSError):
+            await self.conn.remove_listener(self.channel, self.callback)
+        await self.pool.release(self.conn)
+
+
+async def listen_or_poll(pool: asyncpg.Pool, channel: str, callback: OnNotify
+                         ) -> Listener | None:
+    """The listener, or None (logged) when LISTEN is unavailable: the caller then relies on
+    its poll alone."""
+    try:
+        conn = await pool.acquire()
+    except (asyncpg.PostgresError, OSError):
+        log.warning("LISTEN unavailable; polling only", extra={"channel": channel})
+        return None
+    try:
+        await conn.add_listener(channel, callback)
+    except (asyncpg.PostgresError, OSError):
+        await pool.release(conn)
+        log.warning("LISTEN unavailable; polling only", extra={"channel": channel})
+        return None
+    return Listener(pool, conn, channel, callback)

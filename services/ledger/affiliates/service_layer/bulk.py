@@ -1,0 +1,66 @@
+"""``bulk-action``: approve, pause or delete up to 200 affiliates in one unit of work. Ids of
+other orgs, and affiliates whose status does not allow the action, are silently not affected."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from libs.contracts import affiliates as contract
+from libs.contracts.affiliates import AffiliateStatus as S
+from libs.contracts.affiliates import BulkAction
+from libs.shared.clock import now_utc
+from libs.shared.uow import unit_of_work
+from services.ledger.affiliates.adapters.repository import AffiliatesRepository
+from services.ledger.affiliates.domain import model as domain
+from services.ledger.affiliates.service_layer.handlers import apply_change
+
+Change = Callable[[domain.Affiliate, datetime], domain.Affiliate | None]
+
+
+def _to(target: S) -> Change:
+    def change(affiliate: domain.Affiliate, now: datetime) -> domain.Affiliate | None:
+        if affiliate.status == target or not domain.can_move(affiliate.status, target):
+            return None
+        return domain.move(affiliate, target, now=now)
+    return change
+
+
+def _delete(affiliate: domain.Affiliate, now: datetime) -> domain.Affiliate | None:
+    return dataclasses.replace(affiliate, deleted_at=now, updated_at=now)
+
+
+CHANGES: dict[BulkAction, tuple[Change, str]] = {
+    BulkAction.approve: (_to(S.Approved), "affiliate.approved"),
+    BulkAction.pause: (_to(S.Paused), "affiliate.paused"),
+    BulkAction.delete: (_delete, "affiliate.deleted"),
+}
+
+
+async def bulk_action(pool: asyncpg.Pool, cmd: contract.BulkAffiliateAction) -> dict[str, Any]:
+    now, action = now_utc(), cmd.data.action
+    change, audit_action = CHANGES[action]
+    ids = list(dict.fromkeys(cmd.data.affiliate_ids))
+    affected = 0
+    async with unit_of_work(pool) as tx:
+        repo = AffiliatesRepository(tx.conn)
+        for current in await repo.in_org(cmd.org_id, ids, lock=True):
+            updated = change(current, now)
+            if updated is None:
+                continue
+            if action == BulkAction.delete:
+                await repo.save(updated)
+                await tx.audit(org_id=cmd.org_id, actor=cmd.actor, action=audit_action,
+                               entity_type="affiliate", entity_id=str(current.id),
+                               before=domain.to_response(current), after=None, created_at=now)
+                await tx.emit("affiliate.deleted", org_id=cmd.org_id,
+                              data=domain.to_response(current), created_at=now)
+            else:  # a status change, with what it implies (a ban's denials)
+                await apply_change(tx, repo, cmd.actor, current, updated, action=audit_action,
+                                   now=now)
+            affected += 1
+    return {"affected": affected, "total": len(cmd.data.affiliate_ids), "action": action.value}

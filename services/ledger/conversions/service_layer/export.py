@@ -1,0 +1,41 @@
+"""``GET /api/v1/conversions/export.csv``, one page at a time: the gateway streams the pages
+to the caller, enforces the row cap and writes the audit row, so no reply ever carries the
+whole export."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from libs.contracts.conversion_imports import ExportConversionsPage
+from libs.shared.csvsafe import csv_lines
+from libs.shared.pagination import decode_cursor, page_of
+from services.ledger.conversions.adapters.imports_repository import (
+    ConversionImportsRepository,
+    ExportFilter,
+)
+from services.ledger.conversions.adapters.repository import cursor_of
+from services.ledger.conversions.domain.export import export_cells
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None \
+        else moment
+
+
+async def export_page(pool: asyncpg.Pool, cmd: ExportConversionsPage) -> dict[str, Any]:
+    """Oldest first, like the list; ``matching`` only when ``countUpTo`` is asked."""
+    where = ExportFilter(org_id=cmd.org_id, affiliate_id=cmd.affiliate_id,
+                         program_id=cmd.program_id,
+                         status=cmd.status.value if cmd.status else None,
+                         since=_utc(cmd.since), until=_utc(cmd.until))
+    async with pool.acquire() as conn:
+        repo = ConversionImportsRepository(conn)
+        rows = await repo.export_page(where, decode_cursor(cmd.cursor), cmd.take + 1)
+        matching = (await repo.count_up_to(where, cmd.count_up_to)
+                    if cmd.count_up_to is not None else None)
+    items, next_cursor, _ = page_of(rows, cmd.take, cursor_of)
+    return {"csv": csv_lines(export_cells(c) for c in items), "rows": len(items),
+            "nextCursor": next_cursor, "matching": matching}

@@ -1,0 +1,44 @@
+"""Conversion reads for the brand: the cursor list with filters and one row with its timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+import asyncpg
+
+from libs.contracts import conversions as contract
+from libs.shared.pagination import decode_cursor, page_of
+from services.ledger.conversions.adapters.repository import ConversionsRepository, cursor_of
+from services.ledger.conversions.domain import model as domain
+from services.ledger.domain.errors import ConversionNotFound
+
+
+async def list_conversions(pool: asyncpg.Pool, cmd: contract.ListConversions) -> dict[str, Any]:
+    since = cmd.since
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    async with pool.acquire() as conn:
+        rows = await ConversionsRepository(conn).page(
+            cmd.org_id, take=cmd.take, after=decode_cursor(cmd.cursor),
+            affiliate_id=cmd.affiliate_id, program_id=cmd.program_id,
+            status=cmd.status.value if cmd.status else None, since=since)
+    items, next_cursor, has_more = page_of(rows, cmd.take, cursor_of)
+    return {"items": [domain.to_response(c) for c in items], "nextCursor": next_cursor,
+            "hasMore": has_more}
+
+
+async def get_conversion(pool: asyncpg.Pool, cmd: contract.GetConversion) -> dict[str, Any]:
+    async with pool.acquire() as conn:
+        repo = ConversionsRepository(conn)
+        conversion = await repo.get(cmd.org_id, cmd.conversion_id)
+        if conversion is None:
+            raise ConversionNotFound("conversion not found")
+        if conversion.stripe_subscription_id and conversion.parent_affiliate_conversion_id is None:
+            # Any sale of a subscription shows the subscription's whole timeline.
+            events = await repo.subscription_events(conversion.org_id,
+                                                    conversion.stripe_subscription_id)
+        else:
+            events = await repo.events(conversion.id)
+    return {**domain.to_response(conversion),
+            "events": [domain.event_response(e) for e in events]}
