@@ -9,8 +9,8 @@ import pytest
 
 from libs.shared.settings import Settings
 from services.ledger.adapters.mail_catcher import MailCatcher
+from tests.common.affiliates_api import EventRecorder
 from tests.common.stack import Org, Stack, create_org
-from tests.e2e.affiliates_helpers import EventRecorder
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,7 @@ import pytest
 
 from libs.contracts.events import EVENT_TYPES, DomainEvent
 from libs.shared.bus import Delivery
-from tests.common.stack import Org, Stack
-from tests.e2e.affiliates_helpers import (
+from tests.common.affiliates_api import (
     AFFILIATES,
     EventRecorder,
     bulk,
@@ -24,7 +23,8 @@ from tests.e2e.affiliates_helpers import (
     create_affiliate,
     new_org,
 )
-from tests.e2e.helpers import audit_page, create_program, eventually
+from tests.common.api import audit_page, create_program, eventually
+from tests.common.stack import Org, Stack
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.common.stack import Org
-from tests.e2e.helpers import (
+from tests.common.api import (
     AUDIT_LOG,
     PROGRAMS,
     audit_page,
@@ -19,6 +18,7 @@ from tests.e2e.helpers import (
     eventually,
     expect_error,
 )
+from tests.common.stack import Org
 
 ITEM_KEYS = {"id", "action", "entityType", "entityId", "actorType", "actorUserId", "ip",
              "userAgent", "before", "after", "createdAt"}

@@ -10,8 +10,8 @@ import aiohttp
 
 from libs.shared.db import connect
 from libs.shared.settings import Settings
-from tests.e2e.affiliates_helpers import EventRecorder, create_affiliate, get_page
-from tests.e2e.helpers import eventually, expect_error
+from tests.common.affiliates_api import EventRecorder, create_affiliate, get_page
+from tests.common.api import eventually, expect_error
 from tests.e2e.test_s2s import CONVERSIONS, get_conversion, post_signed, sale, seller
 
 CONVERSION_KEYS = frozenset({

@@ -8,10 +8,10 @@ from typing import Any
 
 import aiohttp
 
+from tests.common.affiliates_api import get_page
+from tests.common.api import eventually
 from tests.common.stack import create_org
-from tests.e2e.affiliates_helpers import get_page
-from tests.e2e.helpers import eventually
-from tests.e2e.tracking_helpers import GOOGLEBOT, IPHONE, click_rows, post_click, tracked_link
+from tests.common.tracking_api import GOOGLEBOT, IPHONE, click_rows, post_click, tracked_link
 
 CONVERSIONS = "/api/v1/conversions"
 

@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 
 from services.gateway.entrypoints.http.routes import ROUTES
+from tests.common.api import AUDIT_LOG, PROGRAMS, create_program, expect_error, program_body
 from tests.common.stack import Org, create_org, rekomi, rekomi_json
-from tests.e2e.helpers import AUDIT_LOG, PROGRAMS, create_program, expect_error, program_body
 
 PLAN_EXTRA = frozenset({"required", "current", "trialing"})
 

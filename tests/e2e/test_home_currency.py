@@ -13,9 +13,9 @@ import pytest
 
 from libs.shared.money import SUPPORTED_CURRENCIES
 from libs.shared.settings import Settings
+from tests.common.affiliates_api import EventRecorder, call, new_key
+from tests.common.api import audit_page, expect_error
 from tests.common.stack import Org, create_org
-from tests.e2e.affiliates_helpers import EventRecorder, call, new_key
-from tests.e2e.helpers import audit_page, expect_error
 
 URL = "/api/v1/settings/home-currency"
 ACTION = "org.home_currency_changed"

@@ -14,9 +14,7 @@ import asyncpg
 
 from libs.shared.settings import Settings
 from services.ledger.adapters.imports_repository import import_lock_key
-from tests.common.stack import Org, create_org, rekomi_json
-from tests.e2e.helpers import create_program, expect_error
-from tests.e2e.import_helpers import (
+from tests.common.affiliate_imports import (
     IMPORT,
     all_affiliates,
     imported,
@@ -24,6 +22,8 @@ from tests.e2e.import_helpers import (
     post_import,
     rows,
 )
+from tests.common.api import create_program, expect_error
+from tests.common.stack import Org, create_org, rekomi_json
 
 
 async def jobs_of(org: Org) -> int:

@@ -9,10 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.common.stack import Org, rekomi
-from tests.e2e.affiliates_helpers import EventRecorder
-from tests.e2e.helpers import audit_page, create_program, eventually
-from tests.e2e.import_helpers import (
+from tests.common.affiliate_imports import (
     AFFILIATES,
     all_affiliates,
     imported,
@@ -21,6 +18,9 @@ from tests.e2e.import_helpers import (
     published,
     rows,
 )
+from tests.common.affiliates_api import EventRecorder
+from tests.common.api import audit_page, create_program, eventually
+from tests.common.stack import Org, rekomi
 
 
 def revert(job_id: str) -> dict[str, Any]:

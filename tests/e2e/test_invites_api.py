@@ -7,9 +7,8 @@ import uuid
 
 import aiohttp
 
-from tests.common.stack import Org, create_org, rekomi
-from tests.e2e.helpers import create_program, expect_error
-from tests.e2e.invites_helpers import (
+from tests.common.api import create_program, expect_error
+from tests.common.invites_api import (
     BULK,
     INVITES,
     audit_actions,
@@ -19,6 +18,7 @@ from tests.e2e.invites_helpers import (
     seed_pending,
     token_of,
 )
+from tests.common.stack import Org, create_org, rekomi
 
 PLAN_EXTRA = frozenset({"required", "current", "subscriptionStatus"})
 

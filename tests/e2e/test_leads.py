@@ -9,10 +9,10 @@ from typing import Any
 import aiohttp
 
 from libs.shared import jsonutil
+from tests.common.affiliates_api import EventRecorder, get_page
+from tests.common.api import eventually
 from tests.common.stack import Stack
-from tests.e2e.affiliates_helpers import EventRecorder, get_page
-from tests.e2e.helpers import eventually
-from tests.e2e.storefront_helpers import client_from, new_org
+from tests.common.storefront_api import client_from, new_org
 from tests.e2e.test_conversions import CONVERSION_EVENT_KEYS
 from tests.e2e.test_s2s import CONVERSIONS, get_conversion, post_signed, seller
 

@@ -15,9 +15,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from tests.common.api import eventually
 from tests.common.stack import Org
-from tests.e2e.helpers import eventually
-from tests.e2e.tracking_helpers import DESKTOP, click_rows, db_fetch, tracked_link
+from tests.common.tracking_api import DESKTOP, click_rows, db_fetch, tracked_link
 
 playwright_api = pytest.importorskip("playwright.async_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

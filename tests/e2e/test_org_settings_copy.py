@@ -13,10 +13,10 @@ import aiohttp
 import asyncpg
 
 from libs.shared.settings import Settings
+from tests.common.affiliates_api import call, get_page
+from tests.common.api import eventually
 from tests.common.stack import Org, create_org, rekomi_json
-from tests.e2e.affiliates_helpers import call, get_page
-from tests.e2e.helpers import eventually
-from tests.e2e.tracking_helpers import IPHONE, click_rows, db_fetch, post_click, tracked_link
+from tests.common.tracking_api import IPHONE, click_rows, db_fetch, post_click, tracked_link
 
 Copy = tuple[str, int, datetime]
 

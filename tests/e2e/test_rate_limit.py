@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
+from tests.common.api import PROGRAMS, expect_error
 from tests.common.stack import Stack, create_org, extra_gateways, wait_ready
-from tests.e2e.helpers import PROGRAMS, expect_error
 
 LIMIT = 10
 PORTS = (18181, 18182)

@@ -17,9 +17,9 @@ from libs.shared.settings import Settings
 from services.gateway.adapters.orgs_repository import OrgsRepository
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.domain.signatures import header_value
+from tests.common.affiliates_api import create_affiliate, get_page, new_org
+from tests.common.api import create_program, eventually, expect_error
 from tests.common.stack import Org, Stack
-from tests.e2e.affiliates_helpers import create_affiliate, get_page, new_org
-from tests.e2e.helpers import create_program, eventually, expect_error
 
 S2S = "/api/tracking/s2s"
 CONVERSIONS = "/api/v1/conversions"
@@ -257,7 +257,7 @@ async def test_override_for_the_recruiter(http: aiohttp.ClientSession, stack: St
 
 
 async def test_conversion_created_is_published(http: aiohttp.ClientSession) -> None:
-    from tests.e2e.affiliates_helpers import EventRecorder
+    from tests.common.affiliates_api import EventRecorder
     from tests.e2e.test_conversions import CONVERSION_EVENT_KEYS
     events = await EventRecorder.start(CONVERSION_EVENT_KEYS)
     try:

@@ -12,8 +12,8 @@ import aiohttp
 
 from libs.shared.db import connect
 from libs.shared.settings import Settings
-from tests.e2e.affiliates_helpers import EventRecorder, call, create_affiliate, get_page
-from tests.e2e.helpers import eventually
+from tests.common.affiliates_api import EventRecorder, call, create_affiliate, get_page
+from tests.common.api import eventually
 from tests.e2e.test_conversions import CONVERSION_EVENT_KEYS
 from tests.e2e.test_leads import LEAD, SIGNUP, lead
 from tests.e2e.test_s2s import CONVERSIONS, Seller, get_conversion, post_signed, sale, seller

@@ -8,15 +8,15 @@ import uuid
 
 import aiohttp
 
-from tests.common.stack import Org, Stack
-from tests.e2e.affiliates_helpers import EventRecorder
-from tests.e2e.helpers import (
+from tests.common.affiliates_api import EventRecorder
+from tests.common.api import (
     audit_page,
     create_program,
     eventually,
     expect_error,
 )
-from tests.e2e.storefront_helpers import (
+from tests.common.stack import Org, Stack
+from tests.common.storefront_api import (
     APPLY_KEYS,
     affiliate_row,
     client_from,

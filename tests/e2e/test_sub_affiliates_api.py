@@ -8,9 +8,9 @@ import uuid
 
 import aiohttp
 
+from tests.common.api import audit_page, create_program, eventually, expect_error
 from tests.common.stack import Org, Stack
-from tests.e2e.helpers import audit_page, create_program, eventually, expect_error
-from tests.e2e.storefront_helpers import client_from, create_affiliate, new_org
+from tests.common.storefront_api import client_from, create_affiliate, new_org
 
 GATE_EXTRA = frozenset({"required", "current", "trialing"})
 

@@ -12,9 +12,9 @@ import pytest
 from libs.shared.errors import RekomiError
 from libs.shared.settings import Settings
 from services.ledger.adapters.local_storage import LocalFileStorage
+from tests.common.api import audit_page, create_program, eventually, expect_error
 from tests.common.stack import Org, Stack
-from tests.e2e.helpers import audit_page, create_program, eventually, expect_error
-from tests.e2e.storefront_helpers import (
+from tests.common.storefront_api import (
     attach_tax_form,
     client_from,
     create_affiliate,

@@ -7,9 +7,9 @@ import uuid
 import aiohttp
 import pytest
 
+from tests.common.api import audit_page, eventually, expect_error
 from tests.common.stack import Org, create_org
-from tests.e2e.helpers import audit_page, eventually, expect_error
-from tests.e2e.webhooks_api import WEBHOOK_KEYS, WEBHOOKS, call, create_webhook
+from tests.common.webhooks_api import WEBHOOK_KEYS, WEBHOOKS, call, create_webhook
 
 HOOK = "http://127.0.0.1:9/hook"  # never called in these tests
 

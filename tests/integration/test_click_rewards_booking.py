@@ -28,8 +28,8 @@ from services.ledger.service_layer.affiliates import create_affiliate
 from services.ledger.service_layer.click_rewards import book_click_reward
 from services.ledger.service_layer.org_settings import apply_org_settings
 from services.ledger.service_layer.programs import create_program
+from tests.common.api import eventually
 from tests.common.buses import NAMESPACE, MakeBus
-from tests.e2e.helpers import eventually
 
 ACTOR = {"type": "api_key", "keyId": str(uuid.uuid4())}
 NOW = datetime(2026, 5, 10, 12, tzinfo=UTC)

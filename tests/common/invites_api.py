@@ -16,8 +16,8 @@ import asyncpg
 
 from libs.shared.settings import Settings
 from services.ledger.adapters.mail_catcher import Caught, MailCatcher
+from tests.common.api import audit_page, eventually
 from tests.common.stack import Org
-from tests.e2e.helpers import audit_page, eventually
 
 INVITES = "/api/affiliate-invites"
 BULK = f"{INVITES}/bulk"

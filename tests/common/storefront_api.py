@@ -20,8 +20,8 @@ from libs.shared.db import connect
 from libs.shared.settings import Settings
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.service_layer import admin
+from tests.common.affiliates_api import EventRecorder
 from tests.common.stack import Org
-from tests.e2e.affiliates_helpers import EventRecorder
 
 AFFILIATES = "/api/v1/affiliates"
 APPLY_KEYS = frozenset({"affiliateId", "status", "affiliateLinkSlug", "message"})

@@ -10,8 +10,8 @@ import aiohttp
 import asyncpg
 
 from libs.shared.settings import Settings
+from tests.common.affiliates_api import EventRecorder
 from tests.common.stack import Org
-from tests.e2e.affiliates_helpers import EventRecorder
 
 IMPORT = "/api/v1/affiliates/import"
 AFFILIATES = "/api/v1/affiliates"

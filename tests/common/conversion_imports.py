@@ -13,10 +13,10 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from tests.common.affiliate_imports import ledger_fetch
+from tests.common.affiliates_api import create_affiliate, new_org
+from tests.common.api import create_program
 from tests.common.stack import Org
-from tests.e2e.affiliates_helpers import create_affiliate, new_org
-from tests.e2e.helpers import create_program
-from tests.e2e.import_helpers import ledger_fetch
 
 IMPORT = "/api/v1/conversions/import"
 PREVIEW = "/api/v1/conversions/import/preview"

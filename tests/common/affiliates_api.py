@@ -18,8 +18,8 @@ from libs.shared.settings import Settings
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.domain.scopes import Scope
 from services.gateway.service_layer import admin
+from tests.common.api import eventually
 from tests.common.stack import Org
-from tests.e2e.helpers import eventually
 
 AFFILIATES = "/api/v1/affiliates"
 APPLICATIONS = f"{AFFILIATES}/applications"
