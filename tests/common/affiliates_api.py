@@ -1,25 +1,15 @@
-"""Helpers for the affiliate end-to-end tests: fast orgs, the affiliates API over HTTP, and a
-recorder of the domain events the ledger publishes."""
+"""The affiliates API over HTTP as tests call it, and the stored-only affiliate fields."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-import aio_pika
 import aiohttp
 
-from libs.shared.bus import Bus, Delivery
 from libs.shared.db import connect
 from libs.shared.settings import Settings
-from services.gateway.domain.plans import SubscriptionStatus, Tier
-from services.gateway.domain.scopes import Scope
-from services.gateway.service_layer import admin
-from tests.common.api import eventually
-from tests.common.stack import Org
+from tests.common.orgs import Org
 
 AFFILIATES = "/api/v1/affiliates"
 APPLICATIONS = f"{AFFILIATES}/applications"
@@ -35,29 +25,6 @@ LINK_KEYS = frozenset({"id", "affiliateId", "slug", "customAlias", "isDefault", 
 SECRET_KEYS = frozenset({"applicationData", "paypalEmail", "clerkUserId",
                          "stripeConnectAccountId", "taxFormStatus", "kycStatus",
                          "rejectionReason", "deletedAt", "orgId"})
-
-
-async def new_org(plan: str = "Pro", status: str = "Active") -> Org:
-    """An org with a read_write key, made in-process by the same service function as
-    ``rekomi admin create-org`` (a CLI subprocess per test would dominate the runtime)."""
-    handle = f"org-{uuid.uuid4().hex[:10]}"
-    conn = await connect(Settings().database_url, "gateway")
-    try:
-        made = await admin.create_org(conn, name=f"Brand {handle}", handle=handle,
-                                      plan=Tier(plan), status=SubscriptionStatus(status))
-    finally:
-        await conn.close()
-    return Org(str(made.org_id), made.handle, made.api_key, made.signing_secret)
-
-
-async def new_key(org: Org, scope: str) -> dict[str, str]:
-    """Authorization headers for a fresh key of ``scope`` on ``org``."""
-    conn = await connect(Settings().database_url, "gateway")
-    try:
-        _key_id, plaintext = await admin.create_key(conn, uuid.UUID(org.org_id), Scope(scope))
-    finally:
-        await conn.close()
-    return {"Authorization": f"Bearer {plaintext}"}
 
 
 async def call(http: aiohttp.ClientSession, method: str, path: str, org: Org,
@@ -112,65 +79,6 @@ async def bulk(http: aiohttp.ClientSession, org: Org, action: str, ids: list[str
     result: dict[str, Any] = await call(http, "POST", BULK, org,
                                         {"affiliateIds": ids, "action": action})
     return result
-
-
-@dataclass
-class EventRecorder:
-    """Every domain event matching ``keys`` (default ``affiliate.*``), as received from the bus
-    on a queue of its own (deleted at the end)."""
-
-    bus: Bus
-    queue: str
-    received: list[Delivery] = field(default_factory=list)
-
-    @classmethod
-    async def start(cls, keys: tuple[str, ...] = ("affiliate.*",)) -> EventRecorder:
-        settings = Settings()
-        bus = Bus(settings.amqp_url, namespace=settings.namespace, service="e2e-events")
-        await bus.connect(wait_seconds=10)
-        name = f"events-{uuid.uuid4().hex[:8]}"
-        recorder = cls(bus, f"{settings.namespace}.e2e-events.{name}")
-
-        async def on_event(delivery: Delivery) -> None:
-            recorder.received.append(delivery)
-
-        await bus.subscribe(name, list(keys), on_event)
-        return recorder
-
-    @property
-    def bodies(self) -> list[dict[str, Any]]:
-        return [d.body for d in self.received]
-
-    async def stop(self) -> None:
-        await self.bus.close()
-        connection = await aio_pika.connect(Settings().amqp_url)
-        async with connection:
-            channel = await connection.channel()
-            for name in (self.queue, f"{self.queue}.dlq"):
-                await channel.queue_delete(name)
-
-    def of(self, org: Org) -> list[Delivery]:
-        return [d for d in self.received if d.body.get("orgId") == org.org_id]
-
-    async def settled(self, match: Callable[[Delivery], bool], count: int,
-                      timeout: float = 15.0) -> list[Delivery]:
-        """The received events ``match`` accepts, in arrival order, once there are ``count``
-        of them and half a second more has passed (so that one too many shows too)."""
-        async def enough() -> list[Delivery] | None:
-            seen = [d for d in self.received if match(d)]
-            return seen if len(seen) >= count else None
-
-        await eventually(enough, timeout=timeout, what=f"{count} events")
-        await asyncio.sleep(0.5)
-        return [d for d in self.received if match(d)]
-
-    async def wait_for(self, org: Org, count: int, timeout: float = 10.0) -> list[Delivery]:
-        """Exactly ``count`` events for ``org`` (fails at once on more, or at the deadline)."""
-        async def probe() -> list[Delivery] | None:
-            seen = self.of(org)
-            assert len(seen) <= count, [d.routing_key for d in seen]
-            return seen if len(seen) == count else None
-        return await eventually(probe, timeout=timeout, what=f"{count} affiliate events")
 
 
 async def set_private_fields(affiliate_id: str) -> None:

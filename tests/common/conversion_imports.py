@@ -14,9 +14,9 @@ import aiohttp
 import asyncpg
 
 from tests.common.affiliate_imports import ledger_fetch
-from tests.common.affiliates_api import create_affiliate, new_org
+from tests.common.affiliates_api import create_affiliate
 from tests.common.api import create_program
-from tests.common.stack import Org
+from tests.common.orgs import Org, new_org
 
 IMPORT = "/api/v1/conversions/import"
 PREVIEW = "/api/v1/conversions/import/preview"

@@ -26,11 +26,10 @@ from tests.common.affiliates_api import (
     get_affiliate,
     get_page,
     list_ids,
-    new_org,
     set_private_fields,
 )
 from tests.common.api import PROGRAMS, create_program, expect_error
-from tests.common.stack import Org
+from tests.common.orgs import Org, new_org
 
 
 @pytest.fixture

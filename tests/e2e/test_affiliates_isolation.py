@@ -16,10 +16,9 @@ from tests.common.affiliates_api import (
     create_affiliate,
     get_affiliate,
     list_ids,
-    new_org,
 )
 from tests.common.api import create_program, expect_error
-from tests.common.stack import Org
+from tests.common.orgs import Org, new_org
 
 
 @pytest.fixture

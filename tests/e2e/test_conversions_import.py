@@ -14,8 +14,8 @@ import asyncpg
 from libs.shared.settings import Settings
 from services.ledger.adapters.imports_repository import import_lock_key
 from tests.common.affiliate_imports import published
-from tests.common.affiliates_api import EventRecorder, get_page, new_key
-from tests.common.api import audit_page, eventually, expect_error
+from tests.common.affiliates_api import get_page
+from tests.common.api import audit_page, expect_error
 from tests.common.conversion_imports import (
     CONVERSIONS,
     IMPORT,
@@ -29,7 +29,10 @@ from tests.common.conversion_imports import (
     previewed,
     stored,
 )
+from tests.common.events import EventRecorder
+from tests.common.orgs import new_key
 from tests.common.stack import rekomi_json
+from tests.common.waiting import eventually
 
 
 def mixed(b: Brand) -> list[dict[str, Any]]:

@@ -18,9 +18,11 @@ from tests.common.affiliate_imports import (
     published,
     rows,
 )
-from tests.common.affiliates_api import EventRecorder
-from tests.common.api import audit_page, create_program, eventually
-from tests.common.stack import Org, rekomi
+from tests.common.api import audit_page, create_program
+from tests.common.events import EventRecorder
+from tests.common.orgs import Org
+from tests.common.stack import rekomi
+from tests.common.waiting import eventually
 
 
 def revert(job_id: str) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from tests.common.invites_api import (
     public_client,
     token_of,
 )
-from tests.common.stack import Org, Stack, rekomi_json
+from tests.common.orgs import Org
+from tests.common.stack import Stack, rekomi_json
 
 
 async def test_accept_creates_the_affiliate_once(http: aiohttp.ClientSession, org: Org,

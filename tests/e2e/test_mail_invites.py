@@ -21,7 +21,8 @@ from tests.common.invites_api import (
     token_in_mail,
     token_of,
 )
-from tests.common.stack import Org, Stack
+from tests.common.orgs import Org
+from tests.common.stack import Stack
 
 # Arrival jitter allowed around the 1 s pacing (the slot is taken in PostgreSQL just before
 # the SMTP conversation starts).

@@ -21,7 +21,7 @@ from tests.common.api import (
     program_body,
     set_custom_domain_verified,
 )
-from tests.common.stack import Org
+from tests.common.orgs import Org
 
 FULL_BODY: dict[str, Any] = {
     "name": "Holiday promo program",

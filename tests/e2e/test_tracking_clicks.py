@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from tests.common.api import expect_error
-from tests.common.stack import Org
+from tests.common.orgs import Org
 from tests.common.tracking_api import (
     CLICK,
     GOOGLEBOT,

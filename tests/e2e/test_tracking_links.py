@@ -8,7 +8,7 @@ import aiohttp
 
 from tests.common.affiliates_api import bulk, call
 from tests.common.api import create_program, expect_error
-from tests.common.stack import Org
+from tests.common.orgs import Org
 from tests.common.tracking_api import IPHONE, click_rows, indexed, post_click, tracked_link
 
 SNIPPET = "/api/v1/r/install-snippet"

@@ -8,8 +8,9 @@ import time
 
 import aiohttp
 
-from tests.common.api import audit_page, eventually
-from tests.common.stack import Org
+from tests.common.api import audit_page
+from tests.common.orgs import Org
+from tests.common.waiting import eventually
 from tests.common.webhooks_api import (
     DELIVERY_KEYS,
     WEBHOOKS,

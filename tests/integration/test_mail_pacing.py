@@ -32,7 +32,7 @@ from services.ledger.entrypoints.mail_worker import MailWorker
 from services.ledger.service_layer.invite_mail import MailConfig, enqueue_invite_email
 from services.ledger.service_layer.invites import InviteConfig, create_bulk_invites
 from services.ledger.service_layer.programs import create_program
-from tests.common.api import eventually
+from tests.common.waiting import eventually
 
 ACTOR = Actor(type=ActorType.system)
 INTERVAL = timedelta(seconds=1)

@@ -21,11 +21,9 @@ from libs.shared.settings import Settings
 from services.ledger.entrypoints import click_rewards, org_settings
 from services.ledger.service_layer.click_rewards import book_click_reward
 from services.ledger.service_layer.org_settings import apply_org_settings
-from tests.common.api import eventually
 from tests.common.buses import NAMESPACE, MakeBus
-from tests.integration.test_click_rewards_booking import NOW, booked, bucket, pool
-
-__all__ = ["pool"]  # the ledger pool fixture, shared with the click-reward tests
+from tests.common.click_rewards import NOW, booked, bucket
+from tests.common.waiting import eventually
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 

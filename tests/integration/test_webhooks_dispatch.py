@@ -40,7 +40,7 @@ from services.webhooks.entrypoints.dispatcher import DispatchConfig, Dispatcher
 from services.webhooks.entrypoints.recorder import BatchRecorder
 from services.webhooks.service_layer.deliveries import fan_out, fan_out_many
 from services.webhooks.service_layer.dispatch import Attempt, record_attempt, record_attempts
-from tests.common.api import eventually
+from tests.common.waiting import eventually
 from tests.common.webhooks_receiver import receiver
 
 ROOT = Path(__file__).resolve().parents[2]
