@@ -1,5 +1,6 @@
 """``rekomi``: the operator's command. ``migrate``, ``run`` (every service, one supervisor) and
-``admin ...`` (orgs and API keys, owned by the gateway)."""
+``admin ...`` (orgs and API keys, owned by the gateway) and ``dev ...`` (local development
+tools)."""
 
 from __future__ import annotations
 
@@ -30,12 +31,14 @@ async def _migrate() -> None:
 def main(argv: list[str] | None = None) -> int:
     from services.gateway.entrypoints.admin_cli import add_admin_commands
     from services.launcher import run_all
+    from services.webhooks.entrypoints.receive_cli import add_dev_commands
 
     parser = argparse.ArgumentParser(prog="rekomi", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply every service's pending SQL migrations")
     sub.add_parser("run", help="start all five services under one supervisor (Ctrl-C stops)")
     add_admin_commands(sub.add_parser("admin", help="orgs and API keys"))
+    add_dev_commands(sub.add_parser("dev", help="tools for local development"))
     args = parser.parse_args(argv)
     if args.command == "migrate":
         asyncio.run(_migrate())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("gateway", "tracking", "ledger", "payouts", "webhooks")
@@ -57,9 +58,12 @@ class Settings(BaseSettings):
     log_json: bool = True
 
     # ---- webhooks (customer webhook deliveries) ----
-    # Allow http:// and loopback hosts (127.0.0.0/8, ::1, localhost) as endpoint URLs: for local
-    # development and tests only; production refuses both (https and global addresses only).
-    webhooks_allow_loopback: bool = False
+    # Allow http:// and loopback hosts (127.0.0.0/8, ::1, localhost) as endpoint URLs, so a
+    # developer's first webhook can go to a receiver on their own machine. On by default in
+    # development (what `make run` starts), off in every other environment (production takes
+    # https and global addresses only); setting it explicitly wins either way.
+    webhooks_allow_loopback: bool = Field(
+        default_factory=lambda fields: fields["env"] == "development")
     # Multiplies every retry delay and the 5-day auto-disable window (tests use ~0.001).
     webhooks_retry_time_scale: float = 1.0
     # One delivery attempt (connect + send + response) may take this long before it fails.

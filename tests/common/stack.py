@@ -1,4 +1,5 @@
-"""Starting the five services as real processes for end-to-end tests, and driving the CLI."""
+"""Starting the five services as real processes for end-to-end tests, and driving the CLI
+(orgs and keys for tests are made in-process: tests/common/orgs.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,8 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,28 +33,6 @@ def rekomi(*args: str, env: dict[str, str] | None = None, check: bool = True
 def rekomi_json(*args: str) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(rekomi(*args, "--json").stdout)
     return result
-
-
-@dataclass
-class Org:
-    org_id: str
-    handle: str
-    api_key: str
-    signing_secret: str
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"}
-
-
-def create_org(plan: str = "Pro", status: str = "Active", **extra: str) -> Org:
-    handle = f"org-{uuid.uuid4().hex[:10]}"
-    args = ["admin", "create-org", "--name", f"Brand {handle}", "--handle", handle,
-            "--plan", plan, "--status", status]
-    for key, value in extra.items():
-        args += [f"--{key.replace('_', '-')}", value]
-    data = rekomi_json(*args)
-    return Org(data["orgId"], data["handle"], data["apiKey"], data["signingSecret"])
 
 
 class Stack:

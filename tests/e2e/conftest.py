@@ -9,8 +9,9 @@ import pytest
 
 from libs.shared.settings import Settings
 from services.ledger.invites.adapters.mail_catcher import MailCatcher
-from tests.common.stack import Org, Stack, create_org
-from tests.e2e.affiliates_helpers import EventRecorder
+from tests.common.events import EventRecorder
+from tests.common.orgs import Org, new_org
+from tests.common.stack import Stack
 
 
 @pytest.fixture(scope="session")
@@ -48,13 +49,14 @@ async def http(stack: Stack) -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-def org() -> Org:
-    return create_org(plan="Pro", status="Active")
+async def org() -> Org:
+    """A Pro org with a read_write key, made in-process as ``rekomi admin create-org`` does."""
+    return await new_org(plan="Pro", status="Active")
 
 
 @pytest.fixture
-def other_org() -> Org:
-    return create_org(plan="Pro", status="Active")
+async def other_org() -> Org:
+    return await new_org(plan="Pro", status="Active")
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.common.stack import Org
-from tests.e2e.affiliates_helpers import (
+from tests.common.affiliates_api import (
     AFFILIATE_KEYS,
     AFFILIATES,
     APPLICATIONS,
@@ -27,10 +26,10 @@ from tests.e2e.affiliates_helpers import (
     get_affiliate,
     get_page,
     list_ids,
-    new_org,
     set_private_fields,
 )
-from tests.e2e.helpers import PROGRAMS, create_program, expect_error
+from tests.common.api import PROGRAMS, create_program, expect_error
+from tests.common.orgs import Org, new_org
 
 
 @pytest.fixture

@@ -15,16 +15,12 @@ import pytest
 
 from libs.contracts.events import EVENT_TYPES, DomainEvent
 from libs.shared.bus import Delivery
-from tests.common.stack import Org, Stack
-from tests.e2e.affiliates_helpers import (
-    AFFILIATES,
-    EventRecorder,
-    bulk,
-    call,
-    create_affiliate,
-    new_org,
-)
-from tests.e2e.helpers import audit_page, create_program, eventually
+from tests.common.affiliates_api import AFFILIATES, bulk, call, create_affiliate
+from tests.common.api import audit_page, create_program
+from tests.common.events import EventRecorder
+from tests.common.orgs import Org, new_org
+from tests.common.stack import Stack
+from tests.common.waiting import eventually
 
 
 @pytest.fixture(scope="module")

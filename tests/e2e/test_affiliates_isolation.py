@@ -8,8 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.common.stack import Org
-from tests.e2e.affiliates_helpers import (
+from tests.common.affiliates_api import (
     AFFILIATES,
     APPLICATIONS,
     affiliate_body,
@@ -17,9 +16,9 @@ from tests.e2e.affiliates_helpers import (
     create_affiliate,
     get_affiliate,
     list_ids,
-    new_org,
 )
-from tests.e2e.helpers import create_program, expect_error
+from tests.common.api import create_program, expect_error
+from tests.common.orgs import Org, new_org
 
 
 @pytest.fixture

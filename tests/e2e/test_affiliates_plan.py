@@ -11,15 +11,9 @@ import pytest
 
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.routes import ROUTES
-from tests.common.stack import Org
-from tests.e2e.affiliates_helpers import (
-    AFFILIATES,
-    create_affiliate,
-    get_affiliate,
-    new_key,
-    new_org,
-)
-from tests.e2e.helpers import create_program, expect_error
+from tests.common.affiliates_api import AFFILIATES, create_affiliate, get_affiliate
+from tests.common.api import create_program, expect_error
+from tests.common.orgs import Org, new_key, new_org
 
 PLAN_EXTRA = frozenset({"required", "current", "trialing"})
 # Every route under /api/v1/affiliates, including any added later.

@@ -9,8 +9,9 @@ import aiohttp
 import pytest
 
 from libs.contracts.attribution import DEFAULT_PARAMS
-from tests.common.stack import Org
-from tests.e2e.helpers import audit_page, eventually, expect_error
+from tests.common.api import audit_page, expect_error
+from tests.common.orgs import Org
+from tests.common.waiting import eventually
 
 URL = "/api/v1/settings/attribution-params"
 
@@ -106,7 +107,7 @@ async def test_settings_are_per_org(http: aiohttp.ClientSession, org: Org,
 
 
 async def test_read_key_cannot_patch(http: aiohttp.ClientSession, org: Org) -> None:
-    from tests.e2e.affiliates_helpers import new_key
+    from tests.common.orgs import new_key
     key = await new_key(org, "read")
     async with http.patch(URL, json={"custom": "abc"}, headers=key) as response:
         await expect_error(response, 403, "insufficient_scope")

@@ -10,15 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.common.stack import Org
-from tests.e2e.helpers import (
-    AUDIT_LOG,
-    PROGRAMS,
-    audit_page,
-    create_program,
-    eventually,
-    expect_error,
-)
+from tests.common.api import AUDIT_LOG, PROGRAMS, audit_page, create_program, expect_error
+from tests.common.orgs import Org
+from tests.common.waiting import eventually
 
 ITEM_KEYS = {"id", "action", "entityType", "entityId", "actorType", "actorUserId", "ip",
              "userAgent", "before", "after", "createdAt"}

@@ -10,7 +10,8 @@ import aiohttp
 import pytest
 
 from libs.shared.settings import Settings
-from tests.common.stack import Org, Stack, create_org
+from tests.common.orgs import Org, new_org
+from tests.common.stack import Stack
 
 OUTAGE_SECONDS = 8
 PORTS = {"REKOMI_GATEWAY_PORT": "18480", "REKOMI_OPS_BASE_PORT": "19500"}
@@ -40,7 +41,7 @@ async def status_of(session: aiohttp.ClientSession, org: Org) -> int:
 
 @pytest.mark.broker_restart
 async def test_stack_answers_again_after_a_broker_restart(own_stack: Stack) -> None:
-    org = create_org()
+    org = await new_org()
     async with aiohttp.ClientSession(own_stack.base_url) as session:
         assert await status_of(session, org) == 200
         await rabbitmqctl("stop_app")

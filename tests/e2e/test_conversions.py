@@ -10,17 +10,23 @@ import aiohttp
 
 from libs.shared.db import connect
 from libs.shared.settings import Settings
-from tests.e2e.affiliates_helpers import EventRecorder, create_affiliate, get_page
-from tests.e2e.helpers import eventually, expect_error
-from tests.e2e.test_s2s import CONVERSIONS, get_conversion, post_signed, sale, seller
+from tests.common.affiliates_api import create_affiliate, get_page
+from tests.common.api import expect_error
+from tests.common.events import EventRecorder
+from tests.common.s2s import (
+    CONVERSION_EVENT_KEYS,
+    CONVERSIONS,
+    get_conversion,
+    post_signed,
+    sale,
+    seller,
+)
+from tests.common.waiting import eventually
 
 CONVERSION_KEYS = frozenset({
     "id", "affiliateId", "programId", "amountCents", "currency", "commissionCents", "status",
     "type", "stripeSubscriptionId", "stripeCustomerId", "externalEventId", "createdAt",
     "refundedAt", "attributionMethod", "couponCode", "parentAffiliateConversionId"})
-
-
-CONVERSION_EVENT_KEYS = ("conversion.*", "lead.*")
 
 
 async def test_list_filters_and_cursor(http: aiohttp.ClientSession) -> None:

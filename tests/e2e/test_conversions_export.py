@@ -15,10 +15,11 @@ import pytest
 
 from libs.contracts.conversion_imports import EXPORT_COLUMNS
 from libs.shared.settings import Settings
+from tests.common.api import audit_page, expect_error
+from tests.common.conversion_imports import EXPORT, Brand, brand, conv, imported
+from tests.common.orgs import new_key, new_org
 from tests.common.stack import Stack, extra_gateways, wait_ready
-from tests.e2e.affiliates_helpers import new_key, new_org
-from tests.e2e.conversion_import_helpers import EXPORT, Brand, brand, conv, imported
-from tests.e2e.helpers import audit_page, eventually, expect_error
+from tests.common.waiting import eventually
 
 HEADER = ("id,affiliate_id,program_id,amount_cents,currency,commission_cents,status,type,"
           "external_event_id,created_at,refunded_at,attribution_method,coupon_code")

@@ -13,9 +13,10 @@ import asyncpg
 
 from libs.shared.settings import Settings
 from services.ledger.imports.adapters.repository import import_lock_key
-from tests.common.stack import rekomi_json
-from tests.e2e.affiliates_helpers import EventRecorder, get_page, new_key
-from tests.e2e.conversion_import_helpers import (
+from tests.common.affiliate_imports import published
+from tests.common.affiliates_api import get_page
+from tests.common.api import audit_page, expect_error
+from tests.common.conversion_imports import (
     CONVERSIONS,
     IMPORT,
     PREVIEW,
@@ -28,8 +29,10 @@ from tests.e2e.conversion_import_helpers import (
     previewed,
     stored,
 )
-from tests.e2e.helpers import audit_page, eventually, expect_error
-from tests.e2e.import_helpers import published
+from tests.common.events import EventRecorder
+from tests.common.orgs import new_key
+from tests.common.stack import rekomi_json
+from tests.common.waiting import eventually
 
 
 def mixed(b: Brand) -> list[dict[str, Any]]:

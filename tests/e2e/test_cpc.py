@@ -8,16 +8,16 @@ from typing import Any
 
 import aiohttp
 
-from tests.common.stack import create_org
-from tests.e2e.affiliates_helpers import get_page
-from tests.e2e.helpers import eventually
-from tests.e2e.tracking_helpers import GOOGLEBOT, IPHONE, click_rows, post_click, tracked_link
+from tests.common.affiliates_api import get_page
+from tests.common.orgs import new_org
+from tests.common.tracking_api import GOOGLEBOT, IPHONE, click_rows, post_click, tracked_link
+from tests.common.waiting import eventually
 
 CONVERSIONS = "/api/v1/conversions"
 
 
 async def test_clicks_on_a_cpc_program_are_paid_per_click(http: aiohttp.ClientSession) -> None:
-    org = create_org(plan="Pro", status="Active", home_currency="EUR")
+    org = await new_org(plan="Pro", status="Active", currency="EUR")
     link = await tracked_link(http, org, defaultCommissionModel="Cpc",
                               defaultCommissionType="Fixed", defaultCommissionValue=0.25)
     landing = {"landingUrl": f"https://brand.example/?via={link.slug}"}

@@ -12,9 +12,20 @@ import aiohttp
 
 from libs.shared.db import connect
 from libs.shared.settings import Settings
-from tests.e2e.affiliates_helpers import call, get_page
-from tests.e2e.test_s2s import CONVERSIONS, Seller, get_conversion, post_signed, sale, seller
-from tests.e2e.test_s2s_lifecycle import recruited, renew, set_paid, subscribe, timeline
+from tests.common.affiliates_api import call, get_page
+from tests.common.s2s import (
+    CONVERSIONS,
+    Seller,
+    get_conversion,
+    post_signed,
+    recruited,
+    renew,
+    sale,
+    seller,
+    set_paid,
+    subscribe,
+    timeline,
+)
 
 AFFILIATES = "/api/v1/affiliates"
 

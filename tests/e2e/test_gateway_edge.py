@@ -13,8 +13,9 @@ import aiohttp
 import pytest
 
 from services.gateway.entrypoints.http.routes import ROUTES
-from tests.common.stack import Org, create_org, rekomi, rekomi_json
-from tests.e2e.helpers import AUDIT_LOG, PROGRAMS, create_program, expect_error, program_body
+from tests.common.api import AUDIT_LOG, PROGRAMS, create_program, expect_error, program_body
+from tests.common.orgs import Org, new_org
+from tests.common.stack import rekomi, rekomi_json
 
 PLAN_EXTRA = frozenset({"required", "current", "trialing"})
 
@@ -118,7 +119,7 @@ async def _expect_plan_denied(response: aiohttp.ClientResponse, required: str, c
 ])
 async def test_programs_need_starter(http: aiohttp.ClientSession, plan: str, status: str,
                                      current: str, trialing: bool) -> None:
-    org = create_org(plan=plan, status=status)
+    org = await new_org(plan=plan, status=status)
     async with http.get(PROGRAMS, headers=org.auth) as response:
         await _expect_plan_denied(response, "Starter", current, trialing)
     async with http.post(PROGRAMS, json=program_body(), headers=org.auth) as response:
@@ -134,7 +135,7 @@ async def test_programs_need_starter(http: aiohttp.ClientSession, plan: str, sta
 ])
 async def test_starter_and_up_use_programs_but_not_the_audit_log(
         http: aiohttp.ClientSession, plan: str, status: str) -> None:
-    org = create_org(plan=plan, status=status)
+    org = await new_org(plan=plan, status=status)
     await create_program(http, org)
     async with http.get(PROGRAMS, headers=org.auth) as response:
         assert response.status == 200
@@ -144,13 +145,13 @@ async def test_starter_and_up_use_programs_but_not_the_audit_log(
 
 @pytest.mark.parametrize("status", ["Active", "Trialing", "PastDue"])
 async def test_pro_reads_the_audit_log(http: aiohttp.ClientSession, status: str) -> None:
-    org = create_org(plan="Pro", status=status)
+    org = await new_org(plan="Pro", status=status)
     async with http.get(AUDIT_LOG, headers=org.auth) as response:
         assert response.status == 200
 
 
 async def test_set_plan_takes_effect_at_once(http: aiohttp.ClientSession) -> None:
-    org = create_org(plan="Trial", status="Active")
+    org = await new_org(plan="Trial", status="Active")
     async with http.get(PROGRAMS, headers=org.auth) as response:
         await _expect_plan_denied(response, "Starter", "Trial", False)
     rekomi("admin", "set-plan", "--org", org.org_id, "--plan", "Starter", "--status", "Active")

@@ -13,9 +13,10 @@ import pytest
 
 from libs.shared.money import SUPPORTED_CURRENCIES
 from libs.shared.settings import Settings
-from tests.common.stack import Org, create_org
-from tests.e2e.affiliates_helpers import EventRecorder, call, new_key
-from tests.e2e.helpers import audit_page, expect_error
+from tests.common.affiliates_api import call
+from tests.common.api import audit_page, expect_error
+from tests.common.events import EventRecorder
+from tests.common.orgs import Org, new_key, new_org
 
 URL = "/api/v1/settings/home-currency"
 ACTION = "org.home_currency_changed"
@@ -60,7 +61,7 @@ async def test_get_shape_for_a_new_org(http: aiohttp.ClientSession, org: Org) ->
 ])
 async def test_get_says_whether_the_plan_permits_a_change(
         http: aiohttp.ClientSession, plan: str, status: str, can_change: bool) -> None:
-    org = create_org(plan=plan, status=status, home_currency="JPY")
+    org = await new_org(plan=plan, status=status, currency="JPY")
     if (plan, status) == ("Pro", "Canceled"):
         async with http.get(URL, headers=org.auth) as response:  # Trial is below Starter
             await expect_error(response, 402, "plan_tier_required",
@@ -142,7 +143,7 @@ async def test_put_refuses_malformed_bodies(http: aiohttp.ClientSession, org: Or
 
 @pytest.mark.parametrize("plan", ["Starter", "Growth"])
 async def test_put_needs_pro(http: aiohttp.ClientSession, plan: str) -> None:
-    org = create_org(plan=plan, status="Active")
+    org = await new_org(plan=plan, status="Active")
     async with http.put(URL, json={"homeCurrency": "EUR"}, headers=org.auth) as response:
         body = await expect_error(response, 402, "plan_tier_required",
                                   extra=frozenset({"required", "current", "trialing"}))

@@ -14,9 +14,7 @@ import asyncpg
 
 from libs.shared.settings import Settings
 from services.ledger.imports.adapters.repository import import_lock_key
-from tests.common.stack import Org, create_org, rekomi_json
-from tests.e2e.helpers import create_program, expect_error
-from tests.e2e.import_helpers import (
+from tests.common.affiliate_imports import (
     IMPORT,
     all_affiliates,
     imported,
@@ -24,6 +22,9 @@ from tests.e2e.import_helpers import (
     post_import,
     rows,
 )
+from tests.common.api import create_program, expect_error
+from tests.common.orgs import Org, new_org
+from tests.common.stack import rekomi_json
 
 
 async def jobs_of(org: Org) -> int:
@@ -159,7 +160,7 @@ async def test_scope_and_plan_gates(http: aiohttp.ClientSession, org: Org) -> No
     reader = Org(org.org_id, org.handle, read["apiKey"], org.signing_secret)
     await expect_error(await post_import(http, reader, program["id"], rows(1)), 403,
                        "insufficient_scope")
-    trial = create_org(plan="Starter", status="Canceled")
+    trial = await new_org(plan="Starter", status="Canceled")
     await expect_error(await post_import(http, trial, program["id"], rows(1)), 402,
                        "plan_tier_required",
                        extra=frozenset({"required", "current", "trialing"}))

@@ -9,10 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.common.stack import Org, rekomi
-from tests.e2e.affiliates_helpers import EventRecorder
-from tests.e2e.helpers import audit_page, create_program, eventually
-from tests.e2e.import_helpers import (
+from tests.common.affiliate_imports import (
     AFFILIATES,
     all_affiliates,
     imported,
@@ -21,6 +18,11 @@ from tests.e2e.import_helpers import (
     published,
     rows,
 )
+from tests.common.api import audit_page, create_program
+from tests.common.events import EventRecorder
+from tests.common.orgs import Org
+from tests.common.stack import rekomi
+from tests.common.waiting import eventually
 
 
 def revert(job_id: str) -> dict[str, Any]:

@@ -9,10 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.common.stack import Org, create_org
-from tests.e2e.affiliates_helpers import EventRecorder
-from tests.e2e.helpers import audit_page, create_program, eventually
-from tests.e2e.import_helpers import (
+from tests.common.affiliate_imports import (
     AFFILIATES,
     all_affiliates,
     imported,
@@ -21,6 +18,10 @@ from tests.e2e.import_helpers import (
     published,
     rows,
 )
+from tests.common.api import audit_page, create_program
+from tests.common.events import EventRecorder
+from tests.common.orgs import Org, new_org
+from tests.common.waiting import eventually
 
 
 async def test_reference_example_answers_a_completed_job(http: aiohttp.ClientSession,
@@ -139,7 +140,7 @@ async def test_events_one_per_row_and_one_audit_row(
 
 async def test_notify_is_recorded_but_not_allowed_below_growth(http: aiohttp.ClientSession
                                                                ) -> None:
-    starter = create_org(plan="Starter", status="Active")
+    starter = await new_org(plan="Starter", status="Active")
     program = await create_program(http, starter)
     job = await imported(http, starter, program["id"], rows(2), notifyAffiliates=True)
     assert job["imported"] == 2  # the import still succeeds

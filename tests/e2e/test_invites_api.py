@@ -7,9 +7,8 @@ import uuid
 
 import aiohttp
 
-from tests.common.stack import Org, create_org, rekomi
-from tests.e2e.helpers import create_program, expect_error
-from tests.e2e.invites_helpers import (
+from tests.common.api import create_program, expect_error
+from tests.common.invites_api import (
     BULK,
     INVITES,
     audit_actions,
@@ -19,6 +18,8 @@ from tests.e2e.invites_helpers import (
     seed_pending,
     token_of,
 )
+from tests.common.orgs import Org, new_org
+from tests.common.stack import rekomi
 
 PLAN_EXTRA = frozenset({"required", "current", "subscriptionStatus"})
 
@@ -93,7 +94,7 @@ async def test_create_refusals(http: aiohttp.ClientSession, org: Org) -> None:
 
 
 async def test_single_invite_works_on_trial(http: aiohttp.ClientSession) -> None:
-    trial = create_org()
+    trial = await new_org()
     program = await create_program(http, trial)  # programs need Starter; invites do not
     rekomi("admin", "set-plan", "--org", trial.org_id, "--plan", "Trial",
            "--status", "Trialing")
@@ -102,7 +103,7 @@ async def test_single_invite_works_on_trial(http: aiohttp.ClientSession) -> None
 
 
 async def test_pending_cap_of_500(http: aiohttp.ClientSession) -> None:
-    capped = create_org()
+    capped = await new_org()
     program = await create_program(http, capped)
     await seed_pending(capped, program["id"], 499)
     await invite(http, capped, program["id"])  # the 500th
@@ -158,12 +159,12 @@ async def test_bulk_legacy_emails_and_limits(http: aiohttp.ClientSession, org: O
 async def test_bulk_needs_an_active_paid_plan(http: aiohttp.ClientSession) -> None:
     for plan, status in (("Trial", "Trialing"), ("Pro", "Trialing"), ("Starter", "PastDue"),
                          ("Trial", "Active"), ("Growth", "Canceled")):
-        denied = create_org(plan=plan, status=status)
+        denied = await new_org(plan=plan, status=status)
         async with http.post(BULK, json={"programId": str(uuid.uuid4()), "emails": [email()]},
                              headers=denied.auth) as r:
             body = await expect_error(r, 402, "paid_plan_required", extra=PLAN_EXTRA)
         assert (body["current"], body["subscriptionStatus"]) == (plan, status)
-    starter = create_org(plan="Starter", status="Active")
+    starter = await new_org(plan="Starter", status="Active")
     program = await create_program(http, starter)
     assert (await bulk(http, starter, {"programId": program["id"],
                                        "emails": [email()]}))["created"] == 1

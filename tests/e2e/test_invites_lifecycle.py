@@ -7,9 +7,8 @@ import uuid
 
 import aiohttp
 
-from tests.common.stack import Org, Stack, rekomi_json
-from tests.e2e.helpers import create_program, expect_error
-from tests.e2e.invites_helpers import (
+from tests.common.api import create_program, expect_error
+from tests.common.invites_api import (
     BULK,
     INVITES,
     accept,
@@ -20,6 +19,8 @@ from tests.e2e.invites_helpers import (
     public_client,
     token_of,
 )
+from tests.common.orgs import Org
+from tests.common.stack import Stack, rekomi_json
 
 
 async def test_accept_creates_the_affiliate_once(http: aiohttp.ClientSession, org: Org,

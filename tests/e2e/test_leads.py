@@ -9,22 +9,22 @@ from typing import Any
 import aiohttp
 
 from libs.shared import jsonutil
+from tests.common.affiliates_api import get_page
+from tests.common.events import EventRecorder
+from tests.common.orgs import new_org
+from tests.common.s2s import (
+    CONVERSION_EVENT_KEYS,
+    CONVERSIONS,
+    LEAD,
+    SIGNUP,
+    get_conversion,
+    lead,
+    post_signed,
+    seller,
+)
 from tests.common.stack import Stack
-from tests.e2e.affiliates_helpers import EventRecorder, get_page
-from tests.e2e.helpers import eventually
-from tests.e2e.storefront_helpers import client_from, new_org
-from tests.e2e.test_conversions import CONVERSION_EVENT_KEYS
-from tests.e2e.test_s2s import CONVERSIONS, get_conversion, post_signed, seller
-
-LEAD = "/api/tracking/lead"
-SIGNUP = "/api/v1/r/lead/signup"
-
-
-def lead(slug: str, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"affiliateSlug": slug, "name": "Jane Doe",
-                            "email": f"user-{uuid.uuid4().hex[:8]}@example.com"}
-    body.update(overrides)
-    return body
+from tests.common.storefront_api import client_from
+from tests.common.waiting import eventually
 
 
 async def test_s2s_lead_on_cps_is_zero_and_deduped(http: aiohttp.ClientSession) -> None:

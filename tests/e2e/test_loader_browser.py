@@ -15,9 +15,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from tests.common.stack import Org
-from tests.e2e.helpers import eventually
-from tests.e2e.tracking_helpers import DESKTOP, click_rows, db_fetch, tracked_link
+from tests.common.orgs import Org
+from tests.common.tracking_api import DESKTOP, click_rows, db_fetch, tracked_link
+from tests.common.waiting import eventually
 
 playwright_api = pytest.importorskip("playwright.async_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

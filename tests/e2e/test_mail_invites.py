@@ -9,9 +9,8 @@ import time
 import aiohttp
 
 from services.ledger.invites.adapters.mail_catcher import MailCatcher
-from tests.common.stack import Org, Stack
-from tests.e2e.helpers import create_program
-from tests.e2e.invites_helpers import (
+from tests.common.api import create_program
+from tests.common.invites_api import (
     INVITES,
     accept,
     bulk,
@@ -22,6 +21,8 @@ from tests.e2e.invites_helpers import (
     token_in_mail,
     token_of,
 )
+from tests.common.orgs import Org
+from tests.common.stack import Stack
 
 # Arrival jitter allowed around the 1 s pacing (the slot is taken in PostgreSQL just before
 # the SMTP conversation starts).

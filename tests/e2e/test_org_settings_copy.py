@@ -13,10 +13,11 @@ import aiohttp
 import asyncpg
 
 from libs.shared.settings import Settings
-from tests.common.stack import Org, create_org, rekomi_json
-from tests.e2e.affiliates_helpers import call, get_page
-from tests.e2e.helpers import eventually
-from tests.e2e.tracking_helpers import IPHONE, click_rows, db_fetch, post_click, tracked_link
+from tests.common.affiliates_api import call, get_page
+from tests.common.orgs import Org, new_org
+from tests.common.stack import rekomi_json
+from tests.common.tracking_api import IPHONE, click_rows, db_fetch, post_click, tracked_link
+from tests.common.waiting import eventually
 
 Copy = tuple[str, int, datetime]
 
@@ -40,7 +41,7 @@ async def copy_in(org: Org, currency: str) -> Copy:
 
 
 async def test_a_new_org_reaches_the_ledgers_copy(http: aiohttp.ClientSession) -> None:
-    org = create_org(plan="Pro", status="Active", home_currency="CHF")
+    org = await new_org(plan="Pro", status="Active", currency="CHF")
     _currency, grace, _version = await copy_in(org, "CHF")
     assert grace == 30
 
@@ -59,14 +60,14 @@ async def test_publishing_every_org_again_changes_no_copy(http: aiohttp.ClientSe
     before = await copy_in(org, "EUR")
     result = rekomi_json("admin", "publish-org-settings")
     assert result["orgsAnnounced"] >= 1
-    other = create_org()  # announced after the re-announcements: once it is copied, they are
+    other = await new_org()  # announced after the re-announcements: once it is copied, they are
     await copy_in(other, "USD")
     assert await ledger_copy(org) == before
 
 
 async def test_a_bucket_of_an_org_without_copy_is_booked_once_the_ledger_pulled_it(
         http: aiohttp.ClientSession) -> None:
-    org = create_org(plan="Pro", status="Active", home_currency="GBP")
+    org = await new_org(plan="Pro", status="Active", currency="GBP")
     await copy_in(org, "GBP")
     # As if its event had left before the ledger's queue existed (a first start).
     await db_fetch("DELETE FROM ledger.org_settings WHERE org_id = $1", uuid.UUID(org.org_id))

@@ -11,8 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.common.stack import Org
-from tests.e2e.helpers import (
+from tests.common.api import (
     PROGRAM_KEYS,
     PROGRAMS,
     create_program,
@@ -22,6 +21,7 @@ from tests.e2e.helpers import (
     program_body,
     set_custom_domain_verified,
 )
+from tests.common.orgs import Org
 
 FULL_BODY: dict[str, Any] = {
     "name": "Holiday promo program",

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
-from tests.common.stack import Stack, create_org, extra_gateways, wait_ready
-from tests.e2e.helpers import PROGRAMS, expect_error
+from tests.common.api import PROGRAMS, expect_error
+from tests.common.orgs import new_org
+from tests.common.stack import Stack, extra_gateways, wait_ready
 
 LIMIT = 10
 PORTS = (18181, 18182)
@@ -25,7 +26,7 @@ def replicas(stack: Stack) -> Iterator[list[str]]:
 
 
 async def test_limit_holds_across_two_replicas(replicas: list[str]) -> None:
-    org = create_org(plan="Pro", status="Active")  # a fresh key: its count starts at zero
+    org = await new_org(plan="Pro", status="Active")  # a fresh key: its count starts at zero
     async with aiohttp.ClientSession() as session:
         for base in replicas:
             await wait_ready(session, base)
@@ -52,6 +53,6 @@ async def test_limit_holds_across_two_replicas(replicas: list[str]) -> None:
                 assert body["retryAfter"] == retry_after
         assert int(time.time() // 60) == window, "the test straddled a rate-limit window"
         # Another key has its own quota.
-        other = create_org(plan="Pro", status="Active")
+        other = await new_org(plan="Pro", status="Active")
         async with session.get(f"{replicas[0]}{PROGRAMS}", headers=other.auth) as response:
             assert response.status == 200

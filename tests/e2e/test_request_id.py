@@ -10,7 +10,7 @@ import aiohttp
 import asyncpg
 
 from libs.shared.settings import Settings
-from tests.common.stack import Org
+from tests.common.orgs import Org
 
 
 async def test_request_id_travels_to_the_audit_row(http: aiohttp.ClientSession, org: Org) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -16,76 +15,22 @@ from libs.shared.db import connect
 from libs.shared.settings import Settings
 from services.gateway.adapters.orgs_repository import OrgsRepository
 from services.gateway.domain.plans import SubscriptionStatus, Tier
-from services.gateway.domain.signatures import header_value
-from tests.common.stack import Org, Stack
-from tests.e2e.affiliates_helpers import create_affiliate, get_page, new_org
-from tests.e2e.helpers import create_program, eventually, expect_error
+from tests.common.affiliates_api import create_affiliate, get_page
+from tests.common.api import expect_error
+from tests.common.orgs import Org, new_org
+from tests.common.s2s import (
+    CONVERSIONS,
+    S2S,
+    get_conversion,
+    post_signed,
+    sale,
+    seller,
+    signed_headers,
+)
+from tests.common.stack import Stack
+from tests.common.waiting import eventually
 
-S2S = "/api/tracking/s2s"
-CONVERSIONS = "/api/v1/conversions"
 PLAN_EXTRA = frozenset({"required", "current", "trialing", "subscriptionStatus"})
-
-
-@dataclass
-class Seller:
-    org: Org
-    program: dict[str, Any]
-    affiliate: dict[str, Any]
-
-    @property
-    def slug(self) -> str:
-        return str(self.affiliate["links"][0]["slug"])
-
-
-async def seller(http: aiohttp.ClientSession, org: Org | None = None, **program: Any
-                 ) -> Seller:
-    org = org or await new_org()
-    made = await create_program(http, org, autoApprove=True, **program)
-    affiliate = await create_affiliate(http, org, made["id"])
-    return Seller(org, made, affiliate)
-
-
-def sale(slug: str, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"externalEventId": f"purchase_{uuid.uuid4().hex}",
-                            "affiliateSlug": slug, "amountCents": 9900, "currency": "USD",
-                            "customerId": "cus_external_xyz"}
-    body.update(overrides)
-    return body
-
-
-def signed_headers(org: Org, raw: bytes, *, at: int | None = None, secret: str | None = None,
-                   bearer: bool = False) -> dict[str, str]:
-    stamp = int(time.time()) if at is None else at
-    key = ({"Authorization": f"Bearer {org.api_key}"} if bearer
-           else {"X-Rekomi-Api-Key": org.api_key})
-    return {**key, "Content-Type": "application/json",
-            "X-Rekomi-Signature": header_value(secret or org.signing_secret, stamp, raw)}
-
-
-async def post_signed(http: aiohttp.ClientSession, org: Org, body: Any, path: str = S2S, *,
-                      wait: bool = True, **sign: Any) -> tuple[int, Any]:
-    """Post a signed body; a fresh answer is returned once the ledger has booked it (tracking
-    answers as soon as the event is durable), unless ``wait`` is False."""
-    raw = jsonutil.dumps(body)
-    async with http.post(path, data=raw, headers=signed_headers(org, raw, **sign)) as response:
-        status, answer = response.status, await response.json(content_type=None)
-    if wait and status == 200 and isinstance(answer, dict) and answer.get("conversionId"):
-        await get_conversion(http, org, answer["conversionId"])
-    return status, answer
-
-
-async def get_conversion(http: aiohttp.ClientSession, org: Org, conversion_id: str
-                         ) -> dict[str, Any]:
-    """The conversion once the ledger has booked it (tracking answered before that)."""
-    async def booked() -> dict[str, Any] | None:
-        async with http.get(f"{CONVERSIONS}/{conversion_id}", headers=org.auth) as response:
-            body: dict[str, Any] = await response.json()
-            if response.status == 404:
-                return None
-            assert response.status == 200, body
-        return body
-
-    return await eventually(booked, what=f"conversion {conversion_id} booked")
 
 
 async def test_a_sale_is_booked_once_with_its_commission(http: aiohttp.ClientSession) -> None:
@@ -257,8 +202,8 @@ async def test_override_for_the_recruiter(http: aiohttp.ClientSession, stack: St
 
 
 async def test_conversion_created_is_published(http: aiohttp.ClientSession) -> None:
-    from tests.e2e.affiliates_helpers import EventRecorder
-    from tests.e2e.test_conversions import CONVERSION_EVENT_KEYS
+    from tests.common.events import EventRecorder
+    from tests.common.s2s import CONVERSION_EVENT_KEYS
     events = await EventRecorder.start(CONVERSION_EVENT_KEYS)
     try:
         s = await seller(http)

@@ -12,13 +12,26 @@ import aiohttp
 
 from libs.shared.db import connect
 from libs.shared.settings import Settings
-from tests.e2e.affiliates_helpers import EventRecorder, call, create_affiliate, get_page
-from tests.e2e.helpers import eventually
-from tests.e2e.test_conversions import CONVERSION_EVENT_KEYS
-from tests.e2e.test_leads import LEAD, SIGNUP, lead
-from tests.e2e.test_s2s import CONVERSIONS, Seller, get_conversion, post_signed, sale, seller
-
-Timeline = list[tuple[str, int, int]]
+from tests.common.affiliates_api import call, create_affiliate, get_page
+from tests.common.events import EventRecorder
+from tests.common.s2s import (
+    CONVERSION_EVENT_KEYS,
+    CONVERSIONS,
+    LEAD,
+    SIGNUP,
+    Seller,
+    get_conversion,
+    lead,
+    post_signed,
+    recruited,
+    renew,
+    sale,
+    seller,
+    set_paid,
+    subscribe,
+    timeline,
+)
+from tests.common.waiting import eventually
 
 
 def refund_of(sale_event_id: str, **overrides: Any) -> dict[str, Any]:
@@ -35,18 +48,6 @@ async def refunded(http: aiohttp.ClientSession, s: Seller, conversion_id: str
         return got if got["status"] == "Refunded" else None
 
     return await eventually(probe, what=f"conversion {conversion_id} refunded")
-
-
-async def timeline(http: aiohttp.ClientSession, s: Seller, conversion_id: str, count: int
-                   ) -> Timeline:
-    """The conversion's timeline once it has at least ``count`` events (callers compare it
-    whole, so one too many fails)."""
-    async def probe() -> list[dict[str, Any]] | None:
-        events: list[dict[str, Any]] = (await get_conversion(http, s.org, conversion_id))["events"]
-        return events if len(events) >= count else None
-
-    events = await eventually(probe, what=f"{count} events on {conversion_id}")
-    return [(e["eventType"], e["amountCents"], e["commissionCents"]) for e in events]
 
 
 async def drained(http: aiohttp.ClientSession, s: Seller) -> str:
@@ -136,32 +137,6 @@ async def test_refund_errors_and_isolation(http: aiohttp.ClientSession) -> None:
     assert [e["eventType"] for e in got["events"]] == ["initial", "refund"]
 
 
-async def recruited(http: aiohttp.ClientSession, s: Seller) -> dict[str, Any]:
-    """An affiliate recruited by ``s.affiliate`` (10% override), as test_s2s sets it up."""
-    config = f"/api/v1/programs/{s.program['id']}/sub-affiliate-config"
-    async with http.put(config, json={"enabled": True, "percent": 10},
-                        headers=s.org.auth) as response:
-        assert response.status == 200, await response.text()
-    async with http.post(f"/api/p/id/{s.program['id']}/apply", json={
-            "email": f"recruit-{uuid.uuid4().hex[:8]}@example.com",
-            "recruitedByAffiliateId": s.affiliate["id"]}) as response:
-        recruit: dict[str, Any] = await response.json()
-        assert response.status == 200, recruit
-    return recruit
-
-
-async def set_paid(conversion_id: str) -> None:
-    """Mark a conversion Paid. Nothing pays over the API yet (payouts come with a later issue),
-    and a refund of a Paid row is the one that claws money back, so the test pokes the status."""
-    conn = await connect(Settings().database_url, "ledger")
-    try:
-        done = await conn.execute("UPDATE conversions SET status = 'Paid' WHERE id = $1",
-                                  uuid.UUID(conversion_id))
-    finally:
-        await conn.close()
-    assert done == "UPDATE 1"
-
-
 async def adjustments(org_id: str) -> list[tuple[str, str, int, str, str]]:
     conn = await connect(Settings().database_url, "ledger")
     try:
@@ -213,32 +188,6 @@ async def test_refund_follows_the_override_and_claws_back_paid(
 
 
 # ---- renewals -----------------------------------------------------------------------------------
-async def subscribe(http: aiohttp.ClientSession, s: Seller, amount: int = 10000,
-                    **overrides: Any) -> tuple[str, str]:
-    """The initial sale of a fresh subscription: (subscriptionId, its conversion id). An
-    override of None leaves the key out of the body."""
-    subscription = f"sub_{uuid.uuid4().hex[:12]}"
-    body = {k: v for k, v in sale(s.slug, subscriptionId=subscription, amountCents=amount,
-                                  **overrides).items() if v is not None}
-    status, made = await post_signed(http, s.org, body)
-    assert status == 200, made
-    return subscription, str(made["conversionId"])
-
-
-async def renew(http: aiohttp.ClientSession, s: Seller, subscription: str, initial_id: str,
-                amount: int, *, slug: str | None = None) -> dict[str, Any]:
-    """One renewal, waited for until its conversion shows (every renewal has its own row,
-    one that earns nothing too), so the next one is numbered after it."""
-    before = len((await get_conversion(http, s.org, initial_id))["events"])
-    body: dict[str, Any] = {"externalEventId": f"invoice_{uuid.uuid4().hex}",
-                            "subscriptionId": subscription, "amountCents": amount,
-                            "currency": "USD"}
-    if slug is not None:
-        body["affiliateSlug"] = slug
-    status, made = await post_signed(http, s.org, body)  # waits for the renewal's row
-    assert status == 200 and set(made) == {"ok", "conversionId"}, made
-    assert len((await get_conversion(http, s.org, initial_id))["events"]) == before + 1
-    return {**body, "conversionId": made["conversionId"]}
 
 
 async def test_renewals_earn_within_the_cap_for_the_subscription_s_affiliate(
@@ -391,7 +340,6 @@ async def test_unmatched_sales_and_other_orgs_leads(http: aiohttp.ClientSession)
     got = await get_conversion(http, theirs.org, made["conversionId"])
     assert (got["affiliateId"], got["attributionMethod"]) == (theirs.affiliate["id"],
                                                               "email_match")
-
 
 
 # A renewal stays with its subscription's affiliate whatever the request names: the slug of a

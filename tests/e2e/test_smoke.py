@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from tests.common.stack import Org
+from tests.common.orgs import Org
 
 
 async def test_create_then_get_program(http: aiohttp.ClientSession, org: Org) -> None:

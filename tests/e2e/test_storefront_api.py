@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from tests.common.api import create_program, expect_error, set_custom_domain_verified
+from tests.common.orgs import new_org
 from tests.common.stack import Stack
-from tests.e2e.helpers import create_program, expect_error, set_custom_domain_verified
-from tests.e2e.storefront_helpers import client_from, new_org
+from tests.common.storefront_api import client_from
 
 STOREFRONT_KEYS = {"id", "organizationName", "name", "slug", "description", "termsUrl",
                    "customAliasSupported"}

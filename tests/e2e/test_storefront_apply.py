@@ -8,22 +8,18 @@ import uuid
 
 import aiohttp
 
-from tests.common.stack import Org, Stack
-from tests.e2e.affiliates_helpers import EventRecorder
-from tests.e2e.helpers import (
-    audit_page,
-    create_program,
-    eventually,
-    expect_error,
-)
-from tests.e2e.storefront_helpers import (
+from tests.common.api import audit_page, create_program, expect_error
+from tests.common.events import EventRecorder
+from tests.common.orgs import Org, new_org
+from tests.common.stack import Stack
+from tests.common.storefront_api import (
     APPLY_KEYS,
     affiliate_row,
     client_from,
     create_affiliate,
     events_about,
-    new_org,
 )
+from tests.common.waiting import eventually
 
 AFFILIATES_URL = "/api/v1/affiliates"
 

@@ -8,9 +8,11 @@ import uuid
 
 import aiohttp
 
-from tests.common.stack import Org, Stack
-from tests.e2e.helpers import audit_page, create_program, eventually, expect_error
-from tests.e2e.storefront_helpers import client_from, create_affiliate, new_org
+from tests.common.api import audit_page, create_program, expect_error
+from tests.common.orgs import Org, new_org
+from tests.common.stack import Stack
+from tests.common.storefront_api import client_from, create_affiliate
+from tests.common.waiting import eventually
 
 GATE_EXTRA = frozenset({"required", "current", "trialing"})
 

@@ -12,15 +12,11 @@ import pytest
 from libs.shared.errors import RekomiError
 from libs.shared.settings import Settings
 from services.ledger.tax_forms.adapters.local_storage import LocalFileStorage
-from tests.common.stack import Org, Stack
-from tests.e2e.helpers import audit_page, create_program, eventually, expect_error
-from tests.e2e.storefront_helpers import (
-    attach_tax_form,
-    client_from,
-    create_affiliate,
-    ledger_call,
-    new_org,
-)
+from tests.common.api import audit_page, create_program, expect_error
+from tests.common.orgs import Org, new_org
+from tests.common.stack import Stack
+from tests.common.storefront_api import attach_tax_form, client_from, create_affiliate, ledger_call
+from tests.common.waiting import eventually
 
 PDF = b"%PDF-1.4\n" + uuid.uuid4().bytes + b"\n%%EOF\n"
 LINK_KEYS = {"id", "affiliateId", "type", "submittedAt", "signedUrl", "expiresInSeconds"}

@@ -7,9 +7,9 @@ import time
 import aiohttp
 import pytest
 
-from tests.common.stack import Org
-from tests.e2e.helpers import expect_error
-from tests.e2e.tracking_helpers import (
+from tests.common.api import expect_error
+from tests.common.orgs import Org
+from tests.common.tracking_api import (
     CLICK,
     GOOGLEBOT,
     IPAD,

@@ -6,10 +6,10 @@ import uuid
 
 import aiohttp
 
-from tests.common.stack import Org
-from tests.e2e.affiliates_helpers import bulk, call
-from tests.e2e.helpers import create_program, expect_error
-from tests.e2e.tracking_helpers import IPHONE, click_rows, indexed, post_click, tracked_link
+from tests.common.affiliates_api import bulk, call
+from tests.common.api import create_program, expect_error
+from tests.common.orgs import Org
+from tests.common.tracking_api import IPHONE, click_rows, indexed, post_click, tracked_link
 
 SNIPPET = "/api/v1/r/install-snippet"
 SETTINGS = "/api/v1/settings/tracking"

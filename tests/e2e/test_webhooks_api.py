@@ -7,9 +7,10 @@ import uuid
 import aiohttp
 import pytest
 
-from tests.common.stack import Org, create_org
-from tests.e2e.helpers import audit_page, eventually, expect_error
-from tests.e2e.webhooks_api import WEBHOOK_KEYS, WEBHOOKS, call, create_webhook
+from tests.common.api import audit_page, expect_error
+from tests.common.orgs import Org, new_org
+from tests.common.waiting import eventually
+from tests.common.webhooks_api import WEBHOOK_KEYS, WEBHOOKS, call, create_webhook
 
 HOOK = "http://127.0.0.1:9/hook"  # never called in these tests
 
@@ -108,11 +109,11 @@ async def test_invalid_bodies(http: aiohttp.ClientSession, org: Org, body: dict[
 
 
 async def test_starter_plan_gate(http: aiohttp.ClientSession) -> None:
-    trial = create_org(plan="Trial", status="Active")
+    trial = await new_org(plan="Trial", status="Active")
     async with http.get(WEBHOOKS, headers=trial.auth) as response:
         await expect_error(response, 402, "plan_tier_required",
                            extra=frozenset({"required", "current", "trialing"}))
-    starter = create_org(plan="Starter", status="Active")
+    starter = await new_org(plan="Starter", status="Active")
     await create_webhook(http, starter, HOOK)
 
 

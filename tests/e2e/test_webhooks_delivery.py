@@ -8,9 +8,10 @@ import time
 
 import aiohttp
 
-from tests.common.stack import Org
-from tests.e2e.helpers import audit_page, eventually
-from tests.e2e.webhooks_api import (
+from tests.common.api import audit_page
+from tests.common.orgs import Org
+from tests.common.waiting import eventually
+from tests.common.webhooks_api import (
     DELIVERY_KEYS,
     WEBHOOKS,
     call,
@@ -19,7 +20,7 @@ from tests.e2e.webhooks_api import (
     delivery_when,
     publish,
 )
-from tests.e2e.webhooks_receiver import HANG, Receiver, receiver, verify
+from tests.common.webhooks_receiver import HANG, Receiver, receiver, verify
 
 
 async def _received(rx: Receiver, path: str, count: int, timeout: float = 15.0) -> None:

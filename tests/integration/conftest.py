@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from libs.shared.db import ensure_database
+from libs.shared.db import create_pool, ensure_database
 from libs.shared.migrations import migrate_all
 from libs.shared.settings import Settings
 from services.cli import migration_folders
@@ -33,3 +33,12 @@ async def db(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Connec
 
 
 make_bus = pytest.fixture(bus_factory)
+
+
+@pytest.fixture(scope="module")
+async def pool(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on the ledger's schema, for the booking tests; modules that test another
+    service's tables define their own ``pool``."""
+    ledger = await create_pool(settings.database_url, "ledger", min_size=1, max_size=8)
+    yield ledger
+    await ledger.close()

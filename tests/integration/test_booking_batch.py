@@ -11,23 +11,11 @@ from typing import Any
 
 import asyncpg
 
-from libs.contracts.affiliates import CreateAffiliate
 from libs.contracts.attributed import AcceptedRefund, AcceptedSale
 from libs.shared.uow import unit_of_work
-from services.ledger.affiliates.service_layer.handlers import create_affiliate
 from services.ledger.conversions.service_layer.booking import Accepted, book_accepted
 from services.ledger.conversions.service_layer.booking_batch import book_batch
-from tests.integration.test_ledger_booking import (
-    Program,
-    emitted,
-    new_program,
-    refund,
-    rows,
-    sale,
-)
-from tests.integration.test_s2s_booking import ACTOR, pool
-
-__all__ = ["pool"]
+from tests.common.ledger_booking import another, emitted, new_program, refund, rows, sale
 
 
 async def _book(pool: asyncpg.Pool, events: list[Accepted], *, batch: bool) -> None:
@@ -37,18 +25,6 @@ async def _book(pool: asyncpg.Pool, events: list[Accepted], *, batch: bool) -> N
         else:
             for event in events:
                 await book_accepted(tx, event)
-
-
-async def another(pool: asyncpg.Pool, p: Program, *, status: str,
-                  recruited_by: uuid.UUID | None) -> uuid.UUID:
-    """One more affiliate of ``p``'s program, put in ``status`` directly (this tests booking,
-    not the ban's own denials)."""
-    made = await create_affiliate(pool, CreateAffiliate.model_validate({
-        "orgId": p.org_id, "actor": ACTOR, "data": {
-            "programId": p.program_id, "email": f"b-{uuid.uuid4().hex[:8]}@example.com"}}))
-    await pool.execute("UPDATE affiliates SET status = $2, recruited_by_affiliate_id = $3 "
-                       "WHERE id = $1", uuid.UUID(made["id"]), status, recruited_by)
-    return uuid.UUID(made["id"])
 
 
 def _shape(booked: list[asyncpg.Record]) -> list[tuple[Any, ...]]:

@@ -236,7 +236,7 @@ async def test_message_is_redelivered_when_consumer_dies_before_ack(
     routing_key = f"k{uid}.created"
     queues.append(f"{NAMESPACE}.{service}.work")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.integration._dying_consumer", settings.amqp_url, NAMESPACE,
+        sys.executable, "-m", "tests.common.dying_consumer", settings.amqp_url, NAMESPACE,
         service, "work", routing_key, "5", cwd=ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:

@@ -6,40 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import aio_pika
 import asyncpg
 import pytest
 
-from libs.contracts.affiliates import CreateAffiliate
-from libs.contracts.click_rewards import CLICKS_AGGREGATED, ClicksAggregated
-from libs.contracts.programs import CreateProgram
-from libs.shared.db import connect, create_pool
+from libs.contracts.click_rewards import CLICKS_AGGREGATED
+from libs.shared.db import connect
 from libs.shared.settings import Settings
 from services.gateway.adapters.orgs_repository import OrgsRepository
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.service_layer.admin import create_org
 from services.gateway.service_layer.org_settings import settings_of
-from services.ledger.affiliates.service_layer.handlers import create_affiliate
 from services.ledger.click_rewards.entrypoints.consumers import QUEUE, subscribe_click_rewards
 from services.ledger.click_rewards.service_layer.handlers import book_click_reward
 from services.ledger.org_settings.service_layer.handlers import apply_org_settings
-from services.ledger.programs.service_layer.handlers import create_program
 from tests.common.buses import NAMESPACE, MakeBus
-from tests.e2e.helpers import eventually
-
-ACTOR = {"type": "api_key", "keyId": str(uuid.uuid4())}
-NOW = datetime(2026, 5, 10, 12, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-async def pool(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Pool]:
-    ledger = await create_pool(settings.database_url, "ledger", min_size=1, max_size=8)
-    yield ledger
-    await ledger.close()
+from tests.common.click_rewards import NOW, booked, bucket
+from tests.common.waiting import eventually
 
 
 @pytest.fixture
@@ -58,30 +43,6 @@ async def org_id(settings: Settings, pool: asyncpg.Pool) -> uuid.UUID:
     assert row is not None
     await apply_org_settings(pool, [settings_of(row)], now=NOW)
     return org.org_id
-
-
-async def bucket(pool: asyncpg.Pool, org_id: uuid.UUID, clicks: int, *, model: str = "Cpc",
-                 **custom: Any) -> ClicksAggregated:
-    program = await create_program(pool, CreateProgram.model_validate({
-        "orgId": org_id, "actor": ACTOR, "data": {
-            "name": f"P {uuid.uuid4().hex[:8]}", "defaultCommissionType": "Fixed",
-            "defaultCommissionValue": 0.25, "defaultCommissionModel": model}}))
-    affiliate = await create_affiliate(pool, CreateAffiliate.model_validate({
-        "orgId": org_id, "actor": ACTOR, "data": {
-            "programId": program["id"], "email": f"a-{uuid.uuid4().hex[:8]}@example.com",
-            **custom}}))
-    return ClicksAggregated(org_id=org_id, program_id=program["id"],
-                            affiliate_id=affiliate["id"], bucket_id=uuid.uuid4(),
-                            bucket_start=NOW, bucket_end=NOW + timedelta(hours=1),
-                            clicks=clicks)
-
-
-async def booked(pool: asyncpg.Pool, event: ClicksAggregated) -> list[asyncpg.Record]:
-    return list(await pool.fetch(
-        "SELECT c.*, (SELECT count(*) FROM conversion_events e WHERE e.conversion_id = c.id "
-        "AND e.event_type = 'initial') AS timeline, (SELECT count(*) FROM outbox o WHERE "
-        "o.routing_key = 'conversion.created' AND o.payload->'data'->>'id' = c.id::text) "
-        "AS announced FROM conversions c WHERE c.affiliate_id = $1", event.affiliate_id))
 
 
 async def test_one_click_reward_per_bucket_however_often_delivered(

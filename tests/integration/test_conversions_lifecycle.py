@@ -12,10 +12,7 @@ from libs.contracts.attributed import AcceptedSale
 from libs.shared.uow import unit_of_work
 from services.ledger.conversions.service_layer.approval import approve_due
 from services.ledger.conversions.service_layer.booking import book_sale
-from tests.integration.test_ledger_booking import Program, new_program, sale
-from tests.integration.test_s2s_booking import pool
-
-__all__ = ["pool"]
+from tests.common.ledger_booking import Program, new_program, sale
 
 
 async def book(pool: asyncpg.Pool, program: Program, grace_days: int) -> uuid.UUID:

@@ -22,11 +22,7 @@ from services.ledger.affiliates.service_layer.handlers import update_affiliate
 from services.ledger.conversions.service_layer.approval import approve_due
 from services.ledger.conversions.service_layer.booking import Accepted, book_accepted
 from services.ledger.conversions.service_layer.booking_batch import book_batch
-from tests.integration.test_booking_batch import another
-from tests.integration.test_ledger_booking import T0, Program, new_program, refund, rows, sale
-from tests.integration.test_s2s_booking import ACTOR, pool
-
-__all__ = ["pool"]
+from tests.common.ledger_booking import ACTOR, T0, Program, another, new_program, refund, rows, sale
 
 
 async def booked(pool: asyncpg.Pool, *events: Accepted, batch: bool = False) -> None:

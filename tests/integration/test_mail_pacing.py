@@ -32,7 +32,7 @@ from services.ledger.invites.entrypoints.mail_worker import MailWorker
 from services.ledger.invites.service_layer.creation import InviteConfig, create_bulk_invites
 from services.ledger.invites.service_layer.mail import MailConfig, enqueue_invite_email
 from services.ledger.programs.service_layer.handlers import create_program
-from tests.e2e.helpers import eventually
+from tests.common.waiting import eventually
 
 ACTOR = Actor(type=ActorType.system)
 INTERVAL = timedelta(seconds=1)

@@ -23,10 +23,8 @@ from services.ledger.click_rewards.service_layer.handlers import book_click_rewa
 from services.ledger.org_settings.entrypoints import consumers as org_settings
 from services.ledger.org_settings.service_layer.handlers import apply_org_settings
 from tests.common.buses import NAMESPACE, MakeBus
-from tests.e2e.helpers import eventually
-from tests.integration.test_click_rewards_booking import NOW, booked, bucket, pool
-
-__all__ = ["pool"]  # the ledger pool fixture, shared with the click-reward tests
+from tests.common.click_rewards import NOW, booked, bucket
+from tests.common.waiting import eventually
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 

@@ -11,12 +11,10 @@ import asyncio
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import aio_pika
 import asyncpg
-import pytest
 
 from libs.contracts.affiliates import CreateAffiliate
 from libs.contracts.attributed import ATTRIBUTED_KEYS, SALE_ACCEPTED
@@ -29,17 +27,10 @@ from services.ledger.affiliates.service_layer.handlers import create_affiliate
 from services.ledger.conversions.entrypoints.consumers import QUEUE, parse, subscribe
 from services.ledger.conversions.service_layer.booking import book_accepted
 from services.ledger.programs.service_layer.handlers import create_program
+from tests.common.ledger_booking import ACTOR
 
-ACTOR = {"type": "api_key", "keyId": str(uuid.uuid4())}
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PREFETCH = 8  # batches of at most 8, so the process dies with some of the stream unbooked
-
-
-@pytest.fixture(scope="module")
-async def pool(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Pool]:
-    ledger = await create_pool(settings.database_url, "ledger", min_size=1, max_size=8)
-    yield ledger
-    await ledger.close()
 
 
 async def booked(pool: asyncpg.Pool, org_id: uuid.UUID) -> list[tuple[str, int]]:

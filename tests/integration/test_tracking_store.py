@@ -12,7 +12,7 @@ from libs.shared.db import create_pool
 from libs.shared.settings import Settings
 from services.tracking.adapters.click_writer import ClickWriter
 from services.tracking.adapters.links_repository import LinksRepository
-from tests.e2e.helpers import eventually
+from tests.common.waiting import eventually
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -40,8 +40,8 @@ from services.webhooks.entrypoints.dispatcher import DispatchConfig, Dispatcher
 from services.webhooks.entrypoints.recorder import BatchRecorder
 from services.webhooks.service_layer.deliveries import fan_out, fan_out_many
 from services.webhooks.service_layer.dispatch import Attempt, record_attempt, record_attempts
-from tests.e2e.helpers import eventually
-from tests.e2e.webhooks_receiver import receiver
+from tests.common.waiting import eventually
+from tests.common.webhooks_receiver import receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = DispatchConfig(concurrency=32, per_endpoint=8, timeout=1.0, poll_seconds=0.05)

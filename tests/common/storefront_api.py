@@ -1,7 +1,6 @@
-"""Helpers for the storefront, sub-affiliate and tax-form end-to-end tests: fast orgs, an
-HTTP client with its own client address (public routes are limited per address), the
-ledger's events as they reach the bus, and attaching a tax form over the bus (there is no
-upload route)."""
+"""The storefront, sub-affiliate and tax-form APIs as tests call them: an HTTP client with
+its own client address (public routes are limited per address), the ledger's events as they
+reach the bus, and attaching a tax form over the bus (there is no upload route)."""
 
 from __future__ import annotations
 
@@ -18,27 +17,12 @@ import aiohttp
 from libs.shared.bus import Bus
 from libs.shared.db import connect
 from libs.shared.settings import Settings
-from services.gateway.domain.plans import SubscriptionStatus, Tier
-from services.gateway.service_layer import admin
-from tests.common.stack import Org
-from tests.e2e.affiliates_helpers import EventRecorder
+from tests.common.events import EventRecorder
+from tests.common.orgs import Org
 
 AFFILIATES = "/api/v1/affiliates"
 APPLY_KEYS = frozenset({"affiliateId", "status", "affiliateLinkSlug", "message"})
 _addresses = itertools.count(2 + (os.getpid() % 200) * 250)
-
-
-async def new_org(plan: str = "Pro", status: str = "Active", currency: str = "USD") -> Org:
-    """An org made in-process by the service function behind ``rekomi admin create-org``."""
-    handle = f"org-{uuid.uuid4().hex[:10]}"
-    conn = await connect(Settings().database_url, "gateway")
-    try:
-        made = await admin.create_org(conn, name=f"Brand {handle}", handle=handle,
-                                      plan=Tier(plan), status=SubscriptionStatus(status),
-                                      home_currency=currency)
-    finally:
-        await conn.close()
-    return Org(str(made.org_id), made.handle, made.api_key, made.signing_secret)
 
 
 def fresh_address() -> str:

@@ -11,9 +11,10 @@ import aiohttp
 import asyncpg
 
 from libs.shared.settings import Settings
-from tests.common.stack import Org
-from tests.e2e.affiliates_helpers import create_affiliate
-from tests.e2e.helpers import create_program, eventually
+from tests.common.affiliates_api import create_affiliate
+from tests.common.api import create_program
+from tests.common.orgs import Org
+from tests.common.waiting import eventually
 
 CLICK = "/api/v1/r/click"
 DESKTOP = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "

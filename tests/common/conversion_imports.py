@@ -13,10 +13,10 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from tests.common.stack import Org
-from tests.e2e.affiliates_helpers import create_affiliate, new_org
-from tests.e2e.helpers import create_program
-from tests.e2e.import_helpers import ledger_fetch
+from tests.common.affiliate_imports import ledger_fetch
+from tests.common.affiliates_api import create_affiliate
+from tests.common.api import create_program
+from tests.common.orgs import Org, new_org
 
 IMPORT = "/api/v1/conversions/import"
 PREVIEW = "/api/v1/conversions/import/preview"

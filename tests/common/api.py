@@ -1,18 +1,15 @@
-"""Shared helpers for the end-to-end tests: programs over HTTP, the error envelope, polling."""
+"""The public API over HTTP as tests call it: programs, the error envelope, the audit log."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
 import asyncpg
 
 from libs.shared.settings import Settings
-from tests.common.stack import Org
+from tests.common.orgs import Org
 
 T = TypeVar("T")
 
@@ -83,19 +80,6 @@ async def expect_error(response: aiohttp.ClientResponse, status: int, code: str,
     assert isinstance(body["message"], str) and body["message"], body
     assert body["field"] == field, body
     return body
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 10.0,
-                     interval: float = 0.1, what: str = "condition") -> T:
-    """Poll ``probe`` until it returns something other than None, or fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout}s")
-        await asyncio.sleep(interval)
 
 
 async def audit_page(http: aiohttp.ClientSession, org: Org, **params: str) -> dict[str, Any]:

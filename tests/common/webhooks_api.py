@@ -12,8 +12,8 @@ import aiohttp
 from libs.contracts.events import DomainEvent
 from libs.shared.bus import Bus
 from libs.shared.settings import Settings
-from tests.common.stack import Org
-from tests.e2e.helpers import eventually
+from tests.common.orgs import Org
+from tests.common.waiting import eventually
 
 WEBHOOKS = "/api/v1/webhooks"
 WEBHOOK_KEYS = frozenset({"id", "url", "events", "description", "isActive", "createdAt",

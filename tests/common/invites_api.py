@@ -16,8 +16,9 @@ import asyncpg
 
 from libs.shared.settings import Settings
 from services.ledger.invites.adapters.mail_catcher import Caught, MailCatcher
-from tests.common.stack import Org
-from tests.e2e.helpers import audit_page, eventually
+from tests.common.api import audit_page
+from tests.common.orgs import Org
+from tests.common.waiting import eventually
 
 INVITES = "/api/affiliate-invites"
 BULK = f"{INVITES}/bulk"

@@ -1,6 +1,6 @@
 """A consumer that dies (``os._exit(1)``) inside its handler, before the bus can ack.
 
-Run as ``python -m tests.integration._dying_consumer AMQP_URL NAMESPACE SERVICE NAME ROUTING_KEY
+Run as ``python -m tests.common.dying_consumer AMQP_URL NAMESPACE SERVICE NAME ROUTING_KEY
 DELIVERY_LIMIT``. Prints ``ready`` once subscribed and ``got <message_id>`` just before dying.
 """
 

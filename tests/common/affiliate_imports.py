@@ -10,8 +10,8 @@ import aiohttp
 import asyncpg
 
 from libs.shared.settings import Settings
-from tests.common.stack import Org
-from tests.e2e.affiliates_helpers import EventRecorder
+from tests.common.events import EventRecorder
+from tests.common.orgs import Org
 
 IMPORT = "/api/v1/affiliates/import"
 AFFILIATES = "/api/v1/affiliates"
