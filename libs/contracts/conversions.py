@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.contracts.common import CursorText, QueryDatetime
 from libs.contracts.programs import OrgScoped
 
 
@@ -29,11 +29,11 @@ class ConversionType(StrEnum):
 
 class ConversionListQuery(BaseModel):
     take: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = None
+    cursor: CursorText | None = None
     affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     status: ConversionStatus | None = None
-    since: datetime | None = Field(default=None, description="ISO 8601; createdAt >= since")
+    since: QueryDatetime | None = Field(default=None, description="ISO 8601; createdAt >= since")
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -79,11 +79,11 @@ class ConversionList(BaseModel):
 # ---- the ledger's request/reply methods ------------------------------------------------------
 class ListConversions(OrgScoped):
     take: int = 50
-    cursor: str | None = None
+    cursor: CursorText | None = None
     affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     status: ConversionStatus | None = None
-    since: datetime | None = None
+    since: QueryDatetime | None = None
 
 
 class GetConversion(OrgScoped):

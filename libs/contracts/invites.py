@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from libs.contracts.affiliates import FullName, _commission_pair
-from libs.contracts.common import Actor, ApiModel
+from libs.contracts.common import Actor, ApiModel, CursorText
 from libs.contracts.programs import CommissionType, CommissionValue, OrgScoped
 
 # Routing key of the event asking the ledger's mail worker to send one invite e-mail. It is an
@@ -91,7 +91,7 @@ class BulkInviteCreate(ApiModel):
 
 class InviteListQuery(BaseModel):
     take: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = None
+    cursor: CursorText | None = None
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     state: InviteState | None = None
 
@@ -182,7 +182,7 @@ class CreateBulkInvites(OrgScoped):
 
 class ListInvites(OrgScoped):
     take: int = 50
-    cursor: str | None = None
+    cursor: CursorText | None = None
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     state: InviteState | None = None
 

@@ -34,7 +34,7 @@ class TaxFormLink(BaseModel):
 class FileQuery(BaseModel):
     """The signature of a local signed URL (development storage)."""
 
-    exp: int
+    exp: Annotated[int, Field(ge=0, le=2**63 - 1)]
     sig: Annotated[str, Field(min_length=1, max_length=128)]
 
 

@@ -67,9 +67,9 @@ BROWSER_ROUTES: list[Route] = [
           public=True, body=ClickBody, response=ClickResult, local=views.click,
           description=CLICK_NOTE),
     Route("OPTIONS", f"{R}/click", "tracking", "cors", "CORS preflight", "Tracking",
-          public=True, local=views.preflight),
+          public=True, status=204, local=views.preflight),
     Route("GET", "/r/{slug}", "tracking", "links.redirect", "Short-link redirect", "Tracking",
-          public=True, local=views.redirect, raw_path_params=frozenset({"slug"}),
+          public=True, status=302, local=views.redirect, raw_path_params=frozenset({"slug"}),
           description="302 to the org's landing URL with `?via=<slug>` after recording the "
                       "click. 404 `link_not_found`; 404 `landing_url_not_configured`."),
     Route("GET", f"{R}/install-snippet", "tracking", "snippet.render", "Install snippet",
