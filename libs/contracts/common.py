@@ -27,18 +27,19 @@ T = TypeVar("T")
 # The opaque ``nextCursor`` of a previous page: base64url text (libs/shared/pagination.py).
 CursorText = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", max_length=512,
                                   description="`nextCursor` of the previous page")]
-_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+_ISO_DATE_OR_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[Tt ]\d{2}:\d{2})")
 
 
 def _iso_datetime(value: Any) -> Any:
-    """A date-time in a query is ISO 8601 text with a time, as the schema says; pydantic would
-    also read ``0.5`` as a Unix time and ``2024-05-01`` as midnight."""
-    if isinstance(value, str) and not _ISO_DATETIME.match(value):
-        raise ValueError("must be an ISO 8601 date-time, e.g. 2024-05-01T00:00:00Z")
+    """A date-time in a query is ISO 8601 text, a date-time or a date (its midnight), as the
+    schema says; pydantic alone would also read ``0.5`` or ``1700000000`` as a Unix time."""
+    if isinstance(value, str) and not _ISO_DATE_OR_TIME.match(value):
+        raise ValueError("must be an ISO 8601 date-time or date, e.g. 2024-05-01T00:00:00Z")
     return value
 
 
-QueryDatetime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+QueryDatetime = Annotated[datetime, BeforeValidator(_iso_datetime), WithJsonSchema(
+    {"type": "string", "anyOf": [{"format": "date-time"}, {"format": "date"}]})]
 
 
 def _whole_number(value: Any) -> Any:
