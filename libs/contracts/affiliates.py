@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictStr, model_validator
 
-from libs.contracts.common import Actor, ApiModel, Resource
+from libs.contracts.common import Actor, ApiModel, CursorText, Resource
 from libs.contracts.programs import CommissionType, CommissionValue, OrgScoped
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
@@ -127,7 +127,7 @@ class BulkActionBody(ApiModel):
 
 class AffiliateListQuery(BaseModel):
     take: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = None
+    cursor: CursorText | None = None
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     status: AffiliateStatus | None = None
     q: Annotated[str, Field(max_length=200)] | None = None
@@ -137,7 +137,7 @@ class AffiliateListQuery(BaseModel):
 
 class ApplicationsQuery(BaseModel):
     take: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = None
+    cursor: CursorText | None = None
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     q: Annotated[str, Field(max_length=200)] | None = None
 
@@ -186,7 +186,7 @@ class BulkActionResult(Resource):
 # ---- the ledger's request/reply methods ------------------------------------------------------
 class ListAffiliates(OrgScoped):
     take: int = 50
-    cursor: str | None = None
+    cursor: CursorText | None = None
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     status: AffiliateStatus | None = None
     q: str | None = None

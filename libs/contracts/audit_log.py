@@ -6,14 +6,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from libs.contracts.common import Resource
+from libs.contracts.common import QueryDatetime, Resource
 
 
 class AuditLogQuery(BaseModel):
     action: str | None = None
     entity_type: str | None = Field(default=None, alias="entityType")
-    since: datetime | None = None
-    until: datetime | None = None
+    since: QueryDatetime | None = None
+    until: QueryDatetime | None = None
     page: int = Field(default=1, ge=1)
     page_size: int = Field(default=50, ge=1, le=100, alias="pageSize")
 

@@ -3,14 +3,77 @@
 from __future__ import annotations
 
 import functools
+import re
 import uuid
+from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from libs.shared import jsonutil
 from libs.shared.errors import ValidationFailed
+
+# The opaque ``nextCursor`` of a previous page: base64url text (libs/shared/pagination.py).
+CursorText = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", max_length=512,
+                                  description="`nextCursor` of the previous page")]
+_ISO_DATE_OR_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[Tt ]\d{2}:\d{2})")
+
+
+def _iso_datetime(value: Any) -> Any:
+    """A date-time in a query is ISO 8601 text, a date-time or a date (its midnight), as the
+    schema says; pydantic alone would also read ``0.5`` or ``1700000000`` as a Unix time."""
+    if isinstance(value, str) and not _ISO_DATE_OR_TIME.match(value):
+        raise ValueError("must be an ISO 8601 date-time or date, e.g. 2024-05-01T00:00:00Z")
+    return value
+
+
+QueryDatetime = Annotated[datetime, BeforeValidator(_iso_datetime), WithJsonSchema(
+    {"type": "string", "anyOf": [{"format": "date-time"}, {"format": "date"}]})]
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON has one number type: ``30.0`` is the integer 30 (JSON Schema agrees); ``30.5``,
+    ``true`` and ``"30"`` are not integers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    return value
+
+
+# After the bounds: ``Annotated[int, Field(ge=1), WHOLE_NUMBER]`` (before them, pydantic writes
+# ``ge``/``le`` into the schema instead of minimum/maximum).
+WHOLE_NUMBER = BeforeValidator(_whole_number)
+
+
+def _number_not_text(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a number")
+    return value
+
+
+# A JSON number, never text, read as a Decimal (commission values, percentages).
+NOT_TEXT = BeforeValidator(_number_not_text)
+
+
+def number_schema(minimum: int, maximum: int, *, decimal_places: int = 2,
+                  description: str | None = None) -> WithJsonSchema:
+    """What a ``NOT_TEXT`` Decimal field enforces, as its schema: pydantic alone describes a
+    Decimal as number-or-string and leaves the ``ge``/``le`` bounds out."""
+    schema: dict[str, Any] = {"type": "number", "minimum": minimum, "maximum": maximum,
+                              "multipleOf": 10 ** -decimal_places}
+    if description is not None:
+        schema["description"] = description
+    return WithJsonSchema(schema)
 
 
 class ApiModel(BaseModel):

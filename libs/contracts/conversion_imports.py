@@ -10,12 +10,11 @@ and more than ``MAX_IMPORT_ROWS`` rows are a malformed request (400 ``validation
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 
-from libs.contracts.common import Actor, ApiModel, Resource
+from libs.contracts.common import Actor, ApiModel, CursorText, QueryDatetime, Resource
 from libs.contracts.conversions import ConversionStatus
 from libs.contracts.imports import MAX_IMPORT_ROWS, ImportJobCounts
 from libs.contracts.programs import OrgScoped
@@ -36,8 +35,8 @@ class ConversionExportQuery(BaseModel):
     affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     status: ConversionStatus | None = None
-    since: datetime | None = Field(default=None, description="ISO 8601; createdAt >= since")
-    until: datetime | None = Field(default=None, description="ISO 8601; createdAt < until")
+    since: QueryDatetime | None = Field(default=None, description="ISO 8601; createdAt >= since")
+    until: QueryDatetime | None = Field(default=None, description="ISO 8601; createdAt < until")
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -124,9 +123,9 @@ class ExportConversionsPage(OrgScoped):
     affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     status: ConversionStatus | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    cursor: str | None = None
+    since: QueryDatetime | None = None
+    until: QueryDatetime | None = None
+    cursor: CursorText | None = None
     take: int = Field(default=1000, ge=1, le=MAX_EXPORT_PAGE)
     count_up_to: int | None = Field(default=None, alias="countUpTo", ge=1)
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from libs.contracts.common import Resource
+from libs.contracts.common import CursorText, QueryDatetime, Resource
 from libs.contracts.programs import OrgScoped
 from libs.shared.rpc import Rpc
 
@@ -31,11 +30,11 @@ class ConversionType(StrEnum):
 
 class ConversionListQuery(BaseModel):
     take: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = None
+    cursor: CursorText | None = None
     affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     status: ConversionStatus | None = None
-    since: datetime | None = Field(default=None, description="ISO 8601; createdAt >= since")
+    since: QueryDatetime | None = Field(default=None, description="ISO 8601; createdAt >= since")
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -81,11 +80,11 @@ class ConversionList(Resource):
 # ---- the ledger's request/reply methods ------------------------------------------------------
 class ListConversions(OrgScoped):
     take: int = 50
-    cursor: str | None = None
+    cursor: CursorText | None = None
     affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     status: ConversionStatus | None = None
-    since: datetime | None = None
+    since: QueryDatetime | None = None
 
 
 class GetConversion(OrgScoped):

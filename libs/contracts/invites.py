@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from libs.contracts.affiliates import FullName, _commission_pair
-from libs.contracts.common import Actor, ApiModel, Resource
+from libs.contracts.common import Actor, ApiModel, CursorText, Resource
 from libs.contracts.programs import CommissionType, CommissionValue, OrgScoped
 from libs.shared.rpc import Rpc
 
@@ -92,7 +92,7 @@ class BulkInviteCreate(ApiModel):
 
 class InviteListQuery(BaseModel):
     take: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = None
+    cursor: CursorText | None = None
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     state: InviteState | None = None
 
@@ -183,7 +183,7 @@ class CreateBulkInvites(OrgScoped):
 
 class ListInvites(OrgScoped):
     take: int = 50
-    cursor: str | None = None
+    cursor: CursorText | None = None
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     state: InviteState | None = None
 

@@ -15,12 +15,18 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     field_validator,
     model_validator,
 )
 
-from libs.contracts.common import Actor, ApiModel
+from libs.contracts.common import (
+    NOT_TEXT,
+    WHOLE_NUMBER,
+    Actor,
+    ApiModel,
+    CursorText,
+    number_schema,
+)
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
 
@@ -55,12 +61,6 @@ class NetworkVisibility(StrEnum):
     InviteOnly = "InviteOnly"
 
 
-def _number_not_text(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError("must be a number")
-    return value
-
-
 def _not_public(value: Any) -> Any:
     if value == "Public":
         raise ValueError("'Public' is not a networkVisibility value; use 'Networked' to list the "
@@ -68,16 +68,17 @@ def _not_public(value: Any) -> Any:
     return value
 
 
+MAX_COMMISSION_VALUE = 100_000_000
 CommissionValue = Annotated[
-    Decimal, BeforeValidator(_number_not_text),
-    Field(ge=0, le=Decimal("100000000"), max_digits=12, decimal_places=2)]
+    Decimal, Field(ge=0, le=MAX_COMMISSION_VALUE, max_digits=12, decimal_places=2), NOT_TEXT,
+    number_schema(0, MAX_COMMISSION_VALUE)]
 Visibility = Annotated[NetworkVisibility, BeforeValidator(_not_public)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=64)]
 Description = Annotated[str, Field(max_length=2000)]
 Url = Annotated[str, Field(max_length=2048, pattern=r"^https?://[^\s]+$")]
-CookieDays = Annotated[StrictInt, Field(ge=1, le=365)]
-DelayInvoices = Annotated[StrictInt, Field(ge=0, le=24)]
+CookieDays = Annotated[int, Field(ge=1, le=365), WHOLE_NUMBER]
+DelayInvoices = Annotated[int, Field(ge=0, le=24), WHOLE_NUMBER]
 
 
 def _valid_host(value: str | None) -> str | None:
@@ -107,7 +108,7 @@ class ProgramCreate(ApiModel):
     default_commission_model: CommissionModel = Field(default=CommissionModel.Cps,
                                                       alias="defaultCommissionModel")
     cookie_window_days: CookieDays = Field(default=30, alias="cookieWindowDays")
-    recurring_months: Annotated[StrictInt, Field(ge=0, le=120)] | None = Field(
+    recurring_months: Annotated[int, Field(ge=0, le=120), WHOLE_NUMBER] | None = Field(
         default=None, alias="recurringMonths",
         description="null = lifetime (every renewal), 0 = one-time, N = the first N renewals")
     recurring_delay_invoices: DelayInvoices = Field(default=0, alias="recurringDelayInvoices")
@@ -143,7 +144,7 @@ class ProgramPatch(ApiModel):
     default_commission_model: CommissionModel | None = Field(default=None,
                                                              alias="defaultCommissionModel")
     cookie_window_days: CookieDays | None = Field(default=None, alias="cookieWindowDays")
-    recurring_months: Annotated[StrictInt, Field(ge=-1, le=120)] | None = Field(
+    recurring_months: Annotated[int, Field(ge=-1, le=120), WHOLE_NUMBER] | None = Field(
         default=None, alias="recurringMonths",
         description="-1 clears the cap back to lifetime; null or absent leaves it unchanged")
     recurring_delay_invoices: DelayInvoices | None = Field(default=None,
@@ -220,7 +221,7 @@ class OrgScoped(BaseModel):
 
 class ListPrograms(OrgScoped):
     take: int = 50
-    cursor: str | None = None
+    cursor: CursorText | None = None
     include_archived: bool = Field(default=False, alias="includeArchived")
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BeforeValidator, Field, RootModel, StrictBool, field_validator
+from pydantic import Field, RootModel, StrictBool, field_validator
 
-from libs.contracts.common import Actor, ApiModel, Resource
+from libs.contracts.common import NOT_TEXT, Actor, ApiModel, Resource, number_schema
 from libs.contracts.programs import OrgScoped
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
@@ -18,19 +18,13 @@ class UnsupportedValue(ValidationFailed):
     code = "unsupported_value"
 
 
-def _number(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError("must be a number")
-    return value
-
-
 class SubAffiliateConfigBody(ApiModel):
     """PUT replaces the whole config: both keys are required."""
 
     enabled: StrictBool
-    percent: Annotated[Decimal, BeforeValidator(_number),
-                       Field(decimal_places=2,
-                             description="Share of the recruit's commission, 0..100")]
+    # 0..100 is checked below, so its error keeps the `unsupported_value` code.
+    percent: Annotated[Decimal, Field(decimal_places=2), NOT_TEXT, number_schema(
+        0, 100, description="Share of the recruit's commission, 0..100")]
 
     @field_validator("percent")
     @classmethod

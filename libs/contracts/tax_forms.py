@@ -35,8 +35,8 @@ class TaxFormLink(Resource):
 class FileQuery(BaseModel):
     """The signature of a local signed URL (development storage)."""
 
-    exp: int
-    sig: Annotated[str, Field(min_length=1, max_length=128)]
+    exp: Annotated[int, Field(ge=0, le=2**63 - 1)]
+    sig: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]  # HMAC-SHA256, hex
 
 
 # ---- the ledger's request/reply methods ------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from libs.contracts.common import Actor, ApiModel, Resource
+from libs.contracts.common import Actor, ApiModel, CursorText, Resource
 from libs.contracts.events import EVENT_TYPES
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
@@ -129,7 +129,7 @@ class DeliveryList(Resource):
 
 class WebhookListQuery(BaseModel):
     take: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = None
+    cursor: CursorText | None = None
 
 
 class DeliveryListQuery(WebhookListQuery):
@@ -147,7 +147,7 @@ class OrgScoped(BaseModel):
 
 class ListWebhooks(OrgScoped):
     take: int = 50
-    cursor: str | None = None
+    cursor: CursorText | None = None
 
 
 class GetWebhook(OrgScoped):
@@ -181,7 +181,7 @@ class SendTest(DeleteWebhook):
 class ListDeliveries(OrgScoped):
     endpoint_id: uuid.UUID = Field(alias="endpointId")
     take: int = 50
-    cursor: str | None = None
+    cursor: CursorText | None = None
     status: DeliveryStatus | None = None
     event_type: str | None = Field(default=None, alias="eventType")
 

@@ -183,6 +183,9 @@ async def test_unknown_route_is_404_envelope(http: aiohttp.ClientSession, org: O
     ("DELETE", PROGRAMS, {"GET", "HEAD", "POST"}),
     ("POST", f"{PROGRAMS}/{uuid.uuid4()}", {"GET", "HEAD", "PATCH", "DELETE"}),
     ("POST", AUDIT_LOG, {"GET", "HEAD"}),
+    # A fixed path is not an id of its templated sibling (/affiliates/{id} takes PATCH).
+    ("PATCH", "/api/v1/affiliates/applications", {"GET", "HEAD"}),
+    ("GET", "/api/v1/conversions/import", {"POST"}),
 ])
 async def test_wrong_method_is_405_envelope(http: aiohttp.ClientSession, org: Org, method: str,
                                             path: str, allowed: set[str]) -> None:

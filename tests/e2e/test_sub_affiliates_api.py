@@ -94,6 +94,8 @@ async def test_put_validation_and_nothing_changes(stack: Stack) -> None:
         async with http.put(_config(program["id"]), json={"enabled": False, "percent": 5},
                             headers=org.auth) as response:
             await expect_error(response, 409, "program_archived")
+        async with http.get(_config(program["id"]), headers=org.auth) as response:
+            await expect_error(response, 404, "program_not_found")
 
 
 async def test_put_needs_pro_unless_trialing_pro(stack: Stack) -> None:

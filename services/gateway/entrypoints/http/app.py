@@ -3,10 +3,10 @@ cleanup contexts, so tests and the process entrypoint build the same thing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import redis.asyncio as redis
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from libs.shared import jsonutil
 from libs.shared.bus import Bus
@@ -27,6 +27,7 @@ from services.gateway.entrypoints.http.keys import (
 )
 from services.gateway.entrypoints.http.middleware import edge
 from services.gateway.entrypoints.http.openapi import build_openapi
+from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.routes import ROUTES
 from services.gateway.entrypoints.http.views import forwarding_view
 from services.gateway.entrypoints.outbox_relay import outbox_relay
@@ -81,12 +82,35 @@ def create_app(settings: Settings) -> web.Application:
 
     app.add_routes(ops_routes(ready))
     app.router.add_get("/openapi.json", _openapi)
-    for route in ROUTES:
-        view = forwarding_view(route)
-        app.router.add_route(route.method, route.path, view)
-        if route.method == "GET":
-            app.router.add_route("HEAD", route.path, view)
+    _add_routes(app.router, ROUTES)
     return app
+
+
+def _add_routes(router: web.UrlDispatcher, routes: list[Route]) -> None:
+    """One resource per path. A fixed path answers 405 to any other method, even where a
+    templated sibling would match it (``PATCH /api/v1/affiliates/applications`` is not a
+    PATCH of an affiliate whose id is "applications")."""
+    by_path: dict[str, list[Route]] = {}
+    for route in routes:
+        by_path.setdefault(route.path, []).append(route)
+    for path, same_path in by_path.items():
+        resource = router.add_resource(path)
+        for route in same_path:
+            view = forwarding_view(route)
+            resource.add_route(route.method, view)
+            if route.method == "GET":
+                resource.add_route("HEAD", view)
+        if "{" not in path:
+            resource.add_route(hdrs.METH_ANY, _method_not_allowed(
+                {m for r in same_path for m in (r.method, "HEAD" if r.method == "GET" else "")}
+                - {""}))
+
+
+def _method_not_allowed(allowed: set[str]) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def refuse(request: web.Request) -> web.Response:
+        raise web.HTTPMethodNotAllowed(request.method, allowed)
+
+    return refuse
 
 
 __all__ = ["create_app", "json_response"]

@@ -1,18 +1,24 @@
 """``/openapi.json``, generated from the route table and the same pydantic models that validate
-requests, so the document cannot drift from what the gateway accepts."""
+requests, so the document cannot drift from what the gateway accepts.
+
+Every status an operation can answer is documented: its success status; the gates' errors
+(400, 401, 402, 403, 429; a public route only meets 400 and 429); 404 for a route with a path
+parameter or a body naming another resource by id; 413 for a body; and the status of every
+error code its description names in backticks (``409 `slug_already_taken` `` documents 409)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from services.gateway.entrypoints.http.errors import STATUS
 from services.gateway.entrypoints.http.route_table import Route
 
 REF = "#/components/schemas/{model}"
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
 ERROR_SCHEMA = {
     "type": "object", "required": ["error", "message", "field"],
     "properties": {"error": {"type": "string", "enum": sorted(STATUS)},
@@ -24,39 +30,98 @@ GATE_ERRORS = {
     "402": "plan_tier_required (with required, current, trialing)",
     "403": "insufficient_scope", "429": "rate_limited (see Retry-After)",
 }
+PUBLIC_GATE_ERRORS = ("400", "429")
+NOT_FOUND = "not_found: an unknown id, or one of another org"
+TOO_LARGE = "payload_too_large"
+_CODE = re.compile(r"`([a-z][a-z_]+)`")
 
 
 def _models(routes: list[Route]) -> list[type[BaseModel]]:
     seen: dict[str, type[BaseModel]] = {}
     for route in routes:
-        for model in (route.body, route.response_model):
+        for model in (route.body, route.query, route.response_model):
             if model is not None:
                 seen[model.__name__] = model
     return list(seen.values())
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema(by_alias=True)
-    return [{"name": name, "in": "query", "required": name in schema.get("required", []),
-             "schema": prop} for name, prop in schema["properties"].items()]
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent or text: its schema loses the ``null`` branch."""
+    branches = [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+    if len(branches) != 1:
+        return schema
+    kept = {k: v for k, v in schema.items() if k != "anyOf" and (k, v) != ("default", None)}
+    return {**kept, **branches[0]}
 
 
-def _operation(route: Route, refs: dict[str, str]) -> dict[str, Any]:
-    params = [{"name": name, "in": "path", "required": True,
-               "schema": {"type": "string"} if name in route.raw_path_params
-               else {"type": "string", "format": "uuid"}}
-              for name in re.findall(r"{(\w+)}", route.path)]
+def _query_parameters(model: type[BaseModel], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = schemas[model.__name__]
+    params = []
+    for name, prop in schema["properties"].items():
+        param = {"name": name, "in": "query", "required": name in schema.get("required", []),
+                 "schema": _not_null(prop)}
+        if "description" in prop:
+            param["description"] = prop["description"]
+        params.append(param)
+    return params
+
+
+def _names_a_resource(model: type[BaseModel] | None, schemas: dict[str, Any]) -> bool:
+    """A body with an id field (``programId``, ...) is 404 when that resource is not the org's."""
+    if model is None:
+        return False
+    props = schemas[model.__name__].get("properties", {})
+    return any(name.endswith("Id") and "uuid" in str(prop) for name, prop in props.items())
+
+
+def _error_statuses(route: Route, schemas: dict[str, Any]) -> dict[str, str]:
+    """Each documented error status and the codes that answer it."""
+    gates = PUBLIC_GATE_ERRORS if route.public else GATE_ERRORS
+    codes: dict[str, list[str]] = {status: [GATE_ERRORS[status]] for status in gates}
+    if "{" in route.path or _names_a_resource(route.body, schemas):
+        codes.setdefault("404", []).append(NOT_FOUND)
+    if route.body is not None:
+        codes.setdefault("413", []).append(TOO_LARGE)
+    for code in _CODE.findall(route.description):
+        status = STATUS.get(code)
+        if status is not None and status >= 400 and code not in codes.get(str(status), ()):
+            codes.setdefault(str(status), []).append(code)
+    return {status: "; ".join(names) for status, names in sorted(codes.items())}
+
+
+def _body_required(model: type[BaseModel]) -> bool:
+    """An absent body reads as ``{}``, so it is optional exactly when ``{}`` is valid."""
+    try:
+        model.model_validate({})
+    except (ValidationError, ValueError):
+        return True
+    return False
+
+
+NO_BODY = frozenset({204, 302})
+
+
+def _path_parameters(route: Route) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "path", "required": True,
+             "schema": {"type": "string"} if name in route.raw_path_params
+             else {"type": "string", "format": "uuid"}}
+            for name in re.findall(r"{(\w+)}", route.path)]
+
+
+def _operation(route: Route, refs: dict[str, str], schemas: dict[str, Any]) -> dict[str, Any]:
+    params = _path_parameters(route)
     if route.query is not None:
-        params += _query_parameters(route.query)
-    responses: dict[str, Any] = {}
-    ok: dict[str, Any] = {"description": "OK"}
+        params += _query_parameters(route.query, schemas)
+    ok: dict[str, Any] = {"description": "No content" if route.status == 204 else "OK"}
     if route.response_model is not None:
         ok["content"] = {"application/json": {"schema": {
             "$ref": refs[route.response_model.__name__]}}}
-    responses[str(route.status)] = ok
-    for status, text in GATE_ERRORS.items():
-        responses[status] = {"description": text, "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/Error"}}}}
+    elif route.media_type != "application/json" and route.status not in NO_BODY:
+        ok["content"] = {route.media_type: {"schema": {"type": "string"}}}
+    responses: dict[str, Any] = {str(route.status): ok}
+    for status, text in _error_statuses(route, schemas).items():
+        responses[status] = {"description": text,
+                             "content": {"application/json": {"schema": ERROR_REF}}}
     op: dict[str, Any] = {
         "operationId": route.operation_id, "summary": route.summary,
         "description": route.description, "tags": [route.tag], "parameters": params,
@@ -65,8 +130,8 @@ def _operation(route: Route, refs: dict[str, str]) -> dict[str, Any]:
         "x-rekomi-owner": route.service,
     }
     if route.body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": refs[route.body.__name__]}}}}
+        op["requestBody"] = {"required": _body_required(route.body), "content": {
+            "application/json": {"schema": {"$ref": refs[route.body.__name__]}}}}
     return op
 
 
@@ -79,7 +144,7 @@ def build_openapi(routes: list[Route]) -> dict[str, Any]:
     schemas["Error"] = ERROR_SCHEMA
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
-        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, refs)
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, refs, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Rekomi API", "version": "1.0.0",

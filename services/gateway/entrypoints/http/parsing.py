@@ -27,12 +27,20 @@ def validation_error(exc: ValidationError) -> RekomiError:
     return ValidationFailed(first["msg"], field=pydantic_field(first["loc"]))
 
 
+# What a JSON message can carry as an integer (the bus codec writes 64 bits).
+INT_RANGE = range(-(2**63), 2**63)
+
+
 def parse_query(request: web.Request, model: type[BaseModel]) -> dict[str, Any]:
     try:
         parsed = model.model_validate(dict(request.query))
     except ValidationError as exc:
         raise validation_error(exc) from None
-    return parsed.model_dump(by_alias=True, exclude_none=True)
+    query = parsed.model_dump(by_alias=True, exclude_none=True)
+    for name, value in query.items():
+        if isinstance(value, int) and value not in INT_RANGE:
+            raise ValidationFailed(f"{name} is out of range", field=name)
+    return query
 
 
 async def parse_body(request: web.Request, model: type[BaseModel]) -> dict[str, Any]:

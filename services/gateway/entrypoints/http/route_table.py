@@ -48,7 +48,8 @@ class Route:
     local: Callable[[Any, dict[str, Any]], Awaitable[Any]] | None = None
     # The OpenAPI operationId; by default the RPC's name.
     operation: str | None = None
-    # What a 2xx carries: JSON, or a script, an image, a CSV file (answered by a local view).
+    # What a 2xx carries: JSON, or a script, an image, a CSV or stored file ("*/*": the type
+    # it was stored with), or nothing ("": a redirect); all but JSON answered by a local view.
     media_type: str = "application/json"
 
     def __post_init__(self) -> None:

@@ -24,7 +24,7 @@ async def get_config(pool: asyncpg.Pool, cmd: contract.GetSubAffiliateConfig
                      ) -> dict[str, Any]:
     async with pool.acquire() as conn:
         found = await SubAffiliatesRepository(conn).config(cmd.org_id, cmd.program_id)
-    if found is None:
+    if found is None or found[1]:  # an archived program's sub-resources are gone with it
         raise ProgramNotFound("program not found")
     return config_response(found[0])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from libs.contracts import programs as c
+from libs.contracts.common import CursorText
 from libs.contracts.programs import ProgramCreate, ProgramPatch
 from services.gateway.domain.plans import Tier
 from services.gateway.entrypoints.http.route_table import Route
@@ -18,7 +19,7 @@ VISIBILITY_NOTE = (
 
 class ProgramListQuery(BaseModel):
     take: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = None
+    cursor: CursorText | None = None
     include_archived: bool = Field(default=False, alias="includeArchived",
                                    description="Also list archived (soft-deleted) programs.")
 

@@ -55,7 +55,7 @@ STOREFRONT_ROUTES: list[Route] = [
             description=APPLY),
     _public("GET", f"{P}/files/{{token}}", tax.FETCH_FILE, "Download a signed file",
             query=tax.FileQuery, local=views.signed_file, raw_path_params=frozenset({"token"}),
-            media_type="application/octet-stream",
+            media_type="*/*",
             description="Development storage only: serves the bytes behind a signed URL until "
                         "`exp`; 403 `signed_url_invalid` or `signed_url_expired`."),
     Route("GET", "/api/v1/programs/{id}/sub-affiliate-config", sub.GET_SUB_AFFILIATE_CONFIG,

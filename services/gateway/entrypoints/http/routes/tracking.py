@@ -64,7 +64,7 @@ BROWSER_ROUTES: list[Route] = [
           public=True, local=views.preflight, operation="cors", status=204),
     Route("GET", "/r/{slug}", c.REDIRECT_SHORT_LINK, "Short-link redirect", "Tracking",
           public=True, local=views.redirect, raw_path_params=frozenset({"slug"}),
-          status=302, media_type="text/plain",
+          status=302, media_type="",
           description="302 to the org's landing URL with `?via=<slug>` after recording the "
                       "click. 404 `link_not_found`; 404 `landing_url_not_configured`."),
     Route("GET", f"{R}/install-snippet", c.RENDER_SNIPPET, "Install snippet",

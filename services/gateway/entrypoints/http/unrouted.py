@@ -1,0 +1,84 @@
+"""The endpoint inventory's open items: endpoints of docs/spec/ENDPOINTS.md that have no route
+yet, each with the issue that will build it, and the inventory rows written as prose (no
+method and path), with the routes that serve them or the issue that will.
+
+``tests/unit/test_endpoint_inventory.py`` holds the inventory, this file and the route table
+to each other: an inventory endpoint without a route and without an entry here fails, and so
+does an entry here for an endpoint that is routed by now (delete it when the issue lands)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Later:
+    """Deliberately not routed yet: the issue that will build it, and why it waits."""
+
+    issue: int
+    why: str
+
+
+PAYOUTS = Later(19, "payouts: preview, run, retry, cancel and the payout resources")
+METRICS = Later(20, "brand metrics and insights (dashboard summary, series, exports)")
+AUDIT_EXPORT = Later(20, "the audit-log CSV export")
+ORG_PROFILE = Later(20, "org profile and billing state")
+AFFILIATE_SIDE = Later(21, "needs the affiliate's own session (JWT), not an API key")
+EMBED = Later(22, "embed tokens, the public embed dashboard and the widget")
+PROVIDERS = Later(23, "Stripe and Paddle ingestion, connection and coupon attribution")
+MCP = Later(24, "the MCP server")
+SELF_SERVICE = Later(26, "API keys and secrets over HTTP; the CLI manages them today")
+
+# "METHOD /path" as the inventory writes it (parameter names as there).
+UNROUTED: dict[str, Later] = {
+    "GET /api/v1/payouts": PAYOUTS,
+    "GET /api/v1/payouts/{id}": PAYOUTS,
+    "POST /api/v1/payouts/preview": PAYOUTS,
+    "POST /api/v1/payouts/run": PAYOUTS,
+    "POST /api/v1/payouts/{id}/retry": PAYOUTS,
+    "POST /api/v1/payouts/{id}/cancel": PAYOUTS,
+    "GET /api/v1/audit-log/export.csv": AUDIT_EXPORT,
+    "GET /api/v1/dashboard/summary": METRICS,
+    "GET /api/v1/dashboard/timeseries": METRICS,
+    "GET /api/v1/dashboard/leaderboard": METRICS,
+    "GET /api/v1/dashboard/traffic-sources": METRICS,
+    "GET /api/v1/dashboard/export.csv": METRICS,
+    "GET /api/v1/dashboard/insights/{module}": METRICS,
+    "GET /api/me/insights/{module}": AFFILIATE_SIDE,
+    "POST /api/v1/embed/tokens": EMBED,
+    "POST /api/v1/embed/tokens/{id}/revoke": EMBED,
+    "GET /api/embed/public/dashboard": EMBED,
+    "GET /api/v1/me/sub-affiliate/link": AFFILIATE_SIDE,
+    "GET /api/v1/me/sub-affiliate/recruits": AFFILIATE_SIDE,
+    "GET /api/v1/me/payout-details": AFFILIATE_SIDE,
+    "PUT /api/v1/me/payout-details": AFFILIATE_SIDE,
+    "GET /api/v1/me/memberships": AFFILIATE_SIDE,
+    "GET /api/organizations/me": ORG_PROFILE,
+    "GET /api/billing/state": ORG_PROFILE,
+    "PUT /api/v1/integrations/stripe": PROVIDERS,
+    "GET /api/v1/integrations/stripe": PROVIDERS,
+    "DELETE /api/v1/integrations/stripe": PROVIDERS,
+    "POST /api/integrations/stripe/{orgHandle}": PROVIDERS,
+    "POST /api/integrations/paddle/{orgHandle}": PROVIDERS,
+    "POST /api/v1/affiliates/{id}/coupon-codes": PROVIDERS,
+    "GET /api/v1/affiliates/{id}/coupon-codes": PROVIDERS,
+    "DELETE /api/v1/affiliates/{id}/coupon-codes/{code}": PROVIDERS,
+}
+
+# Rows that name no endpoint: the routes that serve them ("METHOD /path" of the route table).
+PROSE_ROUTED: dict[str, tuple[str, ...]] = {
+    "65": ("GET /r/{slug}",),
+    "66": ("POST /api/v1/webhooks", "GET /api/v1/webhooks", "GET /api/v1/webhooks/{id}",
+           "PATCH /api/v1/webhooks/{id}", "DELETE /api/v1/webhooks/{id}",
+           "POST /api/v1/webhooks/{id}/rotate-secret", "GET /api/v1/webhooks/{id}/deliveries",
+           "POST /api/v1/webhooks/deliveries/{id}/resend"),
+}
+# ... or the issue that will build them (the text of rows that have no number).
+PROSE_LATER: dict[str, Later] = {
+    "67": PROVIDERS,
+    "68": SELF_SERVICE,  # `rekomi admin create-org / create-key / revoke-key` serve it now
+    "69": EMBED,
+    "70": MCP,
+    "/mcp (Streamable HTTP)": MCP,
+    "the embed widget script": EMBED,
+}
