@@ -17,6 +17,7 @@ from types import FrameType
 from bench import (
     affiliates_import,
     clicks_ingest,
+    mechanisms,
     programs_get,
     s2s_ingest,
     webhooks_deliveries,
@@ -36,6 +37,7 @@ SCENARIOS: dict[str, Scenario] = {
     webhooks_deliveries.NAME: webhooks_deliveries.run,
     clicks_ingest.NAME: clicks_ingest.run,
     s2s_ingest.NAME: s2s_ingest.run,
+    mechanisms.NAME: mechanisms.run,
 }
 DEFAULT = "all"  # `make bench` runs every scenario
 DEFAULT_DURATION = 10

@@ -25,7 +25,10 @@ async def _skip_session_reset(_conn: Conn) -> None:
     """Pooled connections keep their session on release. asyncpg's default reset costs a second
     round trip per checkout (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL); our code opens no
     cursors, takes no session advisory locks on pooled connections, sets no session state and
-    removes its listeners itself. Open transactions are still rolled back by asyncpg."""
+    removes its listeners itself. Open transactions are still rolled back by asyncpg.
+
+    A checkout and one query: 466 us with the reset, 238 us without, in the same run
+    (``python -m bench mechanisms``, pool_reset, interleaved rounds; 2 loaded cores)."""
 
 
 async def create_pool(dsn: str, schema: str, *, min_size: int = 2, max_size: int = 10

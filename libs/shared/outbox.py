@@ -97,7 +97,9 @@ def packs(rows: list[asyncpg.Record], size: int
           ) -> list[tuple[str, list[tuple[str, bytes, dict[str, Any]]]]]:
     """Runs of consecutive rows with one routing key, at most ``size`` each, in order: each
     run leaves as one message (``Bus.publish_packed``), so a burst of events costs the broker a
-    few messages instead of one per event."""
+    few messages instead of one per event: 2,000 sale events published with confirms and
+    consumed took 288 us an event one message each, 21 us in packs of 50, in the same run
+    (``python -m bench mechanisms``, event_packs, interleaved rounds)."""
     runs: list[tuple[str, list[tuple[str, bytes, dict[str, Any]]]]] = []
     for r in rows:
         event = (str(r["id"]), r["payload"].encode(),

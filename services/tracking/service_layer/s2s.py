@@ -25,7 +25,6 @@ from libs.contracts.attributed import (
     AcceptedRefund,
     AcceptedSale,
 )
-from libs.contracts.common import trusted_json
 from libs.contracts.s2s import (
     Accepted,
     AcceptLead,
@@ -137,16 +136,14 @@ class _Batch:
         if data.subscription_id:
             self.subscriptions.setdefault((cmd.org_id, data.subscription_id), credit)
         assert data.amount_cents is not None and data.currency is not None  # the model checks
-        # Every value was validated on its way here (the request, the RPC command, the ids):
-        # the events' JSON is written without building the models (see ``trusted_json``).
-        sale = trusted_json(
-            AcceptedSale, org_id=cmd.org_id, conversion_id=conversion_id,
+        sale = AcceptedSale(
+            org_id=cmd.org_id, conversion_id=conversion_id,
             external_event_id=data.external_event_id, affiliate_id=credit.affiliate_id,
             program_id=credit.program_id, amount_cents=data.amount_cents,
             currency=data.currency, customer_id=data.customer_id,
             customer_email=_email(data.customer_email), subscription_id=data.subscription_id,
             attribution_method=credit.method, payout_grace_days=cmd.payout_grace_days,
-            occurred_at=item.at)
+            occurred_at=item.at).model_dump_json(by_alias=True)
         self.events.append((key, SALE_ACCEPTED, sale))
         return _Answer(key, Accepted(ok=True, conversion_id=conversion_id))
 
@@ -181,9 +178,10 @@ class _Batch:
         self.rows.append((cmd.org_id, data.external_event_id, "refund", conversion_id,
                           credit.affiliate_id, credit.program_id, None, data.refund_of,
                           item.at))
-        refund = trusted_json(AcceptedRefund, org_id=cmd.org_id,
-                              external_event_id=data.external_event_id,
-                              sale_external_event_id=data.refund_of, occurred_at=item.at)
+        refund = AcceptedRefund(
+            org_id=cmd.org_id, external_event_id=data.external_event_id,
+            sale_external_event_id=data.refund_of, occurred_at=item.at,
+        ).model_dump_json(by_alias=True)
         self.events.append((key, REFUND_ACCEPTED, refund))
         return _Answer(key, Accepted(ok=True, conversion_id=conversion_id))
 
