@@ -9,8 +9,8 @@ import logging
 import uuid
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 
+from libs.shared.listen import Listener, listen_or_poll
 from libs.shared.ttl_cache import TtlCache
 from services.gateway.adapters.orgs_repository import KEYS_CHANGED_CHANNEL, OrgsRepository
 from services.gateway.domain.principal import Principal
@@ -26,27 +26,25 @@ class PrincipalCache:
             ttl, self._principal, keep=_found)
         self._orgs: TtlCache[uuid.UUID, asyncpg.Record | None] = TtlCache(
             ttl, self._org, keep=_found)
-        self._listener: PoolConnectionProxy | None = None
+        self._listener: Listener | None = None
 
     async def start(self) -> None:
-        listener = await self.pool.acquire()
-        await listener.add_listener(KEYS_CHANGED_CHANNEL, self._on_change)
-        listener.add_termination_listener(self._on_lost)
-        self._listener = listener
+        self._listener = await listen_or_poll(self.pool, KEYS_CHANGED_CHANNEL, self._on_change,
+                                              on_lost=self._on_lost)
+        if self._listener is None:  # no way to hear of a revocation: nothing may be cached
+            self._on_lost()
 
     async def stop(self) -> None:
         if self._listener is not None:
             listener, self._listener = self._listener, None
-            listener.remove_termination_listener(self._on_lost)
-            await listener.remove_listener(KEYS_CHANGED_CHANNEL, self._on_change)
-            await self.pool.release(listener)
+            await listener.close()
 
     def _on_change(self, *_args: object) -> None:
         self._principals.clear()
         self._orgs.clear()
 
     def _on_lost(self, *_args: object) -> None:
-        log.warning("principal cache listener lost; caching disabled until restart")
+        log.warning("principal cache has no listener; caching disabled until restart")
         for cache in (self._principals, self._orgs):
             cache.seconds = 0.0
             cache.clear()
