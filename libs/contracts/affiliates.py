@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -151,7 +152,7 @@ class LinkResponse(Resource):
     custom_alias: str | None = Field(alias="customAlias")
     is_default: bool = Field(alias="isDefault")
     format: LinkFormat
-    created_at: str = Field(alias="createdAt")
+    created_at: datetime = Field(alias="createdAt")
 
 
 class AffiliateResponse(Resource):
@@ -165,9 +166,9 @@ class AffiliateResponse(Resource):
     tags: list[str]
     notes: str | None
     source: AffiliateSource
-    applied_at: str | None = Field(alias="appliedAt")
-    approved_at: str | None = Field(alias="approvedAt")
-    created_at: str = Field(alias="createdAt")
+    applied_at: datetime | None = Field(alias="appliedAt")
+    approved_at: datetime | None = Field(alias="approvedAt")
+    created_at: datetime = Field(alias="createdAt")
     links: list[LinkResponse]
 
 

@@ -25,6 +25,7 @@ from libs.contracts.common import (
     Actor,
     ApiModel,
     CursorText,
+    Resource,
     number_schema,
 )
 from libs.shared.errors import ValidationFailed
@@ -179,7 +180,7 @@ class ProgramPatch(ApiModel):
         return sent
 
 
-class ProgramResponse(BaseModel):
+class ProgramResponse(Resource):
     id: uuid.UUID
     name: str
     slug: str
@@ -202,15 +203,11 @@ class ProgramResponse(BaseModel):
     updated_at: datetime = Field(alias="updatedAt")
     archived_at: datetime | None = Field(alias="archivedAt")
 
-    model_config = ConfigDict(populate_by_name=True)
 
-
-class ProgramList(BaseModel):
+class ProgramList(Resource):
     items: list[ProgramResponse]
     next_cursor: str | None = Field(alias="nextCursor")
     has_more: bool = Field(alias="hasMore")
-
-    model_config = ConfigDict(populate_by_name=True)
 
 
 # ---- the ledger's request/reply methods ------------------------------------------------------

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from libs.contracts.common import ApiModel
+from libs.contracts.common import ApiModel, Resource
 from libs.contracts.programs import OrgScoped
 from libs.shared.errors import RekomiError, ValidationFailed
 from libs.shared.money import SUPPORTED_CURRENCIES, is_supported_currency
@@ -130,7 +130,7 @@ class AcceptSignup(OrgScoped):
     data: SignupLead
 
 
-class ResolvedLink(ApiModel):
+class ResolvedLink(Resource):
     """The approved affiliate a slug credits; the reply is null when there is none."""
 
     org_id: uuid.UUID = Field(alias="orgId")

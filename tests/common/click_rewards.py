@@ -27,10 +27,10 @@ async def bucket(pool: asyncpg.Pool, org_id: uuid.UUID, clicks: int, *, model: s
             "defaultCommissionValue": 0.25, "defaultCommissionModel": model}}))
     affiliate = await create_affiliate(pool, CreateAffiliate.model_validate({
         "orgId": org_id, "actor": ACTOR, "data": {
-            "programId": program["id"], "email": f"a-{uuid.uuid4().hex[:8]}@example.com",
+            "programId": program.id, "email": f"a-{uuid.uuid4().hex[:8]}@example.com",
             **custom}}))
-    return ClicksAggregated(org_id=org_id, program_id=program["id"],
-                            affiliate_id=affiliate["id"], bucket_id=uuid.uuid4(),
+    return ClicksAggregated(org_id=org_id, program_id=program.id,
+                            affiliate_id=affiliate.id, bucket_id=uuid.uuid4(),
                             bucket_start=NOW, bucket_end=NOW + timedelta(hours=1),
                             clicks=clicks)
 

@@ -39,12 +39,12 @@ async def new_program(pool: asyncpg.Pool, recurring_months: int | None = None) -
     for _ in range(2):
         made = await create_affiliate(pool, CreateAffiliate.model_validate({
             "orgId": org_id, "actor": ACTOR, "data": {
-                "programId": program["id"], "email": f"a-{uuid.uuid4().hex[:8]}@example.com"}}))
-        ids.append(uuid.UUID(made["id"]))
+                "programId": program.id, "email": f"a-{uuid.uuid4().hex[:8]}@example.com"}}))
+        ids.append(made.id)
     await pool.execute("UPDATE affiliates SET recruited_by_affiliate_id = $2 WHERE id = $1", *ids)
     await pool.execute("UPDATE programs SET sub_affiliate_enabled = true, "
-                       "sub_affiliate_percent = 10 WHERE id = $1", uuid.UUID(program["id"]))
-    return Program(org_id, uuid.UUID(program["id"]), ids[0], ids[1])
+                       "sub_affiliate_percent = 10 WHERE id = $1", program.id)
+    return Program(org_id, program.id, ids[0], ids[1])
 
 
 def sale(p: Program, event_id: str, *, subscription: str | None = None,
@@ -84,5 +84,5 @@ async def another(pool: asyncpg.Pool, p: Program, *, status: str,
         "orgId": p.org_id, "actor": ACTOR, "data": {
             "programId": p.program_id, "email": f"b-{uuid.uuid4().hex[:8]}@example.com"}}))
     await pool.execute("UPDATE affiliates SET status = $2, recruited_by_affiliate_id = $3 "
-                       "WHERE id = $1", uuid.UUID(made["id"]), status, recruited_by)
-    return uuid.UUID(made["id"])
+                       "WHERE id = $1", made.id, status, recruited_by)
+    return made.id

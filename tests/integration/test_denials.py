@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from libs.contracts.affiliates import BulkAffiliateAction, UpdateAffiliate
+from libs.contracts.affiliates import AffiliateResponse, BulkAffiliateAction, UpdateAffiliate
 from libs.contracts.attributed import AcceptedLead, AcceptedRefund, AcceptedSale
 from libs.shared.uow import unit_of_work
 from services.ledger.affiliates.service_layer.bulk import bulk_action
@@ -35,7 +35,7 @@ async def booked(pool: asyncpg.Pool, *events: Accepted, batch: bool = False) -> 
 
 
 async def set_status(pool: asyncpg.Pool, p: Program, affiliate_id: uuid.UUID,
-                     status: str) -> dict[str, Any]:
+                     status: str) -> AffiliateResponse:
     """PATCH status, the way the API bans (or pauses) one affiliate."""
     return await update_affiliate(pool, UpdateAffiliate.model_validate({
         "orgId": p.org_id, "actor": ACTOR, "affiliateId": affiliate_id,
@@ -137,7 +137,7 @@ async def test_banning_denies_unpaid_rows_and_their_overrides_and_leaves_the_res
     before = {r["id"]: r for r in await rows(pool, p.org_id)}
 
     answer = await set_status(pool, p, p.recruiter_id, "Banned")
-    assert answer["status"] == "Banned"
+    assert answer.status == "Banned"
     assert await statuses(pool, p) == {
         ("own_pending", True): "Denied", ("own_approved", True): "Denied",
         ("own_paid", True): "Paid", ("own_refunded", True): "Refunded",

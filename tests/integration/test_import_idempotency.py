@@ -39,7 +39,7 @@ async def new_program(pool: asyncpg.Pool) -> tuple[uuid.UUID, uuid.UUID]:
         "orgId": org_id, "actor": ACTOR, "data": {
             "name": f"P {uuid.uuid4().hex[:8]}", "defaultCommissionType": "Percentage",
             "defaultCommissionValue": 10}}))
-    return org_id, uuid.UUID(program["id"])
+    return org_id, program.id
 
 
 async def run_import(pool: asyncpg.Pool, org_id: uuid.UUID, program_id: uuid.UUID,

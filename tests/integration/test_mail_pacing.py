@@ -53,7 +53,7 @@ async def invites_for(pool: asyncpg.Pool, emails: list[str]) -> uuid.UUID:
                                       "defaultCommissionValue": 10}))))
     await create_bulk_invites(pool, CreateBulkInvites(
         org_id=org_id, actor=ACTOR, brand=Brand(name="B"),
-        data=BulkInviteCreate.model_validate({"programId": program["id"], "emails": emails})),
+        data=BulkInviteCreate.model_validate({"programId": program.id, "emails": emails})),
         config=InviteConfig(token_secret="s", accept_url_base="https://app.rekomi.com/i"))
     rows = await pool.fetch("SELECT id, payload FROM outbox WHERE routing_key = $1 AND "
                             "payload->>'orgId' = $2", INVITE_EMAIL_REQUESTED, str(org_id))

@@ -50,7 +50,7 @@ async def test_ledger_killed_mid_stream_loses_and_duplicates_nothing(
             "defaultCommissionValue": 20}}))
     affiliate = await create_affiliate(pool, CreateAffiliate.model_validate({
         "orgId": org_id, "actor": ACTOR, "data": {
-            "programId": program["id"], "email": f"a-{uuid.uuid4().hex[:8]}@example.com"}}))
+            "programId": program.id, "email": f"a-{uuid.uuid4().hex[:8]}@example.com"}}))
     namespace = f"s2sdie{uuid.uuid4().hex[:8]}"
     publisher = Bus(settings.amqp_url, namespace=namespace, service="tracking")
     healthy = Bus(settings.amqp_url, namespace=namespace, service="ledger", prefetch=PREFETCH)
@@ -65,8 +65,8 @@ async def test_ledger_killed_mid_stream_loses_and_duplicates_nothing(
         for event in events:
             await publisher.publish(SALE_ACCEPTED, {
                 "orgId": str(org_id), "conversionId": str(uuid.uuid4()),
-                "externalEventId": event, "affiliateId": affiliate["id"],
-                "programId": program["id"], "amountCents": 1000, "currency": "USD",
+                "externalEventId": event, "affiliateId": str(affiliate.id),
+                "programId": str(program.id), "amountCents": 1000, "currency": "USD",
                 "payoutGraceDays": 30, "occurredAt": datetime.now(UTC).isoformat()},
                 message_id=event)
         assert await asyncio.wait_for(dying.wait(), 20) == 1  # died inside the stream

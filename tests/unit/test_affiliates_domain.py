@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from libs.contracts.affiliates import AffiliateStatus as S
+from libs.contracts.common import as_json
 from libs.shared.errors import ValidationFailed
 from services.ledger.affiliates.domain import model as domain
 from services.ledger.affiliates.domain.links import (
@@ -159,29 +160,57 @@ def test_response_has_exactly_the_documented_keys() -> None:
     a = affiliate(S.Approved, custom_commission_type="Fixed",
                   custom_commission_value=Decimal("12.50"))
     a = dataclasses.replace(a, links=[_link(a.id)])
-    body = domain.to_response(a)
+    body = as_json(domain.to_response(a))
     assert set(body) == RESPONSE_KEYS
-    assert not set(body) & SECRET_KEYS
+    assert not set(body) & SECRET_KEYS  # applicationData too: API keys never see it
     assert body["id"] == str(a.id) and body["programId"] == str(a.program_id)
     assert body["customCommissionValue"] == 12.5
     assert isinstance(body["customCommissionValue"], float)
     assert (body["appliedAt"], body["approvedAt"], body["createdAt"]) == (
         "2026-04-15T10:00:00Z", "2026-04-15T10:00:00Z", "2026-04-15T10:00:00Z")
-    assert body["links"] == [link_response(a.links[0])]
+    assert body["links"] == [as_json(link_response(a.links[0]))]
     assert set(body["links"][0]) == {"id", "affiliateId", "slug", "customAlias", "isDefault",
                                      "format", "createdAt"}
 
 
-def test_response_nulls_and_the_dashboard_only_application_data() -> None:
+def test_response_nulls() -> None:
     a = affiliate(S.Pending, applied_at=None)
-    body = domain.to_response(a)
+    body = as_json(domain.to_response(a))
     assert (body["appliedAt"], body["approvedAt"], body["customCommissionValue"]) == (
         None, None, None)
     body["tags"].append("mutated")
     assert a.tags == ["youtube"]  # the response is a copy
-    dashboard = domain.to_response(a, include_application_data=True)
-    assert set(dashboard) == RESPONSE_KEYS | {"applicationData"}
-    assert dashboard["applicationData"] == {"why": "audience"}
+
+
+def test_the_reply_json_a_client_sees() -> None:
+    """Pinned: the AffiliateResponse JSON (also the data of affiliate.* webhooks), key for key
+    and in order, as the API answers it."""
+    affiliate_id = uuid.UUID("01234567-0000-4000-8000-000000000001")
+    link = Link(id=uuid.UUID("abcdef12-0000-4000-8000-000000000003"), org_id=uuid.uuid4(),
+                affiliate_id=affiliate_id, slug="jane-recommends", custom_alias="jane-recommends",
+                is_default=True, format="Short", created_at=LATER.replace(microsecond=5))
+    a = dataclasses.replace(
+        affiliate(S.Approved, custom_commission_type="Percentage",
+                  custom_commission_value=Decimal("25.00"), tags=["youtube", "tier-1"],
+                  notes="Top performer", source="Public"),
+        id=affiliate_id, program_id=uuid.UUID("0789abcd-0000-4000-8000-000000000002"),
+        links=[link])
+    body = as_json(domain.to_response(a))
+    expected = {
+        "id": "01234567-0000-4000-8000-000000000001",
+        "programId": "0789abcd-0000-4000-8000-000000000002", "email": "jane@creator.com",
+        "fullName": "Jane Doe", "status": "Approved", "customCommissionType": "Percentage",
+        "customCommissionValue": 25.0, "tags": ["youtube", "tier-1"], "notes": "Top performer",
+        "source": "Public", "appliedAt": "2026-04-15T10:00:00Z",
+        "approvedAt": "2026-04-15T10:00:00Z", "createdAt": "2026-04-15T10:00:00Z",
+        "links": [{"id": "abcdef12-0000-4000-8000-000000000003",
+                   "affiliateId": "01234567-0000-4000-8000-000000000001",
+                   "slug": "jane-recommends", "customAlias": "jane-recommends",
+                   "isDefault": True, "format": "Short",
+                   "createdAt": "2026-04-15T11:00:00.000005Z"}]}
+    assert body == expected
+    assert list(body) == list(expected)
+    assert list(body["links"][0]) == list(expected["links"][0])
 
 
 def test_email_is_normalized() -> None:

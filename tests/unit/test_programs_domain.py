@@ -9,10 +9,12 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from libs.contracts.common import as_json
 from libs.contracts.programs import ProgramCreate, ProgramPatch
 from libs.shared.errors import ValidationFailed
 from services.ledger.domain.errors import ProgramArchived
 from services.ledger.programs.domain.model import (
+    Program,
     apply_patch,
     archive,
     new_program,
@@ -44,13 +46,42 @@ def patch(current, **changes: object):  # type: ignore[no-untyped-def]
 
 def test_create_defaults_and_reference_shape() -> None:
     created = program()
-    shape = to_response(created)
+    shape = as_json(to_response(created))
     assert set(shape) == REFERENCE_KEYS
     assert shape["slug"] == "default-program"
     assert shape["defaultCommissionValue"] == 20.0
     assert shape["recurringMonths"] is None
     assert shape["customDomainVerified"] is False
     assert shape["createdAt"] == "2026-05-01T12:00:00Z"
+
+
+def test_the_reply_json_a_client_sees() -> None:
+    """Pinned: the ProgramResponse JSON, key for key and in order, as the API answers it."""
+    archived = Program(
+        id=uuid.UUID("0789abcd-0000-4000-8000-000000000001"),
+        org_id=uuid.UUID("0789abcd-0000-4000-8000-000000000002"), name="Default program",
+        slug="default", description=None, terms_url="https://yourbrand.com/terms",
+        is_active=True, default_commission_type="Percentage",
+        default_commission_value=Decimal("20.00"), default_commission_model="Cpa",
+        cookie_window_days=60, recurring_months=None, recurring_delay_invoices=0,
+        attribution_model="LastTouch", auto_approve=False, custom_domain="go.brand.com",
+        custom_domain_verified=True, network_visibility="InviteOnly",
+        is_publicly_discoverable=True, created_at=NOW,
+        updated_at=LATER.replace(microsecond=250), archived_at=LATER.replace(microsecond=250))
+    body = as_json(to_response(archived))
+    expected = {
+        "id": "0789abcd-0000-4000-8000-000000000001", "name": "Default program",
+        "slug": "default", "description": None, "termsUrl": "https://yourbrand.com/terms",
+        "isActive": True, "defaultCommissionType": "Percentage", "defaultCommissionValue": 20.0,
+        "defaultCommissionModel": "Cpa", "cookieWindowDays": 60, "recurringMonths": None,
+        "recurringDelayInvoices": 0, "attributionModel": "LastTouch", "autoApprove": False,
+        "customDomain": "go.brand.com", "customDomainVerified": True,
+        "networkVisibility": "InviteOnly", "isPubliclyDiscoverable": True,
+        "createdAt": "2026-05-01T12:00:00Z", "updatedAt": "2026-05-01T13:00:00.000250Z",
+        "archivedAt": "2026-05-01T13:00:00.000250Z"}
+    assert body == expected
+    assert list(body) == list(expected)
+    assert isinstance(body["defaultCommissionValue"], float)
 
 
 @pytest.mark.parametrize(("name", "slug"), [
@@ -65,8 +96,9 @@ def test_patch_changes_only_sent_keys() -> None:
     updated = patch(current, name="Renamed")
     assert updated.name == "Renamed"
     assert updated.updated_at == LATER
-    unchanged = {k: v for k, v in to_response(current).items() if k not in ("name", "updatedAt")}
-    assert {k: to_response(updated)[k] for k in unchanged} == unchanged
+    before, after = as_json(to_response(current)), as_json(to_response(updated))
+    unchanged = {k: v for k, v in before.items() if k not in ("name", "updatedAt")}
+    assert {k: after[k] for k in unchanged} == unchanged
 
 
 def test_recurring_months_minus_one_clears_null_keeps() -> None:

@@ -119,8 +119,8 @@ def test_recruiter_rules() -> None:
 
 
 def test_apply_reply_hides_the_slug_until_approved() -> None:
-    assert storefront.apply_reply(uuid.uuid4(), S.Pending, "x")["affiliateLinkSlug"] is None
-    assert storefront.apply_reply(uuid.uuid4(), S.Approved, "x")["affiliateLinkSlug"] == "x"
+    assert storefront.apply_reply(uuid.uuid4(), S.Pending, "x").affiliate_link_slug is None
+    assert storefront.apply_reply(uuid.uuid4(), S.Approved, "x").affiliate_link_slug == "x"
 
 
 @pytest.mark.parametrize("percent", [-0.01, 100.01, 1000])

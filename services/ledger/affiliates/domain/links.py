@@ -8,8 +8,8 @@ import string
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from libs.contracts.affiliates import LinkResponse
 from libs.shared.errors import ValidationFailed
 from services.ledger.domain.errors import SlugReserved
 
@@ -68,16 +68,10 @@ def generated_slug(name: str | None, email: str) -> str:
     return f"{base_from(name, email)}-{suffix}"
 
 
-def link_response(link: Link) -> dict[str, Any]:
-    return {
-        "id": str(link.id),
-        "affiliateId": str(link.affiliate_id),
-        "slug": link.slug,
-        "customAlias": link.custom_alias,
-        "isDefault": link.is_default,
-        "format": link.format,
-        "createdAt": iso(link.created_at),
-    }
+def link_response(link: Link) -> LinkResponse:
+    return LinkResponse(id=link.id, affiliate_id=link.affiliate_id, slug=link.slug,
+                        custom_alias=link.custom_alias, is_default=link.is_default,
+                        format=link.format, created_at=link.created_at)
 
 
 def iso(moment: datetime) -> str:

@@ -9,9 +9,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from libs.contracts.affiliates import AffiliateResponse
 from libs.contracts.affiliates import AffiliateStatus as S
 from libs.shared.errors import ValidationFailed
-from services.ledger.affiliates.domain.links import Link, iso, link_response
+from services.ledger.affiliates.domain.links import Link, link_response
 from services.ledger.domain.errors import InvalidStatusTransition
 
 # Which statuses each target status may be reached from (DOMAIN.md lifecycle):
@@ -102,27 +103,14 @@ def _check_commission(affiliate: Affiliate) -> None:
                                field="customCommissionValue")
 
 
-def to_response(affiliate: Affiliate, *, include_application_data: bool = False
-                ) -> dict[str, Any]:
-    """The AffiliateResponse. Identity, payment and tax fields never leave the ledger;
-    ``applicationData`` only for the dashboard (never for API keys)."""
-    value = affiliate.custom_commission_value
-    body: dict[str, Any] = {
-        "id": str(affiliate.id),
-        "programId": str(affiliate.program_id),
-        "email": affiliate.email,
-        "fullName": affiliate.full_name,
-        "status": affiliate.status,
-        "customCommissionType": affiliate.custom_commission_type,
-        "customCommissionValue": float(value) if value is not None else None,
-        "tags": list(affiliate.tags),
-        "notes": affiliate.notes,
-        "source": affiliate.source,
-        "appliedAt": iso(affiliate.applied_at) if affiliate.applied_at else None,
-        "approvedAt": iso(affiliate.approved_at) if affiliate.approved_at else None,
-        "createdAt": iso(affiliate.created_at),
-        "links": [link_response(link) for link in affiliate.links],
-    }
-    if include_application_data:
-        body["applicationData"] = affiliate.application_data
-    return body
+def to_response(affiliate: Affiliate) -> AffiliateResponse:
+    """Identity, payment and tax fields never leave the ledger, nor ``applicationData`` (the
+    reference keeps it for the dashboard's review screen only, never for API keys)."""
+    return AffiliateResponse(
+        id=affiliate.id, program_id=affiliate.program_id, email=affiliate.email,
+        full_name=affiliate.full_name, status=affiliate.status,
+        custom_commission_type=affiliate.custom_commission_type,
+        custom_commission_value=affiliate.custom_commission_value, tags=affiliate.tags,
+        notes=affiliate.notes, source=affiliate.source, applied_at=affiliate.applied_at,
+        approved_at=affiliate.approved_at, created_at=affiliate.created_at,
+        links=[link_response(link) for link in affiliate.links])

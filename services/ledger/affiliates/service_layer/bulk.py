@@ -6,13 +6,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
 from libs.contracts import affiliates as contract
 from libs.contracts.affiliates import AffiliateStatus as S
-from libs.contracts.affiliates import BulkAction
+from libs.contracts.affiliates import BulkAction, BulkActionResult
+from libs.contracts.common import as_json
 from libs.shared.clock import now_utc
 from libs.shared.uow import unit_of_work
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
@@ -41,7 +41,8 @@ CHANGES: dict[BulkAction, tuple[Change, str]] = {
 }
 
 
-async def bulk_action(pool: asyncpg.Pool, cmd: contract.BulkAffiliateAction) -> dict[str, Any]:
+async def bulk_action(pool: asyncpg.Pool, cmd: contract.BulkAffiliateAction
+                      ) -> BulkActionResult:
     now, action = now_utc(), cmd.data.action
     change, audit_action = CHANGES[action]
     ids = list(dict.fromkeys(cmd.data.affiliate_ids))
@@ -54,13 +55,14 @@ async def bulk_action(pool: asyncpg.Pool, cmd: contract.BulkAffiliateAction) -> 
                 continue
             if action == BulkAction.delete:
                 await repo.save(updated)
+                gone = domain.to_response(current)
                 await tx.audit(org_id=cmd.org_id, actor=cmd.actor, action=audit_action,
                                entity_type="affiliate", entity_id=str(current.id),
-                               before=domain.to_response(current), after=None, created_at=now)
-                await tx.emit("affiliate.deleted", org_id=cmd.org_id,
-                              data=domain.to_response(current), created_at=now)
+                               before=gone, after=None, created_at=now)
+                await tx.emit("affiliate.deleted", org_id=cmd.org_id, data=as_json(gone),
+                              created_at=now)
             else:  # a status change, with what it implies (a ban's denials)
                 await apply_change(tx, repo, cmd.actor, current, updated, action=audit_action,
                                    now=now)
             affected += 1
-    return {"affected": affected, "total": len(cmd.data.affiliate_ids), "action": action.value}
+    return BulkActionResult(affected=affected, total=len(cmd.data.affiliate_ids), action=action)

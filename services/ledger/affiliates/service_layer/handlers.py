@@ -12,8 +12,9 @@ from typing import Any
 import asyncpg
 
 from libs.contracts import affiliates as contract
+from libs.contracts.affiliates import AffiliateList, AffiliateResponse
 from libs.contracts.affiliates import AffiliateStatus as S
-from libs.contracts.common import Actor
+from libs.contracts.common import Actor, as_json
 from libs.shared.clock import now_utc
 from libs.shared.ids import new_id
 from libs.shared.pagination import decode_cursor, page_of
@@ -28,7 +29,6 @@ from services.ledger.programs.service_layer.handlers import live_program
 STATUS_EVENTS = {S.Approved: "affiliate.approved", S.Rejected: "affiliate.rejected"}
 
 
-
 async def locked(repo: AffiliatesRepository, org_id: uuid.UUID, affiliate_id: uuid.UUID
                  ) -> domain.Affiliate:
     affiliate = await repo.get(org_id, affiliate_id, lock=True)
@@ -39,12 +39,14 @@ async def locked(repo: AffiliatesRepository, org_id: uuid.UUID, affiliate_id: uu
 
 async def record_change(tx: Transaction, actor: Actor, before: domain.Affiliate | None,
                         after: domain.Affiliate, *, action: str, now: datetime) -> None:
-    """Audit row plus the webhook-bearing events that the change implies."""
-    shape = domain.to_response(after)
+    """Audit row plus the webhook-bearing events that the change implies; an event's data is
+    the affiliate as the REST API returns it."""
+    reply = domain.to_response(after)
     await tx.audit(org_id=after.org_id, actor=actor, action=action, entity_type="affiliate",
                    entity_id=str(after.id),
-                   before=domain.to_response(before) if before else None, after=shape,
+                   before=domain.to_response(before) if before else None, after=reply,
                    created_at=now)
+    shape = as_json(reply)
     if before is None:
         await tx.emit("affiliate.created", org_id=after.org_id, data=shape, created_at=now)
     elif before.status == after.status or after.status not in STATUS_EVENTS:
@@ -65,7 +67,7 @@ async def apply_change(tx: Transaction, repo: AffiliatesRepository, actor: Actor
         await deny_unpaid(tx, after, at=now)
 
 
-async def get_affiliate(pool: asyncpg.Pool, cmd: contract.GetAffiliate) -> dict[str, Any]:
+async def get_affiliate(pool: asyncpg.Pool, cmd: contract.GetAffiliate) -> AffiliateResponse:
     async with pool.acquire() as conn:
         affiliate = await AffiliatesRepository(conn).get(cmd.org_id, cmd.affiliate_id)
     if affiliate is None:
@@ -73,24 +75,24 @@ async def get_affiliate(pool: asyncpg.Pool, cmd: contract.GetAffiliate) -> dict[
     return domain.to_response(affiliate)
 
 
-async def list_affiliates(pool: asyncpg.Pool, cmd: contract.ListAffiliates) -> dict[str, Any]:
+async def list_affiliates(pool: asyncpg.Pool, cmd: contract.ListAffiliates) -> AffiliateList:
     async with pool.acquire() as conn:
         rows = await AffiliatesRepository(conn).page(
             cmd.org_id, take=cmd.take, after=decode_cursor(cmd.cursor),
             program_id=cmd.program_id, status=cmd.status.value if cmd.status else None,
             q=cmd.q)
     items, next_cursor, has_more = page_of(rows, cmd.take, cursor_of)
-    return {"items": [domain.to_response(a) for a in items], "nextCursor": next_cursor,
-            "hasMore": has_more}
+    return AffiliateList(items=[domain.to_response(a) for a in items], next_cursor=next_cursor,
+                         has_more=has_more)
 
 
 async def list_applications(pool: asyncpg.Pool, cmd: contract.ListAffiliates
-                            ) -> dict[str, Any]:
+                            ) -> AffiliateList:
     return await list_affiliates(pool, cmd.model_copy(update={"status": S.Pending}))
 
 
 async def create_affiliate(pool: asyncpg.Pool, cmd: contract.CreateAffiliate
-                           ) -> dict[str, Any]:
+                           ) -> AffiliateResponse:
     now, data = now_utc(), cmd.data
     affiliate = domain.Affiliate(
         id=new_id(), org_id=cmd.org_id, program_id=data.program_id,
@@ -114,7 +116,7 @@ async def create_affiliate(pool: asyncpg.Pool, cmd: contract.CreateAffiliate
 
 
 async def _change(pool: asyncpg.Pool, org_id: uuid.UUID, affiliate_id: uuid.UUID, actor: Actor,
-                  action: str, change: Any) -> dict[str, Any]:
+                  action: str, change: Any) -> AffiliateResponse:
     now = now_utc()
     async with unit_of_work(pool) as tx:
         repo = AffiliatesRepository(tx.conn)
@@ -126,7 +128,7 @@ async def _change(pool: asyncpg.Pool, org_id: uuid.UUID, affiliate_id: uuid.UUID
 
 
 async def update_affiliate(pool: asyncpg.Pool, cmd: contract.UpdateAffiliate
-                           ) -> dict[str, Any]:
+                           ) -> AffiliateResponse:
     changes = cmd.data.changes()
     for key in ("custom_commission_type",):
         if changes.get(key) is not None:
@@ -136,13 +138,13 @@ async def update_affiliate(pool: asyncpg.Pool, cmd: contract.UpdateAffiliate
 
 
 async def approve_affiliate(pool: asyncpg.Pool, cmd: contract.ApproveAffiliate
-                            ) -> dict[str, Any]:
+                            ) -> AffiliateResponse:
     return await _change(pool, cmd.org_id, cmd.affiliate_id, cmd.actor, "affiliate.approved",
                          lambda a, now: domain.move(a, S.Approved, now=now))
 
 
 async def reject_affiliate(pool: asyncpg.Pool, cmd: contract.RejectAffiliate
-                           ) -> dict[str, Any]:
+                           ) -> AffiliateResponse:
     reason = cmd.data.reason
     return await _change(pool, cmd.org_id, cmd.affiliate_id, cmd.actor, "affiliate.rejected",
                          lambda a, now: domain.move(a, S.Rejected, now=now, reason=reason))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import asyncpg
 
-from libs.contracts.s2s import LinkBySlug
+from libs.contracts.s2s import LinkBySlug, ResolvedLink
 from libs.shared.ids import new_id
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
 from services.ledger.affiliates.domain.links import Link, check_slug, generated_slug
@@ -48,7 +48,7 @@ async def add_generated_link(repo: AffiliatesRepository, affiliate: Affiliate, *
     raise RuntimeError("could not generate a free link slug")
 
 
-async def resolve_link(pool: asyncpg.Pool, cmd: LinkBySlug) -> dict[str, str] | None:
+async def resolve_link(pool: asyncpg.Pool, cmd: LinkBySlug) -> ResolvedLink | None:
     """Tracking asks when its link index has not seen a slug yet: the live link of an Approved,
     not deleted affiliate (the index's own rule), or None."""
     async with pool.acquire() as conn:
@@ -58,5 +58,5 @@ async def resolve_link(pool: asyncpg.Pool, cmd: LinkBySlug) -> dict[str, str] | 
             "AND a.status = 'Approved' AND a.deleted_at IS NULL", cmd.slug.strip().lower())
     if row is None:
         return None
-    return {"orgId": str(row["org_id"]), "programId": str(row["program_id"]),
-            "affiliateId": str(row["id"])}
+    return ResolvedLink(org_id=row["org_id"], program_id=row["program_id"],
+                        affiliate_id=row["id"])

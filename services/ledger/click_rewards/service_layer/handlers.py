@@ -18,7 +18,8 @@ from datetime import datetime
 import asyncpg
 
 from libs.contracts.click_rewards import ClicksAggregated
-from libs.contracts.orgs import ORG_SETTINGS_REQUESTED
+from libs.contracts.common import as_json
+from libs.contracts.orgs import ORG_SETTINGS_REQUESTED, OrgSettingsRequested
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.click_rewards.adapters.repository import ClickRewardsRepository, OrgBooking
@@ -52,8 +53,8 @@ async def book_click_reward(pool: asyncpg.Pool, event: ClicksAggregated, *, now:
             org = await repo.org(event.org_id)
         if org is None:
             await repo.park(event, now)
-            await tx.publish(ORG_SETTINGS_REQUESTED,
-                             {"orgId": str(event.org_id), "requestedBy": "ledger"})
+            await tx.publish(ORG_SETTINGS_REQUESTED, as_json(
+                OrgSettingsRequested(org_id=event.org_id, requested_by="ledger")))
             return None
         return await _book(tx, target, org, event, now)
 

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from libs.contracts import imports as contract
+from libs.contracts.common import as_json
 from libs.shared.clock import now_utc
 from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.adapters.outbox_batch import stage_events
@@ -61,7 +62,7 @@ async def revert_import(pool: asyncpg.Pool, cmd: contract.RevertImport) -> dict[
         removed_links = await repo.remove(job.org_id, [a.id for a in created])
         await repo.mark_reverted(job.id, removed=len(created), now=now)
         await stage_events(tx.conn, job.org_id, [
-            ("affiliate.deleted", domain.to_response(replace(a, links=links[a.id])))
+            ("affiliate.deleted", as_json(domain.to_response(replace(a, links=links[a.id]))))
             for a in live], now=now)
         done = _result(job, already=False, affiliates=len(created), links=removed_links)
         await tx.audit(org_id=job.org_id, actor=cmd.actor, action="affiliates.import_reverted",

@@ -14,6 +14,7 @@ import asyncpg
 
 from libs.contracts import imports as contract
 from libs.contracts.affiliates import AffiliateStatus as S
+from libs.contracts.common import as_json
 from libs.shared.clock import now_utc
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
@@ -69,7 +70,7 @@ async def _give_links(repo: ImportsRepository, wanted: dict[uuid.UUID, str | Non
 def _events(created: list[domain.Affiliate]) -> list[tuple[str, dict[str, Any]]]:
     events: list[tuple[str, dict[str, Any]]] = []
     for affiliate in created:
-        shape = domain.to_response(affiliate)
+        shape = as_json(domain.to_response(affiliate))
         events.append(("affiliate.created", shape))
         if affiliate.status == S.Approved:
             events.append(("affiliate.approved", shape))

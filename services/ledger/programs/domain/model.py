@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from libs.contracts.programs import MAX_PERCENT, CommissionType, ProgramCreate
+from libs.contracts.programs import MAX_PERCENT, CommissionType, ProgramCreate, ProgramResponse
 from libs.shared.errors import ValidationFailed
 from services.ledger.domain.errors import ProgramArchived
 
@@ -81,32 +81,20 @@ def archive(program: Program, *, now: datetime) -> Program:
     return dataclasses.replace(program, archived_at=now, updated_at=now)
 
 
-def to_response(program: Program) -> dict[str, Any]:
-    """The ProgramResponse JSON shape, field for field as the reference shows it."""
-    return {
-        "id": str(program.id),
-        "name": program.name,
-        "slug": program.slug,
-        "description": program.description,
-        "termsUrl": program.terms_url,
-        "isActive": program.is_active,
-        "defaultCommissionType": program.default_commission_type,
-        "defaultCommissionValue": float(program.default_commission_value),
-        "defaultCommissionModel": program.default_commission_model,
-        "cookieWindowDays": program.cookie_window_days,
-        "recurringMonths": program.recurring_months,
-        "recurringDelayInvoices": program.recurring_delay_invoices,
-        "attributionModel": program.attribution_model,
-        "autoApprove": program.auto_approve,
-        "customDomain": program.custom_domain,
-        "customDomainVerified": program.custom_domain_verified,
-        "networkVisibility": program.network_visibility,
-        "isPubliclyDiscoverable": program.is_publicly_discoverable,
-        "createdAt": _iso(program.created_at),
-        "updatedAt": _iso(program.updated_at),
-        "archivedAt": _iso(program.archived_at) if program.archived_at else None,
-    }
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+def to_response(program: Program) -> ProgramResponse:
+    return ProgramResponse(
+        id=program.id, name=program.name, slug=program.slug, description=program.description,
+        terms_url=program.terms_url, is_active=program.is_active,
+        default_commission_type=program.default_commission_type,
+        default_commission_value=program.default_commission_value,
+        default_commission_model=program.default_commission_model,
+        cookie_window_days=program.cookie_window_days,
+        recurring_months=program.recurring_months,
+        recurring_delay_invoices=program.recurring_delay_invoices,
+        attribution_model=program.attribution_model, auto_approve=program.auto_approve,
+        custom_domain=program.custom_domain,
+        custom_domain_verified=program.custom_domain_verified,
+        network_visibility=program.network_visibility,
+        is_publicly_discoverable=program.is_publicly_discoverable,
+        created_at=program.created_at, updated_at=program.updated_at,
+        archived_at=program.archived_at)

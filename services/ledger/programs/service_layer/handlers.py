@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import asyncpg
 
@@ -12,6 +11,8 @@ from libs.contracts.programs import (
     CreateProgram,
     GetProgram,
     ListPrograms,
+    ProgramList,
+    ProgramResponse,
     UpdateProgram,
 )
 from libs.shared.clock import now_utc
@@ -42,7 +43,7 @@ async def live_program(conn: Conn, org_id: uuid.UUID, program_id: uuid.UUID) -> 
     return program
 
 
-async def get_program(pool: asyncpg.Pool, cmd: GetProgram) -> dict[str, Any]:
+async def get_program(pool: asyncpg.Pool, cmd: GetProgram) -> ProgramResponse:
     async with pool.acquire() as conn:
         program = await ProgramsRepository(conn).get(cmd.org_id, cmd.program_id)
     if program is None:
@@ -50,17 +51,17 @@ async def get_program(pool: asyncpg.Pool, cmd: GetProgram) -> dict[str, Any]:
     return domain.to_response(program)
 
 
-async def list_programs(pool: asyncpg.Pool, cmd: ListPrograms) -> dict[str, Any]:
+async def list_programs(pool: asyncpg.Pool, cmd: ListPrograms) -> ProgramList:
     page = PageRequest(take=cmd.take, after=decode_cursor(cmd.cursor))
     async with pool.acquire() as conn:
         rows = await ProgramsRepository(conn).page(cmd.org_id, page,
                                                    include_archived=cmd.include_archived)
     items, next_cursor, has_more = page_of(rows, cmd.take, cursor_of)
-    return {"items": [domain.to_response(p) for p in items], "nextCursor": next_cursor,
-            "hasMore": has_more}
+    return ProgramList(items=[domain.to_response(p) for p in items], next_cursor=next_cursor,
+                       has_more=has_more)
 
 
-async def create_program(pool: asyncpg.Pool, cmd: CreateProgram) -> dict[str, Any]:
+async def create_program(pool: asyncpg.Pool, cmd: CreateProgram) -> ProgramResponse:
     now = now_utc()
     program = domain.new_program(cmd.org_id, cmd.data, program_id=new_id(), now=now)
     after = domain.to_response(program)
@@ -72,7 +73,7 @@ async def create_program(pool: asyncpg.Pool, cmd: CreateProgram) -> dict[str, An
     return after
 
 
-async def update_program(pool: asyncpg.Pool, cmd: UpdateProgram) -> dict[str, Any]:
+async def update_program(pool: asyncpg.Pool, cmd: UpdateProgram) -> ProgramResponse:
     now = now_utc()
     async with unit_of_work(pool) as tx:
         repo = ProgramsRepository(tx.conn)

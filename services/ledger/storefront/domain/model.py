@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from libs.contracts.affiliates import AffiliateStatus as S
-from libs.contracts.storefront import ApplyBody
+from libs.contracts.storefront import ApplyBody, ApplyResult, StorefrontListing
 from services.ledger.affiliates.domain.model import Affiliate, normalize_email
 from services.ledger.programs.domain.model import Program
 
@@ -29,11 +28,11 @@ def normalize_host(host: str) -> str:
     return host.rstrip(".")
 
 
-def public_view(program: Program) -> dict[str, Any]:
+def public_view(program: Program) -> StorefrontListing:
     """The landing-page fields; the gateway adds ``organizationName``. No org id leaves."""
-    return {"id": str(program.id), "name": program.name, "slug": program.slug,
-            "description": program.description, "termsUrl": program.terms_url,
-            "customAliasSupported": True}
+    return StorefrontListing(id=program.id, name=program.name, slug=program.slug,
+                             description=program.description, terms_url=program.terms_url,
+                             custom_alias_supported=True)
 
 
 def status_for(program: Program) -> S:
@@ -63,10 +62,10 @@ def honoured_recruiter(candidate: Affiliate | None, *, org_id: uuid.UUID, email:
     return candidate
 
 
-def apply_reply(affiliate_id: uuid.UUID, status: S, slug: str | None) -> dict[str, Any]:
+def apply_reply(affiliate_id: uuid.UUID, status: S, slug: str | None) -> ApplyResult:
     """The reply to an application. A duplicate gets this very shape too (a fresh random id,
     the status a new application would get, the requested or a generated slug), so the reply
     never tells whether an email already applied."""
-    return {"affiliateId": str(affiliate_id), "status": status.value,
-            "affiliateLinkSlug": slug if status == S.Approved else None,
-            "message": MESSAGES[status]}
+    return ApplyResult(affiliate_id=affiliate_id, status=status.value,
+                       affiliate_link_slug=slug if status == S.Approved else None,
+                       message=MESSAGES[status])

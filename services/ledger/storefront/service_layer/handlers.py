@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
@@ -29,7 +28,7 @@ ALIAS_FIELD = "customAlias"
 
 
 async def program_by_handle(pool: asyncpg.Pool, cmd: contract.ProgramByHandle
-                            ) -> dict[str, Any]:
+                            ) -> contract.StorefrontListing:
     async with pool.acquire() as conn:
         repo = StorefrontRepository(conn)
         program = await (repo.by_slug(cmd.org_id, cmd.campaign) if cmd.campaign
@@ -40,15 +39,15 @@ async def program_by_handle(pool: asyncpg.Pool, cmd: contract.ProgramByHandle
 
 
 async def program_by_domain(pool: asyncpg.Pool, cmd: contract.ProgramByDomain
-                            ) -> dict[str, Any]:
+                            ) -> contract.DomainOwner:
     async with pool.acquire() as conn:
         program = await StorefrontRepository(conn).by_domain(domain.normalize_host(cmd.host))
     if program is None:
         raise ProgramNotFound("this host is not a verified custom domain")
-    return {"orgId": str(program.org_id), "slug": program.slug}
+    return contract.DomainOwner(org_id=program.org_id, slug=program.slug)
 
 
-async def apply(pool: asyncpg.Pool, cmd: contract.Apply) -> dict[str, Any]:
+async def apply(pool: asyncpg.Pool, cmd: contract.Apply) -> contract.ApplyResult:
     try:
         async with unit_of_work(pool) as tx:
             return await _apply(tx, cmd, now_utc())
@@ -59,7 +58,8 @@ async def apply(pool: asyncpg.Pool, cmd: contract.Apply) -> dict[str, Any]:
             return await _duplicate_reply(AffiliatesRepository(conn), program, cmd.data)
 
 
-async def _apply(tx: Transaction, cmd: contract.Apply, now: datetime) -> dict[str, Any]:
+async def _apply(tx: Transaction, cmd: contract.Apply, now: datetime
+                 ) -> contract.ApplyResult:
     body, store = cmd.data, StorefrontRepository(tx.conn)
     program = await store.program(cmd.program_id)
     if program is None or not domain.is_listed(program):
@@ -80,7 +80,7 @@ async def _apply(tx: Transaction, cmd: contract.Apply, now: datetime) -> dict[st
 
 
 async def _duplicate_reply(repo: AffiliatesRepository, program: Program,
-                           body: contract.ApplyBody) -> dict[str, Any]:
+                           body: contract.ApplyBody) -> contract.ApplyResult:
     """Same checks and same shape as a fresh application, and nothing written."""
     slug = body.custom_alias
     if slug is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
+from libs.contracts import subaffiliates as contract
 from services.ledger.affiliates.domain.model import Affiliate
 
 
@@ -16,12 +16,13 @@ class SubAffiliateConfig:
     percent: Decimal
 
 
-def config_response(config: SubAffiliateConfig) -> dict[str, Any]:
-    return {"enabled": config.enabled, "percent": float(config.percent)}
+def config_response(config: SubAffiliateConfig) -> contract.SubAffiliateConfig:
+    return contract.SubAffiliateConfig(enabled=config.enabled, percent=config.percent)
 
 
 def downline_item(recruit: Affiliate, *, currency: str, total_commission_cents: int = 0,
-                  override_earned_cents: int = 0) -> dict[str, Any]:
-    return {"id": str(recruit.id), "email": recruit.email, "fullName": recruit.full_name,
-            "status": recruit.status, "totalCommissionCents": total_commission_cents,
-            "overrideEarnedCents": override_earned_cents, "currency": currency}
+                  override_earned_cents: int = 0) -> contract.SubAffiliate:
+    return contract.SubAffiliate(
+        id=recruit.id, email=recruit.email, full_name=recruit.full_name, status=recruit.status,
+        total_commission_cents=total_commission_cents,
+        override_earned_cents=override_earned_cents, currency=currency)

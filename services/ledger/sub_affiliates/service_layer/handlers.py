@@ -3,8 +3,6 @@ list an affiliate's recruits."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 
 from libs.contracts import subaffiliates as contract
@@ -21,7 +19,7 @@ from services.ledger.sub_affiliates.domain.model import (
 
 
 async def get_config(pool: asyncpg.Pool, cmd: contract.GetSubAffiliateConfig
-                     ) -> dict[str, Any]:
+                     ) -> contract.SubAffiliateConfig:
     async with pool.acquire() as conn:
         found = await SubAffiliatesRepository(conn).config(cmd.org_id, cmd.program_id)
     if found is None or found[1]:  # an archived program's sub-resources are gone with it
@@ -30,7 +28,7 @@ async def get_config(pool: asyncpg.Pool, cmd: contract.GetSubAffiliateConfig
 
 
 async def put_config(pool: asyncpg.Pool, cmd: contract.PutSubAffiliateConfig
-                     ) -> dict[str, Any]:
+                     ) -> contract.SubAffiliateConfig:
     wanted = SubAffiliateConfig(cmd.data.enabled, cmd.data.percent)
     async with unit_of_work(pool) as tx:
         repo = SubAffiliatesRepository(tx.conn)
@@ -51,10 +49,10 @@ async def put_config(pool: asyncpg.Pool, cmd: contract.PutSubAffiliateConfig
 
 
 async def list_sub_affiliates(pool: asyncpg.Pool, cmd: contract.ListSubAffiliates
-                              ) -> list[dict[str, Any]]:
+                              ) -> contract.SubAffiliateList:
     """Commission totals are 0 until conversions are tracked (a later issue)."""
     async with pool.acquire() as conn:
         if await AffiliatesRepository(conn).get(cmd.org_id, cmd.affiliate_id) is None:
             raise AffiliateNotFound("affiliate not found")
         recruits = await SubAffiliatesRepository(conn).recruits(cmd.org_id, cmd.affiliate_id)
-    return [downline_item(recruit, currency=cmd.currency) for recruit in recruits]
+    return contract.SubAffiliateList([downline_item(r, currency=cmd.currency) for r in recruits])

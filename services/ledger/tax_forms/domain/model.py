@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from services.ledger.affiliates.domain.links import iso
+from libs.contracts.tax_forms import TaxFormLink, TaxFormRecord
 
 EXTENSIONS = {"application/pdf": "pdf"}
 
@@ -31,10 +30,12 @@ def storage_key(org_id: uuid.UUID, affiliate_id: uuid.UUID, form_id: uuid.UUID,
             f"{EXTENSIONS.get(content_type, 'bin')}")
 
 
-def form_response(form: TaxForm) -> dict[str, Any]:
-    return {"id": str(form.id), "affiliateId": str(form.affiliate_id), "type": form.type,
-            "submittedAt": iso(form.submitted_at)}
+def form_response(form: TaxForm) -> TaxFormRecord:
+    return TaxFormRecord(id=form.id, affiliate_id=form.affiliate_id, type=form.type,
+                         submitted_at=form.submitted_at)
 
 
-def link_response(form: TaxForm, url: str, expires_in: int) -> dict[str, Any]:
-    return {**form_response(form), "signedUrl": url, "expiresInSeconds": expires_in}
+def link_response(form: TaxForm, url: str, expires_in: int) -> TaxFormLink:
+    return TaxFormLink(id=form.id, affiliate_id=form.affiliate_id, type=form.type,
+                       submitted_at=form.submitted_at, signed_url=url,
+                       expires_in_seconds=expires_in)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from typing import Any
 
 import asyncpg
 
@@ -28,7 +27,7 @@ CONTENT_TYPES = {"pdf": "application/pdf"}
 
 
 async def get_tax_form(pool: asyncpg.Pool, cmd: contract.GetTaxForm, *,
-                       storage: ObjectStorage, expires_in: int) -> dict[str, Any]:
+                       storage: ObjectStorage, expires_in: int) -> contract.TaxFormLink:
     async with unit_of_work(pool) as tx:
         if await AffiliatesRepository(tx.conn).get(cmd.org_id, cmd.affiliate_id) is None:
             raise AffiliateNotFound("affiliate not found")
@@ -60,7 +59,7 @@ async def _known_affiliate(pool: asyncpg.Pool, org_id: uuid.UUID, affiliate_id: 
 
 
 async def attach_tax_form(pool: asyncpg.Pool, cmd: contract.AttachTaxForm, *,
-                          storage: ObjectStorage) -> dict[str, Any]:
+                          storage: ObjectStorage) -> contract.TaxFormRecord:
     data, now, form_id = _decoded(cmd.data.content_base64), now_utc(), new_id()
     key = domain.storage_key(cmd.org_id, cmd.affiliate_id, form_id, cmd.data.content_type)
     form = domain.TaxForm(id=form_id, org_id=cmd.org_id, affiliate_id=cmd.affiliate_id,
@@ -84,12 +83,12 @@ async def attach_tax_form(pool: asyncpg.Pool, cmd: contract.AttachTaxForm, *,
 
 
 async def fetch_file(_pool: asyncpg.Pool, cmd: contract.FetchFile, *,
-                     storage: ObjectStorage) -> dict[str, Any]:
+                     storage: ObjectStorage) -> contract.FileContent:
     """The body behind a local signed URL, once its signature and expiry check out."""
     if not isinstance(storage, LocalFileStorage):
         raise FileNotFound("file not found")
     key = storage.verified_key(cmd.token, cmd.exp, cmd.sig)
     data = await storage.read(key)
-    return {"contentType": CONTENT_TYPES.get(key.rsplit(".", 1)[-1],
-                                             "application/octet-stream"),
-            "contentBase64": base64.b64encode(data).decode()}
+    return contract.FileContent(
+        content_type=CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream"),
+        content_base64=base64.b64encode(data).decode())
