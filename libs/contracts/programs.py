@@ -180,6 +180,13 @@ class ProgramPatch(ApiModel):
         return sent
 
 
+class ProgramListQuery(BaseModel):
+    take: int = Field(default=50, ge=1, le=200)
+    cursor: CursorText | None = None
+    include_archived: bool = Field(default=False, alias="includeArchived",
+                                   description="Also list archived (soft-deleted) programs.")
+
+
 class ProgramResponse(Resource):
     id: uuid.UUID
     name: str

@@ -13,13 +13,13 @@ from pydantic import BaseModel
 
 from libs.contracts.audit_log import AuditLogQuery
 from libs.contracts.programs import ProgramCreate
+from libs.contracts.programs import ProgramListQuery as ListQuery
 from libs.contracts.tax_forms import FileQuery
 from libs.shared.errors import ValidationFailed
 from services.gateway.entrypoints.http.errors import STATUS
 from services.gateway.entrypoints.http.openapi import build_openapi
 from services.gateway.entrypoints.http.parsing import parse_query
 from services.gateway.entrypoints.http.routes import ROUTES
-from services.gateway.entrypoints.http.routes.programs import ProgramListQuery as ListQuery
 
 DOCUMENT = build_openapi(ROUTES)
 TEXT = json.dumps(DOCUMENT)

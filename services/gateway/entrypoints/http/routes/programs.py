@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
-
 from libs.contracts import programs as c
-from libs.contracts.common import CursorText
 from libs.contracts.programs import ProgramCreate, ProgramPatch
 from services.gateway.domain.plans import Tier
 from services.gateway.entrypoints.http.route_table import Route
@@ -17,18 +14,11 @@ VISIBILITY_NOTE = (
     "rather than guessing what the caller meant.")
 
 
-class ProgramListQuery(BaseModel):
-    take: int = Field(default=50, ge=1, le=200)
-    cursor: CursorText | None = None
-    include_archived: bool = Field(default=False, alias="includeArchived",
-                                   description="Also list archived (soft-deleted) programs.")
-
-
 PROGRAM_ID = {"id": "programId"}
 
 PROGRAM_ROUTES: list[Route] = [
     Route("GET", "/api/v1/programs", c.LIST_PROGRAMS, "List programs", "Programs",
-          plan=Tier.Starter, query=ProgramListQuery,
+          plan=Tier.Starter, query=c.ProgramListQuery,
           description="Cursor-paginated, oldest first; archived programs only when asked."),
     Route("GET", "/api/v1/programs/{id}", c.GET_PROGRAM, "Get a program", "Programs",
           plan=Tier.Starter, path_params=PROGRAM_ID,
