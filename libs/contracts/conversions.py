@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -44,7 +45,7 @@ class ConversionEventResponse(Resource):
     event_type: str = Field(alias="eventType")
     amount_cents: int = Field(alias="amountCents")
     commission_cents: int = Field(alias="commissionCents")
-    occurred_at: str = Field(alias="occurredAt")
+    occurred_at: datetime = Field(alias="occurredAt")
 
 
 class ConversionResponse(Resource):
@@ -59,8 +60,8 @@ class ConversionResponse(Resource):
     stripe_subscription_id: str | None = Field(alias="stripeSubscriptionId")
     stripe_customer_id: str | None = Field(alias="stripeCustomerId")
     external_event_id: str | None = Field(alias="externalEventId")
-    created_at: str = Field(alias="createdAt")
-    refunded_at: str | None = Field(alias="refundedAt")
+    created_at: datetime = Field(alias="createdAt")
+    refunded_at: datetime | None = Field(alias="refundedAt")
     attribution_method: str | None = Field(alias="attributionMethod")
     coupon_code: str | None = Field(alias="couponCode")
     parent_affiliate_conversion_id: uuid.UUID | None = Field(

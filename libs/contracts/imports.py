@@ -95,8 +95,9 @@ class RevertResult(Resource):
     already_reverted: bool = Field(alias="alreadyReverted")
     removed_affiliates: int = Field(alias="removedAffiliates")
     removed_links: int = Field(alias="removedLinks")
-    # Only for a Conversions job: the conversions it had created.
-    removed_conversions: int | None = Field(default=None, alias="removedConversions")
+    removed_conversions: int | None = Field(
+        default=None, alias="removedConversions", exclude_if=lambda value: value is None,
+        description="Only for a Conversions job (left out otherwise): the conversions removed")
 
 
 # ---- the ledger's request/reply methods ------------------------------------------------------

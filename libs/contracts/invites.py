@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -112,10 +113,10 @@ class InviteResponse(Resource):
     custom_commission_value: float | None = Field(alias="customCommissionValue")
     personal_note_html: str | None = Field(alias="personalNoteHtml")
     affiliate_id: uuid.UUID | None = Field(alias="affiliateId")
-    expires_at: str = Field(alias="expiresAt")
-    created_at: str = Field(alias="createdAt")
-    accepted_at: str | None = Field(alias="acceptedAt")
-    revoked_at: str | None = Field(alias="revokedAt")
+    expires_at: datetime = Field(alias="expiresAt")
+    created_at: datetime = Field(alias="createdAt")
+    accepted_at: datetime | None = Field(alias="acceptedAt")
+    revoked_at: datetime | None = Field(alias="revokedAt")
 
 
 class InviteCreated(Resource):
@@ -150,7 +151,7 @@ class InvitePreview(Resource):
     full_name: str | None = Field(alias="fullName")
     state: InviteState
     personal_note_html: str | None = Field(alias="personalNoteHtml")
-    expires_at: str = Field(alias="expiresAt")
+    expires_at: datetime = Field(alias="expiresAt")
 
 
 class InviteAccepted(Resource):

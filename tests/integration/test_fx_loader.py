@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
+from libs.contracts.common import as_json
 from libs.contracts.fx import LoadFxRates
 from libs.shared.db import create_pool
 from libs.shared.errors import RekomiError
@@ -71,7 +72,8 @@ async def pool(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Pool
 
 
 async def load(pool: asyncpg.Pool, **source: str) -> dict[str, object]:
-    return await fx.load_fx(pool, LoadFxRates.model_validate(source), source=HttpFxSource(5))
+    return as_json(await fx.load_fx(pool, LoadFxRates.model_validate(source),
+                                    source=HttpFxSource(5)))
 
 
 async def week_rows(pool: asyncpg.Pool) -> dict[tuple[date, str], tuple[Decimal, str]]:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from libs.contracts.common import as_json
 from libs.contracts.imports import ImportAffiliates
 from libs.contracts.programs import CreateProgram
 from libs.shared.db import create_pool
@@ -44,9 +45,9 @@ async def new_program(pool: asyncpg.Pool) -> tuple[uuid.UUID, uuid.UUID]:
 
 async def run_import(pool: asyncpg.Pool, org_id: uuid.UUID, program_id: uuid.UUID,
                      rows: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return await import_affiliates(pool, ImportAffiliates.model_validate({
+    return as_json(await import_affiliates(pool, ImportAffiliates.model_validate({
         "orgId": org_id, "actor": ACTOR,
-        "data": {"programId": str(program_id), "affiliates": rows, **extra}}))
+        "data": {"programId": str(program_id), "affiliates": rows, **extra}})))
 
 
 async def roster(pool: asyncpg.Pool, program_id: uuid.UUID) -> set[tuple[Any, ...]]:

@@ -24,6 +24,7 @@ from libs.contracts.attributed import (
     AcceptedRefund,
     AcceptedSale,
 )
+from libs.contracts.common import as_json
 from libs.contracts.conversions import GetConversion
 from libs.shared.bus import Bus
 from libs.shared.settings import Settings
@@ -143,8 +144,8 @@ async def test_a_renewal_chain_earns_within_the_cap_and_keeps_one_timeline(
     # Any sale of the subscription shows the whole timeline, an unearning renewal too.
     for conversion_id in (invoices[0]["conversionId"], invoices[2]["conversionId"],
                           invoices[4]["conversionId"]):
-        shown = await get_conversion(pool, GetConversion.model_validate(
-            {"orgId": p.org_id, "conversionId": conversion_id}))
+        shown = as_json(await get_conversion(pool, GetConversion.model_validate(
+            {"orgId": p.org_id, "conversionId": conversion_id})))
         assert [(e["eventType"], e["amountCents"], e["commissionCents"])
                 for e in shown["events"]] == [
             ("initial", 9900, 1980), ("renewal", 9900, 1980), ("renewal", 9900, 1980),
@@ -169,8 +170,8 @@ async def test_refunding_an_unearning_renewal_refunds_its_own_row_only(
     assert await emitted(pool, p.org_id, "conversion.refunded") == [str(renewal["id"])]
     assert await pool.fetchval(  # nothing was paid, nothing to claw back
         "SELECT count(*) FROM balance_adjustments WHERE org_id = $1", p.org_id) == 0
-    shown = await get_conversion(pool, GetConversion.model_validate(
-        {"orgId": p.org_id, "conversionId": initial["id"]}))
+    shown = as_json(await get_conversion(pool, GetConversion.model_validate(
+        {"orgId": p.org_id, "conversionId": initial["id"]})))
     assert [(e["eventType"], e["amountCents"], e["commissionCents"])
             for e in shown["events"]] == [
         ("initial", 9900, 1980), ("renewal", 9900, 0), ("refund", -9900, 0)]
@@ -196,8 +197,8 @@ async def test_an_old_unearning_renewal_without_a_row_is_still_refunded_on_the_t
     later = T0 + timedelta(days=45)
     await ledger.deliver(REFUND_ACCEPTED, refund(p, "in_old", later), refund(p, "in_old", later))
     assert len(await rows(pool, p.org_id)) == 2
-    shown = await get_conversion(pool, GetConversion.model_validate(
-        {"orgId": p.org_id, "conversionId": initial["id"]}))
+    shown = as_json(await get_conversion(pool, GetConversion.model_validate(
+        {"orgId": p.org_id, "conversionId": initial["id"]})))
     assert [(e["eventType"], e["amountCents"], e["commissionCents"])
             for e in shown["events"]] == [
         ("initial", 9900, 1980), ("renewal", 9900, 0), ("refund", -9900, 0)]

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from libs.contracts.common import as_json
 from services.ledger.conversions.domain.booking import (
     Sale,
     Target,
@@ -22,7 +23,12 @@ from services.ledger.conversions.domain.booking import (
 )
 from services.ledger.conversions.domain.commissions import Terms
 from services.ledger.conversions.domain.denials import denied_event
-from services.ledger.conversions.domain.model import Conversion
+from services.ledger.conversions.domain.model import (
+    Conversion,
+    ConversionEvent,
+    event_response,
+    to_response,
+)
 from services.ledger.conversions.domain.recurring import (
     RecurringTerms,
     next_renewal,
@@ -170,3 +176,30 @@ def test_a_denial_is_stored_like_a_refund() -> None:
     assert (event.id, event.conversion_id, event.event_type, event.amount_cents,
             event.commission_cents, event.occurred_at) == (event_id, c.id, "denied", -9900,
                                                            -1980, AT)
+
+
+# ---- the reply a client sees -----------------------------------------------------------------
+def test_conversion_reply_json_is_pinned() -> None:
+    """The ConversionResponse and timeline event as GET /conversions/{id} has always sent them
+    (UUIDs as text, UTC times with Z, every key present, null when unset)."""
+    sale = Conversion(
+        id=uuid.UUID(int=1), org_id=uuid.UUID(int=2), program_id=uuid.UUID(int=3),
+        affiliate_id=uuid.UUID(int=4), amount_cents=12345, currency="USD",
+        commission_cents=2469, status="Refunded", type="Recurring",
+        external_event_id="ord_1", stripe_subscription_id="sub_1", stripe_customer_id="cus_1",
+        customer_id="c1", customer_email="c@example.com", attribution_method="cookie",
+        coupon_code=None, parent_affiliate_conversion_id=None, created_at=AT,
+        refunded_at=AT.replace(microsecond=123400))
+    assert as_json(to_response(sale)) == {
+        "id": "00000000-0000-0000-0000-000000000001",
+        "affiliateId": "00000000-0000-0000-0000-000000000004",
+        "programId": "00000000-0000-0000-0000-000000000003", "amountCents": 12345,
+        "currency": "USD", "commissionCents": 2469, "status": "Refunded", "type": "Recurring",
+        "stripeSubscriptionId": "sub_1", "stripeCustomerId": "cus_1",
+        "externalEventId": "ord_1", "createdAt": "2026-06-10T16:00:00Z",
+        "refundedAt": "2026-06-10T16:00:00.123400Z", "attributionMethod": "cookie",
+        "couponCode": None, "parentAffiliateConversionId": None}
+    event = ConversionEvent(uuid.UUID(int=5), sale.id, "refund", -12345, -2469, AT)
+    assert as_json(event_response(event)) == {
+        "id": "00000000-0000-0000-0000-000000000005", "eventType": "refund",
+        "amountCents": -12345, "commissionCents": -2469, "occurredAt": "2026-06-10T16:00:00Z"}

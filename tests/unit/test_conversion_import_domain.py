@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from libs.contracts.common import as_json
 from libs.contracts.conversion_imports import EXPORT_COLUMNS, ConversionImportRow
 from libs.shared.csvsafe import csv_lines, safe_cell
 from services.ledger.conversions.domain import imports as d
@@ -139,14 +140,14 @@ def test_preview_balances_per_currency() -> None:
         row(paid=False, commissionCents=1, amountCents=1, externalId="x"),
         row(paid=True, commissionCents=9, externalId="nf", affiliateEmail="no@example.com"),
     ], NOW)
-    preview = d.preview_of(d.plan_conversions(rows, lookup(), exclude_paid=False))
+    preview = as_json(d.preview_of(d.plan_conversions(rows, lookup(), exclude_paid=False)))
     assert preview == {
         "rowsTotal": 5, "wouldImport": 4, "wouldSkip": 1, "wouldError": 0,
         "skipReasons": {"affiliate_not_found": 1},
         "paidBalance": [{"currency": "USD", "commissionCents": 2500, "count": 1}],
         "unpaidBalance": [{"currency": "EUR", "commissionCents": 700, "count": 1},
                           {"currency": "USD", "commissionCents": 5001, "count": 2}]}
-    excluded = d.preview_of(d.plan_conversions(rows, lookup(), exclude_paid=True))
+    excluded = as_json(d.preview_of(d.plan_conversions(rows, lookup(), exclude_paid=True)))
     assert excluded["paidBalance"] == [] and excluded["skipReasons"] == {"excluded_paid": 2}
     assert excluded["unpaidBalance"] == preview["unpaidBalance"]
 

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from libs.contracts.common import as_json
 from libs.contracts.fx import HomeCurrencyBody, NormalizeAmounts
 from libs.shared.errors import RekomiError, ValidationFailed
 from libs.shared.money import SUPPORTED_CURRENCIES
@@ -21,10 +22,12 @@ from services.ledger.domain.errors import FxFileInvalid, FxRateUnavailable
 from services.ledger.fx.adapters.source import parse_rates
 from services.ledger.fx.domain.model import (
     DayRate,
+    Normalized,
     RateTable,
     normalize,
     prepare,
     round_half_up,
+    to_response,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fx"
@@ -220,3 +223,12 @@ def test_normalize_command_names_the_unsupported_item() -> None:
             {"amountCents": 1, "currency": "EUR", "day": "2024-05-17"},
             {"amountCents": 1, "currency": "BGN", "day": "2024-05-17"}]})
     assert (info.value.code, info.value.field) == ("unsupported_currency", "items.1.currency")
+
+
+def test_normalized_reply_json_is_pinned() -> None:
+    """fx.normalize's answer: days as ISO dates, null where no conversion was needed."""
+    results = [Normalized(1250, None), Normalized(-980, FRIDAY)]
+    assert as_json(to_response("EUR", results)) == {
+        "homeCurrency": "EUR", "totalCents": 270,
+        "items": [{"amountCents": 1250, "rateDay": None},
+                  {"amountCents": -980, "rateDay": "2024-05-17"}]}

@@ -3,6 +3,8 @@ idempotency of planning (rows planned, then treated as existing, plan nothing th
 
 from __future__ import annotations
 
+import uuid
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -10,16 +12,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from libs.contracts.affiliates import AffiliateStatus as S
+from libs.contracts.common import as_json
 from libs.contracts.imports import AffiliateImportBody, AffiliateImportRow
 from libs.shared.errors import ValidationFailed
+from services.ledger.imports.adapters.repository import Job
 from services.ledger.imports.domain.model import (
     ERROR_REASONS,
     SKIP_REASONS,
+    ImportPlan,
     candidate_emails,
     canonical_email,
     map_status,
     plan_import,
 )
+from services.ledger.imports.service_layer.revert import revert_result
+from services.ledger.imports.service_layer.roster import job_response
 
 
 def row(**fields: Any) -> AffiliateImportRow:
@@ -145,3 +152,23 @@ def test_batched_events_have_the_domain_event_shape() -> None:
     expected = DomainEvent(id=event_id, type="affiliate.created", org_id=org, created_at=now,
                            data={"id": "x"}).model_dump(mode="json", by_alias=True)
     assert jsonutil.loads(body) == expected
+
+
+# ---- the replies a client sees ---------------------------------------------------------------
+def test_import_replies_json_is_pinned() -> None:
+    """The MigrationJob answer of POST /affiliates/import, and the revert's answer, which names
+    removedConversions only for a conversions import."""
+    plan = ImportPlan(total=6, reasons=Counter({"missing_email": 1, "already_exists": 2}))
+    job_id = uuid.UUID(int=1)
+    assert as_json(job_response(job_id, plan, 3)) == {
+        "jobId": "00000000-0000-0000-0000-000000000001", "status": "Completed",
+        "kind": "Affiliates", "total": 6, "imported": 3, "skipped": 2, "errored": 1,
+        "reasons": {"already_exists": 2, "missing_email": 1}}
+    job = Job(job_id, uuid.UUID(int=2), uuid.UUID(int=3), "Affiliates", "Completed", 3, 3, 0,
+              0, {}, None)
+    roster = {"jobId": "00000000-0000-0000-0000-000000000001",
+              "orgId": "00000000-0000-0000-0000-000000000002", "status": "Reverted",
+              "alreadyReverted": False, "removedAffiliates": 3, "removedLinks": 4}
+    assert as_json(revert_result(job, already=False, affiliates=3, links=4)) == roster
+    assert as_json(revert_result(job, already=False, conversions=0)) == {
+        **roster, "removedAffiliates": 0, "removedLinks": 0, "removedConversions": 0}

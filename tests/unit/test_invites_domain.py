@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from libs.contracts.common import as_json
 from libs.contracts.invites import CREATE_BULK_INVITES, CREATE_INVITE
 from libs.shared.errors import RekomiError
 from services.gateway.domain.plans import SubscriptionStatus, Tier
@@ -80,7 +81,7 @@ def test_batch_plan() -> None:
         ("a@x.io", "keep"), ("b@x.io", None), ("c@x.io", None), ("d@x.io", None),
         ("e@x.io", None)]
     assert plan.skipped == 2
-    assert [c["reason"] for c in plan.slug_conflicts] == [
+    assert [c.reason for c in plan.slug_conflicts] == [
         "duplicate_within_batch", "taken", "reserved", "invalid"]
 
 
@@ -123,3 +124,27 @@ def test_routes_without_the_flag_ignore_the_subscription() -> None:
     single = Route("POST", "/api/affiliate-invites", CREATE_INVITE, "s", "t")
     enforce_gates(single, Principal(uuid.uuid4(), uuid.uuid4(), Scope.read_write, Tier.Trial,
                                     SubscriptionStatus.Trialing))
+
+
+def test_invite_reply_json_is_pinned() -> None:
+    """The InviteResponse the invite endpoints have always sent: the commission value as a JSON
+    number, UTC times with Z, every key present."""
+    invite = make_invite(id=uuid.UUID(int=1), program_id=uuid.UUID(int=2), full_name="Ada",
+                         requested_slug="ada", custom_commission_type="Percentage",
+                         custom_commission_value=Decimal("12.50"), note_html="<p>Hi</p>",
+                         state="Accepted", affiliate_id=uuid.UUID(int=3),
+                         accepted_at=NOW.replace(microsecond=5))
+    assert as_json(domain.to_response(invite, "Default", NOW)) == {
+        "id": "00000000-0000-0000-0000-000000000001",
+        "programId": "00000000-0000-0000-0000-000000000002", "programName": "Default",
+        "email": "a@example.com", "fullName": "Ada", "slug": "ada", "state": "Accepted",
+        "autoApprove": True, "customCommissionType": "Percentage",
+        "customCommissionValue": 12.5, "personalNoteHtml": "<p>Hi</p>",
+        "affiliateId": "00000000-0000-0000-0000-000000000003",
+        "expiresAt": "2026-05-15T00:00:00Z", "createdAt": "2026-05-01T00:00:00Z",
+        "acceptedAt": "2026-05-01T00:00:00.000005Z", "revokedAt": None}
+    assert as_json(domain.preview(make_invite(program_id=uuid.UUID(int=2)), "Default",
+                                  NOW + timedelta(days=15))) == {
+        "brandName": "Brand", "programId": "00000000-0000-0000-0000-000000000002",
+        "programName": "Default", "email": "a@example.com", "fullName": None,
+        "state": "Expired", "personalNoteHtml": None, "expiresAt": "2026-05-15T00:00:00Z"}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from libs.contracts.conversion_imports import ConversionImportRow
+from libs.contracts.conversion_imports import Balance, ConversionImportPreview, ConversionImportRow
 from libs.shared.money import is_supported_currency
 from services.ledger.domain.errors import InvalidRows
 from services.ledger.imports.domain.model import canonical_email
@@ -219,7 +219,7 @@ def plan_conversions(rows: Sequence[CheckedRow], lookup: Lookup, *, exclude_paid
     return plan
 
 
-def balances(rows: Iterable[PlannedConversion], *, paid: bool) -> list[dict[str, Any]]:
+def balances(rows: Iterable[PlannedConversion], *, paid: bool) -> list[Balance]:
     """Commission and count per currency (sorted by code) of the paid or unpaid rows."""
     cents: Counter[str] = Counter()
     count: Counter[str] = Counter()
@@ -227,17 +227,17 @@ def balances(rows: Iterable[PlannedConversion], *, paid: bool) -> list[dict[str,
         if planned.row.paid == paid:
             cents[planned.row.currency] += planned.row.commission_cents
             count[planned.row.currency] += 1
-    return [{"currency": c, "commissionCents": cents[c], "count": count[c]}
+    return [Balance(currency=c, commission_cents=cents[c], count=count[c])
             for c in sorted(count)]
 
 
-def preview_of(plan: ConversionPlan) -> dict[str, Any]:
+def preview_of(plan: ConversionPlan) -> ConversionImportPreview:
     """Invalid rows refuse the request before a plan exists, so ``wouldError`` is always 0."""
-    return {"rowsTotal": plan.total, "wouldImport": len(plan.rows),
-            "wouldSkip": plan.skipped, "wouldError": 0,
-            "skipReasons": dict(sorted(plan.reasons.items())),
-            "paidBalance": balances(plan.rows, paid=True),
-            "unpaidBalance": balances(plan.rows, paid=False)}
+    return ConversionImportPreview(
+        rows_total=plan.total, would_import=len(plan.rows), would_skip=plan.skipped,
+        would_error=0, skip_reasons=dict(sorted(plan.reasons.items())),
+        paid_balance=balances(plan.rows, paid=True),
+        unpaid_balance=balances(plan.rows, paid=False))
 
 
 def lookup_keys(rows: Iterable[CheckedRow]) -> tuple[list[str], list[str], list[str], list[str]]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from services.ledger.affiliates.domain.links import iso
+from libs.contracts.conversions import ConversionEventResponse, ConversionResponse
 
 OVERRIDE_METHOD = "sub_affiliate_override"
 
@@ -61,22 +60,19 @@ def override_of(parent: Conversion, *, new_id: uuid.UUID, recruiter_id: uuid.UUI
         approve_after=parent.approve_after)
 
 
-def to_response(c: Conversion) -> dict[str, Any]:
+def to_response(c: Conversion) -> ConversionResponse:
     """The ConversionResponse of the reference."""
-    return {
-        "id": str(c.id), "affiliateId": str(c.affiliate_id), "programId": str(c.program_id),
-        "amountCents": c.amount_cents, "currency": c.currency,
-        "commissionCents": c.commission_cents, "status": c.status, "type": c.type,
-        "stripeSubscriptionId": c.stripe_subscription_id,
-        "stripeCustomerId": c.stripe_customer_id, "externalEventId": c.external_event_id,
-        "createdAt": iso(c.created_at),
-        "refundedAt": iso(c.refunded_at) if c.refunded_at else None,
-        "attributionMethod": c.attribution_method, "couponCode": c.coupon_code,
-        "parentAffiliateConversionId": (str(c.parent_affiliate_conversion_id)
-                                        if c.parent_affiliate_conversion_id else None),
-    }
+    return ConversionResponse(
+        id=c.id, affiliate_id=c.affiliate_id, program_id=c.program_id,
+        amount_cents=c.amount_cents, currency=c.currency, commission_cents=c.commission_cents,
+        status=c.status, type=c.type, stripe_subscription_id=c.stripe_subscription_id,
+        stripe_customer_id=c.stripe_customer_id, external_event_id=c.external_event_id,
+        created_at=c.created_at, refunded_at=c.refunded_at,
+        attribution_method=c.attribution_method, coupon_code=c.coupon_code,
+        parent_affiliate_conversion_id=c.parent_affiliate_conversion_id)
 
 
-def event_response(e: ConversionEvent) -> dict[str, Any]:
-    return {"id": str(e.id), "eventType": e.event_type, "amountCents": e.amount_cents,
-            "commissionCents": e.commission_cents, "occurredAt": iso(e.occurred_at)}
+def event_response(e: ConversionEvent) -> ConversionEventResponse:
+    return ConversionEventResponse(id=e.id, event_type=e.event_type, amount_cents=e.amount_cents,
+                                   commission_cents=e.commission_cents,
+                                   occurred_at=e.occurred_at)

@@ -8,7 +8,8 @@ from datetime import datetime
 
 import asyncpg
 
-from libs.contracts.common import Actor, ActorType
+from libs.contracts.common import Actor, ActorType, as_json
+from libs.contracts.conversions import ConversionStatus
 from libs.shared.uow import unit_of_work
 from services.ledger.conversions.adapters.repository import ConversionsRepository
 from services.ledger.conversions.domain.model import to_response
@@ -24,7 +25,8 @@ async def approve_due(pool: asyncpg.Pool, *, now: datetime, batch: int) -> int:
             shape = to_response(conversion)
             await tx.audit(org_id=conversion.org_id, actor=SYSTEM, action="conversion.approved",
                            entity_type="conversion", entity_id=str(conversion.id),
-                           before={**shape, "status": "Pending"}, after=shape, created_at=now)
-            await tx.emit("conversion.approved", org_id=conversion.org_id, data=shape,
+                           before=shape.model_copy(update={"status": ConversionStatus.Pending}),
+                           after=shape, created_at=now)
+            await tx.emit("conversion.approved", org_id=conversion.org_id, data=as_json(shape),
                           created_at=now)
     return len(approved)

@@ -18,6 +18,7 @@ the same events (``book_sale`` stays the reference the tests compare against).
 from __future__ import annotations
 
 from libs.contracts.attributed import AcceptedRefund, AcceptedSale
+from libs.contracts.common import as_json
 from libs.shared.ids import new_id
 from libs.shared.outbox import add_events_json
 from libs.shared.uow import Transaction
@@ -76,7 +77,7 @@ async def book_one_time_sales(tx: Transaction, sales: list[AcceptedSale]) -> Non
         await repo.add_many(overrides)
     await repo.add_events([ConversionEvent(new_id(), r.id, "initial", r.amount_cents,
                                            r.commission_cents, r.created_at) for r in rows])
-    bodies = [event_body("conversion.created", r.org_id, to_response(r), r.created_at)
+    bodies = [event_body("conversion.created", r.org_id, as_json(to_response(r)), r.created_at)
               for r in rows]
     await add_events_json(tx.conn, [(event_id, "conversion.created", body)
                                     for event_id, body in bodies], now=rows[0].created_at)

@@ -5,11 +5,10 @@ whole export."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 
-from libs.contracts.conversion_imports import ExportConversionsPage
+from libs.contracts.conversion_imports import ExportConversionsPage, ExportPage
 from libs.shared.csvsafe import csv_lines
 from libs.shared.pagination import decode_cursor, page_of
 from services.ledger.conversions.adapters.imports_repository import (
@@ -25,7 +24,7 @@ def _utc(moment: datetime | None) -> datetime | None:
         else moment
 
 
-async def export_page(pool: asyncpg.Pool, cmd: ExportConversionsPage) -> dict[str, Any]:
+async def export_page(pool: asyncpg.Pool, cmd: ExportConversionsPage) -> ExportPage:
     """Oldest first, like the list; ``matching`` only when ``countUpTo`` is asked."""
     where = ExportFilter(org_id=cmd.org_id, affiliate_id=cmd.affiliate_id,
                          program_id=cmd.program_id,
@@ -37,5 +36,5 @@ async def export_page(pool: asyncpg.Pool, cmd: ExportConversionsPage) -> dict[st
         matching = (await repo.count_up_to(where, cmd.count_up_to)
                     if cmd.count_up_to is not None else None)
     items, next_cursor, _ = page_of(rows, cmd.take, cursor_of)
-    return {"csv": csv_lines(export_cells(c) for c in items), "rows": len(items),
-            "nextCursor": next_cursor, "matching": matching}
+    return ExportPage(csv=csv_lines(export_cells(c) for c in items), rows=len(items),
+                      next_cursor=next_cursor, matching=matching)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
 from libs.contracts import conversion_imports as contract
+from libs.contracts.common import as_json
 from libs.contracts.imports import JobKind, JobStatus
 from libs.shared.clock import now_utc
 from libs.shared.db import Conn
@@ -25,7 +25,7 @@ from services.ledger.conversions.adapters.imports_repository import (
 )
 from services.ledger.conversions.domain import imports as domain
 from services.ledger.domain.errors import ImportRevertBlocked
-from services.ledger.imports.adapters.repository import ImportsRepository, Job
+from services.ledger.imports.adapters.repository import ImportsRepository, Job, job_counts
 from services.ledger.imports.service_layer.roster import begin_import
 from services.ledger.programs.service_layer.handlers import live_program
 
@@ -40,7 +40,7 @@ async def _plan(conn: Conn, org_id: uuid.UUID, data: contract.ConversionImportPr
 
 
 async def preview_import(pool: asyncpg.Pool, cmd: contract.PreviewConversionImport
-                         ) -> dict[str, Any]:
+                         ) -> contract.ConversionImportPreview:
     async with pool.acquire() as conn:
         await live_program(conn, cmd.org_id, cmd.data.program_id)
         plan = await _plan(conn, cmd.org_id, cmd.data, now_utc())
@@ -62,37 +62,36 @@ def _stored(planned: domain.PlannedConversion, confirm_unpaid_payout: bool, now:
 
 
 def job_response(job_id: uuid.UUID, plan: domain.ConversionPlan, created: list[NewConversion],
-                 data: contract.ConversionImportBody) -> dict[str, Any]:
+                 data: contract.ConversionImportBody) -> contract.ConversionImportJob:
     """``unpaidConfirmedCents``: the commission this import made payable (its Approved rows),
     summed across currencies as the reference defines it; the preview splits it by currency."""
     payable = sum(c.commission_cents for c in created if c.status == "Approved")
-    return {"jobId": str(job_id), "status": JobStatus.Completed.value,
-            "kind": JobKind.Conversions.value, "total": plan.total, "imported": len(created),
-            "skipped": plan.skipped, "errored": 0, "unpaidConfirmedCents": payable,
-            "confirmUnpaidPayout": data.confirm_unpaid_payout, "excludePaid": data.exclude_paid,
-            "reasons": dict(sorted(plan.reasons.items()))}
+    return contract.ConversionImportJob(
+        job_id=job_id, status=JobStatus.Completed, kind=JobKind.Conversions, total=plan.total,
+        imported=len(created), skipped=plan.skipped, errored=0, unpaid_confirmed_cents=payable,
+        confirm_unpaid_payout=data.confirm_unpaid_payout, exclude_paid=data.exclude_paid,
+        reasons=dict(sorted(plan.reasons.items())))
 
 
-async def _record(tx: Transaction, cmd: contract.ImportConversions, result: dict[str, Any],
-                  now: datetime) -> None:
+async def _record(tx: Transaction, cmd: contract.ImportConversions,
+                  result: contract.ConversionImportJob, now: datetime) -> None:
     """The MigrationJob row and one audit row for the whole import."""
-    job_id, data = uuid.UUID(result["jobId"]), cmd.data
+    job_id, data = result.job_id, cmd.data
     await ImportsRepository(tx.conn).add_job({
         "id": job_id, "org_id": cmd.org_id, "program_id": data.program_id,
-        **{k: result[k] for k in ("kind", "status", "total", "imported", "skipped", "errored",
-                                  "reasons")},
+        **job_counts(result),
         "notify_requested": False, "notify_allowed": False,
         "actor": cmd.actor.model_dump(mode="json", by_alias=True), "created_at": now})
     await ConversionImportsRepository(tx.conn).set_job_money(
         job_id, confirm_unpaid_payout=data.confirm_unpaid_payout, exclude_paid=data.exclude_paid,
-        unpaid_confirmed_cents=result["unpaidConfirmedCents"])
+        unpaid_confirmed_cents=result.unpaid_confirmed_cents)
     await tx.audit(org_id=cmd.org_id, actor=cmd.actor, action="conversions.imported",
-                   entity_type="migration_job", entity_id=result["jobId"], before=None,
-                   after={**result, "programId": str(data.program_id)}, created_at=now)
+                   entity_type="migration_job", entity_id=str(job_id), before=None,
+                   after={**as_json(result), "programId": str(data.program_id)}, created_at=now)
 
 
 async def import_conversions(pool: asyncpg.Pool, cmd: contract.ImportConversions
-                             ) -> dict[str, Any]:
+                             ) -> contract.ConversionImportJob:
     now, data, job_id = now_utc(), cmd.data, new_id()
     async with unit_of_work(pool) as tx:
         await begin_import(tx.conn, cmd.org_id, data.program_id)

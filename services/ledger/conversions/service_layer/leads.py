@@ -3,7 +3,7 @@ program's value on CPL programs). Tracking keeps the e-mail a later sale is matc
 
 from __future__ import annotations
 
-from libs.contracts.common import Actor
+from libs.contracts.common import Actor, as_json
 from libs.shared.uow import Transaction
 from services.ledger.conversions.adapters.repository import ConversionsRepository
 from services.ledger.conversions.domain import booking as s2s
@@ -19,5 +19,5 @@ async def book_lead_row(tx: Transaction, target: s2s.Target, lead: domain.Conver
         return False
     await record_booked(tx, lead, actor)
     await tx.emit("lead.created", org_id=lead.org_id, created_at=lead.created_at,
-                  data={**domain.to_response(lead), "email": email})
+                  data={**as_json(domain.to_response(lead)), "email": email})
     return True

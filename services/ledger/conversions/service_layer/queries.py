@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
 
 import asyncpg
 
@@ -14,7 +13,8 @@ from services.ledger.conversions.domain import model as domain
 from services.ledger.domain.errors import ConversionNotFound
 
 
-async def list_conversions(pool: asyncpg.Pool, cmd: contract.ListConversions) -> dict[str, Any]:
+async def list_conversions(pool: asyncpg.Pool, cmd: contract.ListConversions
+                           ) -> contract.ConversionList:
     since = cmd.since
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
@@ -24,11 +24,12 @@ async def list_conversions(pool: asyncpg.Pool, cmd: contract.ListConversions) ->
             affiliate_id=cmd.affiliate_id, program_id=cmd.program_id,
             status=cmd.status.value if cmd.status else None, since=since)
     items, next_cursor, has_more = page_of(rows, cmd.take, cursor_of)
-    return {"items": [domain.to_response(c) for c in items], "nextCursor": next_cursor,
-            "hasMore": has_more}
+    return contract.ConversionList(items=[domain.to_response(c) for c in items],
+                                   next_cursor=next_cursor, has_more=has_more)
 
 
-async def get_conversion(pool: asyncpg.Pool, cmd: contract.GetConversion) -> dict[str, Any]:
+async def get_conversion(pool: asyncpg.Pool, cmd: contract.GetConversion
+                         ) -> contract.ConversionDetail:
     async with pool.acquire() as conn:
         repo = ConversionsRepository(conn)
         conversion = await repo.get(cmd.org_id, cmd.conversion_id)
@@ -40,5 +41,5 @@ async def get_conversion(pool: asyncpg.Pool, cmd: contract.GetConversion) -> dic
                                                     conversion.stripe_subscription_id)
         else:
             events = await repo.events(conversion.id)
-    return {**domain.to_response(conversion),
-            "events": [domain.event_response(e) for e in events]}
+    return contract.ConversionDetail(**dict(domain.to_response(conversion)),
+                                     events=[domain.event_response(e) for e in events])

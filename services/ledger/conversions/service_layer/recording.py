@@ -4,7 +4,7 @@ key made it). Tracking accepted the sale; ``booking`` decides what to book."""
 
 from __future__ import annotations
 
-from libs.contracts.common import Actor
+from libs.contracts.common import Actor, as_json
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction
 from services.ledger.conversions.adapters.repository import ConversionsRepository
@@ -20,7 +20,7 @@ async def record_booked(tx: Transaction, conversion: domain.Conversion, actor: A
     await repo.add_event(domain.ConversionEvent(
         new_id(), conversion.id, event_type, conversion.amount_cents,
         conversion.commission_cents, conversion.created_at))
-    shape = domain.to_response(conversion)
+    shape = as_json(domain.to_response(conversion))
     if actor is not None:
         await tx.audit(org_id=conversion.org_id, actor=actor, action="conversion.created",
                        entity_type="conversion", entity_id=str(conversion.id), before=None,

@@ -11,6 +11,7 @@ neither misses the other).
 from __future__ import annotations
 
 from libs.contracts.attributed import AcceptedRefund
+from libs.contracts.common import as_json
 from libs.shared.clock import now_utc
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction
@@ -66,5 +67,5 @@ async def _refund_row(tx: Transaction, c: Conversion, refund: AcceptedRefund) ->
     await repo.add_event(done.event)
     if done.adjustment is not None:
         await AdjustmentsRepository(tx.conn).add(done.adjustment)
-    await tx.emit("conversion.refunded", org_id=c.org_id, data=to_response(done.conversion),
-                  created_at=refund.occurred_at)
+    await tx.emit("conversion.refunded", org_id=c.org_id,
+                  data=as_json(to_response(done.conversion)), created_at=refund.occurred_at)

@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from libs.contracts.fx import NormalizedAmount, NormalizedAmounts
 from services.ledger.conversions.domain.commissions import minor_per_major
 from services.ledger.domain.errors import FxFileInvalid, FxRateUnavailable
 
@@ -98,3 +99,12 @@ def normalize(amount_cents: int, currency: str, day: date, home: str,
              / (Fraction(from_rate) * minor_per_major(currency)))
     used = [d for c, d in ((currency, from_day), (home, to_day)) if c != BASE]
     return Normalized(round_half_up(exact), min(used))
+
+
+def to_response(home: str, results: list[Normalized]) -> NormalizedAmounts:
+    """``totalCents`` is the sum of the rounded items, so a total always reconciles with its
+    lines."""
+    return NormalizedAmounts(
+        home_currency=home, total_cents=sum(r.amount_cents for r in results),
+        items=[NormalizedAmount(amount_cents=r.amount_cents, rate_day=r.rate_day)
+               for r in results])

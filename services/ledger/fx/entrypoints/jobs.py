@@ -10,6 +10,7 @@ import logging
 
 import asyncpg
 
+from libs.contracts.common import as_json
 from libs.contracts.fx import LoadFxRates
 from libs.shared.errors import RekomiError
 from libs.shared.periodic import run_periodically
@@ -29,7 +30,7 @@ async def refresh_once(pool: asyncpg.Pool, settings: Settings, source: FxSource)
     except RekomiError as exc:
         log.warning("fx refresh failed", extra={"error": exc.code, "detail": exc.message})
         return False
-    log.info("fx rates refreshed", extra=summary)
+    log.info("fx rates refreshed", extra=as_json(summary))
     return True
 
 

@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import asyncio
 from itertools import groupby
-from typing import Any
 
 import asyncpg
 
-from libs.contracts.fx import LoadFxRates, NormalizeAmounts
+from libs.contracts.fx import FxLoaded, LoadFxRates, NormalizeAmounts, NormalizedAmounts
 from services.ledger.fx.adapters.repository import rates_for, upsert_rates
 from services.ledger.fx.adapters.source import FxSource, parse_rates
-from services.ledger.fx.domain.model import BASE, DayRate, RateTable, normalize, prepare
+from services.ledger.fx.domain.model import (
+    BASE,
+    DayRate,
+    RateTable,
+    normalize,
+    prepare,
+    to_response,
+)
 
 # Days per transaction: the full ECB history (~6,800 days) loads in ~30 short transactions; a
 # load cut short keeps what committed and a re-run resumes (equal rates are skipped).
 CHUNK_DAYS = 250
 
 
-async def load_rates(pool: asyncpg.Pool, parsed: list[DayRate]) -> dict[str, Any]:
+async def load_rates(pool: asyncpg.Pool, parsed: list[DayRate]) -> FxLoaded:
     rates = prepare(parsed)
     days = [list(group) for _day, group in groupby(rates, key=lambda r: r.day)]
     inserted = updated = 0
@@ -28,12 +34,12 @@ async def load_rates(pool: asyncpg.Pool, parsed: list[DayRate]) -> dict[str, Any
         async with pool.acquire() as conn, conn.transaction():
             added, changed = await upsert_rates(conn, chunk)
         inserted, updated = inserted + added, updated + changed
-    return {"days": len(days), "rates": len(rates), "inserted": inserted, "updated": updated,
-            "unchanged": len(rates) - inserted - updated,
-            "firstDay": rates[0].day.isoformat(), "lastDay": rates[-1].day.isoformat()}
+    return FxLoaded(days=len(days), rates=len(rates), inserted=inserted, updated=updated,
+                    unchanged=len(rates) - inserted - updated, first_day=rates[0].day,
+                    last_day=rates[-1].day)
 
 
-async def load_fx(pool: asyncpg.Pool, cmd: LoadFxRates, *, source: FxSource) -> dict[str, Any]:
+async def load_fx(pool: asyncpg.Pool, cmd: LoadFxRates, *, source: FxSource) -> FxLoaded:
     """``fx.load``: the file is read whole before anything is written, so a bad file loads
     nothing."""
     text = cmd.content
@@ -44,9 +50,8 @@ async def load_fx(pool: asyncpg.Pool, cmd: LoadFxRates, *, source: FxSource) -> 
     return await load_rates(pool, await asyncio.to_thread(parse_rates, text))
 
 
-async def normalize_amounts(pool: asyncpg.Pool, cmd: NormalizeAmounts) -> dict[str, Any]:
-    """``fx.normalize``: each amount in the home currency at the rate of its day. ``totalCents``
-    is the sum of the rounded items, so a total always reconciles with its lines."""
+async def normalize_amounts(pool: asyncpg.Pool, cmd: NormalizeAmounts) -> NormalizedAmounts:
+    """``fx.normalize``: each amount in the home currency at the rate of its day."""
     home, items = cmd.home_currency, cmd.items
     needed = sorted(({i.currency for i in items} | {home}) - {BASE})
     rows = []
@@ -56,7 +61,4 @@ async def normalize_amounts(pool: asyncpg.Pool, cmd: NormalizeAmounts) -> dict[s
                                    max(i.day for i in items))
     table = RateTable(rows)
     results = [normalize(i.amount_cents, i.currency, i.day, home, table) for i in items]
-    return {"homeCurrency": home, "totalCents": sum(r.amount_cents for r in results),
-            "items": [{"amountCents": r.amount_cents,
-                       "rateDay": r.rate_day.isoformat() if r.rate_day else None}
-                      for r in results]}
+    return to_response(home, results)

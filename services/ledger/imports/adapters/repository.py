@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 
+from libs.contracts.imports import ImportJobCounts
 from libs.shared.db import Conn
 from services.ledger.affiliates.adapters.repository import COLUMNS, affiliate_from
 from services.ledger.affiliates.domain.links import Link
@@ -34,6 +35,12 @@ ON CONFLICT DO NOTHING
 RETURNING affiliate_id"""
 _JOB_COLUMNS = ("id", "org_id", "program_id", "kind", "status", "total", "imported", "skipped",
                 "errored", "reasons", "notify_requested", "notify_allowed", "actor", "created_at")
+
+
+def job_counts(answer: ImportJobCounts) -> dict[str, Any]:
+    """The fields of an import's answer that its job row stores under the same names."""
+    return answer.model_dump(include={"kind", "status", "total", "imported", "skipped",
+                                      "errored", "reasons"})
 
 
 def import_lock_key(org_id: uuid.UUID) -> int:

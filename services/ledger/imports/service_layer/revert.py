@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
@@ -22,19 +21,21 @@ from services.ledger.domain.errors import ImportJobNotFound, MigrationInProgress
 from services.ledger.imports.adapters.repository import ImportsRepository, Job
 
 
-def _result(job: Job, *, already: bool, affiliates: int = 0, links: int = 0
-            ) -> dict[str, Any]:
+def revert_result(job: Job, *, already: bool, affiliates: int = 0, links: int = 0,
+            conversions: int | None = None) -> contract.RevertResult:
     """``removed*`` count what this call removed (0 when the job was already reverted)."""
-    return {"jobId": str(job.id), "orgId": str(job.org_id),
-            "status": contract.JobStatus.Reverted.value, "alreadyReverted": already,
-            "removedAffiliates": affiliates, "removedLinks": links}
+    return contract.RevertResult(
+        job_id=job.id, org_id=job.org_id, status=contract.JobStatus.Reverted,
+        already_reverted=already, removed_affiliates=affiliates, removed_links=links,
+        removed_conversions=conversions)
 
 
 async def _revert_conversions(tx: Transaction, repo: ImportsRepository, job: Job,
-                              cmd: contract.RevertImport, now: datetime) -> dict[str, Any]:
+                              cmd: contract.RevertImport, now: datetime
+                              ) -> contract.RevertResult:
     removed = await revert_conversions(tx, job)
     await repo.mark_reverted(job.id, removed=0, now=now)
-    done = {**_result(job, already=False), "removedConversions": removed}
+    done = revert_result(job, already=False, conversions=removed)
     await tx.audit(org_id=job.org_id, actor=cmd.actor, action="conversions.import_reverted",
                    entity_type="migration_job", entity_id=str(job.id),
                    before={"status": job.status, "imported": job.imported},
@@ -42,7 +43,8 @@ async def _revert_conversions(tx: Transaction, repo: ImportsRepository, job: Job
     return done
 
 
-async def revert_import(pool: asyncpg.Pool, cmd: contract.RevertImport) -> dict[str, Any]:
+async def revert_import(pool: asyncpg.Pool, cmd: contract.RevertImport
+                        ) -> contract.RevertResult:
     now = now_utc()
     async with unit_of_work(pool) as tx:
         repo = ImportsRepository(tx.conn)
@@ -50,7 +52,7 @@ async def revert_import(pool: asyncpg.Pool, cmd: contract.RevertImport) -> dict[
         if job is None:
             raise ImportJobNotFound("no import job with this id", field="jobId")
         if job.status == contract.JobStatus.Reverted:
-            return _result(job, already=True)
+            return revert_result(job, already=True)
         if not await repo.try_lock_org(job.org_id):
             raise MigrationInProgress("an import is running for this organization; retry "
                                       "when it has finished")
@@ -64,7 +66,7 @@ async def revert_import(pool: asyncpg.Pool, cmd: contract.RevertImport) -> dict[
         await stage_events(tx.conn, job.org_id, [
             ("affiliate.deleted", as_json(domain.to_response(replace(a, links=links[a.id]))))
             for a in live], now=now)
-        done = _result(job, already=False, affiliates=len(created), links=removed_links)
+        done = revert_result(job, already=False, affiliates=len(created), links=removed_links)
         await tx.audit(org_id=job.org_id, actor=cmd.actor, action="affiliates.import_reverted",
                        entity_type="migration_job", entity_id=str(job.id),
                        before={"status": job.status, "imported": job.imported},

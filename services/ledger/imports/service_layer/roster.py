@@ -23,7 +23,7 @@ from services.ledger.adapters.outbox_batch import stage_events
 from services.ledger.affiliates.domain import model as domain
 from services.ledger.affiliates.domain.links import Link, generated_slug
 from services.ledger.domain.errors import MigrationInProgress
-from services.ledger.imports.adapters.repository import ImportsRepository
+from services.ledger.imports.adapters.repository import ImportsRepository, job_counts
 from services.ledger.imports.domain.model import (
     ImportPlan,
     PlannedRow,
@@ -77,27 +77,28 @@ def _events(created: list[domain.Affiliate]) -> list[tuple[str, dict[str, Any]]]
     return events
 
 
-def job_response(job_id: uuid.UUID, plan: ImportPlan, imported: int) -> dict[str, Any]:
-    return {"jobId": str(job_id), "status": contract.JobStatus.Completed.value,
-            "kind": contract.JobKind.Affiliates.value, "total": plan.total,
-            "imported": imported, "skipped": plan.skipped, "errored": plan.errored,
-            "reasons": dict(sorted(plan.reasons.items()))}
+def job_response(job_id: uuid.UUID, plan: ImportPlan, imported: int
+                 ) -> contract.ImportJobResponse:
+    return contract.ImportJobResponse(
+        job_id=job_id, status=contract.JobStatus.Completed, kind=contract.JobKind.Affiliates,
+        total=plan.total, imported=imported, skipped=plan.skipped, errored=plan.errored,
+        reasons=dict(sorted(plan.reasons.items())))
 
 
-async def _record(tx: Transaction, cmd: contract.ImportAffiliates, result: dict[str, Any],
-                  created: list[domain.Affiliate], now: datetime) -> None:
+async def _record(tx: Transaction, cmd: contract.ImportAffiliates,
+                  result: contract.ImportJobResponse, created: list[domain.Affiliate],
+                  now: datetime) -> None:
     """The MigrationJob row, one event pair per imported row, one audit row for the import."""
     data = cmd.data
     await ImportsRepository(tx.conn).add_job({
-        "id": uuid.UUID(result["jobId"]), "org_id": cmd.org_id, "program_id": data.program_id,
-        **{k: result[k] for k in ("kind", "status", "total", "imported", "skipped", "errored",
-                                  "reasons")},
+        "id": result.job_id, "org_id": cmd.org_id, "program_id": data.program_id,
+        **job_counts(result),
         "notify_requested": data.notify_affiliates, "notify_allowed": cmd.notify_allowed,
         "actor": cmd.actor.model_dump(mode="json", by_alias=True), "created_at": now})
     await stage_events(tx.conn, cmd.org_id, _events(created), now=now)
     await tx.audit(org_id=cmd.org_id, actor=cmd.actor, action="affiliates.imported",
-                   entity_type="migration_job", entity_id=result["jobId"], before=None,
-                   after={**result, "programId": str(data.program_id),
+                   entity_type="migration_job", entity_id=str(result.job_id), before=None,
+                   after={**as_json(result), "programId": str(data.program_id),
                           "notifyAffiliates": data.notify_affiliates,
                           "notificationsSent": 0}, created_at=now)
 
@@ -116,7 +117,7 @@ async def begin_import(conn: Conn, org_id: uuid.UUID, program_id: uuid.UUID
 
 
 async def import_affiliates(pool: asyncpg.Pool, cmd: contract.ImportAffiliates
-                            ) -> dict[str, Any]:
+                            ) -> contract.ImportJobResponse:
     now, data, job_id = now_utc(), cmd.data, new_id()
     async with unit_of_work(pool) as tx:
         repo = await begin_import(tx.conn, cmd.org_id, data.program_id)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from libs.contracts.invites import SlugConflict
 from services.ledger.affiliates.domain.links import slug_problem
 from services.ledger.affiliates.domain.model import normalize_email
 
@@ -20,7 +20,7 @@ class Row:
 class BatchPlan:
     rows: list[Row]
     skipped: int
-    slug_conflicts: list[dict[str, Any]]
+    slug_conflicts: list[SlugConflict]
 
 
 def unique_rows(rows: list[Row]) -> list[Row]:
@@ -37,12 +37,13 @@ def plan_batch(rows: list[Row], *, known_emails: set[str], taken_slugs: set[str]
     already invited) are skipped silently; a refused slug leaves the row invited without one."""
     fresh = [r for r in unique_rows(rows) if r.email not in known_emails]
     kept: list[Row] = []
-    conflicts: list[dict[str, Any]] = []
+    conflicts: list[SlugConflict] = []
     claimed: set[str] = set()
     for row in fresh:
         reason = _slug_reason(row.slug, claimed, taken_slugs)
         if reason is not None:
-            conflicts.append({"email": row.email, "requestedSlug": row.slug, "reason": reason})
+            conflicts.append(SlugConflict(email=row.email, requested_slug=row.slug,
+                                          reason=reason))
             row = Row(row.email, row.full_name, None)
         elif row.slug is not None:
             claimed.add(row.slug)

@@ -14,10 +14,9 @@ import uuid
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
+from libs.contracts.invites import InvitePreview, InviteResponse
 from libs.contracts.invites import InviteState as S
-from services.ledger.affiliates.domain.links import iso
 from services.ledger.domain.errors import InviteExpired, InviteNotPending, InviteRevoked
 
 TTL = timedelta(days=14)
@@ -116,27 +115,24 @@ def merge_values(*, full_name: str | None, commission: str, brand: str) -> dict[
             "brand.name": brand}
 
 
-def to_response(invite: Invite, program_name: str, now: datetime) -> dict[str, Any]:
+def to_response(invite: Invite, program_name: str, now: datetime) -> InviteResponse:
     value = invite.custom_commission_value
-    return {
-        "id": str(invite.id), "programId": str(invite.program_id), "programName": program_name,
-        "email": invite.email, "fullName": invite.full_name, "slug": invite.requested_slug,
-        "state": state_at(invite, now).value, "autoApprove": invite.auto_approve,
-        "customCommissionType": invite.custom_commission_type,
-        "customCommissionValue": float(value) if value is not None else None,
-        "personalNoteHtml": invite.note_html,
-        "affiliateId": str(invite.affiliate_id) if invite.affiliate_id else None,
-        "expiresAt": iso(invite.expires_at), "createdAt": iso(invite.created_at),
-        "acceptedAt": iso(invite.accepted_at) if invite.accepted_at else None,
-        "revokedAt": iso(invite.revoked_at) if invite.revoked_at else None,
-    }
+    return InviteResponse(
+        id=invite.id, program_id=invite.program_id, program_name=program_name,
+        email=invite.email, full_name=invite.full_name, slug=invite.requested_slug,
+        state=state_at(invite, now), auto_approve=invite.auto_approve,
+        custom_commission_type=invite.custom_commission_type,
+        custom_commission_value=float(value) if value is not None else None,
+        personal_note_html=invite.note_html, affiliate_id=invite.affiliate_id,
+        expires_at=invite.expires_at, created_at=invite.created_at,
+        accepted_at=invite.accepted_at, revoked_at=invite.revoked_at)
 
 
-def preview(invite: Invite, program_name: str, now: datetime) -> dict[str, Any]:
-    return {"brandName": invite.brand_name, "programId": str(invite.program_id),
-            "programName": program_name, "email": invite.email, "fullName": invite.full_name,
-            "state": state_at(invite, now).value, "personalNoteHtml": invite.note_html,
-            "expiresAt": iso(invite.expires_at)}
+def preview(invite: Invite, program_name: str, now: datetime) -> InvitePreview:
+    return InvitePreview(
+        brand_name=invite.brand_name, program_id=invite.program_id, program_name=program_name,
+        email=invite.email, full_name=invite.full_name, state=state_at(invite, now),
+        personal_note_html=invite.note_html, expires_at=invite.expires_at)
 
 
 @dataclass(frozen=True, slots=True)

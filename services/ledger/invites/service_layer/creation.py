@@ -46,7 +46,7 @@ async def ensure_room(repo: InvitesRepository, org_id: uuid.UUID, adding: int,
 
 
 async def stage(tx: Transaction, actor: Actor, invite: domain.Invite, program_name: str, *,
-                action: str, now: datetime) -> dict[str, Any]:
+                action: str, now: datetime) -> contract.InviteResponse:
     """The audit row and the e-mail request for one created or resent invite."""
     shape = domain.to_response(invite, program_name, now)
     await tx.audit(org_id=invite.org_id, actor=actor, action=action, entity_type="invite",
@@ -74,7 +74,7 @@ def spec_for(program: Program, brand: contract.Brand, row: Row, *, note: str | N
 
 
 async def create_invite(pool: asyncpg.Pool, cmd: contract.CreateInvite, *,
-                        config: InviteConfig) -> dict[str, Any]:
+                        config: InviteConfig) -> contract.InviteCreated:
     now, data = now_utc(), cmd.data
     row = Row(normalize_email(data.email), data.full_name, data.slug)
     if row.slug is not None:
@@ -99,11 +99,12 @@ async def create_invite(pool: asyncpg.Pool, cmd: contract.CreateInvite, *,
         await repo.add(invite)
         shape = await stage(tx, cmd.actor, invite, program.name, action="invite.created",
                             now=now)
-    return {"invite": shape, "acceptUrl": domain.accept_url(config.accept_url_base, token)}
+    return contract.InviteCreated(
+        invite=shape, accept_url=domain.accept_url(config.accept_url_base, token))
 
 
 async def create_bulk_invites(pool: asyncpg.Pool, cmd: contract.CreateBulkInvites, *,
-                              config: InviteConfig) -> dict[str, Any]:
+                              config: InviteConfig) -> contract.BulkInviteResult:
     now, data = now_utc(), cmd.data
     rows = [Row(normalize_email(r.email), r.full_name, r.slug) for r in data.rows()]
     emails = [r.email for r in rows]
@@ -126,5 +127,5 @@ async def create_bulk_invites(pool: asyncpg.Pool, cmd: contract.CreateBulkInvite
             await repo.add(invite)
             shapes.append(await stage(tx, cmd.actor, invite, program.name,
                                       action="invite.created", now=now))
-    return {"created": len(shapes), "skipped": plan.skipped, "invites": shapes,
-            "slugConflicts": plan.slug_conflicts}
+    return contract.BulkInviteResult(created=len(shapes), skipped=plan.skipped, invites=shapes,
+                                     slug_conflicts=plan.slug_conflicts)

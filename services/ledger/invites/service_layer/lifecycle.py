@@ -31,7 +31,7 @@ from services.ledger.invites.service_layer.creation import (
 from services.ledger.programs.service_layer.handlers import live_program
 
 
-async def list_invites(pool: asyncpg.Pool, cmd: contract.ListInvites) -> dict[str, Any]:
+async def list_invites(pool: asyncpg.Pool, cmd: contract.ListInvites) -> contract.InviteList:
     now = now_utc()
     async with pool.acquire() as conn:
         repo = InvitesRepository(conn)
@@ -40,8 +40,9 @@ async def list_invites(pool: asyncpg.Pool, cmd: contract.ListInvites) -> dict[st
                                state=cmd.state.value if cmd.state else None, now=now)
         items, next_cursor, has_more = page_of(rows, cmd.take, cursor_of)
         names = await repo.program_names(cmd.org_id, list({i.program_id for i in items}))
-    return {"items": [domain.to_response(i, names.get(i.program_id, ""), now) for i in items],
-            "nextCursor": next_cursor, "hasMore": has_more}
+    return contract.InviteList(
+        items=[domain.to_response(i, names.get(i.program_id, ""), now) for i in items],
+        next_cursor=next_cursor, has_more=has_more)
 
 
 async def _locked(repo: InvitesRepository, cmd: contract.ResendInvite | contract.RevokeInvite
@@ -53,7 +54,7 @@ async def _locked(repo: InvitesRepository, cmd: contract.ResendInvite | contract
 
 
 async def resend_invite(pool: asyncpg.Pool, cmd: contract.ResendInvite, *,
-                        config: InviteConfig) -> dict[str, Any]:
+                        config: InviteConfig) -> contract.InviteCreated:
     now = now_utc()
     async with unit_of_work(pool) as tx:
         repo = InvitesRepository(tx.conn)
@@ -66,10 +67,12 @@ async def resend_invite(pool: asyncpg.Pool, cmd: contract.ResendInvite, *,
         names = await repo.program_names(cmd.org_id, [invite.program_id])
         shape = await stage(tx, cmd.actor, invite, names.get(invite.program_id, ""),
                             action="invite.resent", now=now)
-    return {"invite": shape, "acceptUrl": domain.accept_url(config.accept_url_base, token)}
+    return contract.InviteCreated(
+        invite=shape, accept_url=domain.accept_url(config.accept_url_base, token))
 
 
-async def revoke_invite(pool: asyncpg.Pool, cmd: contract.RevokeInvite) -> dict[str, Any]:
+async def revoke_invite(pool: asyncpg.Pool, cmd: contract.RevokeInvite
+                        ) -> contract.InviteResponse:
     now = now_utc()
     async with unit_of_work(pool) as tx:
         repo = InvitesRepository(tx.conn)
@@ -87,7 +90,8 @@ async def revoke_invite(pool: asyncpg.Pool, cmd: contract.RevokeInvite) -> dict[
     return shape
 
 
-async def preview_invite(pool: asyncpg.Pool, cmd: contract.PreviewInvite) -> dict[str, Any]:
+async def preview_invite(pool: asyncpg.Pool, cmd: contract.PreviewInvite
+                         ) -> contract.InvitePreview:
     now = now_utc()
     async with pool.acquire() as conn:
         repo = InvitesRepository(conn)
@@ -100,13 +104,15 @@ async def preview_invite(pool: asyncpg.Pool, cmd: contract.PreviewInvite) -> dic
     return domain.preview(invite, names.get(invite.program_id, ""), now)
 
 
-def _accepted(affiliate: affiliates_domain.Affiliate, warnings: list[str]) -> dict[str, Any]:
+def _accepted(affiliate: affiliates_domain.Affiliate, warnings: list[str]
+              ) -> contract.InviteAccepted:
     default = next((link.slug for link in affiliate.links if link.is_default), None)
-    return {"affiliateId": str(affiliate.id), "programId": str(affiliate.program_id),
-            "status": affiliate.status, "slug": default, "warnings": warnings}
+    return contract.InviteAccepted(affiliate_id=affiliate.id, program_id=affiliate.program_id,
+                                   status=affiliate.status, slug=default, warnings=warnings)
 
 
-async def accept_invite(pool: asyncpg.Pool, cmd: contract.AcceptInvite) -> dict[str, Any]:
+async def accept_invite(pool: asyncpg.Pool, cmd: contract.AcceptInvite
+                        ) -> contract.InviteAccepted:
     now = now_utc()
     async with unit_of_work(pool) as tx:
         invites = InvitesRepository(tx.conn)
