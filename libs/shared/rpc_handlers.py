@@ -45,15 +45,21 @@ def command_of(command: type[C], payload: Any) -> C:
         raise ValidationFailed(first["msg"], field=pydantic_field(loc)) from None
 
 
-def reply_json(result: Any) -> Any:
-    if isinstance(result, BaseModel):
-        return result.model_dump(mode="json", by_alias=True)
-    return result
+def reply_json(rpc: Rpc[Any, Any], result: Any) -> Any:
+    """The reply's JSON, from the declared reply model only: a use case that answers anything
+    else (a hand-built dict is a second definition of the shape) is a bug, raised here."""
+    if result is None:
+        return None
+    if rpc.reply is None or not isinstance(result, rpc.reply):
+        raise TypeError(f"{rpc.service}.{rpc.name} must answer "
+                        f"{rpc.reply.__name__ if rpc.reply else 'nothing'}, "
+                        f"not {type(result).__name__}")
+    return result.model_dump(mode="json", by_alias=True)
 
 
 def typed(deps: D, rpc: Rpc[C, Any], use_case: Callable[[D, C], Awaitable[Any]]) -> RpcHandler:
     async def handle(payload: dict[str, Any]) -> Any:
-        return reply_json(await use_case(deps, command_of(rpc.request, payload)))
+        return reply_json(rpc, await use_case(deps, command_of(rpc.request, payload)))
 
     return handle
 

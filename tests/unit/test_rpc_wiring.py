@@ -117,6 +117,18 @@ async def test_a_reply_model_leaves_as_its_json_by_alias_and_a_bad_request_is_a_
     assert getattr(refused.value, "field", None) == "number"
 
 
+async def test_a_use_case_that_answers_anything_but_its_reply_model_is_a_bug() -> None:
+    async def hand_built(_deps: None, cmd: _Ask) -> Any:
+        return {"doubledNumber": cmd.number * 2}
+
+    async def nothing(_deps: None, _cmd: _Ask) -> None:
+        return None
+
+    with pytest.raises(TypeError, match="must answer _Told, not dict"):
+        await typed(None, WIRING, hand_built)({"number": 1})
+    assert await typed(None, WIRING, nothing)({"number": 1}) is None
+
+
 def test_a_route_without_rpc_or_view_and_a_redundant_shape_are_refused() -> None:
     with pytest.raises(ValueError, match="neither"):
         Route("GET", "/x", None, "x", "X")
