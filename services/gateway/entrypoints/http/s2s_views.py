@@ -13,11 +13,13 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
+from libs.contracts.common import as_json
 from libs.contracts.s2s import (
     ACCEPT_LEAD,
     ACCEPT_SALE,
     ACCEPT_SIGNUP,
     ORG_OF_SLUG,
+    Accepted,
     S2SLead,
     S2SSale,
     SignupLead,
@@ -32,7 +34,7 @@ from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL, PRINCIPALS
 from services.gateway.entrypoints.http.parsing import parse_body
 
 log = logging.getLogger(__name__)
-OPAQUE = {"ok": True}
+OPAQUE = as_json(Accepted(ok=True))
 # The loader posts cross-origin from the brand's pages (the preflight is the tracking routes').
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from libs.contracts.s2s import ACCEPT_LEAD, ACCEPT_SALE, S2SLead, S2SSale, SignupLead
+from libs.contracts.s2s import (
+    ACCEPT_LEAD,
+    ACCEPT_SALE,
+    Accepted,
+    S2SLead,
+    S2SSale,
+    SignupLead,
+)
 from services.gateway.entrypoints.http import s2s_views
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -35,7 +42,7 @@ S2S_ROUTES: list[Route] = [
           "Replies `{ok, conversionId}` or `{ok, deduped: true}` (same externalEventId)."),
     Route("POST", "/api/v1/r/lead/signup", None,
           "Record a browser lead signup", "S2S tracking", public=True,
-          local=s2s_views.signup_lead, operation="leads.accept_signup",
+          local=s2s_views.signup_lead, operation="leads.accept_signup", response=Accepted,
           description="Posted by the loader's `Rekomi.convert()`. Body: "
           + ", ".join(SignupLead.model_json_schema()["properties"])
           + ". Always an opaque `200 {ok: true}`, whether or not a lead was recorded."),
