@@ -1,10 +1,13 @@
 """The local supervisor: one process per service; Ctrl-C (or SIGTERM) stops them all cleanly.
 
-If one service dies, the others are stopped too, so a broken stack never looks healthy.
+A service that dies is restarted (logged, with a doubling delay: ``services/restart_policy.py``)
+while the others keep running, as a process supervisor would. One that crashes too often in a
+short time stops the whole stack, so a broken setup never looks healthy.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import socket
@@ -12,8 +15,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from libs.shared.settings import BACKGROUND_SERVICES, SERVICES, get_settings
+from services.restart_policy import RestartPolicy
 
 
 def start(service: str, **env: str) -> subprocess.Popen[bytes]:
@@ -77,12 +83,58 @@ def _ready_urls() -> list[str]:
         f"http://127.0.0.1:{port}/readyz" for _, port in extra_replicas().values()]
 
 
-def run_all() -> int:
-    procs = {name: start(name) for name in SERVICES}
+@dataclass
+class Supervised:
+    """One supervised process and how to start it again."""
+
+    name: str
+    launch: Callable[[], subprocess.Popen[bytes]]
+    proc: subprocess.Popen[bytes]
+    up_since: float
+    policy: RestartPolicy = field(default_factory=RestartPolicy)
+    restart_at: float | None = None
+
+    def check(self, now: float) -> bool:
+        """Restart the process if it died and its delay has passed; False to give up."""
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.proc, self.up_since, self.restart_at = self.launch(), now, None
+                print(f"rekomi: {self.name} restarted (pid {self.proc.pid})", file=sys.stderr)
+            return True
+        if self.proc.poll() is None:
+            return True
+        delay = self.policy.after_crash(now, self.up_since)
+        if delay is None:
+            print(f"rekomi: {self.name} exited with {self.proc.returncode} and keeps crashing; "
+                  "stopping", file=sys.stderr)
+            return False
+        print(f"rekomi: {self.name} exited with {self.proc.returncode}; restarting in "
+              f"{delay:g} s", file=sys.stderr)
+        self.restart_at = now + delay
+        return True
+
+
+def _supervised() -> list[Supervised]:
+    now = time.monotonic()
+    specs: dict[str, Callable[[], subprocess.Popen[bytes]]] = {
+        name: functools.partial(start, name) for name in SERVICES}
     for name, (service, port) in extra_replicas().items():
-        procs[name] = start(service, REKOMI_OPS_PORT_OVERRIDE=str(port))
+        specs[name] = functools.partial(start, service, REKOMI_OPS_PORT_OVERRIDE=str(port))
+    running = [Supervised(name, launch, launch(), now) for name, launch in specs.items()]
     if (catcher := start_mail_catcher()) is not None:
-        procs["mail-catcher"] = catcher
+        running.append(Supervised("mail-catcher", start_mail_catcher_now, catcher, now))
+    return running
+
+
+def start_mail_catcher_now() -> subprocess.Popen[bytes]:
+    catcher = start_mail_catcher()
+    if catcher is None:  # something else took its port meanwhile: a placeholder that exits
+        return subprocess.Popen([sys.executable, "-c", "pass"])
+    return catcher
+
+
+def run_all() -> int:
+    supervised = _supervised()
     stopping = False
     waiting = _ready_urls()
 
@@ -94,14 +146,13 @@ def run_all() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     code = 0
     while not stopping:
-        for name, proc in procs.items():
-            if proc.poll() is not None:
-                print(f"rekomi: {name} exited with {proc.returncode}; stopping", file=sys.stderr)
-                stopping, code = True, 1
+        now = time.monotonic()
+        if not all(one.check(now) for one in supervised):
+            stopping, code = True, 1
         if waiting and all(_ready(url) for url in waiting):
             waiting = []
             print(f"rekomi: all {len(SERVICES)} services ready; gateway on "
                   f"http://127.0.0.1:{get_settings().gateway_port}", file=sys.stderr)
         time.sleep(0.2)
-    stop_all(procs)
+    stop_all({one.name: one.proc for one in supervised})
     return code
