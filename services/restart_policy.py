@@ -1,5 +1,5 @@
-"""When the local supervisor restarts a crashed service: at once the first time, then after a
-doubling delay, and not at all once it crashes too often in a short time (a broken setting or a
+"""When the local supervisor restarts a crashed service: after a short delay that doubles with
+each crash, and not at all once it crashes too often in a short time (a broken setting or a
 missing server would otherwise restart it forever).
 
 Pure: the supervisor passes the clock in, so tests drive it without processes."""
