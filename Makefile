@@ -8,7 +8,7 @@ TEST_DB := rekomi_test
 TEST_VHOST := rekomi_test
 
 .DEFAULT_GOAL := help
-.PHONY: help install infra migrate run demo test test-unit test-integration test-e2e lint bench clean
+.PHONY: help install infra migrate run demo test test-unit test-integration test-e2e lint bench chaos clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ lint: install ## ruff and mypy
 bench: install infra ## measure the hot paths against same-run baselines
 	@scripts/ensure-infra.sh rekomi_bench
 	$(BIN)/python -m bench
+
+chaos: install infra ## kill services and restart RabbitMQ and PostgreSQL under S2S load; check the books
+	@scripts/ensure-infra.sh rekomi_chaos
+	$(BIN)/python -m tests.chaos
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,230 @@
+"""The fault harness (``make chaos``): signed S2S sales from several orgs at a steady rate while
+tracking, the ledger, the webhooks service and the gateway are SIGKILLed in turn and RabbitMQ and
+PostgreSQL are restarted once each; then the books are checked from the database.
+
+Losses it looks for (each must be 0): a sale answered 200 that the ledger did not book, a sale
+booked twice, a commission that differs from the program's rule, events left in an outbox or a
+dead-letter queue. Per fault it reports how long until a sale was answered 200 again (and the
+killed service's /readyz said ready). It restarts the machine's own RabbitMQ and PostgreSQL, so
+nothing else may be using them while it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from bench.stack import Org, RekomiStack
+from services.ledger.conversions.domain.commissions import Terms, sale_commission
+
+GATEWAY_PORT, OPS_BASE_PORT = 28680, 28700
+DATABASE = "rekomi_chaos"
+OVERRIDES = {
+    "REKOMI_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
+    "REKOMI_AMQP_URL": f"amqp://guest:guest@127.0.0.1:5672/{DATABASE}",
+    "REKOMI_NAMESPACE": "rekomichaos",
+    "REKOMI_REDIS_URL": "redis://127.0.0.1:6379/3",
+}
+PERCENT = Decimal(20)
+SCHEMAS = ("gateway", "tracking", "ledger", "payouts", "webhooks")
+
+
+@dataclass
+class Seller:
+    org: Org
+    secret: str
+    slug: str
+
+
+@dataclass
+class Outcome:
+    org_id: str
+    event_id: str
+    amount: int
+    status: int
+    conversion_id: str | None
+
+
+@dataclass
+class Fault:
+    name: str
+    at: float
+    recovered_at: float | None = None
+    ready_at: float | None = None
+
+
+@dataclass
+class Run:
+    outcomes: list[Outcome] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+
+
+# ---- set-up ---------------------------------------------------------------------------------
+def seller(stack: RekomiStack) -> Seller:
+    out = subprocess.run(
+        [sys.executable, "-m", "services.cli", "admin", "create-org", "--name", "Chaos",
+         "--handle", f"chaos-{uuid.uuid4().hex[:8]}", "--plan", "Pro", "--status", "Active",
+         "--json"], env=stack.env, capture_output=True, text=True, timeout=120, check=True)
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    org = Org(org_id=data["orgId"], api_key=data["apiKey"])
+    program = stack.request("POST", "/api/v1/programs", org, {
+        "name": "Chaos", "defaultCommissionType": "Percentage",
+        "defaultCommissionValue": int(PERCENT), "autoApprove": True}, expect=201)
+    affiliate = stack.request("POST", "/api/v1/affiliates", org, {
+        "programId": program["id"], "email": f"{uuid.uuid4().hex[:10]}@example.com"},
+        expect=201)
+    return Seller(org, data["signingSecret"], affiliate["links"][0]["slug"])
+
+
+# ---- load -----------------------------------------------------------------------------------
+async def sell(session: aiohttp.ClientSession, url: str, who: Seller, run: Run) -> None:
+    event_id, amount = uuid.uuid4().hex, random.randint(100, 500_000)
+    body = json.dumps({"externalEventId": event_id, "amountCents": amount, "currency": "USD",
+                       "affiliateSlug": who.slug}).encode()
+    stamp = str(int(time.time()))
+    sig = hmac.new(who.secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    headers = {**who.org.auth, "Content-Type": "application/json",
+               "X-Rekomi-Signature": f"t={stamp},sig={sig}"}
+    status, conversion = 0, None
+    try:
+        async with session.post(url, data=body, headers=headers) as response:
+            status = response.status
+            if status == 200:
+                conversion = (await response.json()).get("conversionId")
+    except (TimeoutError, aiohttp.ClientError):
+        status = 0
+    run.outcomes.append(Outcome(who.org.org_id, event_id, amount, status, conversion))
+    if status == 200:
+        for fault in run.faults:
+            if fault.recovered_at is None:
+                fault.recovered_at = time.monotonic()
+
+
+async def load(base_url: str, sellers: list[Seller], rate: float, seconds: float,
+               run: Run) -> None:
+    url = f"{base_url}/api/tracking/s2s"
+    timeout = aiohttp.ClientTimeout(total=5)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        started, tasks, n = time.monotonic(), set(), 0
+        while (elapsed := time.monotonic() - started) < seconds:
+            while n < elapsed * rate:
+                task = asyncio.create_task(sell(session, url, sellers[n % len(sellers)], run))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                n += 1
+            await asyncio.sleep(0.005)
+        await asyncio.gather(*tasks)
+
+
+# ---- faults ---------------------------------------------------------------------------------
+async def kill(stack: RekomiStack, service: str, run: Run) -> None:
+    run.faults.append(fault := Fault(f"SIGKILL {service}", time.monotonic()))
+    subprocess.run(["kill", "-9", str(stack.service_pids()[service])], check=True)
+    port = stack.ports()[service]
+    await asyncio.sleep(1.0)  # the supervisor restarts it after its first delay
+    fault.ready_at = await wait_ready(f"http://127.0.0.1:{port}/readyz")
+
+
+async def restart(name: str, stop: list[str], start: list[str], run: Run,
+                  down_seconds: float = 3.0) -> None:
+    run.faults.append(fault := Fault(f"restart {name}", time.monotonic()))
+    await asyncio.to_thread(subprocess.run, stop, check=True, capture_output=True)
+    await asyncio.sleep(down_seconds)
+    await asyncio.to_thread(subprocess.run, start, check=True, capture_output=True)
+    fault.ready_at = time.monotonic()
+
+
+async def wait_ready(url: str, timeout: float = 60.0) -> float | None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return time.monotonic()
+            except (TimeoutError, aiohttp.ClientError):
+                pass
+            await asyncio.sleep(0.1)
+    return None
+
+
+def postgres_cluster() -> list[str]:
+    version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+
+
+async def faults(stack: RekomiStack, run: Run, spacing: float) -> None:
+    steps: list[Callable[[], Awaitable[None]]] = [
+        lambda: kill(stack, "tracking", run), lambda: kill(stack, "ledger", run),
+        lambda: kill(stack, "webhooks", run), lambda: kill(stack, "gateway", run),
+        lambda: restart("RabbitMQ", ["rabbitmqctl", "stop_app"],
+                        ["rabbitmqctl", "start_app"], run),
+        lambda: restart("PostgreSQL", [*postgres_cluster(), "stop", "-m", "fast"],
+                        [*postgres_cluster(), "start"], run)]
+    for step in steps:
+        await asyncio.sleep(spacing)
+        await step()
+
+
+# ---- the books ------------------------------------------------------------------------------
+async def books(dsn: str, run: Run, drain_seconds: float) -> dict[str, Any]:
+    answered = {o.conversion_id: o for o in run.outcomes if o.status == 200 and o.conversion_id}
+    conn = await connect(dsn)
+    try:
+        deadline = time.monotonic() + drain_seconds
+        while True:
+            booked = await conn.fetch(
+                "SELECT id::text, org_id::text, external_event_id, amount_cents, "
+                "commission_cents FROM ledger.conversions WHERE type = 'OneTime'")
+            if set(answered) <= {r["id"] for r in booked} or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(1.0)
+        twice = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT org_id, external_event_id FROM ledger.conversions "
+            "WHERE external_event_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) t")
+        outboxes = {schema: await conn.fetchval(f"SELECT count(*) FROM {schema}.outbox")
+                    for schema in SCHEMAS}
+    finally:
+        await conn.close()
+    terms = Terms("Percentage", PERCENT, "Cps")
+    wrong = [r for r in booked
+             if r["commission_cents"] != sale_commission(terms, r["amount_cents"], "USD")]
+    return {"answered200": len(answered), "notAnswered": len(run.outcomes) - len(answered),
+            "booked": len(booked),
+            "answeredNotBooked": len(set(answered) - {r["id"] for r in booked}),
+            "bookedTwice": twice, "wrongCommission": len(wrong), "outboxLeft": outboxes,
+            "deadLettered": dead_lettered()}
+
+
+async def connect(dsn: str, seconds: float = 60.0) -> asyncpg.Connection:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return await asyncpg.connect(dsn)
+        except (OSError, asyncpg.PostgresError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+def dead_lettered() -> int:
+    out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", DATABASE, "name",
+                          "messages"], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in out.splitlines() if line.strip()]
+    return sum(int(r[1]) for r in rows if len(r) == 2 and r[0].endswith(".dlq")
+               and r[1].isdigit())
