@@ -36,7 +36,7 @@ CHANNEL_PREFIX = "rekomi_outbox_"
 
 
 # Longest pause between relay attempts while the broker or the database is away.
-RETRY_CAP_SECONDS = 0.5
+RETRY_CAP_SECONDS = 0.25
 
 
 def relay_channel(schema: str) -> str:
