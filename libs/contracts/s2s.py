@@ -143,8 +143,10 @@ class SlugOwner(ApiModel):
 
 
 class Accepted(ApiModel):
-    """``{ok, conversionId}`` once durable; ``{ok, deduped: true}`` for a repeated
-    ``externalEventId``; a browser signup without a recorded lead answers ``recorded: false``.
+    """``{ok, conversionId}`` once durable; ``{ok, deduped: true, conversionId}`` for a
+    repeated ``externalEventId``, with the id its first copy was accepted under (the
+    reference's ``{ok, deduped: true}`` plus the id, so a retry after a timeout learns it); a
+    browser signup without a recorded lead answers ``recorded: false``.
     Keys that do not apply are left out, as the reference shows them, not sent as null."""
 
     ok: bool

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -63,6 +64,12 @@ PACKED = "x-rekomi-packed"
 # 27 MB deflated against 102 MB plain (/proc/<pid>/io, a08c7c4).
 PACK_ENCODING = "deflate"
 _PACK_LEVEL = 1
+# Seconds between reconnection attempts while the broker is away. aio-pika's default, 5 s, kept
+# S2S answering 503 for up to 5 s after RabbitMQ was back (3 s after a 2-s outage through a
+# cut proxy, tests/integration/test_bus_outage.py); an attempt against a stopped broker is one
+# refused TCP connect. Each process draws its own interval around this (``_reconnect_interval``)
+# so a fleet does not reconnect in lockstep.
+RECONNECT_SECONDS = 0.25
 
 
 class Bus(RequestReply):
@@ -89,7 +96,8 @@ class Bus(RequestReply):
         ):
             with attempt:
                 self._connection = await aio_pika.connect_robust(
-                    self.url, client_properties={"connection_name": f"rekomi-{self.service}"})
+                    self.url, client_properties={"connection_name": f"rekomi-{self.service}"},
+                    reconnect_interval=_reconnect_interval())
         assert self._connection is not None
         self._confirm_channel = await self._connection.channel(publisher_confirms=True)
         self._rpc_channel = await self._connection.channel(publisher_confirms=False)
@@ -107,7 +115,13 @@ class Bus(RequestReply):
 
     @property
     def is_connected(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed
+        """Whether the broker is reachable now: the connection is up and the publishing and
+        request channels are open. (A robust connection's ``is_closed`` only says whether
+        ``close()`` was called: it stayed False through a whole outage.)"""
+        connection = self._connection
+        return (connection is not None and connection.connected.is_set()
+                and all(channel is not None and not channel.is_closed
+                        for channel in (self._confirm_channel, self._rpc_channel)))
 
     # ---- events --------------------------------------------------------------------------
     async def publish(self, routing_key: str, body: dict[str, Any], *, message_id: str,
@@ -293,6 +307,10 @@ class Bus(RequestReply):
         child(BUS_MESSAGES, queue, "acked").inc()
         await message.ack()
 
+
+
+def _reconnect_interval() -> float:
+    return RECONNECT_SECONDS * random.uniform(0.8, 1.2)
 
 
 class _PackPartlyFailed(Exception):

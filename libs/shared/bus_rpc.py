@@ -12,7 +12,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
 
 from libs.shared import jsonutil
 from libs.shared.errors import RekomiError
@@ -65,6 +70,7 @@ class RequestReply:
     namespace: str
     service: str
     rpc_timeout: float
+    _connection: AbstractRobustConnection | None
     _rpc_channel: AbstractChannel | None
     _reply_queue: AbstractQueue | None
     _futures: dict[str, asyncio.Future[dict[str, Any]]]
@@ -291,6 +297,8 @@ class RequestReply:
         channel = self._rpc_channel
         if channel is None or not channel.is_closed or self._reopening.locked():
             return
+        if self._connection is None or not self._connection.connected.is_set():
+            return  # the broker is away: the robust connection restores the channel on return
         async with self._reopening:
             try:
                 await channel.reopen()

@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 CHANNEL_PREFIX = "rekomi_outbox_"
 
 
+# Longest pause between relay attempts while the broker or the database is away.
+RETRY_CAP_SECONDS = 0.25
+
+
 def relay_channel(schema: str) -> str:
     return CHANNEL_PREFIX + schema
 
@@ -178,11 +182,14 @@ class OutboxRelay:
                 failures = 0
             except (asyncpg.PostgresError, OSError, ConnectionError, TimeoutError,
                     RuntimeError) as exc:
-                # Broker or database away: nothing was deleted; back off and try again.
+                # Broker or database away: nothing was deleted; try again soon. The retries
+                # stay short, or the events would wait seconds more after the outage ended (a
+                # 5-s cap kept them waiting up to 5 s); an attempt against a broker or database
+                # that is away costs one refused connection.
                 failures += 1
                 log.warning("outbox relay failed", extra={"schema": self.schema,
                                                           "error": repr(exc)})
-                await asyncio.sleep(min(0.2 * 2**failures, 5.0))
+                await asyncio.sleep(min(0.1 * 2**failures, RETRY_CAP_SECONDS))
                 continue
             except Exception:
                 failures += 1

@@ -32,8 +32,8 @@ async def test_s2s_lead_on_cps_is_zero_and_deduped(http: aiohttp.ClientSession) 
     body = lead(s.slug, externalEventId="signup_abc123")
     status, made = await post_signed(http, s.org, body, path=LEAD)
     assert status == 200 and set(made) == {"ok", "conversionId"}, made
-    assert await post_signed(http, s.org, body, path=LEAD) == (200, {"ok": True,
-                                                                     "deduped": True})
+    assert await post_signed(http, s.org, body, path=LEAD) == (200, {
+        "ok": True, "deduped": True, "conversionId": made["conversionId"]})
     got = await get_conversion(http, s.org, made["conversionId"])
     assert (got["type"], got["amountCents"], got["commissionCents"], got["currency"],
             got["externalEventId"]) == ("LeadReward", 0, 0, "EUR", "signup_abc123")

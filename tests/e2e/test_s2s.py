@@ -38,8 +38,8 @@ async def test_a_sale_is_booked_once_with_its_commission(http: aiohttp.ClientSes
     body = sale(s.slug)
     status, fresh = await post_signed(http, s.org, body)
     assert status == 200 and set(fresh) == {"ok", "conversionId"} and fresh["ok"] is True, fresh
-    assert await post_signed(http, s.org, body, bearer=True) == (200, {"ok": True,
-                                                                         "deduped": True})
+    assert await post_signed(http, s.org, body, bearer=True) == (200, {
+        "ok": True, "deduped": True, "conversionId": fresh["conversionId"]})
     got = await get_conversion(http, s.org, fresh["conversionId"])
     assert got["events"][0]["eventType"] == "initial" and len(got["events"]) == 1
     assert {k: got[k] for k in ("affiliateId", "programId", "amountCents", "currency",
@@ -70,8 +70,9 @@ async def test_fifty_concurrent_copies_make_one_conversion(http: aiohttp.ClientS
     replies = await asyncio.gather(*(post_signed(http, s.org, body, wait=False)
                                      for _ in range(50)))
     assert all(status == 200 for status, _ in replies), replies
-    fresh = [r for _, r in replies if "conversionId" in r]
-    assert len(fresh) == 1 and sum(1 for _, r in replies if r.get("deduped")) == 49
+    fresh = [r for _, r in replies if not r.get("deduped")]
+    assert len(fresh) == 1 and [r for _, r in replies].count(
+        {"ok": True, "deduped": True, "conversionId": fresh[0]["conversionId"]}) == 49
     await get_conversion(http, s.org, fresh[0]["conversionId"])
     page = await get_page(http, s.org, CONVERSIONS, affiliateId=s.affiliate["id"])
     assert [c["id"] for c in page["items"]] == [fresh[0]["conversionId"]]

@@ -86,7 +86,8 @@ async def test_a_refund_refunds_its_sale_once(http: aiohttp.ClientSession) -> No
         assert got["refundedAt"] is not None and got["commissionCents"] == 1980, got
         assert await timeline(http, s, made["conversionId"], 2) == [
             ("initial", 9900, 1980), ("refund", -9900, -1980)]
-        assert await post_signed(http, s.org, first) == (200, {"ok": True, "deduped": True})
+        assert await post_signed(http, s.org, first) == (200, {
+            "ok": True, "deduped": True, "conversionId": made["conversionId"]})
         # A second refund under a new id is accepted but books nothing: refunds are whole.
         status, again = await post_signed(http, s.org, refund_of(sold["externalEventId"]))
         assert (status, again) == (200, {"ok": True, "conversionId": made["conversionId"]})

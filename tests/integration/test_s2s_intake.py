@@ -8,13 +8,14 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
 import pytest
 
 from libs.contracts.common import as_json
-from libs.contracts.s2s import AcceptSale
+from libs.contracts.s2s import AcceptLead, AcceptSale
 from libs.shared.db import create_pool
 from libs.shared.errors import RekomiError
 from libs.shared.settings import Settings
@@ -22,7 +23,7 @@ from services.tracking.adapters.links_repository import LinksRepository
 from services.tracking.adapters.s2s_repository import S2SRepository
 from services.tracking.domain.errors import AffiliateSlugNotFound, NoAttribution, SaleNotFound
 from services.tracking.service_layer.lookups import Lookups
-from services.tracking.service_layer.s2s import SaleIntake
+from services.tracking.service_layer.s2s import SaleIntake, accept_lead
 
 
 class NoLedger:
@@ -75,16 +76,23 @@ async def test_fifty_concurrent_copies_make_one_row_and_one_event(pool: asyncpg.
     slug = await shop.affiliate()
     replies = await asyncio.gather(*(shop.send(externalEventId="order-1", affiliateSlug=slug)
                                      for _ in range(50)))
-    fresh = [r for r in replies if "conversionId" in r]
-    assert len(fresh) == 1 and replies.count({"ok": True, "deduped": True}) == 49
+    fresh = [r for r in replies if not r.get("deduped")]
+    assert len(fresh) == 1 and set(fresh[0]) == {"ok", "conversionId"}
+    first = fresh[0]["conversionId"]
+    # Each copy learns the id the sale was booked under (a client whose first try timed out).
+    assert replies.count({"ok": True, "deduped": True, "conversionId": first}) == 49
     [event] = await shop.events("tracking.sale.accepted")
     assert (event["conversionId"], event["affiliateId"], event["amountCents"]) == (
-        fresh[0]["conversionId"], str(shop.affiliates[slug]), 1000)
-    # A second intake (another replica) dedupes against the committed row.
+        first, str(shop.affiliates[slug]), 1000)
+    # A second intake (another replica) dedupes against the committed row, a later batch of
+    # copies (each one's first copy in the batch deduped by the stored row) too.
     other = SaleIntake(pool, shop.intake.lookups)
     shop.intake = other
     assert await shop.send(externalEventId="order-1", affiliateSlug=slug) == {
-        "ok": True, "deduped": True}
+        "ok": True, "deduped": True, "conversionId": first}
+    again = await asyncio.gather(*(shop.send(externalEventId="order-1", affiliateSlug=slug)
+                                   for _ in range(10)))
+    assert again == [{"ok": True, "deduped": True, "conversionId": first}] * 10
 
 
 async def test_renewals_follow_the_subscription_and_email_matches_a_lead(
@@ -129,8 +137,32 @@ async def test_refunds_and_refused_items_write_nothing_else(pool: asyncpg.Pool) 
     refund = await shop.send(externalEventId="refund-9", eventType="refund", refundOf="order-9")
     assert refund == {"ok": True, "conversionId": sold["conversionId"]}
     assert await shop.send(externalEventId="refund-9", eventType="refund",
-                           refundOf="order-9") == {"ok": True, "deduped": True}
+                           refundOf="order-9") == {"ok": True, "deduped": True,
+                                                   "conversionId": sold["conversionId"]}
     [event] = await shop.events("tracking.refund.accepted")
     assert (event["externalEventId"], event["saleExternalEventId"]) == ("refund-9", "order-9")
     count = await pool.fetchval("SELECT count(*) FROM s2s_events WHERE org_id = $1", shop.org)
     assert count == 2
+
+
+async def test_repeated_leads_answer_the_first_leads_id(pool: asyncpg.Pool) -> None:
+    shop = Shop(pool)
+    slug = await shop.affiliate()
+    tracking = SimpleNamespace(pool=pool, lookups=shop.intake.lookups)
+
+    async def lead(**data: Any) -> dict[str, Any]:
+        cmd = AcceptLead.model_validate({"orgId": str(shop.org), "data": {
+            "affiliateSlug": slug, "email": "lead@example.com", **data}})
+        return as_json(await accept_lead(tracking, cmd))  # type: ignore[arg-type]
+
+    replies = await asyncio.gather(*(lead(externalEventId="signup-1") for _ in range(50)))
+    fresh = [r for r in replies if not r.get("deduped")]
+    assert len(fresh) == 1 and set(fresh[0]) == {"ok", "conversionId"}
+    first = fresh[0]["conversionId"]
+    assert replies.count({"ok": True, "deduped": True, "conversionId": first}) == 49
+    assert await lead(externalEventId="signup-1") == {"ok": True, "deduped": True,
+                                                      "conversionId": first}
+    # The same e-mail under another event id is still the program's first lead of it.
+    assert await lead(externalEventId="signup-2") == {"ok": True, "deduped": True,
+                                                      "conversionId": first}
+    assert await lead() == {"ok": True, "deduped": True, "conversionId": first}

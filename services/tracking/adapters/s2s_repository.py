@@ -55,6 +55,16 @@ class S2SRepository:
             CHANNEL_PREFIX)
         return {(r["org_id"], r["external_event_id"]) for r in inserted}
 
+    async def conversion_ids(self, keys: set[tuple[uuid.UUID, str]]
+                             ) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
+        """The stored conversion id of each (org, externalEventId) key that has a row."""
+        rows = await self.conn.fetch(
+            "SELECT org_id, external_event_id, conversion_id FROM s2s_events "
+            "JOIN unnest($1::uuid[], $2::text[]) AS k(org_id, external_event_id) "
+            "USING (org_id, external_event_id)",
+            [org_id for org_id, _ in keys], [event_id for _, event_id in keys])
+        return {(r["org_id"], r["external_event_id"]): r["conversion_id"] for r in rows}
+
     async def subscription_owner(self, org_id: uuid.UUID, subscription_id: str
                                  ) -> asyncpg.Record | None:
         """The affiliate and program of the subscription's first sale."""
@@ -85,3 +95,15 @@ class S2SRepository:
             "ON CONFLICT DO NOTHING RETURNING true", org_id, program_id, email, affiliate_id,
             conversion_id, external_event_id, now)
         return bool(inserted)
+
+    async def lead_conversion_id(self, *, org_id: uuid.UUID, program_id: uuid.UUID,
+                                 email: str, external_event_id: str | None
+                                 ) -> uuid.UUID | None:
+        """The conversion id of the lead that made ``add_lead`` refuse: the one with the event
+        id if there is one, else the e-mail's lead of the program."""
+        conversion_id: uuid.UUID | None = await self.conn.fetchval(
+            "SELECT conversion_id FROM leads WHERE org_id = $1 AND (external_event_id = $4 "
+            "OR (program_id = $2 AND email = $3)) "
+            "ORDER BY external_event_id = $4 DESC NULLS LAST LIMIT 1",
+            org_id, program_id, email, external_event_id)
+        return conversion_id

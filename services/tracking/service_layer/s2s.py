@@ -46,7 +46,11 @@ from services.tracking.domain.errors import (
 from services.tracking.domain.sale_credit import Credit, SaleFacts, credit_sale
 from services.tracking.service_layer.lookups import Link, Lookups, Tracking
 
-DEDUPED = Accepted(ok=True, deduped=True)
+
+def deduped(conversion_id: uuid.UUID | None) -> Accepted:
+    """The answer to a repeated key: the id its first copy was accepted under, so a client
+    whose first try timed out (and was booked) still learns it."""
+    return Accepted(ok=True, deduped=True, conversion_id=conversion_id)
 
 
 @dataclass(slots=True)
@@ -92,7 +96,8 @@ class SaleIntake:
 
 class _Batch:
     """One group commit: rows and events in arrival order; a later copy of a key in the same
-    batch is answered deduped, a renewal or refund may name a sale earlier in the batch."""
+    batch is answered deduped with the first copy's id, a renewal or refund may name a sale
+    earlier in the batch."""
 
     def __init__(self, repo: S2SRepository, lookups: Lookups) -> None:
         self.repo = repo
@@ -104,11 +109,11 @@ class _Batch:
         self.events: list[tuple[tuple[uuid.UUID, str], str, str]] = []
 
     async def write(self, batch: list[Pending]) -> list[Accepted | Exception]:
-        results: list[_Answer | Accepted | Exception] = []
+        results: list[_Answer | _Copy | Exception] = []
         for item in batch:
             key = (item.cmd.org_id, item.cmd.data.external_event_id)
             if key in self.keys:
-                results.append(DEDUPED)
+                results.append(_Copy(key))
                 continue
             try:
                 results.append(await self._prepare(item, key))
@@ -119,7 +124,21 @@ class _Batch:
         fresh = await self.repo.accept(self.rows, self.events,
                                        now=max(item.at for item in batch)) if self.rows \
             else set()
-        return [_final(r, fresh) for r in results]
+        first_ids = await self._first_ids(results, fresh)
+        return [_final(r, fresh, first_ids) for r in results]
+
+    async def _first_ids(self, results: list[_Answer | _Copy | Exception],
+                         fresh: set[tuple[uuid.UUID, str]]
+                         ) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
+        """The conversion id each key of the batch was first accepted under: this batch's
+        own for the fresh keys; the stored one, in one more query, for keys committed before
+        (a batch without such repeats costs nothing more)."""
+        ids = {r.key: r.reply.conversion_id for r in results
+               if isinstance(r, _Answer) and r.key in fresh and r.reply.conversion_id}
+        repeated = {r.key for r in results if isinstance(r, _Answer | _Copy)} - fresh
+        if repeated:
+            ids.update(await self.repo.conversion_ids(repeated))
+        return ids
 
     async def _prepare(self, item: Pending, key: tuple[uuid.UUID, str]) -> _Answer:
         cmd, data = item.cmd, item.cmd.data
@@ -192,11 +211,21 @@ class _Answer:
     reply: Accepted
 
 
-def _final(result: _Answer | Accepted | Exception, fresh: set[tuple[uuid.UUID, str]]
-           ) -> Accepted | Exception:
-    """A prepared answer stands only if its row was new (a committed copy dedupes it)."""
-    if isinstance(result, _Answer):
-        return result.reply if result.key in fresh else DEDUPED
+@dataclass(frozen=True, slots=True)
+class _Copy:
+    """A later copy of a key prepared earlier in the same batch."""
+
+    key: tuple[uuid.UUID, str]
+
+
+def _final(result: _Answer | _Copy | Exception, fresh: set[tuple[uuid.UUID, str]],
+           first_ids: dict[tuple[uuid.UUID, str], uuid.UUID]) -> Accepted | Exception:
+    """A prepared answer stands only if its row was new (a committed copy dedupes it); a
+    deduped answer carries the key's first conversion id."""
+    if isinstance(result, _Answer) and result.key in fresh:
+        return result.reply
+    if isinstance(result, _Answer | _Copy):
+        return deduped(first_ids.get(result.key))
     return result
 
 
@@ -219,7 +248,9 @@ async def _accept_lead(pool: asyncpg.Pool, link: Link, *, email: str, name: str 
             affiliate_id=link.affiliate_id, conversion_id=conversion_id,
             external_event_id=external_event_id, now=now)
         if not added:
-            return DEDUPED
+            return deduped(await S2SRepository(tx.conn).lead_conversion_id(
+                org_id=link.org_id, program_id=link.program_id, email=email,
+                external_event_id=external_event_id))
         lead = AcceptedLead(org_id=link.org_id, conversion_id=conversion_id,
                             affiliate_id=link.affiliate_id, program_id=link.program_id,
                             email=email, name=name, external_event_id=external_event_id,

@@ -25,8 +25,10 @@ S2S_ROUTES: list[Route] = [
           "S2S tracking", local=s2s_views.signed_sale,
           description=AUTH_NOTE + "Body: " + ", ".join(S2SSale.model_json_schema()["properties"])
           + ". Replies `{ok, conversionId}` once the sale is durably accepted (the ledger books "
-          "the conversion under that id from the bus, within moments), or `{ok, deduped: true}` "
-          "when the org already recorded this `externalEventId` (concurrent copies included). "
+          "the conversion under that id from the bus, within moments), or `{ok, deduped: true, "
+          "conversionId}` when the org already recorded this `externalEventId` (concurrent "
+          "copies included), with the id the first copy was accepted under (so a retry after a "
+          "timeout learns it). "
           "The affiliate: the first sale of the same `subscriptionId` (renewals), else "
           "`affiliateSlug`, else the first lead with `customerEmail` (email match). "
           "`eventType: refund` with `refundOf: <the sale's externalEventId>` refunds a sale "
@@ -39,7 +41,9 @@ S2S_ROUTES: list[Route] = [
           description=AUTH_NOTE + "Body: " + ", ".join(S2SLead.model_json_schema()["properties"])
           + ". Books a LeadReward conversion (0/0 on CPS programs, the program's value on CPL "
           "programs, in the org's home currency) and links the e-mail to the affiliate. "
-          "Replies `{ok, conversionId}` or `{ok, deduped: true}` (same externalEventId)."),
+          "Replies `{ok, conversionId}`, or `{ok, deduped: true, conversionId}` with the first "
+          "lead's id when the `externalEventId`, or the e-mail in this program, was recorded "
+          "already."),
     Route("POST", "/api/v1/r/lead/signup", None,
           "Record a browser lead signup", "S2S tracking", public=True,
           local=s2s_views.signup_lead, operation="leads.accept_signup", response=Accepted,
