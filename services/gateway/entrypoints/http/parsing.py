@@ -13,6 +13,34 @@ from libs.shared.errors import NotFound, RekomiError, ValidationFailed, pydantic
 from services.gateway.domain.errors import InvalidJson, PayloadTooLarge
 
 
+def screen_text(request: web.Request) -> None:
+    """Every text a view could read from the URL or the headers is text PostgreSQL and the
+    JSON codec can carry: no NUL, and nothing the parser could not decode as UTF-8 (aiohttp
+    keeps undecodable header bytes as lone surrogates). Checked once, before any service."""
+    for where, items in (("path parameter", request.match_info.items()),
+                         ("query parameter", request.query.items()),
+                         ("header", request.headers.items())):
+        for name, value in items:
+            if not (_storable(name) and _storable(value)):
+                shown = _shown(name)
+                raise ValidationFailed(f"{where} {shown} holds a NUL character or text that "
+                                       "is not UTF-8", field=shown)
+
+
+def _storable(text: str) -> bool:
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:  # a lone surrogate
+            return False
+    return "\x00" not in text
+
+
+def _shown(name: str) -> str:
+    """A name safe to echo in the envelope (its own NUL or surrogates escaped)."""
+    return name.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\x00")
+
+
 def path_id(request: web.Request, name: str) -> str:
     """A malformed id names no resource, so it is a 404 like any unknown id."""
     raw = request.match_info[name]
