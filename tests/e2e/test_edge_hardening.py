@@ -11,8 +11,9 @@ import pytest
 from yarl import URL
 
 from services.gateway.domain.signatures import HEADER
-from tests.common.api import AUDIT_LOG, expect_error
+from tests.common.api import AUDIT_LOG, PROGRAMS, expect_error, list_all
 from tests.common.orgs import Org
+from tests.common.s2s import signed_headers
 from tests.common.stack import Stack
 
 S2S = "/api/tracking/s2s"
@@ -101,3 +102,65 @@ async def test_undecodable_header_bytes_are_400_naming_the_header(stack: Stack,
     assert b'"error":"validation_failed"' in body
     assert f'"field":"{name}"'.encode().lower() in body.lower()
     assert b"\r\nX-Request-Id: 0" in headers  # a fresh ULID, never the caller's bytes
+
+
+# ---- JSON bodies -------------------------------------------------------------------------------
+PROGRAM = b'{"name":"P","defaultCommissionType":"Percentage","defaultCommissionValue":20}'
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
+                                          "application/octet-stream"])
+async def test_a_body_not_labelled_json_is_415(http: aiohttp.ClientSession, org: Org,
+                                               content_type: str | None) -> None:
+    headers = dict(org.auth) if content_type is None else {**org.auth,
+                                                           "Content-Type": content_type}
+    async with http.post(PROGRAMS, data=PROGRAM, headers=headers) as response:
+        body = await expect_error(response, 415, "unsupported_media_type")
+    assert "application/json" in body["message"]
+    assert await list_all(http, org) == []
+
+
+async def test_a_signed_sale_not_labelled_json_is_415(http: aiohttp.ClientSession,
+                                                      org: Org) -> None:
+    raw = b'{"externalEventId":"e1","amount":100,"currency":"USD"}'
+    headers = {**signed_headers(org, raw), "Content-Type": "text/plain"}
+    async with http.post(S2S, data=raw, headers=headers) as response:
+        await expect_error(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"name":"P","name":"Q","defaultCommissionType":"Percentage","defaultCommissionValue":20}',
+    b'{"name":"P","defaultCommissionType":"Percentage","defaultCommissionValue":20,'
+    b'"defaultCommissionValue" : 90}',
+])
+async def test_a_repeated_key_is_invalid_json(http: aiohttp.ClientSession, org: Org,
+                                              raw: bytes) -> None:
+    async with http.post(PROGRAMS, data=raw, headers={
+            **org.auth, "Content-Type": "application/json"}) as response:
+        await expect_error(response, 400, "invalid_json")
+    assert await list_all(http, org) == []
+
+
+async def test_a_json_body_with_a_charset_is_taken(http: aiohttp.ClientSession,
+                                                   org: Org) -> None:
+    async with http.post(PROGRAMS, data=PROGRAM, headers={
+            **org.auth, "Content-Type": "application/json; charset=utf-8"}) as response:
+        assert response.status == 201, await response.text()
+
+
+# ---- oversized headers -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["X-Big", "User-Agent", "Authorization"])
+async def test_a_10_kb_header_is_431_without_echoing_it(http: aiohttp.ClientSession,
+                                                        name: str) -> None:
+    value = "secretish" + "a" * 10_000
+    async with http.get(PROGRAMS, headers={name: value}) as response:
+        body = await expect_error(response, 431, "header_too_large", name)
+        assert "secretish" not in await response.text()
+    assert body["message"] == f"header {name} is longer than 8190 bytes"
+
+
+async def test_a_long_caller_request_id_is_replaced(http: aiohttp.ClientSession,
+                                                    org: Org) -> None:
+    async with http.get(PROGRAMS, headers={**org.auth, "X-Request-Id": "r" * 201}) as response:
+        assert response.status == 200
+        assert response.headers["X-Request-Id"] != "r" * 201

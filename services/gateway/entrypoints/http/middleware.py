@@ -24,7 +24,7 @@ from services.gateway.entrypoints.http.keys import (
     QUOTA_REMAINING,
     SETTINGS,
 )
-from services.gateway.entrypoints.http.parsing import screen_text
+from services.gateway.entrypoints.http.parsing import screen_headers, screen_text
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.service_layer.authenticate import authenticate
 
@@ -43,6 +43,7 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
     route = getattr(request.match_info.handler, "rekomi_route", None)
     label = route.path if route is not None else "other"
     try:
+        screen_headers(request)
         screen_text(request)
         response = await _guarded(request, handler, route)
     except RekomiError as exc:
@@ -63,9 +64,10 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def _request_id(request: web.Request) -> str:
-    """The caller's id when it is printable ASCII (it is echoed in a header and logged)."""
+    """The caller's id when it is short, printable ASCII (it is echoed in a header and logged)."""
     supplied = request.headers.get("X-Request-Id", "")
-    return supplied if supplied.isascii() and supplied.isprintable() and supplied else new_ulid()
+    usable = 0 < len(supplied) <= 200 and supplied.isascii() and supplied.isprintable()
+    return supplied if usable else new_ulid()
 
 
 async def _guarded(request: web.Request, handler: Handler, route: Route | None
