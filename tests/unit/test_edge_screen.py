@@ -3,6 +3,7 @@ it, before any service sees the request."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -13,7 +14,8 @@ from multidict import CIMultiDict
 
 from libs.shared import jsonutil
 from libs.shared.errors import ValidationFailed
-from services.gateway.entrypoints.http.parsing import _repeats_a_key, screen_text
+from services.gateway.domain.errors import InvalidJson
+from services.gateway.entrypoints.http.parsing import _json_object, _repeats_a_key, screen_text
 
 
 def _screened(url: str, headers: dict[str, str] | None = None,
@@ -80,3 +82,11 @@ def test_a_repeated_key_is_found_wherever_it_is(value: object, tight: bool) -> N
     if tight:
         raw = raw.replace(" : ", ":").replace(" , ", ",")
     assert _repeats_a_key(raw.encode(), jsonutil.loads(raw)) == _exact(raw)
+
+
+@pytest.mark.parametrize("depth", [900, 1000, 1023, 2000])
+def test_deep_nesting_is_a_json_answer_not_a_recursion_error(depth: int) -> None:
+    for inner in (b"", b'"x:y"', b'{"a":1,"a":2}'):
+        raw = b'{"a":' + b"[" * depth + inner + b"]" * depth + b"}"
+        with contextlib.suppress(InvalidJson):
+            _json_object(raw)

@@ -143,15 +143,23 @@ def _repeats_a_key(raw: bytes, parsed: Any) -> bool:
         json.loads(raw, object_pairs_hook=_unique_keys)
     except _RepeatedKey:
         return True
+    except RecursionError:  # orjson takes deeper nesting than the standard parser
+        raise InvalidJson("request body nests too deeply") from None
     return False
 
 
 def _key_count(value: Any) -> int:
-    if isinstance(value, dict):
-        return len(value) + sum(_key_count(item) for item in value.values())
-    if isinstance(value, list):
-        return sum(_key_count(item) for item in value)
-    return 0
+    """Keys in all objects of ``value``; a loop, as orjson takes nesting deeper than the
+    interpreter's recursion limit."""
+    count, pending = 0, [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            count += len(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return count
 
 
 class _RepeatedKey(Exception):
