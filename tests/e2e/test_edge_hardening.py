@@ -164,3 +164,14 @@ async def test_a_long_caller_request_id_is_replaced(http: aiohttp.ClientSession,
     async with http.get(PROGRAMS, headers={**org.auth, "X-Request-Id": "r" * 201}) as response:
         assert response.status == 200
         assert response.headers["X-Request-Id"] != "r" * 201
+
+
+@pytest.mark.parametrize("depth", [64, 300, 1023])
+async def test_deep_nesting_is_invalid_json(http: aiohttp.ClientSession, org: Org,
+                                            depth: int) -> None:
+    # An `Any` field (an imported row's amountCents) once carried it to the bus codec,
+    # which refuses to write past 254 levels: a 500.
+    rows = b'{"rows":[{"amountCents":' + b"[" * depth + b"]" * depth + b"}]}"
+    async with http.post("/api/v1/conversions/import/preview", data=rows, headers={
+            **org.auth, "Content-Type": "application/json"}) as response:
+        await expect_error(response, 400, "invalid_json")

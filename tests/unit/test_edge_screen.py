@@ -84,6 +84,13 @@ def test_a_repeated_key_is_found_wherever_it_is(value: object, tight: bool) -> N
     assert _repeats_a_key(raw.encode(), jsonutil.loads(raw)) == _exact(raw)
 
 
+def test_nesting_is_refused_past_64_levels() -> None:
+    at_limit = b'{"a":' + b"[" * 63 + b"]" * 63 + b"}"
+    assert _json_object(at_limit)
+    with pytest.raises(InvalidJson, match="deeper than 64"):
+        _json_object(b'{"a":' + b"[" * 64 + b"]" * 64 + b"}")
+
+
 @pytest.mark.parametrize("depth", [900, 1000, 1023, 2000])
 def test_deep_nesting_is_a_json_answer_not_a_recursion_error(depth: int) -> None:
     for inner in (b"", b'"x:y"', b'{"a":1,"a":2}'):

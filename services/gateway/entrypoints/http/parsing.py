@@ -148,17 +148,24 @@ def _repeats_a_key(raw: bytes, parsed: Any) -> bool:
     return False
 
 
+# Deeper than any body of ours; the bus codec (orjson) refuses to write past 254 levels.
+MAX_DEPTH = 64
+
+
 def _key_count(value: Any) -> int:
-    """Keys in all objects of ``value``; a loop, as orjson takes nesting deeper than the
-    interpreter's recursion limit."""
-    count, pending = 0, [value]
+    """Keys in all objects of ``value``, walked in a loop (orjson reads nesting deeper than
+    the interpreter's recursion limit); nesting past ``MAX_DEPTH`` is refused."""
+    count, pending = 0, [(value, 1)]
     while pending:
-        item = pending.pop()
+        item, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidJson(f"request body nests deeper than {MAX_DEPTH} levels")
         if isinstance(item, dict):
             count += len(item)
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
+            item = item.values()
+        elif not isinstance(item, list):
+            continue  # a scalar body (only at the top)
+        pending.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
     return count
 
 
