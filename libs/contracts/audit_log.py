@@ -10,11 +10,13 @@ from libs.contracts.common import QueryDatetime, Resource
 
 
 class AuditLogQuery(BaseModel):
-    action: str | None = None
-    entity_type: str | None = Field(default=None, alias="entityType")
+    action: str | None = Field(default=None, max_length=100)
+    entity_type: str | None = Field(default=None, alias="entityType", max_length=100)
     since: QueryDatetime | None = None
     until: QueryDatetime | None = None
-    page: int = Field(default=1, ge=1)
+    # Deep enough for any log a person pages through; (page - 1) * pageSize stays far inside
+    # the 64-bit OFFSET.
+    page: int = Field(default=1, ge=1, le=1_000_000)
     page_size: int = Field(default=50, ge=1, le=100, alias="pageSize")
 
     model_config = ConfigDict(populate_by_name=True)

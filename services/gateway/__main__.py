@@ -12,11 +12,14 @@ from libs.shared.gc_tuning import tune_after_startup
 from libs.shared.logging import configure_logging
 from libs.shared.settings import get_settings
 from services.gateway.entrypoints.http.app import create_app
+from services.gateway.entrypoints.http.parsing import PARSER_FIELD_LIMIT
 
 
 async def serve() -> None:
     settings = get_settings()
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    # A header between HEADER_LIMIT and the parser's limit gets our 431 envelope (parsing.py).
+    runner = web.AppRunner(create_app(settings), access_log=None,
+                           max_field_size=PARSER_FIELD_LIMIT)
     await runner.setup()
     # reuse_port lets several gateway processes share one port on one host.
     await web.TCPSite(runner, settings.gateway_host, settings.gateway_port, reuse_port=True,

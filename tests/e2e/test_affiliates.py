@@ -155,7 +155,8 @@ async def test_create_refuses_a_missing_program_or_email(http: aiohttp.ClientSes
     async with http.post(AFFILIATES, json={"programId": program}, headers=org.auth) as response:
         await expect_error(response, 400, "validation_failed", "email")
     for raw, code in ((b"[]", "validation_failed"), (b"not json", "invalid_json")):
-        async with http.post(AFFILIATES, data=raw, headers=org.auth) as response:
+        async with http.post(AFFILIATES, data=raw, headers={
+                **org.auth, "Content-Type": "application/json"}) as response:
             await expect_error(response, 400, code)
     assert await list_ids(http, org) == []
 

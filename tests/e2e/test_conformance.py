@@ -8,7 +8,7 @@ For every operation and every generated request:
 - the same request is sent again with the ids of real resources of org A (a program, an
   affiliate, a webhook endpoint, an invite, its token, the org's handle) put in the path, the
   query and the body, so id routes are exercised on existing rows, not only on random ids;
-- that request is then sent with org B's key: another org's ids are 404 (or a 400/413 for a
+- that request is then sent with org B's key: another org's ids are 404 (or a 400/413/415 for a
   body refused before any lookup), never 2xx, 409, 410 or 5xx.
 
 Deterministic: Hypothesis is derandomized from a fixed seed, and each operation gets a bounded
@@ -74,8 +74,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # judge the request as generated (negative data, unexpected methods) are not run on it again.
 REAL_ID_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
                   response_schema_conformance]
-# Another org's id: not found, or refused before any lookup (body shape, size, rate).
-OTHER_ORG_STATUSES = frozenset({400, 404, 413, 429})
+# Another org's id: not found, or refused before any lookup (body shape, size, media type,
+# rate).
+OTHER_ORG_STATUSES = frozenset({400, 404, 413, 415, 429})
 
 
 class _FromAddress(HTTPAdapter):

@@ -225,7 +225,8 @@ async def test_rate_limit_remaining_on_success_and_errors(http: aiohttp.ClientSe
     async with http.get(f"{PROGRAMS}/{uuid.uuid4()}", headers=org.auth) as response:
         assert response.status == 404
         seen.append(_remaining(response))
-    async with http.post(PROGRAMS, data=b"{", headers=org.auth) as response:
+    async with http.post(PROGRAMS, data=b"{", headers={
+            **org.auth, "Content-Type": "application/json"}) as response:
         assert response.status == 400
         seen.append(_remaining(response))
     assert seen == sorted(seen, reverse=True) and len(set(seen)) == len(seen), seen

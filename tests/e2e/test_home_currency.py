@@ -136,7 +136,8 @@ async def test_put_refuses_malformed_bodies(http: aiohttp.ClientSession, org: Or
                                             body: dict[str, Any], code: str, field: str) -> None:
     async with http.put(URL, json=body, headers=org.auth) as response:
         await expect_error(response, 400, code, field)
-    async with http.put(URL, data=b"{not json", headers=org.auth) as response:
+    async with http.put(URL, data=b"{not json", headers={
+            **org.auth, "Content-Type": "application/json"}) as response:
         await expect_error(response, 400, "invalid_json")
     assert (await _get(http, org))["homeCurrency"] == "USD"
 

@@ -149,7 +149,8 @@ async def test_missing_program_id_and_bad_json_are_400(http: aiohttp.ClientSessi
                                                        ) -> None:
     async with http.post(IMPORT, json={"affiliates": []}, headers=org.auth) as response:
         await expect_error(response, 400, "validation_failed", "programId")
-    async with http.post(IMPORT, data=b"{not json", headers=org.auth) as response:
+    async with http.post(IMPORT, data=b"{not json", headers={
+            **org.auth, "Content-Type": "application/json"}) as response:
         await expect_error(response, 400, "invalid_json")
     assert await jobs_of(org) == 0
 

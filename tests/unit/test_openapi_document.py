@@ -87,6 +87,8 @@ def _query(model: type[BaseModel], query: str) -> dict[str, Any]:
     # Non-ASCII text made hmac.compare_digest raise in the ledger: a 500.
     (FileQuery, f"exp=1&sig={'%C3%A9' * 32}", "sig"),
     (AuditLogQuery, "page=100000000000000000000000", "page"),
+    # Inside 64 bits, yet (page - 1) * pageSize overflowed the SQL OFFSET: a 500.
+    (AuditLogQuery, "page=9223372036854775807", "page"),
 ])
 def test_queries_refuse_what_the_schema_refuses(model: type[BaseModel], query: str,
                                                 field: str) -> None:
@@ -109,3 +111,12 @@ def test_whole_number_floats_are_integers_and_text_is_not_a_number() -> None:
                 {**body, "cookieWindowDays": True}, {**body, "defaultCommissionValue": "12"}):
         with pytest.raises(ValueError, match=r"whole number|must be a number"):
             ProgramCreate.model_validate(bad)
+
+
+def test_every_integer_query_parameter_is_bounded_on_both_sides() -> None:
+    """An unbounded integer reaches SQL arithmetic (OFFSET, LIMIT) and can overflow it."""
+    for path, ops in DOCUMENT["paths"].items():
+        for op in ops.values():
+            for param in op["parameters"]:
+                if param["schema"].get("type") == "integer":
+                    assert {"minimum", "maximum"} <= param["schema"].keys(), (path, param)

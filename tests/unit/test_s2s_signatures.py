@@ -40,10 +40,18 @@ def test_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
 
 
 @pytest.mark.parametrize("header", [None, "", "t=abc,sig=00", "sig=00", "t=1", "t=1,sig=",
-                                    "garbage", "t=99999999999999,sig=00"])
+                                    "garbage", "t=99999999999999,sig=00",
+                                    f"t=²,sig={'a' * 64}", f"t=١٢,sig={'a' * 64}"])
 def test_malformed_headers(header: str | None) -> None:
     with pytest.raises(InvalidSignature):
         parse_header(header)
+
+
+@pytest.mark.parametrize("sig", ["é", "é" * 64, "a" * 63, "g" * 64, "a" * 63 + "²", "0" * 65])
+def test_a_signature_that_is_not_64_hex_digits_is_invalid_not_an_error(sig: str) -> None:
+    # Non-ASCII made hmac.compare_digest raise: a 500.
+    with pytest.raises(InvalidSignature):
+        verify(SECRET, f"t={NOW},sig={sig}", BODY, NOW)
 
 
 def test_wrong_secret_body_or_stale_time_fail() -> None:

@@ -25,6 +25,14 @@ class InvalidJson(RekomiError):
     code = "invalid_json"
 
 
+class HeaderTooLarge(RekomiError):
+    code = "header_too_large"
+
+
+class UnsupportedMediaType(RekomiError):
+    code = "unsupported_media_type"
+
+
 class PayloadTooLarge(RekomiError):
     code = "payload_too_large"
 

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from libs.shared.errors import RekomiError
 
 TOLERANCE_SECONDS = 300
 HEADER = "X-Rekomi-Signature"
+# ASCII digits and lower-case hex only: str.isdigit() also takes "²" and other scripts' digits.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class InvalidSignature(RekomiError):
@@ -36,18 +40,21 @@ def parse_header(header: str | None) -> tuple[int, str]:
         raise InvalidSignature(f"missing {HEADER} header (t=<unix>,sig=<hex>)", field=HEADER)
     parts = dict(p.strip().partition("=")[::2] for p in header.split(","))
     raw_t, sig = parts.get("t", ""), parts.get("sig", "")
-    if not raw_t.isdigit() or len(raw_t) > 12 or not sig:
+    if not _TIMESTAMP.fullmatch(raw_t) or not sig:
         raise InvalidSignature(f"malformed {HEADER} header: expected t=<unix>,sig=<hex>",
                                field=HEADER)
     return int(raw_t), sig.lower()
 
 
 def verify(secret: str, header: str | None, body: bytes, now: float) -> None:
-    """Raise unless ``header`` signs ``body`` under ``secret`` within the time window."""
+    """Raise unless ``header`` signs ``body`` under ``secret`` within the time window. The
+    signature is compared as bytes once it is known to be 64 hex digits (``compare_digest``
+    raises on a non-ASCII str)."""
     timestamp, sig = parse_header(header)
     if abs(now - timestamp) > TOLERANCE_SECONDS:
         raise StaleSignature(f"signature timestamp is more than {TOLERANCE_SECONDS}s from "
                              "the server's clock; sign each request when you send it",
                              field=HEADER)
-    if not hmac.compare_digest(sign(secret, timestamp, body), sig):
+    if not _HEX_SHA256.fullmatch(sig) or not hmac.compare_digest(
+            sign(secret, timestamp, body).encode(), sig.encode()):
         raise InvalidSignature("signature does not match the request body", field=HEADER)

@@ -128,6 +128,17 @@ def _write_state(state: dict[str, Any]) -> None:
     DEMO_STATE.chmod(0o600)
 
 
+def first_curls(port: int, api_key: str) -> str:
+    """The first calls ``make run`` suggests (tests/e2e/test_first_curls.py runs them)."""
+    return (f"  curl -s -X POST http://127.0.0.1:{port}/api/v1/programs \\\n"
+            f"    -H 'Authorization: Bearer {api_key}' \\\n"
+            f"    -H 'Content-Type: application/json' \\\n"
+            f"    -d '{{\"name\":\"Default program\",\"defaultCommissionType\":"
+            f"\"Percentage\",\"defaultCommissionValue\":20}}'\n"
+            f"  curl -s http://127.0.0.1:{port}/api/v1/programs "
+            f"-H 'Authorization: Bearer {api_key}'")
+
+
 async def _ensure_demo(args: argparse.Namespace) -> dict[str, Any]:
     """Create the demo org once. Keys are stored hashed, so the plaintext shown at creation is
     kept in a local, git-ignored file; if that file is gone a fresh key is issued."""
@@ -149,17 +160,11 @@ async def _ensure_demo(args: argparse.Namespace) -> dict[str, Any]:
     result = await _with_conn(work)
     _write_state(result)
     if not args.json:
-        port = get_settings().gateway_port
         print(f"Demo org '{result['handle']}' ({result['orgId']})\n"
               f"  API key:        {result['apiKey']}\n"
               f"  Signing secret: {result['signingSecret']}\n"
               f"Try, once the services are up:\n"
-              f"  curl -s -X POST http://127.0.0.1:{port}/api/v1/programs \\\n"
-              f"    -H 'Authorization: Bearer {result['apiKey']}' \\\n"
-              f"    -d '{{\"name\":\"Default program\",\"defaultCommissionType\":"
-              f"\"Percentage\",\"defaultCommissionValue\":20}}'\n"
-              f"  curl -s http://127.0.0.1:{port}/api/v1/programs "
-              f"-H 'Authorization: Bearer {result['apiKey']}'")
+              + first_curls(get_settings().gateway_port, result["apiKey"]))
         return {}
     return result
 

@@ -26,6 +26,8 @@ STATUS: dict[str, int] = {
     "program_archived": 409,
     "handle_already_taken": 409,
     "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "header_too_large": 431,
     "rate_limited": 429,
     "unknown_method": 502,
     "upstream_timeout": 504,

@@ -24,6 +24,7 @@ from services.gateway.entrypoints.http.keys import (
     QUOTA_REMAINING,
     SETTINGS,
 )
+from services.gateway.entrypoints.http.parsing import screen_headers, screen_text
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.service_layer.authenticate import authenticate
 
@@ -36,12 +37,14 @@ API_KEY_HEADER_PATHS = frozenset({"/api/tracking/s2s", "/api/tracking/lead"})
 
 @web.middleware
 async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = request.headers.get("X-Request-Id") or new_ulid()
+    request_id = _request_id(request)
     request_id_var.set(request_id)
     started = time.perf_counter()
     route = getattr(request.match_info.handler, "rekomi_route", None)
     label = route.path if route is not None else "other"
     try:
+        screen_headers(request)
+        screen_text(request)
         response = await _guarded(request, handler, route)
     except RekomiError as exc:
         response = error_response(exc)
@@ -58,6 +61,13 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
     child(HTTP_REQUESTS, label, request.method, str(response.status)).inc()
     child(HTTP_SECONDS, label).observe(time.perf_counter() - started)
     return response
+
+
+def _request_id(request: web.Request) -> str:
+    """The caller's id when it is short, printable ASCII (it is echoed in a header and logged)."""
+    supplied = request.headers.get("X-Request-Id", "")
+    usable = 0 < len(supplied) <= 200 and supplied.isascii() and supplied.isprintable()
+    return supplied if usable else new_ulid()
 
 
 async def _guarded(request: web.Request, handler: Handler, route: Route | None

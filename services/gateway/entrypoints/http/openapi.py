@@ -3,7 +3,7 @@ requests, so the document cannot drift from what the gateway accepts.
 
 Every status an operation can answer is documented: its success status; the gates' errors
 (400, 401, 402, 403, 429; a public route only meets 400 and 429); 404 for a route with a path
-parameter or a body naming another resource by id; 413 for a body; and the status of every
+parameter or a body naming another resource by id; 413 and 415 for a body; and the status of every
 error code its description names in backticks (``409 `slug_already_taken` `` documents 409)."""
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ GATE_ERRORS = {
 PUBLIC_GATE_ERRORS = ("400", "429")
 NOT_FOUND = "not_found: an unknown id, or one of another org"
 TOO_LARGE = "payload_too_large"
+NOT_JSON = "unsupported_media_type: a body without Content-Type: application/json"
 _CODE = re.compile(r"`([a-z][a-z_]+)`")
 
 
@@ -82,6 +83,7 @@ def _error_statuses(route: Route, schemas: dict[str, Any]) -> dict[str, str]:
         codes.setdefault("404", []).append(NOT_FOUND)
     if route.body is not None:
         codes.setdefault("413", []).append(TOO_LARGE)
+        codes.setdefault("415", []).append(NOT_JSON)
     for code in _CODE.findall(route.description):
         status = STATUS.get(code)
         if status is not None and status >= 400 and code not in codes.get(str(status), ()):

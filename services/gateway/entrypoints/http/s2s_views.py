@@ -31,12 +31,14 @@ from services.gateway.domain.errors import PayloadTooLarge
 from services.gateway.domain.principal import Principal
 from services.gateway.entrypoints.http.errors import json_response
 from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL, PRINCIPALS
-from services.gateway.entrypoints.http.parsing import parse_body
+from services.gateway.entrypoints.http.parsing import JSON_ONLY, parse_body
 
 log = logging.getLogger(__name__)
 OPAQUE = as_json(Accepted(ok=True))
 # The loader posts cross-origin from the brand's pages (the preflight is the tracking routes').
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
+# The loader's beacon labels its JSON text/plain: a "simple" request, without a preflight.
+BEACON = JSON_ONLY | {"text/plain"}
 
 
 async def _org(request: web.Request, org_id: Any) -> Any:
@@ -77,7 +79,7 @@ async def signed_lead(request: web.Request, payload: dict[str, Any]) -> Any:
 async def signup_lead(request: web.Request, payload: dict[str, Any]) -> web.Response:
     """Resolve the slug's org in the ledger, then book the lead in the org's home currency."""
     try:
-        data = await parse_body(request, SignupLead)
+        data = await parse_body(request, SignupLead, BEACON)
         bus = request.app[BUS]
         found = await ORG_OF_SLUG.call(bus, {"slug": data["slug"]})
         if found.get("orgId"):

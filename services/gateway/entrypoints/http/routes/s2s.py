@@ -18,7 +18,8 @@ AUTH_NOTE = (
     "and sign: `X-Rekomi-Signature: t=<unix>,sig=<hex>`, HMAC-SHA256 of `<unix>.<raw body>` "
     "under the org's `rks_` signing secret; timestamps more than 5 minutes off are refused "
     "(401 `signature_expired`), a wrong signature is 401 `invalid_signature`. Starter+ or any "
-    "trialing org; an org without a subscription gets 402 `plan_tier_required`. ")
+    "trialing org; an org without a subscription gets 402 `plan_tier_required`. A body "
+    "without `Content-Type: application/json` is 415 `unsupported_media_type`. ")
 
 S2S_ROUTES: list[Route] = [
     Route("POST", "/api/tracking/s2s", ACCEPT_SALE, "Record a sale (S2S)",
