@@ -12,6 +12,7 @@ nothing else may be using them while it runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -58,14 +59,25 @@ class Outcome:
     amount: int
     status: int
     conversion_id: str | None
+    sent_at: float
+    answered_at: float
 
 
 @dataclass
 class Fault:
+    """``at``: when it was injected; ``back_at``: when the killed service was ready again, or
+    the restarted server was started; ``first_ok``: the first sale sent after ``at`` (a kill)
+    or after ``back_at`` (a restart) that was answered 200."""
+
     name: str
     at: float
-    recovered_at: float | None = None
-    ready_at: float | None = None
+    back_at: float | None = None
+    first_ok: float | None = None
+    restart: bool = False
+
+    @property
+    def since(self) -> float | None:
+        return self.back_at if self.restart else self.at
 
 
 @dataclass
@@ -92,8 +104,12 @@ def seller(stack: RekomiStack) -> Seller:
 
 
 # ---- load -----------------------------------------------------------------------------------
-async def sell(session: aiohttp.ClientSession, url: str, who: Seller, run: Run) -> None:
-    event_id, amount = uuid.uuid4().hex, random.randint(100, 500_000)
+async def sell(session: aiohttp.ClientSession, url: str, who: Seller, run: Run,
+               event_id: str | None = None, amount: int | None = None) -> Outcome:
+    """One signed sale (a fresh one, or a retry of ``event_id``), recorded in ``run``."""
+    event_id = event_id or uuid.uuid4().hex
+    amount = amount or random.randint(100, 500_000)
+    sent_at = time.monotonic()
     body = json.dumps({"externalEventId": event_id, "amountCents": amount, "currency": "USD",
                        "affiliateSlug": who.slug}).encode()
     stamp = str(int(time.time()))
@@ -108,45 +124,63 @@ async def sell(session: aiohttp.ClientSession, url: str, who: Seller, run: Run) 
                 conversion = (await response.json()).get("conversionId")
     except (TimeoutError, aiohttp.ClientError):
         status = 0
-    run.outcomes.append(Outcome(who.org.org_id, event_id, amount, status, conversion))
+    outcome = Outcome(who.org.org_id, event_id, amount, status, conversion, sent_at,
+                      time.monotonic())
+    run.outcomes.append(outcome)
     if status == 200:
         for fault in run.faults:
-            if fault.recovered_at is None:
-                fault.recovered_at = time.monotonic()
+            since = fault.since
+            if fault.first_ok is None and since is not None and sent_at >= since:
+                fault.first_ok = outcome.answered_at
+    return outcome
 
 
-async def load(base_url: str, sellers: list[Seller], rate: float, seconds: float,
+async def retry_unanswered(base_url: str, sellers: list[Seller], run: Run) -> Run:
+    """Send every sale that was not answered 200 again, as a brand's retry would: the same
+    ``externalEventId`` must now answer 200 with one conversion id, booked or not before."""
+    by_org = {s.org.org_id: s for s in sellers}
+    retried = Run()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        await asyncio.gather(*(
+            sell(session, f"{base_url}/api/tracking/s2s", by_org[o.org_id], retried,
+                 o.event_id, o.amount) for o in run.outcomes if o.status != 200))
+    return retried
+
+
+async def load(base_url: str, sellers: list[Seller], rate: float, done: asyncio.Event,
                run: Run) -> None:
+    """Sales at ``rate`` per second, round-robin over the sellers, until ``done`` is set."""
     url = f"{base_url}/api/tracking/s2s"
     timeout = aiohttp.ClientTimeout(total=5)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         started, tasks, n = time.monotonic(), set(), 0
-        while (elapsed := time.monotonic() - started) < seconds:
-            while n < elapsed * rate:
+        while not done.is_set():
+            while n < (time.monotonic() - started) * rate:
                 task = asyncio.create_task(sell(session, url, sellers[n % len(sellers)], run))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
                 n += 1
-            await asyncio.sleep(0.005)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(done.wait(), 0.005)
         await asyncio.gather(*tasks)
 
 
 # ---- faults ---------------------------------------------------------------------------------
 async def kill(stack: RekomiStack, service: str, run: Run) -> None:
+    pid = stack.service_pids()[service]
     run.faults.append(fault := Fault(f"SIGKILL {service}", time.monotonic()))
-    subprocess.run(["kill", "-9", str(stack.service_pids()[service])], check=True)
-    port = stack.ports()[service]
-    await asyncio.sleep(1.0)  # the supervisor restarts it after its first delay
-    fault.ready_at = await wait_ready(f"http://127.0.0.1:{port}/readyz")
+    subprocess.run(["kill", "-9", str(pid)], check=True)
+    # Only its successor can answer: the killed process's port closed with it.
+    fault.back_at = await wait_ready(f"http://127.0.0.1:{stack.ports()[service]}/readyz")
 
 
 async def restart(name: str, stop: list[str], start: list[str], run: Run,
                   down_seconds: float = 3.0) -> None:
-    run.faults.append(fault := Fault(f"restart {name}", time.monotonic()))
+    run.faults.append(fault := Fault(f"restart {name}", time.monotonic(), restart=True))
     await asyncio.to_thread(subprocess.run, stop, check=True, capture_output=True)
     await asyncio.sleep(down_seconds)
     await asyncio.to_thread(subprocess.run, start, check=True, capture_output=True)
-    fault.ready_at = time.monotonic()
+    fault.back_at = time.monotonic()
 
 
 async def wait_ready(url: str, timeout: float = 60.0) -> float | None:
@@ -182,8 +216,9 @@ async def faults(stack: RekomiStack, run: Run, spacing: float) -> None:
 
 
 # ---- the books ------------------------------------------------------------------------------
-async def books(dsn: str, run: Run, drain_seconds: float) -> dict[str, Any]:
-    answered = {o.conversion_id: o for o in run.outcomes if o.status == 200 and o.conversion_id}
+async def books(dsn: str, run: Run, retried: Run, drain_seconds: float) -> dict[str, Any]:
+    answered = {o.conversion_id: o for o in [*run.outcomes, *retried.outcomes]
+                if o.status == 200 and o.conversion_id}
     conn = await connect(dsn)
     try:
         deadline = time.monotonic() + drain_seconds
@@ -204,7 +239,10 @@ async def books(dsn: str, run: Run, drain_seconds: float) -> dict[str, Any]:
     terms = Terms("Percentage", PERCENT, "Cps")
     wrong = [r for r in booked
              if r["commission_cents"] != sale_commission(terms, r["amount_cents"], "USD")]
-    return {"answered200": len(answered), "notAnswered": len(run.outcomes) - len(answered),
+    sales = len(run.outcomes)
+    first_ok = sum(o.status == 200 for o in run.outcomes)
+    return {"sales": sales, "answered200": first_ok, "retried": len(retried.outcomes),
+            "retryNot200": sum(o.status != 200 for o in retried.outcomes),
             "booked": len(booked),
             "answeredNotBooked": len(set(answered) - {r["id"] for r in booked}),
             "bookedTwice": twice, "wrongCommission": len(wrong), "outboxLeft": outboxes,

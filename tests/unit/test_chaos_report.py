@@ -9,7 +9,8 @@ from tests.chaos.harness import Fault, Run
 
 
 def clean() -> dict[str, Any]:
-    return {"answered200": 10, "notAnswered": 2, "booked": 11, "answeredNotBooked": 0,
+    return {"sales": 12, "answered200": 10, "retried": 2, "retryNot200": 0, "booked": 12,
+            "answeredNotBooked": 0,
             "bookedTwice": 0, "wrongCommission": 0, "outboxLeft": {"tracking": 0},
             "deadLettered": 0}
 
@@ -17,13 +18,14 @@ def clean() -> dict[str, Any]:
 def test_a_clean_run_is_not_a_loss_and_each_kind_of_loss_is() -> None:
     assert not lost(clean())
     for key, value in [("answeredNotBooked", 1), ("bookedTwice", 1), ("wrongCommission", 1),
+                       ("retryNot200", 1),
                        ("outboxLeft", {"tracking": 3}), ("deadLettered", 1)]:
         assert lost({**clean(), key: value}), key
 
 
 def test_the_table_names_each_fault_and_its_recovery() -> None:
-    run = Run(faults=[Fault("SIGKILL tracking", at=10.0, recovered_at=12.5, ready_at=11.0),
-                      Fault("restart PostgreSQL", at=20.0)])
+    run = Run(faults=[Fault("SIGKILL tracking", at=10.0, back_at=11.0, first_ok=12.5),
+                      Fault("restart PostgreSQL", at=20.0, restart=True)])
     text = table(run, started=0.0, result=clean())
     assert "SIGKILL tracking" in text and "2.50" in text and "1.00" in text
     assert "restart PostgreSQL" in text and "never" in text
