@@ -28,11 +28,13 @@ class Listener:
         self.on_lost = on_lost
 
     async def close(self) -> None:
-        if self.on_lost is not None:
-            self.conn.remove_termination_listener(self.on_lost)
-        with contextlib.suppress(asyncpg.PostgresError, OSError):
+        """Give the connection back; after PostgreSQL restarted under it, the pool may have
+        taken it back already, which is fine at shutdown (asyncpg's InterfaceError)."""
+        with contextlib.suppress(asyncpg.InterfaceError, asyncpg.PostgresError, OSError):
+            if self.on_lost is not None:
+                self.conn.remove_termination_listener(self.on_lost)
             await self.conn.remove_listener(self.channel, self.callback)
-        await self.pool.release(self.conn)
+            await self.pool.release(self.conn)
 
 
 async def listen_or_poll(pool: asyncpg.Pool, channel: str, callback: OnNotify, *,
