@@ -38,7 +38,7 @@ from bench.profile import PySpyRecorder
 from bench.programs_get import _measure_bare
 from bench.raw_insert import raw_insert_rate
 from bench.report import Target, cpu_table, load_table, profile_lines, write_json
-from bench.stack import BENCH_ENV, Org, RekomiStack
+from bench.stack import BENCH_ENV, RekomiStack
 from bench.wal_primer import prime_wal
 
 NAME = "s2s_ingest"
@@ -55,23 +55,6 @@ RAW_INSERT = (
     "currency, commission_cents, status, type, external_event_id, created_at) "
     "VALUES (gen_random_uuid(), $1, $1, $1, 9900, 'USD', 1980, 'Pending', 'OneTime', "
     "gen_random_uuid()::text, now())")
-
-
-def _seller(stack: RekomiStack) -> tuple[str, str, str, str]:
-    """org id, API key, signing secret and an affiliate slug on a fresh Pro org."""
-    handle = f"bench-s2s-{uuid.uuid4().hex[:8]}"
-    out = subprocess.run([sys.executable, "-m", "services.cli", "admin", "create-org", "--name",
-                          "Bench S2S", "--handle", handle, "--plan", "Pro", "--status",
-                          "Active", "--json"], env=stack.env, cwd=ROOT, capture_output=True,
-                         text=True, timeout=120, check=True).stdout
-    data = json.loads(out.strip().splitlines()[-1])
-    org = Org(org_id=data["orgId"], api_key=data["apiKey"])
-    program = stack.request("POST", "/api/v1/programs", org, {
-        "name": "Bench S2S", "defaultCommissionType": "Percentage",
-        "defaultCommissionValue": 20, "autoApprove": True}, expect=201)
-    affiliate = stack.request("POST", "/api/v1/affiliates", org, {
-        "programId": program["id"], "email": f"{handle}@example.com"}, expect=201)
-    return org.org_id, org.api_key, data["signingSecret"], affiliate["links"][0]["slug"]
 
 
 def _load(url: str, seller: tuple[str, str, str, str], opts: BenchOptions, seconds: int,
@@ -170,7 +153,8 @@ def run(opts: BenchOptions) -> int:
     stack.check_ports()
     bare, _obs, _busy = _measure_bare(resolve_tool(opts.tool), opts)
     with stack:
-        seller = _seller(stack)
+        made = stack.seller("Bench S2S")
+        seller = (made.org.org_id, made.org.api_key, made.secret, made.slug)
         url = f"{stack.base_url}/api/tracking/s2s"
         if opts.warmup:
             _load(url, seller, opts, opts.warmup, "warm")

@@ -50,6 +50,17 @@ class Org:
         return {"Authorization": f"Bearer {self.api_key}"}
 
 
+@dataclass(frozen=True, slots=True)
+class Seller:
+    org: Org
+    secret: str
+    slug: str
+
+
+# The commission of a seller's program, in percent.
+SELLER_PERCENT = 20
+
+
 def bench_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
     """The caller's environment minus every REKOMI_ setting, plus the bench's settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REKOMI_")}
@@ -162,6 +173,22 @@ class RekomiStack:
                          "--status", "Active", "--json"], "rekomi admin create-org")
         data = json.loads(out.strip().splitlines()[-1])
         return Org(org_id=data["orgId"], api_key=data["apiKey"])
+
+    def seller(self, name: str) -> Seller:
+        """A fresh Pro org selling through S2S: its key, signing secret and the slug of an
+        approved affiliate in a 20% auto-approving program."""
+        handle = f"{name.lower().replace(' ', '-')}-{uuid.uuid4().hex[:8]}"
+        out = self._run([sys.executable, "-m", "services.cli", "admin", "create-org", "--name",
+                         name, "--handle", handle, "--plan", "Pro", "--status", "Active",
+                         "--json"], "rekomi admin create-org")
+        data = json.loads(out.strip().splitlines()[-1])
+        org = Org(org_id=data["orgId"], api_key=data["apiKey"])
+        program = self.request("POST", "/api/v1/programs", org, {
+            "name": name, "defaultCommissionType": "Percentage",
+            "defaultCommissionValue": SELLER_PERCENT, "autoApprove": True}, expect=201)
+        affiliate = self.request("POST", "/api/v1/affiliates", org, {
+            "programId": program["id"], "email": f"{handle}@example.com"}, expect=201)
+        return Seller(org, data["signingSecret"], affiliate["links"][0]["slug"])
 
     def request(self, method: str, path: str, org: Org, body: Any = None,
                 expect: int = 200) -> Any:

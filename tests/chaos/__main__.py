@@ -19,7 +19,6 @@ from tests.chaos.harness import (
     faults,
     load,
     retry_unanswered,
-    seller,
 )
 
 # The load goes on this long after the last fault, so its recovery is measured too.
@@ -29,7 +28,7 @@ LOSSES = ("answeredNotBooked", "bookedTwice", "wrongCommission", "retryNot200")
 
 async def exercise(stack: RekomiStack, rate: float, spacing: float
                    ) -> tuple[Run, float, Run]:
-    sellers = [seller(stack) for _ in range(3)]
+    sellers = [stack.seller("Chaos") for _ in range(3)]
     run, done = Run(), asyncio.Event()
     started = time.monotonic()
     selling = asyncio.create_task(load(stack.base_url, sellers, rate, done, run))

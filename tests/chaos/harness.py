@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import random
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -30,7 +27,8 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from bench.stack import Org, RekomiStack
+from bench.stack import SELLER_PERCENT, RekomiStack, Seller
+from services.gateway.domain import signatures
 from services.ledger.conversions.domain.commissions import Terms, sale_commission
 
 GATEWAY_PORT, OPS_BASE_PORT = 28680, 28700
@@ -41,15 +39,7 @@ OVERRIDES = {
     "REKOMI_NAMESPACE": "rekomichaos",
     "REKOMI_REDIS_URL": "redis://127.0.0.1:6379/3",
 }
-PERCENT = Decimal(20)
 SCHEMAS = ("gateway", "tracking", "ledger", "payouts", "webhooks")
-
-
-@dataclass
-class Seller:
-    org: Org
-    secret: str
-    slug: str
 
 
 @dataclass
@@ -86,23 +76,6 @@ class Run:
     faults: list[Fault] = field(default_factory=list)
 
 
-# ---- set-up ---------------------------------------------------------------------------------
-def seller(stack: RekomiStack) -> Seller:
-    out = subprocess.run(
-        [sys.executable, "-m", "services.cli", "admin", "create-org", "--name", "Chaos",
-         "--handle", f"chaos-{uuid.uuid4().hex[:8]}", "--plan", "Pro", "--status", "Active",
-         "--json"], env=stack.env, capture_output=True, text=True, timeout=120, check=True)
-    data = json.loads(out.stdout.strip().splitlines()[-1])
-    org = Org(org_id=data["orgId"], api_key=data["apiKey"])
-    program = stack.request("POST", "/api/v1/programs", org, {
-        "name": "Chaos", "defaultCommissionType": "Percentage",
-        "defaultCommissionValue": int(PERCENT), "autoApprove": True}, expect=201)
-    affiliate = stack.request("POST", "/api/v1/affiliates", org, {
-        "programId": program["id"], "email": f"{uuid.uuid4().hex[:10]}@example.com"},
-        expect=201)
-    return Seller(org, data["signingSecret"], affiliate["links"][0]["slug"])
-
-
 # ---- load -----------------------------------------------------------------------------------
 async def sell(session: aiohttp.ClientSession, url: str, who: Seller, run: Run,
                event_id: str | None = None, amount: int | None = None) -> Outcome:
@@ -112,10 +85,8 @@ async def sell(session: aiohttp.ClientSession, url: str, who: Seller, run: Run,
     sent_at = time.monotonic()
     body = json.dumps({"externalEventId": event_id, "amountCents": amount, "currency": "USD",
                        "affiliateSlug": who.slug}).encode()
-    stamp = str(int(time.time()))
-    sig = hmac.new(who.secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     headers = {**who.org.auth, "Content-Type": "application/json",
-               "X-Rekomi-Signature": f"t={stamp},sig={sig}"}
+               signatures.HEADER: signatures.header_value(who.secret, int(time.time()), body)}
     status, conversion = 0, None
     try:
         async with session.post(url, data=body, headers=headers) as response:
@@ -236,7 +207,7 @@ async def books(dsn: str, run: Run, retried: Run, drain_seconds: float) -> dict[
                     for schema in SCHEMAS}
     finally:
         await conn.close()
-    terms = Terms("Percentage", PERCENT, "Cps")
+    terms = Terms("Percentage", Decimal(SELLER_PERCENT), "Cps")
     wrong = [r for r in booked
              if r["commission_cents"] != sale_commission(terms, r["amount_cents"], "USD")]
     sales = len(run.outcomes)
