@@ -4,7 +4,8 @@
   durable quorum queue with manual acks, a prefetch and a delivery limit: a message whose handler
   failed ``delivery_limit`` times is dead-lettered to ``<queue>.dlq`` (the queue's own
   ``x-delivery-limit`` is the broker-side backstop).
-* Request/reply: see ``bus_rpc``.
+* Request/reply: see ``bus_rpc``. What one message carries (an event or a pack of them):
+  ``bus_messages``.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import zlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
@@ -28,6 +27,15 @@ from aio_pika.abc import (
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from libs.shared import jsonutil
+from libs.shared.bus_messages import (
+    PACK_ENCODING,
+    PACKED,
+    Delivery,
+    deliveries_of,
+    delivery_count,
+    header_text,
+    pack,
+)
 from libs.shared.bus_rpc import RemoteError, RequestReply, RpcHandler, RpcTimeout
 from libs.shared.logging import request_id_var
 from libs.shared.metrics import BUS_MESSAGES, child
@@ -38,32 +46,8 @@ __all__ = ["BatchHandler", "Bus", "Delivery", "EventHandler", "RemoteError", "Rp
            "RpcTimeout"]
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """An event as a consumer sees it."""
-
-    message_id: str
-    routing_key: str
-    body: dict[str, Any]
-    headers: dict[str, Any]
-    redelivered: bool
-    delivery_count: int
-
-
 EventHandler = Callable[[Delivery], Awaitable[None]]
 BatchHandler = Callable[[list[Delivery]], Awaitable[None]]
-# Header of a message that packs several events (its value: how many).
-PACKED = "x-rekomi-packed"
-# A pack's body is deflated: its events repeat the same keys, so 50 sales compress 3.4 times
-# even with every id random (23 KB to 6.9 KB; 7.7 times for one org's real sales), for 3.9 us
-# an event to deflate and inflate (``python -m bench mechanisms``, pack_deflate): under 1% of
-# the ~800 us of stack CPU a sale costs. What it saves is the broker's disk: every event a
-# quorum queue takes is written to its log and later to its segment files; at 3,000 sales/s
-# that was 4.3 MB/s, moving a full 512 MB log to its segments wrote 200 MB in one second and
-# stalled the commits of the services sharing the disk, and over a 20-s S2S run RabbitMQ wrote
-# 27 MB deflated against 102 MB plain (/proc/<pid>/io, a08c7c4).
-PACK_ENCODING = "deflate"
-_PACK_LEVEL = 1
 # Seconds between reconnection attempts while the broker is away. aio-pika's default, 5 s, kept
 # S2S answering 503 for up to 5 s after RabbitMQ was back (3 s after a 2-s outage through a
 # cut proxy, tests/integration/test_bus_outage.py); an attempt against a stopped broker is one
@@ -152,12 +136,9 @@ class Bus(RequestReply):
             await self.publish_json(routing_key, body, message_id=message_id, headers=headers,
                                     timeout=timeout)
             return
-        packed = b"[" + b",".join(
-            b'{"id":' + jsonutil.dumps(message_id) + b',"h":' + jsonutil.dumps(headers)
-            + b',"b":' + body + b"}" for message_id, body, headers in events) + b"]"
-        await self.publish_json(routing_key, zlib.compress(packed, _PACK_LEVEL),
-                                message_id=events[0][0], headers={PACKED: len(events)},
-                                timeout=timeout, content_encoding=PACK_ENCODING)
+        await self.publish_json(routing_key, pack(events), message_id=events[0][0],
+                                headers={PACKED: len(events)}, timeout=timeout,
+                                content_encoding=PACK_ENCODING)
 
     async def subscribe(self, name: str, routing_keys: list[str], handler: EventHandler) -> None:
         """Consume events matching ``routing_keys`` into the durable queue
@@ -221,8 +202,8 @@ class Bus(RequestReply):
         # (one transaction for the pack), not event by event.
         if len(messages) > 1 or PACKED in (messages[0].headers or {}):
             try:
-                deliveries = [d for m in messages for d in _deliveries(m)]
-                fresh = [m for m in messages if _count(m) < self.delivery_limit]
+                deliveries = [d for m in messages for d in deliveries_of(m)]
+                fresh = [m for m in messages if delivery_count(m) < self.delivery_limit]
                 if len(fresh) == len(messages):
                     await handler(deliveries)
                     for message in messages:
@@ -244,13 +225,13 @@ class Bus(RequestReply):
         """A plain message's failure raises as is; a pack's events are each tried, and the
         ones that failed are reported together (the rest are applied: consumers are
         idempotent, so a redelivery of the whole pack changes nothing for them)."""
-        deliveries = _deliveries(message)
+        deliveries = deliveries_of(message)
         if len(deliveries) == 1 and PACKED not in (message.headers or {}):
             await handler(deliveries[0])
             return
         failed: list[Delivery] = []
         for delivery in deliveries:
-            request_id_var.set(_str_or_none(delivery.headers.get("x-request-id")))
+            request_id_var.set(header_text(delivery.headers, "x-request-id"))
             try:
                 await handler(delivery)
             except Exception:
@@ -273,8 +254,8 @@ class Bus(RequestReply):
     async def _on_event(self, queue: str, message: AbstractIncomingMessage,
                         handler: EventHandler) -> None:
         headers = dict(message.headers or {})
-        count = _count(message)
-        request_id_var.set(_str_or_none(headers.get("x-request-id")))
+        count = delivery_count(message)
+        request_id_var.set(header_text(headers, "x-request-id"))
         if count >= self.delivery_limit:
             # Every allowed attempt was spent already (consumers died holding it): dead-letter.
             log.error("event dead-lettered", extra={"queue": queue, "attempt": count + 1})
@@ -308,7 +289,6 @@ class Bus(RequestReply):
         await message.ack()
 
 
-
 def _reconnect_interval() -> float:
     return RECONNECT_SECONDS * random.uniform(0.8, 1.2)
 
@@ -317,29 +297,3 @@ class _PackPartlyFailed(Exception):
     def __init__(self, failed: list[Delivery]) -> None:
         super().__init__(f"{len(failed)} events of a pack failed")
         self.failed = failed
-
-
-def _count(message: AbstractIncomingMessage) -> int:
-    """How many earlier deliveries failed (the quorum queue's count)."""
-    return int((message.headers or {}).get("x-delivery-count", 0) or 0)  # type: ignore[arg-type]
-
-
-def _deliveries(message: AbstractIncomingMessage) -> list[Delivery]:
-    """The events a message carries: itself, or each event of a pack."""
-    headers = dict(message.headers or {})
-    raw = message.body
-    if message.content_encoding == PACK_ENCODING:
-        raw = zlib.decompress(raw)
-    body = jsonutil.loads(raw)
-    key, redelivered, count = message.routing_key or "", bool(message.redelivered), \
-        _count(message)
-    if PACKED not in headers:
-        return [Delivery(message.message_id or "", key, body, headers, redelivered, count)]
-    return [Delivery(item["id"], key, item["b"], item["h"], redelivered, count)
-            for item in body]
-
-
-def _str_or_none(value: object) -> str | None:
-    if isinstance(value, bytes):
-        return value.decode()
-    return value if isinstance(value, str) else None
