@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from libs.shared.errors import RekomiError
 from services.gateway.domain.errors import InsufficientScope, PlanTierRequired
-from services.gateway.domain.plans import SubscriptionStatus, Tier, check_plan
+from services.gateway.domain.plans import PlanDenied, SubscriptionStatus, Tier, check_plan
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import Scope, satisfies
 
@@ -19,10 +19,7 @@ def require(principal: Principal, *, scope: Scope, plan: Tier | None,
         raise InsufficientScope("this API key's scope does not allow this call")
     denied = check_plan(plan, principal.plan, principal.status)
     if denied is not None:
-        raise PlanTierRequired(
-            f"this endpoint needs the {denied.required} plan or higher",
-            extra={"required": denied.required.value, "current": denied.current.value,
-                   "trialing": denied.trialing})
+        raise tier_required(denied, f"this endpoint needs the {denied.required} plan or higher")
     if active_paid_plan and not has_active_paid_plan(principal):
         raise RekomiError(
             "this endpoint needs a paid plan (Starter or higher) with an Active subscription",
@@ -43,11 +40,15 @@ def require_s2s(principal: Principal) -> None:
         return
     denied = check_plan(Tier.Starter, principal.plan, principal.status)
     if denied is not None:
-        raise PlanTierRequired(
-            "S2S tracking needs the Starter plan or higher, or a trial",
-            extra={"required": denied.required.value, "current": denied.current.value,
-                   "trialing": denied.trialing,
-                   "subscriptionStatus": principal.status.value})
+        raise tier_required(denied, "S2S tracking needs the Starter plan or higher, or a trial",
+                            subscriptionStatus=principal.status.value)
+
+
+def tier_required(denied: PlanDenied, message: str, **more: object) -> PlanTierRequired:
+    """The 402 of a missed tier: what is required, what the org has, whether it trials."""
+    return PlanTierRequired(message, extra={
+        "required": denied.required.value, "current": denied.current.value,
+        "trialing": denied.trialing, **more})
 
 
 def may_notify_imported(principal: Principal) -> bool:
