@@ -35,12 +35,17 @@ run: demo ## install, start infra, migrate, create the demo org, start all five 
 	@echo "Starting the five services (Ctrl-C stops them all)..."
 	@exec $(BIN)/rekomi run
 
-test: install infra ## run every test (own database and RabbitMQ vhost)
+# The short fault run uses servers of its own, so it runs beside pytest and costs no wall time.
+test: install infra ## run every test (own database and RabbitMQ vhost) and the short fault run
 	@psql -q -h 127.0.0.1 -U postgres -d postgres -c 'DROP DATABASE IF EXISTS $(TEST_DB) WITH (FORCE)' >/dev/null
 	@rabbitmqctl -q delete_vhost $(TEST_VHOST) >/dev/null 2>&1 || true
 	@scripts/ensure-infra.sh $(TEST_VHOST)
 	@scripts/ensure-chromium.sh
-	REKOMI_BROWSER_TESTS=required $(BIN)/pytest -q -p no:cacheprovider
+	@mkdir -p bench/results
+	@$(BIN)/python -m tests.chaos --short > bench/results/chaos-short.txt 2>&1 & chaos=$$!; \
+	REKOMI_BROWSER_TESTS=required $(BIN)/pytest -q -p no:cacheprovider; tests=$$?; \
+	wait $$chaos; faults=$$?; echo "--- make chaos --short"; cat bench/results/chaos-short.txt; \
+	exit $$(( tests != 0 ? tests : faults ))
 
 test-unit: install ## only the unit tests (no servers needed)
 	$(BIN)/pytest -q -p no:cacheprovider tests/unit
@@ -54,7 +59,6 @@ bench: install infra ## measure the hot paths against same-run baselines
 	$(BIN)/python -m bench
 
 chaos: install infra ## kill services and restart RabbitMQ and PostgreSQL under S2S load; check the books
-	@scripts/ensure-infra.sh rekomi_chaos
 	$(BIN)/python -m tests.chaos
 
 clean: ## remove the virtualenv and caches

@@ -71,21 +71,26 @@ class RekomiStack:
     def __init__(self, *, gateway_port: int = DEFAULT_GATEWAY_PORT,
                  ops_base_port: int = DEFAULT_OPS_BASE_PORT,
                  overrides: dict[str, str] | None = None,
-                 log_path: Path = RESULTS_DIR / "stack.log") -> None:
+                 log_path: Path = RESULTS_DIR / "stack.log",
+                 shared_servers: bool = True) -> None:
         self.gateway_port = gateway_port
         self.ops_base_port = ops_base_port
         self.env = bench_env({"REKOMI_GATEWAY_PORT": str(gateway_port),
                               "REKOMI_OPS_BASE_PORT": str(ops_base_port),
                               **(overrides or {})})
         self.log_path = log_path
+        # False: the database and the broker are the caller's own, fresh and running (the fault
+        # harness's), so there is nothing to reset or start.
+        self.shared_servers = shared_servers
         self.proc: subprocess.Popen[bytes] | None = None
         self.base_url = f"http://{HOST}:{gateway_port}"
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        self.reset()
-        self._run(["bash", str(ROOT / "scripts" / "ensure-infra.sh"), self.vhost], "ensure-infra",
-                  timeout=180)
+        if self.shared_servers:
+            self.reset()
+            self._run(["bash", str(ROOT / "scripts" / "ensure-infra.sh"), self.vhost],
+                      "ensure-infra", timeout=180)
         self.check_ports()
         self._run([sys.executable, "-m", "services.cli", "migrate"], "rekomi migrate")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

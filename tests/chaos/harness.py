@@ -5,8 +5,8 @@ PostgreSQL are restarted once each; then the books are checked from the database
 Losses it looks for (each must be 0): a sale answered 200 that the ledger did not book, a sale
 booked twice, a commission that differs from the program's rule, events left in an outbox or a
 dead-letter queue. Per fault it reports how long until a sale was answered 200 again (and the
-killed service's /readyz said ready). It restarts the machine's own RabbitMQ and PostgreSQL, so
-nothing else may be using them while it runs.
+killed service's /readyz said ready). The RabbitMQ and PostgreSQL it restarts are its own
+(``servers.py``), so it can run beside anything else on the machine.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -30,15 +29,11 @@ import asyncpg
 from bench.stack import SELLER_PERCENT, RekomiStack, Seller
 from services.gateway.domain import signatures
 from services.ledger.conversions.domain.commissions import Terms, sale_commission
+from tests.chaos.servers import PrivateRabbit, PrivateServers
 
 GATEWAY_PORT, OPS_BASE_PORT = 28680, 28700
+PG_PORT, AMQP_PORT = 28632, 28672
 DATABASE = "rekomi_chaos"
-OVERRIDES = {
-    "REKOMI_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
-    "REKOMI_AMQP_URL": f"amqp://guest:guest@127.0.0.1:5672/{DATABASE}",
-    "REKOMI_NAMESPACE": "rekomichaos",
-    "REKOMI_REDIS_URL": "redis://127.0.0.1:6379/3",
-}
 SCHEMAS = ("gateway", "tracking", "ledger", "payouts", "webhooks")
 
 
@@ -146,11 +141,14 @@ async def kill(stack: RekomiStack, service: str, run: Run) -> None:
 
 
 async def restart(name: str, stop: list[str], start: list[str], run: Run,
-                  down_seconds: float = 3.0) -> None:
+                  down_seconds: float, env: dict[str, str] | None = None) -> None:
     run.faults.append(fault := Fault(f"restart {name}", time.monotonic(), restart=True))
-    await asyncio.to_thread(subprocess.run, stop, check=True, capture_output=True)
+    # From /tmp: the servers' own users may not be able to read the current directory.
+    await asyncio.to_thread(subprocess.run, stop, check=True, capture_output=True, env=env,
+                            cwd="/tmp")
     await asyncio.sleep(down_seconds)
-    await asyncio.to_thread(subprocess.run, start, check=True, capture_output=True)
+    await asyncio.to_thread(subprocess.run, start, check=True, capture_output=True, env=env,
+                            cwd="/tmp")
     fault.back_at = time.monotonic()
 
 
@@ -168,29 +166,32 @@ async def wait_ready(url: str, timeout: float = 60.0) -> float | None:
     return None
 
 
-def postgres_cluster() -> list[str]:
-    version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
-    return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main"]
+def stack_env(servers: PrivateServers) -> dict[str, str]:
+    return {"REKOMI_DATABASE_URL": servers.dsn, "REKOMI_AMQP_URL": servers.rabbit.url,
+            "REKOMI_NAMESPACE": "rekomichaos", "REKOMI_REDIS_URL": "redis://127.0.0.1:6379/3"}
 
 
-async def faults(stack: RekomiStack, run: Run, spacing: float) -> None:
+async def faults(stack: RekomiStack, servers: PrivateServers, run: Run, spacing: float,
+                 down_seconds: float) -> None:
+    rabbit, postgres = servers.rabbit, servers.postgres
     steps: list[Callable[[], Awaitable[None]]] = [
         lambda: kill(stack, "tracking", run), lambda: kill(stack, "ledger", run),
         lambda: kill(stack, "webhooks", run), lambda: kill(stack, "gateway", run),
-        lambda: restart("RabbitMQ", ["rabbitmqctl", "stop_app"],
-                        ["rabbitmqctl", "start_app"], run),
-        lambda: restart("PostgreSQL", [*postgres_cluster(), "stop", "-m", "fast"],
-                        [*postgres_cluster(), "start"], run)]
+        lambda: restart("RabbitMQ", rabbit.ctl("stop_app"), rabbit.ctl("start_app"), run,
+                        down_seconds, rabbit.env),
+        lambda: restart("PostgreSQL", postgres.stop_command(), postgres.start_command(), run,
+                        down_seconds)]
     for step in steps:
         await asyncio.sleep(spacing)
         await step()
 
 
 # ---- the books ------------------------------------------------------------------------------
-async def books(dsn: str, run: Run, retried: Run, drain_seconds: float) -> dict[str, Any]:
+async def books(servers: PrivateServers, run: Run, retried: Run, drain_seconds: float
+                ) -> dict[str, Any]:
     answered = {o.conversion_id: o for o in [*run.outcomes, *retried.outcomes]
                 if o.status == 200 and o.conversion_id}
-    conn = await connect(dsn)
+    conn = await connect(servers.dsn)
     try:
         deadline = time.monotonic() + drain_seconds
         while True:
@@ -217,7 +218,7 @@ async def books(dsn: str, run: Run, retried: Run, drain_seconds: float) -> dict[
             "booked": len(booked),
             "answeredNotBooked": len(set(answered) - {r["id"] for r in booked}),
             "bookedTwice": twice, "wrongCommission": len(wrong), "outboxLeft": outboxes,
-            "deadLettered": dead_lettered()}
+            "deadLettered": dead_lettered(servers.rabbit)}
 
 
 async def connect(dsn: str, seconds: float = 60.0) -> asyncpg.Connection:
@@ -231,9 +232,8 @@ async def connect(dsn: str, seconds: float = 60.0) -> asyncpg.Connection:
             await asyncio.sleep(0.5)
 
 
-def dead_lettered() -> int:
-    out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", DATABASE, "name",
-                          "messages"], capture_output=True, text=True, check=True).stdout
+def dead_lettered(rabbit: PrivateRabbit) -> int:
+    out = rabbit.run_ctl("-q", "list_queues", "name", "messages")
     rows = [line.split() for line in out.splitlines() if line.strip()]
     return sum(int(r[1]) for r in rows if len(r) == 2 and r[0].endswith(".dlq")
                and r[1].isdigit())
