@@ -4,8 +4,8 @@
   durable quorum queue with manual acks, a prefetch and a delivery limit: a message whose handler
   failed ``delivery_limit`` times is dead-lettered to ``<queue>.dlq`` (the queue's own
   ``x-delivery-limit`` is the broker-side backstop).
-* Request/reply: see ``bus_rpc``. What one message carries (an event or a pack of them):
-  ``bus_messages``.
+* Request/reply: see ``bus_rpc`` (calling) and ``bus_rpc_serve`` (answering). What one message
+  carries (an event or a pack of them): ``bus_messages``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ from libs.shared.bus_messages import (
     header_text,
     pack,
 )
-from libs.shared.bus_rpc import RemoteError, RequestReply, RpcHandler, RpcTimeout
+from libs.shared.bus_rpc import RemoteError, RequestReply, RpcTimeout
+from libs.shared.bus_rpc_serve import RpcHandler
 from libs.shared.logging import request_id_var
 from libs.shared.metrics import BUS_MESSAGES, child
 

@@ -20,13 +20,13 @@ from aio_pika.abc import (
 )
 
 from libs.shared import jsonutil
+from libs.shared.bus_rpc_serve import AnswerRequests
 from libs.shared.errors import RekomiError
 from libs.shared.logging import request_id_var
-from libs.shared.metrics import BUS_MESSAGES, RPC_MESSAGE_ROUND_TRIP, RPC_SECONDS, child
+from libs.shared.metrics import RPC_MESSAGE_ROUND_TRIP, RPC_SECONDS, child
 
 log = logging.getLogger(__name__)
 
-RpcHandler = Callable[[dict[str, Any]], Awaitable[Any]]
 # Most calls one request message carries; larger bursts are split.
 MAX_BATCH = 128
 # How long a call waits for company while others are in flight (see ``call``). With 1,500
@@ -64,8 +64,9 @@ class RpcUnavailable(RekomiError):
     code = "upstream_unavailable"
 
 
-class RequestReply:
-    """The request/reply half of the bus; ``Bus`` provides the channel and naming."""
+class RequestReply(AnswerRequests):
+    """The request/reply half of the bus (the calling side here, the answering side in
+    ``AnswerRequests``); ``Bus`` provides the channel and naming."""
 
     namespace: str
     service: str
@@ -74,7 +75,6 @@ class RequestReply:
     _rpc_channel: AbstractChannel | None
     _reply_queue: AbstractQueue | None
     _futures: dict[str, asyncio.Future[dict[str, Any]]]
-    _rpc_handlers: dict[str, RpcHandler]
     _outgoing: dict[str, list[dict[str, Any]]]
     _casts: dict[str, list[dict[str, Any]]]
     _sending: set[asyncio.Future[None]]
@@ -89,7 +89,7 @@ class RequestReply:
         # is its own): a counter, where uuid4 cost 2 us a call.
         self._sequence = itertools.count(1)
         self._futures = {}
-        self._rpc_handlers = {}
+        self._rpc_handlers = {}  # AnswerRequests's
         self._outgoing = {}
         self._casts = {}
         self._sending = set()
@@ -101,56 +101,6 @@ class RequestReply:
         for future in self._futures.values():
             if not future.done():
                 future.cancel()
-
-    def _rpc_queue_name(self, service: str) -> str:
-        return f"{self.namespace}.rpc.{service}"
-
-    async def serve(self, handlers: dict[str, RpcHandler]) -> None:
-        """Answer requests addressed to this service; ``handlers`` maps method name to handler."""
-        assert self._rpc_channel is not None
-        self._rpc_handlers.update(handlers)
-        queue = await self._rpc_channel.declare_queue(
-            self._rpc_queue_name(self.service), durable=True,
-            arguments={"x-message-ttl": int(self.rpc_timeout * 1000)})
-        await queue.consume(self._on_request)
-
-    async def _on_request(self, message: AbstractIncomingMessage) -> None:
-        """A request message carries a batch of calls; they run concurrently and their answers
-        go back together in one reply message."""
-        entries = jsonutil.loads(message.body)
-        replies = await asyncio.gather(*(self._dispatch(entry) for entry in entries))
-        if message.reply_to:
-            assert self._rpc_channel is not None
-            await self._rpc_channel.default_exchange.publish(
-                aio_pika.Message(jsonutil.dumps(replies), content_type="application/json",
-                                 correlation_id=message.correlation_id),
-                routing_key=message.reply_to, mandatory=False)
-        await message.ack()
-
-    async def _dispatch(self, entry: dict[str, Any]) -> dict[str, Any]:
-        # Runs in its own task (gather), so the request id set here stays with this call.
-        request_id_var.set(entry.get("r"))
-        reply = await self._answer(entry.get("m", ""), entry.get("p"))
-        reply["c"] = entry.get("c")
-        return reply
-
-    async def _answer(self, method: str, payload: Any) -> dict[str, Any]:
-        handler = self._rpc_handlers.get(method)
-        if handler is None:
-            return {"ok": False, "error": {"error": "unknown_method",
-                                           "message": f"no handler for {method}", "field": None}}
-        try:
-            result = await handler(payload)
-        except RekomiError as exc:
-            BUS_MESSAGES.labels(method, "error_reply").inc()
-            return {"ok": False, "error": exc.envelope()}
-        except Exception:
-            log.exception("rpc handler crashed", extra={"method": method})
-            BUS_MESSAGES.labels(method, "crashed").inc()
-            return {"ok": False, "error": {"error": "internal_error",
-                                           "message": "internal error", "field": None}}
-        child(BUS_MESSAGES, method, "ok").inc()
-        return {"ok": True, "data": result}
 
     async def _ensure_reply_queue(self) -> AbstractQueue:
         if self._reply_queue is None:
