@@ -4,6 +4,7 @@ and most never reach a service. Paths are sent percent-encoded, exactly as writt
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import aiohttp
@@ -11,7 +12,7 @@ import pytest
 from yarl import URL
 
 from services.gateway.domain.signatures import HEADER
-from tests.common.api import AUDIT_LOG, PROGRAMS, expect_error, list_all
+from tests.common.api import AUDIT_LOG, ENVELOPE_KEYS, PROGRAMS, expect_error, list_all
 from tests.common.orgs import Org
 from tests.common.s2s import signed_headers
 from tests.common.stack import Stack
@@ -157,6 +158,42 @@ async def test_a_10_kb_header_is_431_without_echoing_it(http: aiohttp.ClientSess
         body = await expect_error(response, 431, "header_too_large", name)
         assert "secretish" not in await response.text()
     assert body["message"] == f"header {name} is longer than 8190 bytes"
+
+
+# What aiohttp's own parser refuses: it used to answer a plain-text 400 quoting the line.
+MARKER = b"probe-marker"
+_GET = b"GET /api/v1/programs HTTP/1.1\r\nHost: x\r\n"
+_PARSER_REFUSALS = {
+    "40 KiB header": (_GET + b"X-Big: " + MARKER * 3500 + b"\r\n\r\n", 431, "header_too_large"),
+    "40 KiB header name": (_GET + MARKER * 3500 + b": v\r\n\r\n", 431, "header_too_large"),
+    "200 headers": (_GET + b"".join(b"X-H%d: %s\r\n" % (i, MARKER) for i in range(200))
+                    + b"\r\n", 431, "header_too_large"),
+    "20 KiB request line": (b"GET /" + MARKER * 1700 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+                            "uri_too_long"),
+    "garbage request line": (MARKER + b"\x7f /" + MARKER + b" HTTP/1.1\r\n\r\n", 400,
+                             "bad_request"),
+    "bad HTTP version": (b"GET /" + MARKER + b" HTTP/" + MARKER + b"\r\n\r\n", 400,
+                         "bad_request"),
+    "control byte in a header": (_GET + b"X-A: " + MARKER + b"\x01\r\n\r\n", 400,
+                                 "bad_request"),
+    "bad chunk size": (b"POST /api/v1/programs HTTP/1.1\r\nHost: x\r\n"
+                       b"Transfer-Encoding: chunked\r\n\r\n" + MARKER + b"\r\n", 400,
+                       "bad_request"),
+}
+
+
+@pytest.mark.parametrize(("probe", "status", "code"), list(_PARSER_REFUSALS.values()),
+                         ids=list(_PARSER_REFUSALS))
+async def test_what_the_http_parser_refuses_gets_the_envelope_without_echoing_it(
+        stack: Stack, probe: bytes, status: int, code: str) -> None:
+    answered, headers, body = await _raw_request(stack, probe)
+    assert answered == status, body
+    assert b"\r\nContent-Type: application/json\r\n" in b"\r\n" + headers + b"\r\n", headers
+    envelope = json.loads(body)
+    assert set(envelope) == ENVELOPE_KEYS and envelope["error"] == code, envelope
+    assert envelope["field"] is None
+    assert MARKER not in headers + body
+    assert b"\r\nX-Request-Id: 0" in headers  # a fresh ULID, as every answer carries
 
 
 async def test_a_long_caller_request_id_is_replaced(http: aiohttp.ClientSession,

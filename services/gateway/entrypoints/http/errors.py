@@ -26,6 +26,7 @@ STATUS: dict[str, int] = {
     "program_archived": 409,
     "handle_already_taken": 409,
     "payload_too_large": 413,
+    "uri_too_long": 414,
     "unsupported_media_type": 415,
     "header_too_large": 431,
     "rate_limited": 429,

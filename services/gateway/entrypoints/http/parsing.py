@@ -24,6 +24,9 @@ from services.gateway.domain.errors import (
 # whose plain-text 400 echoes the start of the header back; longer still, aiohttp answers.
 HEADER_LIMIT = 8190
 PARSER_FIELD_LIMIT = 32 * 1024
+# The request line's limit (aiohttp's default); it must differ from the field limit, as that is
+# how parse_errors.py tells a request line too long (414) from a header too long (431).
+PARSER_LINE_LIMIT = 8190
 
 
 def screen_headers(request: web.Request) -> None:
