@@ -203,8 +203,9 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
     async def _listen(self) -> None:
+        # Back from deaf: a commit may have notified meanwhile, so relay once now.
         self._listener = await listen_or_poll(self.pool, relay_channel(self.schema),
-                                              self._on_notify)
+                                              self._on_notify, on_restored=self._wake.set)
 
     def _on_notify(self, _conn: Conn, _pid: int, _channel: str, payload: object) -> None:
         if payload == self.schema:

@@ -1,7 +1,8 @@
 """A replica-local cache of authenticated principals, so the hot path skips PostgreSQL.
 
 Entries live ``ttl`` seconds at most; any change to keys or plans NOTIFYs every replica, which
-empties its cache at once, and a lost listener connection empties it too (fail safe)."""
+empties its cache at once. While the replica cannot listen (PostgreSQL away or restarted), a
+revocation would go unheard: nothing is cached then (fail safe), until the LISTEN is back."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 class PrincipalCache:
     def __init__(self, pool: asyncpg.Pool, ttl: float) -> None:
         self.pool = pool
+        self.ttl = ttl
         # Unknown keys and orgs are not kept: a guessed key must not fill the memory.
         self._principals: TtlCache[bytes, Principal | None] = TtlCache(
             ttl, self._principal, keep=_found)
@@ -30,9 +32,7 @@ class PrincipalCache:
 
     async def start(self) -> None:
         self._listener = await listen_or_poll(self.pool, KEYS_CHANGED_CHANNEL, self._on_change,
-                                              on_lost=self._on_lost)
-        if self._listener is None:  # no way to hear of a revocation: nothing may be cached
-            self._on_lost()
+                                              on_lost=self._deaf, on_restored=self._listening)
 
     async def stop(self) -> None:
         if self._listener is not None:
@@ -43,10 +43,19 @@ class PrincipalCache:
         self._principals.clear()
         self._orgs.clear()
 
-    def _on_lost(self, *_args: object) -> None:
-        log.warning("principal cache has no listener; caching disabled until restart")
+    def _deaf(self) -> None:
+        log.warning("principal cache has no listener; caching disabled until it is back")
+        self._cache_for(0.0)
+
+    def _listening(self) -> None:
+        # Cleared again: a load that began while deaf may have read what a change unheard
+        # since then made stale; clear() keeps it from being stored.
+        log.info("principal cache listening again; caching enabled")
+        self._cache_for(self.ttl)
+
+    def _cache_for(self, seconds: float) -> None:
         for cache in (self._principals, self._orgs):
-            cache.seconds = 0.0
+            cache.seconds = seconds
             cache.clear()
 
     async def lookup(self, key_hash: bytes) -> Principal | None:

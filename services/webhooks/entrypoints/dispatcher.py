@@ -164,7 +164,9 @@ class Dispatcher:
         return Attempt(item, outcome, started, now_utc(), duration_ms)
 
     async def _listen(self) -> None:
-        self._listener = await listen_or_poll(self.pool, WAKE_CHANNEL, self._on_notify)
+        # Back from deaf: a delivery may have been queued meanwhile, so claim once now.
+        self._listener = await listen_or_poll(self.pool, WAKE_CHANNEL, self._on_notify,
+                                              on_restored=self.wake)
 
     def _on_notify(self, _conn: Conn, _pid: int, _channel: str, _payload: object) -> None:
         self._wake.set()
