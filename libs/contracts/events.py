@@ -20,10 +20,12 @@ EVENT_TYPES: dict[str, str] = {
     "conversion.created": "A sale, lead reward, click reward or override was booked.",
     "conversion.approved": "A conversion passed its grace period and became payable.",
     "conversion.refunded": "A conversion was refunded.",
+    "conversion.paid": "A conversion's commission was paid (its payout was paid).",
     "lead.created": "A lead (free identified signup) was recorded.",
     "payout.created": "A payout was created for an affiliate.",
     "payout.paid": "A payout was paid.",
     "payout.failed": "A payout failed.",
+    "payout.cancelled": "A failed payout was cancelled; its commissions are payable again.",
     "webhook.test": "A test event sent on request to one endpoint.",
 }
 

@@ -153,6 +153,16 @@ class Settings(BaseSettings):
     conversions_export_max_rows: int = 50_000
     conversions_export_page_rows: int = 1000
 
+    # ---- payout runs and transfers (payouts) ----
+    # How often the transfer worker looks for Processing payouts to send, and how many it
+    # sends at once.
+    payouts_send_interval_seconds: float = 0.5
+    payouts_send_batch: int = 32
+    # How long the ledger may take to claim a run's commissions (100,000 of them: seconds).
+    payouts_claim_timeout_seconds: float = 60.0
+    # How often runs left half-written by a dead process are finished or released.
+    payouts_recovery_interval_seconds: float = 30.0
+
     # ---- FX rates (ledger; reporting normalization only) ----
     # An ECB-style rates file (XML or CSV, EUR base) the ledger loads at start and then every
     # interval, e.g. https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml. Empty: off

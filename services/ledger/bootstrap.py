@@ -21,6 +21,8 @@ from services.ledger.invites.adapters.mail import Mailer, smtp_mailer
 from services.ledger.invites.entrypoints.mail_worker import start_invite_mail
 from services.ledger.invites.entrypoints.rpc import add_invite_handlers
 from services.ledger.org_settings.entrypoints.consumers import subscribe_org_settings
+from services.ledger.payables.entrypoints.consumers import subscribe_payables
+from services.ledger.payables.entrypoints.rpc import add_payables_handlers
 from services.ledger.programs.entrypoints.rpc import add_program_handlers
 from services.ledger.storefront.entrypoints.rpc import add_storefront_handlers
 from services.ledger.sub_affiliates.entrypoints.rpc import add_sub_affiliate_handlers
@@ -54,6 +56,7 @@ def handlers(ctx: ServiceContext, outside: OutsideSystems) -> HandlerTable:
     add_invite_handlers(table, ctx)
     add_conversion_handlers(table, ctx)
     add_fx_handlers(table, ctx, outside.fx_source)
+    add_payables_handlers(table, ctx)
     return table
 
 
@@ -63,6 +66,7 @@ async def wire(ctx: ServiceContext) -> None:
     await subscribe_attributed(ctx.bus, ctx.pool)  # sales, refunds, leads tracking accepted
     await subscribe_click_rewards(ctx.bus, ctx.pool)  # CPC: closed click buckets
     await subscribe_org_settings(ctx.bus, ctx.pool)  # the copy of each org's settings
+    await subscribe_payables(ctx.bus, ctx.pool)  # payouts paid or cancelled: settle the claims
     await start_invite_mail(ctx, outside.mailer)  # invite e-mail: queue consumer + paced sender
     start_conversion_lifecycle(ctx)  # Pending -> Approved after the payout grace days
     start_fx_refresh(ctx, outside.fx_source)  # from REKOMI_FX_RATES_URL, daily (off when unset)

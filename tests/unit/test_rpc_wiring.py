@@ -42,7 +42,7 @@ def _tables() -> dict[str, HandlerTable]:
     return {"ledger": ledger_handlers(ledger, OutsideSystems.from_settings(ledger.settings)),
             "tracking": tracking_handlers(_context("tracking"), SimpleNamespace()),
             "webhooks": webhooks_handlers(_context("webhooks")),
-            "payouts": payouts_handlers(_context("payouts"))}
+            "payouts": payouts_handlers(_context("payouts"), SimpleNamespace())}
 
 
 async def test_every_declared_method_is_answered_by_its_owner() -> None:

@@ -127,3 +127,12 @@ class InvalidRows(ValidationFailed):
     ``{index, error}`` per offending row and nothing is written."""
 
     code = "invalid_rows"
+
+
+# ---- payables ----
+class PayoutTotalMismatch(Conflict):
+    code = "payout_total_mismatch"
+
+
+class PayoutRunReleased(Conflict):
+    code = "payout_run_released"

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from libs.contracts import payouts as p
 from libs.shared.rpc_handlers import HandlerTable, service_table
 from libs.shared.runtime import ServiceContext
+from services.payouts.service_layer import attempts, queries, runs
+from services.payouts.service_layer.deps import PayoutsDeps
 
 
-def handlers(ctx: ServiceContext) -> HandlerTable:
-    return service_table(ctx)
+def handlers(ctx: ServiceContext, deps: PayoutsDeps) -> HandlerTable:
+    table = service_table(ctx)
+    table.add(p.LIST_PAYOUTS, deps, queries.list_payouts)
+    table.add(p.GET_PAYOUT, deps, queries.get_payout)
+    table.add(p.PREVIEW_PAYOUTS, deps, runs.preview_payouts)
+    table.add(p.RUN_PAYOUTS, deps, runs.run_payouts)
+    table.add(p.RETRY_PAYOUT, deps, attempts.retry_payout)
+    table.add(p.CANCEL_PAYOUT, deps, attempts.cancel_payout)
+    return table

@@ -76,6 +76,12 @@ STATUS: dict[str, int] = {
     "delivery_not_found": 404,
     "webhook_inactive": 409,
     # ---- payouts ----
+    "payout_not_found": 404,
+    "payout_total_mismatch": 409,
+    "payout_run_released": 409,
+    "payout_not_retryable": 409,
+    "payout_not_cancellable": 409,
+    "payout_method_not_configured": 400,
     # ---- FX rates (ledger) ----
     "fx_rate_unavailable": 503,
     "fx_file_invalid": 400,

@@ -19,7 +19,6 @@ class Later:
     why: str
 
 
-PAYOUTS = Later(19, "payouts: preview, run, retry, cancel and the payout resources")
 METRICS = Later(20, "brand metrics and insights (dashboard summary, series, exports)")
 AUDIT_EXPORT = Later(20, "the audit-log CSV export")
 ORG_PROFILE = Later(20, "org profile and billing state")
@@ -31,12 +30,6 @@ SELF_SERVICE = Later(26, "API keys and secrets over HTTP; the CLI manages them t
 
 # "METHOD /path" as the inventory writes it (parameter names as there).
 UNROUTED: dict[str, Later] = {
-    "GET /api/v1/payouts": PAYOUTS,
-    "GET /api/v1/payouts/{id}": PAYOUTS,
-    "POST /api/v1/payouts/preview": PAYOUTS,
-    "POST /api/v1/payouts/run": PAYOUTS,
-    "POST /api/v1/payouts/{id}/retry": PAYOUTS,
-    "POST /api/v1/payouts/{id}/cancel": PAYOUTS,
     "GET /api/v1/audit-log/export.csv": AUDIT_EXPORT,
     "GET /api/v1/dashboard/summary": METRICS,
     "GET /api/v1/dashboard/timeseries": METRICS,

@@ -8,6 +8,7 @@ from services.gateway.entrypoints.http.routes.audit_log import AUDIT_LOG_ROUTES
 from services.gateway.entrypoints.http.routes.conversions import CONVERSION_ROUTES
 from services.gateway.entrypoints.http.routes.imports import IMPORT_ROUTES
 from services.gateway.entrypoints.http.routes.invites import INVITE_ROUTES
+from services.gateway.entrypoints.http.routes.payouts import PAYOUT_ROUTES
 from services.gateway.entrypoints.http.routes.programs import PROGRAM_ROUTES
 from services.gateway.entrypoints.http.routes.s2s import S2S_ROUTES
 from services.gateway.entrypoints.http.routes.settings import SETTINGS_ROUTES
@@ -27,4 +28,5 @@ ROUTES: list[Route] = [
     *CONVERSION_ROUTES,
     *S2S_ROUTES,
     *SETTINGS_ROUTES,
+    *PAYOUT_ROUTES,
 ]

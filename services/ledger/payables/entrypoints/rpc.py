@@ -1,0 +1,17 @@
+"""The ledger's payables methods (called by the payouts service): declared symbol -> use case."""
+
+from __future__ import annotations
+
+from libs.contracts import payouts as p
+from libs.shared.rpc_handlers import HandlerTable
+from libs.shared.runtime import ServiceContext
+from services.ledger.payables.service_layer import payables
+
+
+def add_payables_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
+    pool = ctx.pool
+    table.add(p.PREVIEW_PAYABLES, pool, payables.preview_payables)
+    table.add(p.CLAIM_PAYABLES, pool, payables.claim_payables)
+    table.add(p.CLAIM_OF_RUN, pool, payables.claim_of_run)
+    table.add(p.RELEASE_RUN, pool, payables.release_run)
+    table.add(p.PAYOUT_DESTINATION, pool, payables.payout_destination)
