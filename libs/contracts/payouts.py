@@ -254,6 +254,39 @@ class PayoutDestination(Resource):
     destination: str | None
 
 
+class PayoutDetails(ApiModel):
+    """Where an affiliate is paid, per method; set by an operator (``rekomi admin
+    payout-details``) until the affiliate portal exists. Only the keys sent change; null
+    clears one. Never returned to API-key callers."""
+
+    stripe_account_id: Annotated[str, Field(pattern=r"^acct_[A-Za-z0-9]{1,64}$")] | None = Field(
+        default=None, alias="stripeAccountId")
+    paypal_email: Annotated[str, Field(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{1,63}$",
+                                       max_length=320)] | None = Field(
+        default=None, alias="paypalEmail")
+    wise_recipient_id: Annotated[str, Field(pattern=r"^[0-9]{1,20}$")] | None = Field(
+        default=None, alias="wiseRecipientId")
+
+
+class SetPayoutDetails(BaseModel):
+    """An operator's command (no org: the affiliate's own is used)."""
+
+    actor: Actor
+    affiliate_id: uuid.UUID = Field(alias="affiliateId")
+    data: PayoutDetails
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class PayoutDetailsSet(Resource):
+    """Which methods the affiliate can now be paid by (the values stay private)."""
+
+    affiliate_id: uuid.UUID = Field(alias="affiliateId")
+    stripe_connect: bool = Field(alias="stripeConnect")
+    paypal: bool
+    wise: bool
+
+
 # ---- declared methods ------------------------------------------------------------------------
 LIST_PAYOUTS = Rpc("payouts", "payouts.list", ListPayouts, PayoutList)
 GET_PAYOUT = Rpc("payouts", "payouts.get", GetPayout, PayoutResponse)
@@ -266,6 +299,8 @@ PREVIEW_PAYABLES = Rpc("ledger", "payables.preview", PayableSelection, PayoutPre
 CLAIM_PAYABLES = Rpc("ledger", "payables.claim", ClaimPayables, Claim)
 CLAIM_OF_RUN = Rpc("ledger", "payables.claim_of", RunRef, Claim)
 RELEASE_RUN = Rpc("ledger", "payables.release_run", RunRef, Claim)
+SET_PAYOUT_DETAILS = Rpc("ledger", "payables.set_payout_details", SetPayoutDetails,
+                         PayoutDetailsSet)
 PAYOUT_DESTINATION = Rpc("ledger", "payables.destination", DestinationQuery, PayoutDestination)
 
 # Events the payouts service publishes (data: the PayoutResponse) that the ledger follows.

@@ -9,6 +9,7 @@ import uuid
 import aiohttp
 
 from tests.common.affiliates_api import create_affiliate
+from tests.common.api import audit_page
 from tests.common.orgs import new_org
 from tests.common.payouts_api import (
     approved_sale,
@@ -19,7 +20,9 @@ from tests.common.payouts_api import (
     run,
     statuses_become,
 )
-from tests.common.s2s import post_signed, seller
+from tests.common.s2s import Seller, post_signed, seller
+from tests.common.stack import rekomi, rekomi_json
+from tests.common.waiting import eventually
 from tests.e2e.test_s2s_lifecycle import refund_of, refunded
 
 PAYOUT_KEYS = {"id", "affiliateId", "amountCents", "currency", "method", "status",
@@ -223,3 +226,33 @@ async def test_payouts_need_a_starter_plan(http: aiohttp.ClientSession) -> None:
     trial = await new_org(plan="Trial", status="Trialing")
     status, answer = await payout_call(http, trial, "/preview", period())
     assert (status, answer["error"]) == (402, "plan_tier_required")
+
+
+async def test_an_operator_sets_where_an_affiliate_is_paid(http: aiohttp.ClientSession) -> None:
+    s = await seller(http)
+    aid = s.affiliate["id"]
+    set_ = rekomi_json("admin", "payout-details", "--affiliate", aid, "--stripe-account",
+                       "acct_1Test", "--paypal-email", "pay@example.com")
+    assert set_ == {"affiliateId": aid, "stripeConnect": True, "paypal": True, "wise": False}
+    rows = await ledger_sql("SELECT stripe_account_id, paypal_email, wise_recipient_id "
+                            "FROM affiliates WHERE id = $1", uuid.UUID(aid))
+    assert tuple(rows[0]) == ("acct_1Test", "pay@example.com", None)
+    # Only what is given changes; "" clears one. The values never reach the API.
+    assert rekomi_json("admin", "payout-details", "--affiliate", aid, "--paypal-email", "")[
+        "paypal"] is False
+    async with http.get(f"/api/v1/affiliates/{aid}", headers=s.org.auth) as response:
+        shown = await response.text()
+    assert "acct_1Test" not in shown
+    logged = await eventually(lambda: _audit_of(http, s, "affiliate.payout_details_changed"),
+                              what="audit rows")
+    assert "acct_1Test" not in str(logged)
+    bad = rekomi("admin", "payout-details", "--affiliate", aid, "--stripe-account", "nope",
+                 "--json", check=False)
+    assert bad.returncode == 1 and "\"field\":\"stripeAccountId\"" in bad.stderr.replace(
+        " ", ""), bad.stderr
+
+
+async def _audit_of(http: aiohttp.ClientSession, s: Seller, action: str
+                    ) -> list[dict[str, object]] | None:
+    items: list[dict[str, object]] = (await audit_page(http, s.org, action=action))["items"]
+    return items if len(items) >= 2 else None

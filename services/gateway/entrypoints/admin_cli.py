@@ -13,6 +13,7 @@ from typing import Any
 from libs.contracts.common import Actor, ActorType
 from libs.contracts.fx import LOAD_FX_RATES
 from libs.contracts.imports import REVERT_IMPORT
+from libs.contracts.payouts import SET_PAYOUT_DETAILS
 from libs.shared import jsonutil
 from libs.shared.bus import Bus
 from libs.shared.db import Conn, connect
@@ -81,6 +82,24 @@ async def _revert_import(args: argparse.Namespace) -> dict[str, Any]:
         actor = Actor(type=ActorType.admin).model_dump(mode="json", by_alias=True)
         result: dict[str, Any] = await REVERT_IMPORT.call(bus, {"jobId": args.job,
                                                                 "actor": actor})
+    finally:
+        await bus.close()
+    return result
+
+
+async def _payout_details(args: argparse.Namespace) -> dict[str, Any]:
+    """The affiliate is the ledger's: ask it over the bus (the ledger must be running)."""
+    details = {key: None if value == "" else value for key, value in (
+        ("stripeAccountId", args.stripe_account), ("paypalEmail", args.paypal_email),
+        ("wiseRecipientId", args.wise_recipient)) if value is not None}
+    settings = get_settings()
+    bus = Bus(settings.amqp_url, namespace=settings.namespace, service="admin-cli",
+              rpc_timeout=settings.rpc_timeout_seconds)
+    await bus.connect(wait_seconds=10)
+    try:
+        actor = Actor(type=ActorType.admin).model_dump(mode="json", by_alias=True)
+        result: dict[str, Any] = await SET_PAYOUT_DETAILS.call(bus, {
+            "affiliateId": args.affiliate, "actor": actor, "data": details})
     finally:
         await bus.close()
     return result
@@ -234,6 +253,15 @@ def add_admin_commands(parser: argparse.ArgumentParser) -> None:
     revert.add_argument("--job", required=True, type=_uuid, help="the import's jobId")
     revert.add_argument("--json", action="store_true", help="print one JSON object")
     revert.set_defaults(handler=_runner(_revert_import))
+
+    details = sub.add_parser("payout-details", help="set where an affiliate is paid by each "
+                             "payout method (\"\" clears one); the values are never shown")
+    details.add_argument("--affiliate", required=True, type=_uuid, help="the affiliate's id")
+    details.add_argument("--stripe-account", help="connected Stripe account id (acct_...)")
+    details.add_argument("--paypal-email", help="PayPal e-mail address")
+    details.add_argument("--wise-recipient", help="Wise recipient account id (digits)")
+    details.add_argument("--json", action="store_true", help="print one JSON object")
+    details.set_defaults(handler=_runner(_payout_details))
 
     fx = sub.add_parser("load-fx", help="load ECB-style FX rates (XML or CSV, EUR base) into "
                         "the ledger; repeating a load changes nothing")

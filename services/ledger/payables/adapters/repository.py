@@ -190,6 +190,21 @@ class PayablesRepository:
             return None
         return (await self.payees(org_id, [affiliate_id])).get(affiliate_id)
 
+    async def org_of_affiliate(self, affiliate_id: uuid.UUID) -> uuid.UUID | None:
+        found: uuid.UUID | None = await self.conn.fetchval(
+            "SELECT org_id FROM affiliates WHERE id = $1 FOR UPDATE", affiliate_id)
+        return found
+
+    async def set_payout_details(self, affiliate_id: uuid.UUID, sent: dict[str, str | None]
+                                 ) -> Payee:
+        columns = [c for c in ("stripe_account_id", "paypal_email", "wise_recipient_id")
+                   if c in sent]
+        sets = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(columns))
+        org_id = await self.conn.fetchval(
+            f"UPDATE affiliates SET {sets or 'id = id'} WHERE id = $1 RETURNING org_id",
+            affiliate_id, *[sent[c] for c in columns])
+        return (await self.payees(org_id, [affiliate_id]))[affiliate_id]
+
     async def turn_paid(self, payout_id: uuid.UUID) -> list[Conversion]:
         """The payout's Approved rows -> Paid, as they are now."""
         return [conversion_from(r) for r in await self.conn.fetch(

@@ -15,3 +15,4 @@ def add_payables_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
     table.add(p.CLAIM_OF_RUN, pool, payables.claim_of_run)
     table.add(p.RELEASE_RUN, pool, payables.release_run)
     table.add(p.PAYOUT_DESTINATION, pool, payables.payout_destination)
+    table.add(p.SET_PAYOUT_DETAILS, pool, payables.set_payout_details)
