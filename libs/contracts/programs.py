@@ -99,6 +99,10 @@ def _percent_in_range(kind: CommissionType | None, value: Decimal | None) -> Non
                                field="defaultCommissionValue")
 
 
+REQUIRES_TAX_FORM = ("An added field: when true, an affiliate of this program is paid only once "
+                     "a tax form is on file (payout previews say `tax_form_missing`).")
+
+
 class ProgramCreate(ApiModel):
     name: Name
     slug: Slug | None = None
@@ -121,6 +125,8 @@ class ProgramCreate(ApiModel):
     network_visibility: Visibility = Field(default=NetworkVisibility.Private,
                                            alias="networkVisibility")
     is_publicly_discoverable: StrictBool = Field(default=True, alias="isPubliclyDiscoverable")
+    requires_tax_form: StrictBool = Field(default=False, alias="requiresTaxForm",
+                                          description=REQUIRES_TAX_FORM)
 
     _host = field_validator("custom_domain")(_valid_host)
 
@@ -157,6 +163,8 @@ class ProgramPatch(ApiModel):
     network_visibility: Visibility | None = Field(default=None, alias="networkVisibility")
     is_publicly_discoverable: StrictBool | None = Field(default=None,
                                                         alias="isPubliclyDiscoverable")
+    requires_tax_form: StrictBool | None = Field(default=None, alias="requiresTaxForm",
+                                                 description=REQUIRES_TAX_FORM)
 
     _host = field_validator("custom_domain")(_valid_host)
 
@@ -209,6 +217,7 @@ class ProgramResponse(Resource):
     created_at: datetime = Field(alias="createdAt")
     updated_at: datetime = Field(alias="updatedAt")
     archived_at: datetime | None = Field(alias="archivedAt")
+    requires_tax_form: bool = Field(alias="requiresTaxForm", description=REQUIRES_TAX_FORM)
 
 
 class ProgramList(Resource):

@@ -22,6 +22,7 @@ PROGRAM_KEYS = frozenset({
     "recurringDelayInvoices", "attributionModel", "autoApprove", "customDomain",
     "customDomainVerified", "networkVisibility", "isPubliclyDiscoverable", "createdAt",
     "updatedAt", "archivedAt",
+    "requiresTaxForm",  # added: payouts wait for a tax form when true
 })
 ENVELOPE_KEYS = frozenset({"error", "message", "field"})
 

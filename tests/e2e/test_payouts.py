@@ -153,8 +153,9 @@ async def test_who_is_not_paid_and_why(http: aiohttp.ClientSession) -> None:
     async with http.patch(f"/api/v1/affiliates/{paused['id']}", json={"status": "Paused"},
                           headers=s.org.auth) as response:
         assert response.status == 200, await response.text()
-    await ledger_sql("UPDATE programs SET requires_tax_form = true WHERE id = $1",
-                     uuid.UUID(taxed.program["id"]))
+    async with http.patch(f"/api/v1/programs/{taxed.program['id']}",
+                          json={"requiresTaxForm": True}, headers=s.org.auth) as response:
+        assert (await response.json())["requiresTaxForm"] is True
     nobody = (await create_affiliate(http, s.org, s.program["id"]))["id"]
 
     shown = await preview(http, s.org, affiliateIds=[

@@ -41,6 +41,7 @@ class Program:
     created_at: datetime
     updated_at: datetime
     archived_at: datetime | None
+    requires_tax_form: bool = False
 
 
 def slugify(name: str) -> str:
@@ -97,4 +98,4 @@ def to_response(program: Program) -> ProgramResponse:
         network_visibility=program.network_visibility,
         is_publicly_discoverable=program.is_publicly_discoverable,
         created_at=program.created_at, updated_at=program.updated_at,
-        archived_at=program.archived_at)
+        archived_at=program.archived_at, requires_tax_form=program.requires_tax_form)
