@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 SUPPORTED_CURRENCIES: tuple[str, ...] = (
     "AED", "AUD", "BRL", "CAD", "CHF", "CNY", "CZK", "DKK", "EUR", "GBP", "HKD", "HUF", "IDR",
@@ -11,8 +12,22 @@ SUPPORTED_CURRENCIES: tuple[str, ...] = (
 )
 
 
+# ISO 4217 exponent 0 among the supported currencies: their minor unit is the major unit.
+ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW"})
+
+
 def is_supported_currency(code: str) -> bool:
     return code in SUPPORTED_CURRENCIES
+
+
+def minor_unit_exponent(currency: str) -> int:
+    return 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+
+
+def major_units(cents: int, currency: str) -> Decimal:
+    """``cents`` minor units as an exact major-unit amount: 1234 USD -> 12.34, 1234 JPY -> 1234
+    (for providers whose wire format is a decimal amount, not minor units)."""
+    return Decimal(cents).scaleb(-minor_unit_exponent(currency))
 
 
 @dataclass(frozen=True, slots=True)

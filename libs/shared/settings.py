@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("gateway", "tracking", "ledger", "payouts", "webhooks")
@@ -170,6 +170,29 @@ class Settings(BaseSettings):
     fx_rates_url: str = ""
     fx_refresh_interval_seconds: float = 86400.0
     fx_fetch_timeout_seconds: float = 30.0
+
+    # ---- payouts: payment providers ----
+    # A method is offered only when its credentials are set (services/payouts/adapters/
+    # methods.py). The secrets are SecretStr so that a logged Settings never shows them. The
+    # API bases point tests at local fakes (localstripe, tests/common/*_server.py).
+    stripe_api_key: SecretStr = SecretStr("")
+    stripe_api_base: str = "https://api.stripe.com"
+    paypal_client_id: str = ""
+    paypal_client_secret: SecretStr = SecretStr("")
+    paypal_api_base: str = "https://api-m.paypal.com"
+    wise_api_token: SecretStr = SecretStr("")
+    wise_profile_id: str = ""
+    wise_api_base: str = "https://api.transferwise.com"
+    # Each provider call is tried this many times on a 5xx, 429, timeout or dropped connection
+    # (waits of backoff x 1, 2, 4, ... seconds, at most 8 s), then the outcome is unknown.
+    payouts_provider_attempts: int = 4
+    payouts_provider_backoff_seconds: float = 0.5
+    # One HTTP request to a provider (connect + send + answer) may take this long.
+    payouts_provider_timeout_seconds: float = 30.0
+    # A PayPal payout batch is read every interval until its item settles or the wait ends
+    # (then the outcome is unknown and the same attempt is asked again later).
+    paypal_poll_interval_seconds: float = 2.0
+    paypal_poll_timeout_seconds: float = 60.0
 
     # ---- processes ----
     # How many webhooks processes `rekomi run` starts (each consumes events and dispatches;
