@@ -158,6 +158,8 @@ class Settings(BaseSettings):
     # sends at once.
     payouts_send_interval_seconds: float = 0.5
     payouts_send_batch: int = 32
+    # How long a worker owns a payout it is sending (see PayoutsDeps.send_lease_seconds).
+    payouts_send_lease_seconds: float = 300.0
     # How long the ledger may take to claim a run's commissions (100,000 of them: seconds).
     payouts_claim_timeout_seconds: float = 60.0
     # How often runs left half-written by a dead process are finished or released.

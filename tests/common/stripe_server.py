@@ -4,7 +4,10 @@ loopback port, and a small client to set it up and look at what it did."""
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -73,3 +76,22 @@ async def _until_answers(stripe: LocalStripe) -> None:
         except aiohttp.ClientConnectionError:
             await asyncio.sleep(0.05)
     raise RuntimeError("localstripe did not start")
+
+
+def start_localstripe() -> tuple[subprocess.Popen[bytes], str]:
+    """The same server for a whole session (the e2e stack's Stripe): the process and its base
+    URL, answering once this returns. Stop it with ``terminate``."""
+    process = subprocess.Popen([sys.executable, "-m", "tests.common.localstripe_plugin",
+                                "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    base = f"http://127.0.0.1:{int(process.stdout.readline())}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), 1):
+                return process, base
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.terminate()
+                raise RuntimeError("localstripe did not start") from None
+            time.sleep(0.05)

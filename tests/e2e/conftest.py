@@ -12,6 +12,8 @@ from services.ledger.invites.adapters.mail_catcher import MailCatcher
 from tests.common.events import EventRecorder
 from tests.common.orgs import Org, new_org
 from tests.common.stack import Stack
+from tests.common.stripe_server import API_KEY as STRIPE_KEY
+from tests.common.stripe_server import start_localstripe
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +26,16 @@ def mail_catcher() -> Iterator[MailCatcher]:
 
 
 @pytest.fixture(scope="session")
-def stack(mail_catcher: MailCatcher) -> Iterator[Stack]:
+def stripe_base() -> Iterator[str]:
+    """localstripe with transfers: the stack's Stripe (StripeConnect payouts)."""
+    process, base = start_localstripe()
+    yield base
+    process.kill()  # a delayed answer (a fault knob) would hold a graceful stop for its delay
+    process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def stack(mail_catcher: MailCatcher, stripe_base: str) -> Iterator[Stack]:
     # Rate limits high enough that tests only meet them where they mean to (rate-limit tests
     # use a second, strict stack).
     running = Stack(Settings(), {"REKOMI_RATE_LIMIT_PER_MINUTE": "100000",
@@ -35,7 +46,14 @@ def stack(mail_catcher: MailCatcher) -> Iterator[Stack]:
                                  "REKOMI_TRACKING_CLICK_BUCKET_SECONDS": "2",
                                  "REKOMI_TRACKING_CLICK_AGGREGATION_MARGIN_SECONDS": "1",
                                  "REKOMI_TRACKING_CLICK_AGGREGATION_INTERVAL_SECONDS": "0.5",
-                                 "REKOMI_SMTP_PORT": str(mail_catcher.port)})
+                                 "REKOMI_SMTP_PORT": str(mail_catcher.port),
+                                 # StripeConnect payouts go to localstripe; a payout whose
+                                 # sender died is sent again after 3 s, not 5 min
+                                 "REKOMI_STRIPE_API_KEY": STRIPE_KEY,
+                                 "REKOMI_STRIPE_API_BASE": stripe_base,
+                                 "REKOMI_PAYOUTS_SEND_LEASE_SECONDS": "3",
+                                 "REKOMI_PAYOUTS_SEND_INTERVAL_SECONDS": "0.2",
+                                 "REKOMI_PAYOUTS_PROVIDER_BACKOFF_SECONDS": "0.05"})
     import asyncio
     asyncio.run(running.start())
     yield running

@@ -34,8 +34,6 @@ from services.payouts.service_layer.deps import PayoutsDeps
 
 log = logging.getLogger(__name__)
 
-# A worker owns a leased payout this long; one that dies mid-send frees it after this.
-LEASE = timedelta(seconds=60)
 # After an unknown outcome, the same attempt is sent again after 2^sends seconds, up to this.
 MAX_RESEND_DELAY = timedelta(minutes=10)
 
@@ -83,7 +81,8 @@ async def cancel_payout(deps: PayoutsDeps, cmd: contract.CancelPayout
 async def send_due(deps: PayoutsDeps, *, now: datetime, limit: int = 32) -> int:
     """One round of the transfer worker: send the due payouts (concurrently); how many."""
     async with deps.pool.acquire() as conn:
-        due = await PayoutsRepository(conn).lease_due(now, now + LEASE, limit)
+        due = await PayoutsRepository(conn).lease_due(
+            now, now + timedelta(seconds=deps.send_lease_seconds), limit)
     await asyncio.gather(*(_send(deps, p) for p in due))
     return len(due)
 

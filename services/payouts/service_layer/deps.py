@@ -24,6 +24,10 @@ class PayoutsDeps:
     method_of: MethodFactory
     # How long a claim of a large run may take in the ledger.
     claim_timeout: float = 60.0
+    # A worker owns a leased payout this long; one that dies mid-send frees it after this, and
+    # the next sends the same attempt again (the provider's idempotency makes that harmless).
+    # Longer than the slowest provider call (a PayPal batch is polled for up to 60 s).
+    send_lease_seconds: float = 300.0
     _methods: dict[str, PaymentMethod] | None = None
 
     def method(self, name: str) -> PaymentMethod:
