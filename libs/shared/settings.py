@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = 30.0
     max_body_bytes: int = 4 * 1024 * 1024
 
+    # ---- Idempotency-Key (gateway; routes flagged ``idempotent`` in the route table) ----
+    # How long a key is remembered: within it the same request is answered the stored response
+    # and another request with the key is refused; after it the key runs again. Rows older
+    # than this are purged every purge interval.
+    idempotency_window_seconds: float = 3600.0
+    # An in-flight key whose gateway died mid-request may be taken over after this; well above
+    # any request's own time (the RPC timeout), so a live request is never run twice.
+    idempotency_lease_seconds: float = 120.0
+    idempotency_purge_interval_seconds: float = 60.0
+
     log_level: str = "INFO"
     log_json: bool = True
 

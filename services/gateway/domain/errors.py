@@ -47,3 +47,11 @@ class KeyNotFound(NotFound):
 
 class HandleTaken(RekomiError):
     code = "handle_already_taken"
+
+
+class IdempotencyKeyReused(RekomiError):
+    code = "idempotency_key_reused"
+
+
+class IdempotencyRequestInProgress(RekomiError):
+    code = "idempotency_request_in_progress"

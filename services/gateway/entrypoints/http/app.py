@@ -30,6 +30,7 @@ from services.gateway.entrypoints.http.openapi import build_openapi
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.routes import ROUTES
 from services.gateway.entrypoints.http.views import forwarding_view
+from services.gateway.entrypoints.idempotency_purge import idempotency_purge
 from services.gateway.entrypoints.outbox_relay import outbox_relay
 
 
@@ -69,11 +70,12 @@ async def _openapi(request: web.Request) -> web.Response:
     return web.Response(body=request.app[OPENAPI], content_type="application/json")
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, routes: list[Route] = ROUTES) -> web.Application:
+    """The gateway over ``routes`` (tests pass routes of their own)."""
     app = web.Application(middlewares=[edge], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
-    app[OPENAPI] = jsonutil.dumps(build_openapi(ROUTES))
-    app.cleanup_ctx.extend([_database, _redis, _bus, outbox_relay])
+    app[OPENAPI] = jsonutil.dumps(build_openapi(routes))
+    app.cleanup_ctx.extend([_database, _redis, _bus, outbox_relay, idempotency_purge])
 
     async def ready() -> bool:
         async with app[POOL].acquire() as conn:
@@ -82,7 +84,7 @@ def create_app(settings: Settings) -> web.Application:
 
     app.add_routes(ops_routes(ready))
     app.router.add_get("/openapi.json", _openapi)
-    _add_routes(app.router, ROUTES)
+    _add_routes(app.router, routes)
     return app
 
 

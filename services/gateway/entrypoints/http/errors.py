@@ -25,6 +25,9 @@ STATUS: dict[str, int] = {
     "slug_already_taken": 409,
     "program_archived": 409,
     "handle_already_taken": 409,
+    # Idempotency-Key on routes flagged ``idempotent`` (the gateway's own)
+    "idempotency_key_reused": 409,
+    "idempotency_request_in_progress": 409,
     "payload_too_large": 413,
     "uri_too_long": 414,
     "unsupported_media_type": 415,

@@ -18,7 +18,8 @@ PRINCIPALS = web.AppKey("principals", PrincipalCache)
 LIMITER = web.AppKey("limiter", RateLimiter)
 OPENAPI = web.AppKey("openapi", bytes)
 
-PRINCIPAL = "rekomi.principal"
-QUOTA_REMAINING = "rekomi.quota_remaining"
+# Typed request keys: aiohttp 3.14 warns (NotAppKeyWarning) on every request stored under a str.
+PRINCIPAL = web.RequestKey("principal", Principal)
+QUOTA_REMAINING = web.RequestKey("quota_remaining", int)
 __all__ = ["BUS", "LIMITER", "OPENAPI", "POOL", "PRINCIPAL", "PRINCIPALS", "QUOTA_REMAINING",
            "SETTINGS", "Principal"]

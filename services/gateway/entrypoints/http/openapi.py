@@ -4,7 +4,9 @@ requests, so the document cannot drift from what the gateway accepts.
 Every status an operation can answer is documented: its success status; the gates' errors
 (400, 401, 402, 403, 429; a public route only meets 400 and 429); 404 for a route with a path
 parameter or a body naming another resource by id; 413 and 415 for a body; and the status of every
-error code its description names in backticks (``409 `slug_already_taken` `` documents 409)."""
+error code its description names in backticks (``409 `slug_already_taken` `` documents 409).
+An idempotent route also documents its optional ``Idempotency-Key`` header, the 409s a key
+answers and the ``Idempotency-Replayed`` response header."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
+from services.gateway.domain.idempotency import KEY_HEADER, MAX_KEY_LENGTH
 from services.gateway.entrypoints.http.errors import STATUS
+from services.gateway.entrypoints.http.idempotency import REPLAYED_HEADER
 from services.gateway.entrypoints.http.route_table import Route
 
 REF = "#/components/schemas/{model}"
@@ -35,6 +39,21 @@ NOT_FOUND = "not_found: an unknown id, or one of another org"
 TOO_LARGE = "payload_too_large"
 NOT_JSON = "unsupported_media_type: a body without Content-Type: application/json"
 _CODE = re.compile(r"`([a-z][a-z_]+)`")
+IDEMPOTENCY_ERRORS = ("idempotency_key_reused: the key was used for another request",
+                      "idempotency_request_in_progress: the key's first request is running")
+IDEMPOTENCY_KEY = {
+    "name": KEY_HEADER, "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
+               "pattern": "^[!-~]+$"},
+    "description": "Any 1 to 255 visible ASCII characters (a uuid is recommended), per org. "
+                   "Within the 60-minute replay window the same method, path and body get "
+                   "the first answer (2xx or 4xx) again with Idempotency-Replayed: true; "
+                   "another request with the key is 409. A 5xx keeps nothing: a retry runs "
+                   "again.",
+}
+REPLAYED = {REPLAYED_HEADER: {
+    "description": "true when this is the stored answer to an earlier call with the key",
+    "schema": {"type": "string", "enum": ["true"]}}}
 
 
 def _models(routes: list[Route]) -> list[type[BaseModel]]:
@@ -84,6 +103,8 @@ def _error_statuses(route: Route, schemas: dict[str, Any]) -> dict[str, str]:
     if route.body is not None:
         codes.setdefault("413", []).append(TOO_LARGE)
         codes.setdefault("415", []).append(NOT_JSON)
+    if route.idempotent:
+        codes.setdefault("409", []).extend(IDEMPOTENCY_ERRORS)
     for code in _CODE.findall(route.description):
         status = STATUS.get(code)
         if status is not None and status >= 400 and code not in codes.get(str(status), ()):
@@ -114,6 +135,8 @@ def _operation(route: Route, refs: dict[str, str], schemas: dict[str, Any]) -> d
     params = _path_parameters(route)
     if route.query is not None:
         params += _query_parameters(route.query, schemas)
+    if route.idempotent:
+        params.append(IDEMPOTENCY_KEY)
     ok: dict[str, Any] = {"description": "No content" if route.status == 204 else "OK"}
     if route.response_model is not None:
         ok["content"] = {"application/json": {"schema": {
@@ -124,6 +147,9 @@ def _operation(route: Route, refs: dict[str, str], schemas: dict[str, Any]) -> d
     for status, text in _error_statuses(route, schemas).items():
         responses[status] = {"description": text,
                              "content": {"application/json": {"schema": ERROR_REF}}}
+    if route.idempotent:
+        for response in responses.values():
+            response["headers"] = REPLAYED
     op: dict[str, Any] = {
         "operationId": route.operation_id, "summary": route.summary,
         "description": route.description, "tags": [route.tag], "parameters": params,

@@ -51,6 +51,9 @@ class Route:
     # What a 2xx carries: JSON, or a script, an image, a CSV or stored file ("*/*": the type
     # it was stored with), or nothing ("": a redirect); all but JSON answered by a local view.
     media_type: str = "application/json"
+    # Takes an ``Idempotency-Key`` header: the same request again within the window gets the
+    # first answer replayed, another one with the key a 409 (entrypoints/http/idempotency.py).
+    idempotent: bool = False
 
     def __post_init__(self) -> None:
         where = f"{self.method} {self.path}"
@@ -62,6 +65,9 @@ class Route:
                              "from the Rpc; `response` is for local views that answer another")
         if self.operation is None and self.rpc is None:
             raise ValueError(f"{where}: a local route names its operation")
+        if self.idempotent and (self.public or not self.mutating):
+            raise ValueError(f"{where}: keys are kept per org, for writes: an idempotent route "
+                             "is an authenticated POST, PUT, PATCH or DELETE")
 
     @property
     def mutating(self) -> bool:

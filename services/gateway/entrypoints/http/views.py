@@ -13,6 +13,7 @@ from services.gateway.domain import access
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import required_scope
 from services.gateway.entrypoints.http.errors import json_response
+from services.gateway.entrypoints.http.idempotency import requested_key, run_once
 from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL
 from services.gateway.entrypoints.http.parsing import parse_body, parse_query, path_id
 from services.gateway.entrypoints.http.route_table import Route
@@ -57,18 +58,29 @@ def forwarding_view(route: Route) -> View:
         if not route.public:
             principal = request[PRINCIPAL]
             enforce_gates(route, principal)
+        key = requested_key(request, route)
         payload = await build_payload(request, route, principal)
-        if route.local is not None:
-            result = await route.local(request, payload)
-            if isinstance(result, web.StreamResponse):  # a local view that answers itself
-                return result
-        else:
-            assert route.rpc is not None  # a route without a local view forwards
-            result = await route.rpc.call(request.app[BUS], payload)
-        if route.status == 204:
-            return web.Response(status=204)
-        return json_response(as_json(result) if isinstance(result, BaseModel) else result,
-                             route.status)
+        if key is None:
+            return await answer(request, route, payload)
+        assert principal is not None  # idempotent routes are never public
+        return await run_once(request, route, principal.org_id, key,
+                              lambda: answer(request, route, payload))
 
     view.rekomi_route = route  # type: ignore[attr-defined]
     return view
+
+
+async def answer(request: web.Request, route: Route, payload: dict[str, Any]
+                 ) -> web.StreamResponse:
+    """Run the route: its local view, or the owner's RPC."""
+    if route.local is not None:
+        result = await route.local(request, payload)
+        if isinstance(result, web.StreamResponse):  # a local view that answers itself
+            return result
+    else:
+        assert route.rpc is not None  # a route without a local view forwards
+        result = await route.rpc.call(request.app[BUS], payload)
+    if route.status == 204:
+        return web.Response(status=204)
+    return json_response(as_json(result) if isinstance(result, BaseModel) else result,
+                         route.status)
