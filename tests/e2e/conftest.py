@@ -32,6 +32,8 @@ def stripe_base() -> Iterator[str]:
     yield base
     process.kill()  # a delayed answer (a fault knob) would hold a graceful stop for its delay
     process.wait(10)
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import aiohttp
 
@@ -257,3 +258,37 @@ async def _audit_of(http: aiohttp.ClientSession, s: Seller, action: str
                     ) -> list[dict[str, object]] | None:
     items: list[dict[str, object]] = (await audit_page(http, s.org, action=action))["items"]
     return items if len(items) >= 2 else None
+
+
+async def test_an_idempotency_key_replays_the_run_and_never_runs_it_twice(
+        http: aiohttp.ClientSession) -> None:
+    s = await seller(http)
+    made = await approved_sale(http, s)
+    body = period(confirmTotalCents=made["commissionCents"])
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    # Two at once: one runs, the other is told it is in progress (or replays, if it came last).
+    answers = await asyncio.gather(*(_run_raw(http, s, body, key) for _ in range(2)))
+    first = next(a for a in answers if a[0] == 200 and a[2] is None)
+    other = next(a for a in answers if a is not first)
+    assert (other[0] == 409 and other[1]["error"] == "idempotency_request_in_progress") or (
+        other[0] == 200 and other[2] == "true" and other[1] == first[1]), other
+    status, replay, replayed = await _run_raw(http, s, body, key)
+    assert (status, replay, replayed) == (200, first[1], "true")
+    status, reused, _ = await _run_raw(http, s, {**body, "notes": "other"}, key)
+    assert (status, reused["error"]) == (409, "idempotency_key_reused")
+    status, listed = await payout_call(http, s.org, "", method="GET")
+    assert [p["id"] for p in listed["items"]] == [p["id"] for p in first[1]]
+    # Keys are per org: another org's same key is its own.
+    other_seller = await seller(http)
+    mine = await approved_sale(http, other_seller)
+    status, theirs, replayed = await _run_raw(
+        http, other_seller, period(confirmTotalCents=mine["commissionCents"]), key)
+    assert (status, replayed, len(theirs)) == (200, None, 1)
+
+
+async def _run_raw(http: aiohttp.ClientSession, s: Seller, body: dict[str, object],
+                   key: dict[str, str]) -> tuple[int, Any, str | None]:
+    async with http.post("/api/v1/payouts/run", json=body,
+                         headers={**s.org.auth, **key}) as response:
+        return (response.status, await response.json(),
+                response.headers.get("Idempotency-Replayed"))

@@ -173,7 +173,10 @@ def test_openapi_documents_the_key_header_its_409s_and_the_replay_header() -> No
 
 def test_routes_that_are_not_idempotent_document_no_key() -> None:
     document = build_openapi(ROUTES)
+    assert [r.path for r in ROUTES if r.idempotent] == ["/api/v1/payouts/run"]
     for route in ROUTES:
+        if route.idempotent:
+            continue
         op = document["paths"][route.path][route.method.lower()]
         assert all(p["name"] != "Idempotency-Key" for p in op["parameters"]), route.path
         assert all("headers" not in r for r in op["responses"].values()), route.path

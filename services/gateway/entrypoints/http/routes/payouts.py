@@ -31,7 +31,7 @@ PAYOUT_ROUTES: list[Route] = [
           description="What a run with the same selection would pay now; writes nothing."
                       + SELECTION),
     Route("POST", "/api/v1/payouts/run", c.RUN_PAYOUTS, "Run payouts", TAG, plan=Tier.Starter,
-          body=c.PayoutRunBody, audited=True,
+          body=c.PayoutRunBody, audited=True, idempotent=True,
           description=(
               "Pays every eligible candidate of the selection: one payout per affiliate and "
               "currency, answered as a flat array. `confirmTotalCents` must equal the "
@@ -44,7 +44,10 @@ PAYOUT_ROUTES: list[Route] = [
               "start `Processing` and become `Paid` or `Failed` when the provider answers. "
               "Fires `payout.created` per payout, then `payout.paid` or `payout.failed`; "
               "paid commissions turn `Paid` (`conversion.paid`). An empty selection answers "
-              "`[]`." + SELECTION)),
+              "`[]`. With an `Idempotency-Key` (per org, 60 minutes): the same key and body "
+              "replays the first answer with `Idempotency-Replayed: true`; another body is "
+              "409 `idempotency_key_reused`; while the first is still running, 409 "
+              "`idempotency_request_in_progress` (never a second run)." + SELECTION)),
     Route("GET", "/api/v1/payouts/{id}", c.GET_PAYOUT, "Get a payout", TAG, plan=Tier.Starter,
           path_params=PAYOUT_ID, description="Another org's id is 404."),
     Route("POST", "/api/v1/payouts/{id}/retry", c.RETRY_PAYOUT, "Retry a failed payout", TAG,
