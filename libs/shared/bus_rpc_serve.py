@@ -13,6 +13,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from libs.shared import jsonutil
+from libs.shared.db import database_unavailable
 from libs.shared.errors import RekomiError
 from libs.shared.logging import request_id_var
 from libs.shared.metrics import BUS_MESSAGES, child
@@ -71,7 +72,14 @@ class AnswerRequests:
         except RekomiError as exc:
             BUS_MESSAGES.labels(method, "error_reply").inc()
             return {"ok": False, "error": exc.envelope()}
-        except Exception:
+        except Exception as exc:
+            if database_unavailable(exc):  # a restart or an outage: the caller may retry
+                log.warning("rpc handler: database unavailable",
+                            extra={"method": method, "error": repr(exc)})
+                BUS_MESSAGES.labels(method, "unavailable").inc()
+                return {"ok": False, "error": {
+                    "error": "upstream_unavailable", "field": None,
+                    "message": "a server this call needs is unavailable; retry shortly"}}
             log.exception("rpc handler crashed", extra={"method": method})
             BUS_MESSAGES.labels(method, "crashed").inc()
             return {"ok": False, "error": {"error": "internal_error",

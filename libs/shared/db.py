@@ -62,3 +62,19 @@ async def connect(dsn: str, schema: str) -> asyncpg.Connection:
     conn = await asyncpg.connect(dsn, server_settings={"search_path": schema})
     await _init_connection(conn)
     return conn
+
+
+# What a query raises while PostgreSQL is unreachable, restarting or shutting down (not what
+# a bad query or bad data raises): the caller is told to retry (503), not that we failed (500).
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError, asyncpg.TooManyConnectionsError,
+    asyncpg.exceptions.ConnectionDoesNotExistError)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database could not be reached, not that a query was wrong
+    (asyncpg's InterfaceError for a connection closed under a query counts too)."""
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return True
+    return isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)

@@ -172,8 +172,10 @@ class Settings(BaseSettings):
     payouts_send_lease_seconds: float = 300.0
     # How long the ledger may take to claim a run's commissions (100,000 of them: seconds).
     payouts_claim_timeout_seconds: float = 60.0
-    # How often runs left half-written by a dead process are finished or released.
+    # How often runs left half-written by a dead process are finished or released, and how old
+    # a run still Claiming must be to count as left (longer than a claim can take).
     payouts_recovery_interval_seconds: float = 30.0
+    payouts_stale_run_seconds: float = 120.0
 
     # ---- FX rates (ledger; reporting normalization only) ----
     # An ECB-style rates file (XML or CSV, EUR base) the ledger loads at start and then every

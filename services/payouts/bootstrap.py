@@ -16,6 +16,7 @@ async def wire(ctx: ServiceContext) -> None:
 
     deps = PayoutsDeps(ctx.pool, ctx.bus, method_of,
                        claim_timeout=ctx.settings.payouts_claim_timeout_seconds,
-                       send_lease_seconds=ctx.settings.payouts_send_lease_seconds)
+                       send_lease_seconds=ctx.settings.payouts_send_lease_seconds,
+                       stale_run_seconds=ctx.settings.payouts_stale_run_seconds)
     await ctx.bus.serve(handlers(ctx, deps).handlers)
     start_payout_jobs(ctx, deps)

@@ -20,28 +20,41 @@ from tests.chaos.harness import (
     PG_PORT,
     Run,
     books,
+    connect,
     faults,
     load,
     retry_unanswered,
     stack_env,
 )
+from tests.chaos.payouts import Payouts, pay_everything, payout_books, payout_loop
 from tests.chaos.servers import PrivateServers
 
-LOSSES = ("answeredNotBooked", "bookedTwice", "wrongCommission", "retryNot200")
+LOSSES = ("answeredNotBooked", "bookedTwice", "wrongCommission", "retryNot200",
+          "paidTwice", "notPaid", "paidNotBooked", "linesNotCommissions")
 
 
 async def exercise(stack: RekomiStack, servers: PrivateServers, args: argparse.Namespace
-                   ) -> tuple[Run, float, Run]:
+                   ) -> tuple[Run, float, Run, dict[str, Any]]:
     sellers = [stack.seller("Chaos") for _ in range(3)]
-    run, done = Run(), asyncio.Event()
+    run, done, paying = Run(), asyncio.Event(), Payouts()
     started = time.monotonic()
     selling = asyncio.create_task(load(stack.base_url, sellers, args.rate, done, run))
+    payouts = asyncio.create_task(payout_loop(stack.base_url, servers.dsn, sellers, done,
+                                              paying))
     await faults(stack, servers, run, args.spacing, args.down)
     # The load goes on after the last fault, so its recovery is measured too.
     await asyncio.sleep(args.spacing)
     done.set()
-    await selling
-    return run, started, await retry_unanswered(stack.base_url, sellers, run)
+    await asyncio.gather(selling, payouts)
+    retried = await retry_unanswered(stack.base_url, sellers, run)
+    result = await books(servers, run, retried, drain_seconds=60)
+    conn = await connect(servers.dsn)
+    try:
+        await pay_everything(stack.base_url, servers.dsn, sellers, paying, conn, 60)
+        result.update(await payout_books(conn, paying))
+    finally:
+        await conn.close()
+    return run, started, retried, result
 
 
 def table(run: Run, started: float, result: dict[str, Any]) -> str:
@@ -65,7 +78,7 @@ def table(run: Run, started: float, result: dict[str, Any]) -> str:
 
 def lost(result: dict[str, Any]) -> bool:
     return (any(result[k] for k in LOSSES) or any(result["outboxLeft"].values())
-            or result["deadLettered"] > 0)
+            or result["deadLettered"] > 0 or result["payouts"] == 0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                             log_path=RESULTS_DIR / "chaos-stack.log")
         stack.start()
         try:
-            run, started, retried = asyncio.run(exercise(stack, servers, args))
-            result = asyncio.run(books(servers, run, retried, drain_seconds=60))
+            run, started, _retried, result = asyncio.run(exercise(stack, servers, args))
         finally:
             stack.stop()
     finally:

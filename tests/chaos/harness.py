@@ -168,7 +168,11 @@ async def wait_ready(url: str, timeout: float = 60.0) -> float | None:
 
 def stack_env(servers: PrivateServers) -> dict[str, str]:
     return {"REKOMI_DATABASE_URL": servers.dsn, "REKOMI_AMQP_URL": servers.rabbit.url,
-            "REKOMI_NAMESPACE": "rekomichaos", "REKOMI_REDIS_URL": "redis://127.0.0.1:6379/3"}
+            "REKOMI_NAMESPACE": "rekomichaos", "REKOMI_REDIS_URL": "redis://127.0.0.1:6379/3",
+            # a payout run left half-written by a fault is finished or released within
+            # seconds, not minutes, so the books can be read at the end
+            "REKOMI_PAYOUTS_STALE_RUN_SECONDS": "10",
+            "REKOMI_PAYOUTS_RECOVERY_INTERVAL_SECONDS": "2"}
 
 
 async def faults(stack: RekomiStack, servers: PrivateServers, run: Run, spacing: float,
@@ -177,6 +181,7 @@ async def faults(stack: RekomiStack, servers: PrivateServers, run: Run, spacing:
     steps: list[Callable[[], Awaitable[None]]] = [
         lambda: kill(stack, "tracking", run), lambda: kill(stack, "ledger", run),
         lambda: kill(stack, "webhooks", run), lambda: kill(stack, "gateway", run),
+        lambda: kill(stack, "payouts", run),
         lambda: restart("RabbitMQ", rabbit.ctl("stop_app"), rabbit.ctl("start_app"), run,
                         down_seconds, rabbit.env),
         lambda: restart("PostgreSQL", postgres.stop_command(), postgres.start_command(), run,

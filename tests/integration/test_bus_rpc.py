@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg
 import pytest
 
 from libs.shared.bus import Bus, RemoteError, RpcTimeout
@@ -62,9 +63,12 @@ async def test_rekomi_error_comes_back_as_remote_error(make_bus: MakeBus) -> Non
     async def crash(_payload: dict[str, Any]) -> None:
         raise ZeroDivisionError("secret internals")
 
+    async def restarting(_payload: dict[str, Any]) -> None:
+        raise asyncpg.CannotConnectNowError("the database system is shutting down")
+
     server = await make_bus(service)
     await server.serve({"invalid": invalid, "missing": missing, "limited": limited,
-                        "crash": crash})
+                        "crash": crash, "restarting": restarting})
     client = await make_bus(_name("caller"))
 
     with pytest.raises(RemoteError) as info:
@@ -89,6 +93,11 @@ async def test_rekomi_error_comes_back_as_remote_error(make_bus: MakeBus) -> Non
         await client.call(service, "crash", {})
     assert info.value.code == "internal_error"
     assert "secret" not in info.value.message  # internals do not leak to the caller
+
+    # a database restart is the caller's to retry (503), not a crash (500)
+    with pytest.raises(RemoteError) as info:
+        await client.call(service, "restarting", {})
+    assert info.value.code == "upstream_unavailable"
 
     # the server keeps answering after errors
     async def ok(_payload: dict[str, Any]) -> str:

@@ -28,6 +28,9 @@ class PayoutsDeps:
     # the next sends the same attempt again (the provider's idempotency makes that harmless).
     # Longer than the slowest provider call (a PayPal batch is polled for up to 60 s).
     send_lease_seconds: float = 300.0
+    # A run still Claiming after this long has lost its process (a claim takes seconds, at
+    # most claim_timeout): the recovery job finishes or releases it.
+    stale_run_seconds: float = 120.0
     _methods: dict[str, PaymentMethod] | None = None
 
     def method(self, name: str) -> PaymentMethod:

@@ -26,8 +26,6 @@ from services.payouts.domain.model import LineItem, Payout, first_status, to_res
 from services.payouts.service_layer.deps import PayoutsDeps
 
 SYSTEM = Actor(type=ActorType.system)
-# A run still Claiming after this long has lost its process (a claim takes seconds).
-STALE_RUN = timedelta(minutes=2)
 
 
 async def preview_payouts(deps: PayoutsDeps, cmd: contract.PreviewPayouts
@@ -135,7 +133,8 @@ async def recover_runs(deps: PayoutsDeps, *, now: datetime) -> int:
     """Finish or release the runs whose process died between the claim and the write; returns
     how many it settled."""
     async with deps.pool.acquire() as conn:
-        stale = await PayoutsRepository(conn).stale_runs(now - STALE_RUN)
+        stale = await PayoutsRepository(conn).stale_runs(
+            now - timedelta(seconds=deps.stale_run_seconds))
     for run in stale:
         ref = {"orgId": str(run["org_id"]), "runId": str(run["id"])}
         claim = contract.Claim.model_validate(await contract.CLAIM_OF_RUN.call(deps.bus, ref))

@@ -10,6 +10,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from redis.exceptions import RedisError
 
+from libs.shared.db import database_unavailable
 from libs.shared.errors import RekomiError
 from libs.shared.ids import new_ulid
 from libs.shared.logging import request_id_var
@@ -52,9 +53,16 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
             response.headers["Retry-After"] = str(exc.extra["retryAfter"])
     except web.HTTPException as exc:
         response = _http_exception(exc)
-    except Exception:
-        log.exception("unhandled error", extra={"path": request.path})
-        response = envelope_response("internal_error", "internal error")
+    except Exception as exc:
+        if database_unavailable(exc):  # PostgreSQL (or Redis) restarting or away: retry
+            log.warning("database unavailable", extra={"path": request.path,
+                                                       "error": repr(exc)})
+            response = envelope_response("upstream_unavailable",
+                                         "a server this call needs is unavailable; retry shortly")
+            response.headers["Retry-After"] = "1"
+        else:
+            log.exception("unhandled error", extra={"path": request.path})
+            response = envelope_response("internal_error", "internal error")
     response.headers["X-Request-Id"] = request_id
     if QUOTA_REMAINING in request:
         response.headers["X-RateLimit-Remaining"] = str(request[QUOTA_REMAINING])
