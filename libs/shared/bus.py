@@ -4,8 +4,9 @@
   durable quorum queue with manual acks, a prefetch and a delivery limit: a message whose handler
   failed ``delivery_limit`` times is dead-lettered to ``<queue>.dlq`` (the queue's own
   ``x-delivery-limit`` is the broker-side backstop).
-* Request/reply: see ``bus_rpc`` (calling) and ``bus_rpc_serve`` (answering). What one message
-  carries (an event or a pack of them): ``bus_messages``.
+* What happens to a message whose handler fails: ``bus_consume``. Request/reply: ``bus_rpc``
+  (calling) and ``bus_rpc_serve`` (answering). What one message carries (an event or a pack of
+  them): ``bus_messages``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aio_pika
@@ -27,19 +27,15 @@ from aio_pika.abc import (
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from libs.shared import jsonutil
+from libs.shared.bus_consume import BatchHandler, ConsumeEvents, EventHandler
 from libs.shared.bus_messages import (
     PACK_ENCODING,
     PACKED,
     Delivery,
-    deliveries_of,
-    delivery_count,
-    header_text,
     pack,
 )
 from libs.shared.bus_rpc import RemoteError, RequestReply, RpcTimeout
 from libs.shared.bus_rpc_serve import RpcHandler
-from libs.shared.logging import request_id_var
-from libs.shared.metrics import BUS_MESSAGES, child
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +43,6 @@ __all__ = ["BatchHandler", "Bus", "Delivery", "EventHandler", "RemoteError", "Rp
            "RpcTimeout"]
 
 
-EventHandler = Callable[[Delivery], Awaitable[None]]
-BatchHandler = Callable[[list[Delivery]], Awaitable[None]]
 # Seconds between reconnection attempts while the broker is away. aio-pika's default, 5 s, kept
 # S2S answering 503 for up to 5 s after RabbitMQ was back (3 s after a 2-s outage through a
 # cut proxy, tests/integration/test_bus_outage.py); an attempt against a stopped broker is one
@@ -57,7 +51,7 @@ BatchHandler = Callable[[list[Delivery]], Awaitable[None]]
 RECONNECT_SECONDS = 0.25
 
 
-class Bus(RequestReply):
+class Bus(ConsumeEvents, RequestReply):
     def __init__(self, amqp_url: str, *, namespace: str, service: str, prefetch: int = 64,
                  delivery_limit: int = 5, rpc_timeout: float = 5.0) -> None:
         self.url = amqp_url
@@ -197,104 +191,5 @@ class Bus(RequestReply):
             await queue.bind(events, routing_key=key)
         return queue_name, queue
 
-    async def _on_batch(self, queue: str, messages: list[AbstractIncomingMessage],
-                        handler: BatchHandler) -> None:
-        # One message may be a pack of many events: it goes through the batch handler too
-        # (one transaction for the pack), not event by event.
-        if len(messages) > 1 or PACKED in (messages[0].headers or {}):
-            try:
-                deliveries = [d for m in messages for d in deliveries_of(m)]
-                fresh = [m for m in messages if delivery_count(m) < self.delivery_limit]
-                if len(fresh) == len(messages):
-                    await handler(deliveries)
-                    for message in messages:
-                        await message.ack()
-                    child(BUS_MESSAGES, queue, "acked").inc(len(messages))
-                    return
-            except Exception:
-                log.warning("event batch failed; retrying its messages one by one",
-                            extra={"queue": queue, "size": len(messages)}, exc_info=True)
-
-        async def alone(delivery: Delivery) -> None:
-            await handler([delivery])
-
-        for message in messages:
-            await self._on_event(queue, message, alone)
-
-    async def _handle_each(self, queue: str, message: AbstractIncomingMessage,
-                           handler: EventHandler) -> None:
-        """A plain message's failure raises as is; a pack's events are each tried, and the
-        ones that failed are reported together (the rest are applied: consumers are
-        idempotent, so a redelivery of the whole pack changes nothing for them)."""
-        deliveries = deliveries_of(message)
-        if len(deliveries) == 1 and PACKED not in (message.headers or {}):
-            await handler(deliveries[0])
-            return
-        failed: list[Delivery] = []
-        for delivery in deliveries:
-            request_id_var.set(header_text(delivery.headers, "x-request-id"))
-            try:
-                await handler(delivery)
-            except Exception:
-                log.warning("event of a pack failed", exc_info=True,
-                            extra={"queue": queue, "message_id": delivery.message_id})
-                failed.append(delivery)
-        if failed:
-            raise _PackPartlyFailed(failed)
-
-    async def _dead_letter(self, queue: str, deliveries: list[Delivery]) -> None:
-        """Park events of a pack in ``<queue>.dlq`` one message each, as the broker would."""
-        assert self._dead is not None
-        for delivery in deliveries:
-            message = aio_pika.Message(
-                jsonutil.dumps(delivery.body), message_id=delivery.message_id,
-                content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                headers={**delivery.headers, "x-rekomi-dead-lettered-from": delivery.routing_key})
-            await self._dead.publish(message, queue, mandatory=False)
-
-    async def _on_event(self, queue: str, message: AbstractIncomingMessage,
-                        handler: EventHandler) -> None:
-        headers = dict(message.headers or {})
-        count = delivery_count(message)
-        request_id_var.set(header_text(headers, "x-request-id"))
-        if count >= self.delivery_limit:
-            # Every allowed attempt was spent already (consumers died holding it): dead-letter.
-            log.error("event dead-lettered", extra={"queue": queue, "attempt": count + 1})
-            BUS_MESSAGES.labels(queue, "dead_lettered").inc()
-            await message.reject(requeue=False)
-            return
-        try:
-            await self._handle_each(queue, message, handler)
-        except Exception as exc:
-            log.exception("event handler failed", extra={"queue": queue, "attempt": count + 1})
-            BUS_MESSAGES.labels(queue, "failed").inc()
-            if count + 1 >= self.delivery_limit:
-                # The last allowed attempt failed: dead-letter it now. The broker's own limit
-                # only fires once the count *exceeds* x-delivery-limit (one attempt later), so
-                # it stays as the backstop. Of a pack, only the events that failed go.
-                BUS_MESSAGES.labels(queue, "dead_lettered").inc()
-                if isinstance(exc, _PackPartlyFailed):
-                    await self._dead_letter(queue, exc.failed)
-                    await message.ack()
-                else:
-                    await message.reject(requeue=False)
-                return
-            # Back off a little so a transient fault (database restart) is not burned through
-            # the delivery limit in a few milliseconds. reject, not nack: RabbitMQ >= 4.3 does
-            # not count a nack-requeue as a failed delivery, so a nacked poison message would
-            # never reach the limit.
-            await asyncio.sleep(min(0.1 * 2**count, 2.0))
-            await message.reject(requeue=True)
-            return
-        child(BUS_MESSAGES, queue, "acked").inc()
-        await message.ack()
-
-
 def _reconnect_interval() -> float:
     return RECONNECT_SECONDS * random.uniform(0.8, 1.2)
-
-
-class _PackPartlyFailed(Exception):
-    def __init__(self, failed: list[Delivery]) -> None:
-        super().__init__(f"{len(failed)} events of a pack failed")
-        self.failed = failed

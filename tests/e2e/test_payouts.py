@@ -4,6 +4,7 @@ tests): preview, run, the confirm check, claw-backs, currencies, concurrency and
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -65,6 +66,15 @@ async def test_a_manual_run_pays_what_the_preview_showed_once(
     assert status == 409, answer
     assert (answer["error"], answer["currentTotalCents"]) == ("payout_total_mismatch", 0)
     assert await run(http, s.org, 0) == []
+
+    async def audited() -> list[dict[str, object]] | None:
+        items: list[dict[str, object]] = (await audit_page(http, s.org,
+                                                           action="payouts.run"))["items"]
+        return items if len(items) >= 2 else None
+
+    logged = await eventually(audited, what="two payouts.run audit rows")
+    assert {row["entityType"] for row in logged} == {"payout_run"}
+    assert sorted(json.loads(str(row["after"]))["payoutCount"] for row in logged) == [0, 1]
 
 
 async def test_a_wrong_total_is_refused_and_claims_nothing(http: aiohttp.ClientSession) -> None:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aio_pika
+import asyncpg
 import pytest
 
 from libs.shared import jsonutil
@@ -413,3 +414,29 @@ async def _get(queue: aio_pika.abc.AbstractQueue) -> aio_pika.abc.AbstractIncomi
             return message
         await asyncio.sleep(0.05)
     raise AssertionError("nothing arrived")
+
+
+async def test_a_database_outage_does_not_spend_the_delivery_limit(
+        make_bus: MakeBus, queues: list[str], settings: Settings) -> None:
+    """A handler that cannot reach PostgreSQL (a restart) is tried again in place, however
+    many times, instead of being dead-lettered as a poison message after ``delivery_limit``."""
+    uid = _uid()
+    service = f"svc-outage-{uid}"
+    consumer = await make_bus(service, delivery_limit=2)
+    calls: list[int] = []
+    handled = asyncio.Event()
+
+    async def db_restarting(deliveries: list[Delivery]) -> None:
+        calls.append(len(deliveries))
+        if len(calls) <= 4:  # twice the delivery limit
+            raise asyncpg.CannotConnectNowError("the database system is shutting down")
+        handled.set()
+
+    queue_name = f"{NAMESPACE}.{service}.outage"
+    queues.append(queue_name)
+    await consumer.subscribe_batch("outage", [f"o{uid}.#"], db_restarting)
+    publisher = await make_bus(f"pub-{uid}")
+    await publisher.publish(f"o{uid}.thing", {"n": 1}, message_id=str(uuid.uuid4()))
+    await asyncio.wait_for(handled.wait(), 15)
+    assert len(calls) == 5
+    assert await _dlq_get(settings, f"{queue_name}.dlq", time.monotonic() + 0.5) is None

@@ -101,8 +101,13 @@ def test_namespace_config_and_secret() -> None:
     fields = {f"REKOMI_{name.upper()}" for name in Settings.model_fields}
     config = _config()
     secret = _find("Secret")["rekomi-secrets"]["stringData"]
-    secret_keys = {"REKOMI_DATABASE_URL", "REKOMI_AMQP_URL", "REKOMI_REDIS_URL"}
+    secret_keys = {"REKOMI_DATABASE_URL", "REKOMI_AMQP_URL", "REKOMI_REDIS_URL",
+                   # payout providers' credentials (empty: the method is not offered)
+                   "REKOMI_STRIPE_API_KEY", "REKOMI_PAYPAL_CLIENT_ID",
+                   "REKOMI_PAYPAL_CLIENT_SECRET", "REKOMI_WISE_API_TOKEN",
+                   "REKOMI_WISE_PROFILE_ID"}
     assert set(secret) == secret_keys
+    assert secret_keys <= fields
     assert not secret_keys & config.keys(), "connection URLs belong in the Secret"
     assert config.keys() <= fields, f"unknown settings: {sorted(config.keys() - fields)}"
     assert config["REKOMI_OPS_HOST"] == config["REKOMI_GATEWAY_HOST"] == "0.0.0.0"
