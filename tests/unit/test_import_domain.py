@@ -145,7 +145,7 @@ def test_batched_events_have_the_domain_event_shape() -> None:
 
     from libs.contracts.events import DomainEvent
     from libs.shared import jsonutil
-    from services.ledger.adapters.outbox_batch import event_body
+    from libs.shared.outbox_batch import event_body
 
     org, now = uuid.uuid4(), datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
     event_id, body = event_body("affiliate.created", org, {"id": "x"}, now)

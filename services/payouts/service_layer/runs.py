@@ -20,6 +20,7 @@ from libs.shared.bus_rpc import RemoteError
 from libs.shared.clock import now_utc
 from libs.shared.errors import ValidationFailed
 from libs.shared.ids import new_id
+from libs.shared.outbox_batch import stage_events
 from libs.shared.uow import Transaction, unit_of_work
 from services.payouts.adapters.repository import PayoutsRepository
 from services.payouts.domain.model import LineItem, Payout, first_status, to_response
@@ -77,11 +78,13 @@ async def write_claim(tx: Transaction, run_id: uuid.UUID, org_id: uuid.UUID,
     await repo.add_payouts(payouts, [li for pl in lines.values() for li in pl])
     await repo.set_run_state(run_id, "Claimed", only_from="Claiming")
     shapes = [to_response(p, lines[p.id]) for p in payouts]
+    events: list[tuple[str, dict[str, object]]] = []
     for shape in shapes:
         body = as_json(shape)
-        await tx.emit("payout.created", org_id=org_id, data=body, created_at=at)
+        events.append(("payout.created", body))
         if shape.status == contract.PayoutStatus.Paid:
-            await tx.emit("payout.paid", org_id=org_id, data=body, created_at=at)
+            events.append(("payout.paid", body))
+    await stage_events(tx.conn, org_id, events, now=at)
     await tx.audit(org_id=org_id, actor=actor, action="payouts.run", entity_type="payout_run",
                    entity_id=str(run_id), before=None, after=_run_summary(run, shapes),
                    created_at=at)

@@ -79,7 +79,7 @@ async def answer(request: web.Request, route: Route, payload: dict[str, Any]
             return result
     else:
         assert route.rpc is not None  # a route without a local view forwards
-        result = await route.rpc.call(request.app[BUS], payload)
+        result = await route.rpc.call(request.app[BUS], payload, timeout=route.rpc_timeout)
     if route.status == 204:
         return web.Response(status=204)
     return json_response(as_json(result) if isinstance(result, BaseModel) else result,

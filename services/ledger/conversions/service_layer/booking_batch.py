@@ -21,8 +21,8 @@ from libs.contracts.attributed import AcceptedRefund, AcceptedSale
 from libs.contracts.common import as_json
 from libs.shared.ids import new_id
 from libs.shared.outbox import add_events_json
+from libs.shared.outbox_batch import event_body
 from libs.shared.uow import Transaction
-from services.ledger.adapters.outbox_batch import event_body
 from services.ledger.conversions.adapters.booking_repository import BookingRepository
 from services.ledger.conversions.adapters.repository import ConversionsRepository
 from services.ledger.conversions.domain import booking as s2s

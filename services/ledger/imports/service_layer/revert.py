@@ -12,8 +12,8 @@ import asyncpg
 from libs.contracts import imports as contract
 from libs.contracts.common import as_json
 from libs.shared.clock import now_utc
+from libs.shared.outbox_batch import stage_events
 from libs.shared.uow import Transaction, unit_of_work
-from services.ledger.adapters.outbox_batch import stage_events
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
 from services.ledger.affiliates.domain import model as domain
 from services.ledger.conversions.service_layer.imports import revert_conversions

@@ -18,8 +18,8 @@ from libs.contracts.common import as_json
 from libs.shared.clock import now_utc
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
+from libs.shared.outbox_batch import stage_events
 from libs.shared.uow import Transaction, unit_of_work
-from services.ledger.adapters.outbox_batch import stage_events
 from services.ledger.affiliates.domain import model as domain
 from services.ledger.affiliates.domain.links import Link, generated_slug
 from services.ledger.domain.errors import MigrationInProgress

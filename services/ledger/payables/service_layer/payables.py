@@ -26,6 +26,7 @@ from libs.contracts.payouts import (
 )
 from libs.shared.clock import now_utc
 from libs.shared.ids import new_id
+from libs.shared.outbox_batch import stage_events
 from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.conversions.adapters.adjustments_repository import AdjustmentsRepository
 from services.ledger.conversions.domain.model import to_response
@@ -166,9 +167,8 @@ async def settle_paid(tx: Transaction, org_id: uuid.UUID, payout_id: uuid.UUID,
     repo = PayablesRepository(tx.conn)
     if not await repo.mark_paid(payout_id, at):
         return False
-    for conversion in await repo.turn_paid(payout_id):
-        await tx.emit("conversion.paid", org_id=org_id, data=as_json(to_response(conversion)),
-                      created_at=at)
+    await stage_events(tx.conn, org_id, [("conversion.paid", as_json(to_response(c)))
+                                         for c in await repo.turn_paid(payout_id)], now=at)
     adjustments = AdjustmentsRepository(tx.conn)
     for c in await repo.refunded_while_claimed(payout_id):
         await adjustments.add(Adjustment(new_id(), c.org_id, c.affiliate_id, c.currency,

@@ -8,6 +8,9 @@ from services.gateway.domain.plans import Tier
 from services.gateway.entrypoints.http.route_table import Route
 
 PAYOUT_ID = {"id": "payoutId"}
+# A run over 10,000 affiliates and 100,000 commissions answers in seconds (bench payouts_run);
+# the claim alone may take the payouts service's REKOMI_PAYOUTS_CLAIM_TIMEOUT_SECONDS (60).
+RUN_TIMEOUT = 120.0
 TAG = "Payouts"
 SELECTION = (
     " A candidate is one affiliate in one currency: its `Approved` commissions booked in "
@@ -31,7 +34,7 @@ PAYOUT_ROUTES: list[Route] = [
           description="What a run with the same selection would pay now; writes nothing."
                       + SELECTION),
     Route("POST", "/api/v1/payouts/run", c.RUN_PAYOUTS, "Run payouts", TAG, plan=Tier.Starter,
-          body=c.PayoutRunBody, audited=True, idempotent=True,
+          body=c.PayoutRunBody, audited=True, idempotent=True, rpc_timeout=RUN_TIMEOUT,
           description=(
               "Pays every eligible candidate of the selection: one payout per affiliate and "
               "currency, answered as a flat array. `confirmTotalCents` must equal the "

@@ -1,5 +1,6 @@
 """Staging many domain events in one statement: the same outbox rows ``Transaction.emit`` writes
-one by one, for imports that emit up to two events per row."""
+one by one, for imports that emit up to two events per row and payout runs that emit two per
+payout (20,000 single INSERTs took 2.9-3.7 s, one batched INSERT 0.8-1.0 s: bench payouts_run)."""
 
 from __future__ import annotations
 
