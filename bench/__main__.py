@@ -18,6 +18,7 @@ from bench import (
     affiliates_import,
     clicks_ingest,
     mechanisms,
+    payouts_run,
     programs_get,
     s2s_ingest,
     webhooks_deliveries,
@@ -38,6 +39,7 @@ SCENARIOS: dict[str, Scenario] = {
     clicks_ingest.NAME: clicks_ingest.run,
     s2s_ingest.NAME: s2s_ingest.run,
     mechanisms.NAME: mechanisms.run,
+    payouts_run.NAME: payouts_run.run,
 }
 DEFAULT = "all"  # `make bench` runs every scenario
 DEFAULT_DURATION = 10
