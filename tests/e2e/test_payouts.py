@@ -12,7 +12,7 @@ import aiohttp
 
 from tests.common.affiliates_api import create_affiliate
 from tests.common.api import audit_page
-from tests.common.orgs import new_org
+from tests.common.orgs import new_key, new_org
 from tests.common.payouts_api import (
     approved_sale,
     ledger_sql,
@@ -302,3 +302,17 @@ async def _run_raw(http: aiohttp.ClientSession, s: Seller, body: dict[str, objec
                          headers={**s.org.auth, **key}) as response:
         return (response.status, await response.json(),
                 response.headers.get("Idempotency-Replayed"))
+
+
+async def test_a_read_key_reads_payouts_and_cannot_pay(http: aiohttp.ClientSession) -> None:
+    s = await seller(http)
+    made = await approved_sale(http, s)
+    read = await new_key(s.org, "read")
+    for path in ("/preview", "/run", f"/{uuid.uuid4()}/retry", f"/{uuid.uuid4()}/cancel"):
+        async with http.post(f"/api/v1/payouts{path}", json=period(
+                confirmTotalCents=made["commissionCents"]), headers=read) as response:
+            assert response.status == 403, path
+            assert (await response.json())["error"] == "insufficient_scope"
+    async with http.get("/api/v1/payouts", headers=read) as response:
+        assert response.status == 200
+    assert (await preview(http, s.org))["totalCents"] == made["commissionCents"]
