@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from typing import Any
@@ -49,6 +50,9 @@ __all__ = ["BatchHandler", "Bus", "Delivery", "EventHandler", "RemoteError", "Rp
 # refused TCP connect. Each process draws its own interval around this (``_reconnect_interval``)
 # so a fleet does not reconnect in lockstep.
 RECONNECT_SECONDS = 0.25
+# Publishes unconfirmed in a row (each after its timeout) that make the connection count as
+# stuck and be dropped for a fresh one.
+STALLED_PUBLISHES = 2
 
 
 class Bus(ConsumeEvents, RequestReply):
@@ -65,6 +69,7 @@ class Bus(ConsumeEvents, RequestReply):
         self._rpc_channel = None
         self._events: AbstractExchange | None = None
         self._dead: AbstractExchange | None = None
+        self._stalls = 0  # publish confirms missed in a row (see _publish_stalled)
         self._init_rpc()
 
     # ---- lifecycle -----------------------------------------------------------------------
@@ -118,7 +123,30 @@ class Bus(ConsumeEvents, RequestReply):
             body, message_id=message_id, content_type="application/json",
             content_encoding=content_encoding, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             headers=headers or {})
-        await self._events.publish(message, routing_key, mandatory=False, timeout=timeout)
+        try:
+            await self._events.publish(message, routing_key, mandatory=False, timeout=timeout)
+        except TimeoutError:
+            await self._publish_stalled()
+            raise
+        self._stalls = 0
+
+    async def _publish_stalled(self) -> None:
+        """A publish the broker did not confirm in time. Twice in a row while the connection
+        looks up means it is stuck, not slow: a half-open TCP connection, or a channel whose
+        confirms the broker stopped sending (RabbitMQ 3.10 did, after a quorum queue that
+        publishes were routed to was deleted: the relay timed out every 10 s for minutes and
+        the service's RPCs, on the same connection, went unanswered). The heartbeat notices
+        a half-open connection only after a minute and never a stuck channel, so the
+        connection is dropped here and the robust connection reconnects with fresh channels."""
+        self._stalls += 1
+        transport = self._connection.transport if self._connection is not None else None
+        if self._stalls < STALLED_PUBLISHES or transport is None or transport.connection.is_closed:
+            return
+        self._stalls = 0
+        log.error("broker connection stalled (publishes unconfirmed); reconnecting",
+                  extra={"service": self.service})
+        with contextlib.suppress(Exception):
+            await transport.connection.close(ConnectionResetError("publishes stalled"))
 
     async def publish_packed(self, routing_key: str, events: list[tuple[str, bytes,
                                                                        dict[str, Any]]],

@@ -4,6 +4,7 @@ after Stripe moved the money but before our write, which must not pay twice."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import uuid
@@ -13,6 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.common.api import audit_page
 from tests.common.events import EventRecorder
 from tests.common.payouts_api import (
     approved_sale,
@@ -99,6 +101,8 @@ async def test_a_refused_transfer_fails_the_payout_until_a_retry_pays_it(
         seen = await events.settled(lambda d: d.body["data"]["id"] == started["id"], 3)
         assert [d.routing_key for d in seen] == ["payout.created", "payout.failed",
                                                  "payout.paid"]
+        [logged] = await audited(http, s, "payout.retried")
+        assert (logged["entityType"], logged["entityId"]) == ("payout", started["id"])
     finally:
         await events.stop()
 
@@ -112,6 +116,8 @@ async def test_cancelling_a_failed_payout_makes_its_commissions_payable_again(
     await settled(http, s, started["id"], "Failed")
     code, cancelled = await payout_call(http, s.org, f"/{started['id']}/cancel")
     assert (code, cancelled["status"]) == (200, "Cancelled"), cancelled
+    [logged] = await audited(http, s, "payout.cancelled")
+    assert json.loads(logged["after"])["status"] == "Cancelled"
     code, again = await payout_call(http, s.org, f"/{started['id']}/retry")
     assert (code, again["error"]) == (409, "payout_not_retryable")
 
@@ -147,6 +153,15 @@ async def test_a_sender_killed_after_stripe_moved_the_money_never_pays_twice(
     transfers = await stripe.transfers(account)
     assert [t["id"] for t in transfers] == [paid["stripeTransferId"]]
     await statuses_become(http, s.org, [made["id"]], "Paid")
+
+
+async def audited(http: aiohttp.ClientSession, s: Seller, action: str
+                  ) -> list[dict[str, Any]]:
+    async def probe() -> list[dict[str, Any]] | None:
+        items: list[dict[str, Any]] = (await audit_page(http, s.org, action=action))["items"]
+        return items or None
+
+    return await eventually(probe, what=f"audit {action}")
 
 
 async def _made(stripe: LocalStripe, account: str) -> bool | None:

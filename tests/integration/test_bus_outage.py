@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from yarl import URL
 
-from libs.shared.bus import Bus
+from libs.shared.bus import Bus, RpcTimeout
 from libs.shared.db import create_pool
 from libs.shared.outbox import OutboxRelay, add_event
 from libs.shared.settings import Settings
@@ -128,3 +128,32 @@ async def test_outbox_relay_resumes_within_a_second(client: Bus, proxy: TcpProxy
     print(f"after a {OUTAGE_SECONDS}s outage: the relay sent the staged event {took:.3f}s "
           "after the broker's return")
     assert took < RECOVERY_BUDGET_SECONDS
+
+
+async def test_a_stalled_connection_is_dropped_and_publishing_resumes(
+        make_bus: MakeBus, client: Bus, proxy: TcpProxy) -> None:
+    """Nothing arrives and nothing fails (a half-open connection, or a broker that stopped
+    confirming a channel): after two unconfirmed publishes the bus drops the connection and
+    reconnects, so publishing and the calls made on the same connection work again, long
+    before the 60-s heartbeat would have noticed."""
+    service = f"svc-{uuid.uuid4().hex[:8]}"
+    server = await make_bus(service)  # straight to the broker: only the client stalls
+
+    async def echo(payload: dict[str, Any]) -> dict[str, Any]:
+        return payload
+
+    await server.serve({"echo": echo})
+    assert await client.call(service, "echo", {"n": 1}) == {"n": 1}
+    proxy.freeze()
+    started = time.monotonic()
+    with pytest.raises(RpcTimeout):
+        await client.call(service, "echo", {"n": 2})
+    for n in range(2):
+        with pytest.raises(TimeoutError):
+            await client.publish("stall.probe", {"n": n}, message_id=uuid.uuid4().hex,
+                                 timeout=0.5)
+    await _first_success(
+        lambda: client.publish("stall.probe", {"n": 2}, message_id=uuid.uuid4().hex), 10)
+    assert await client.call(service, "echo", {"n": 3}) == {"n": 3}
+    print(f"publishing and calls resumed {time.monotonic() - started:.2f}s after the stall")
+    assert time.monotonic() - started < 10
