@@ -20,6 +20,8 @@ from services.ledger.imports.entrypoints.rpc import add_imports_handlers
 from services.ledger.invites.adapters.mail import Mailer, smtp_mailer
 from services.ledger.invites.entrypoints.mail_worker import start_invite_mail
 from services.ledger.invites.entrypoints.rpc import add_invite_handlers
+from services.ledger.metrics.entrypoints.consumers import subscribe_metrics
+from services.ledger.metrics.entrypoints.rpc import add_metrics_handlers
 from services.ledger.org_settings.entrypoints.consumers import subscribe_org_settings
 from services.ledger.payables.entrypoints.consumers import subscribe_payables
 from services.ledger.payables.entrypoints.rpc import add_payables_handlers
@@ -57,6 +59,7 @@ def handlers(ctx: ServiceContext, outside: OutsideSystems) -> HandlerTable:
     add_conversion_handlers(table, ctx)
     add_fx_handlers(table, ctx, outside.fx_source)
     add_payables_handlers(table, ctx)
+    add_metrics_handlers(table, ctx)
     return table
 
 
@@ -67,6 +70,7 @@ async def wire(ctx: ServiceContext) -> None:
     await subscribe_click_rewards(ctx.bus, ctx.pool)  # CPC: closed click buckets
     await subscribe_org_settings(ctx.bus, ctx.pool)  # the copy of each org's settings
     await subscribe_payables(ctx.bus, ctx.pool)  # payouts paid or cancelled: settle the claims
+    await subscribe_metrics(ctx.bus, ctx.pool)  # the dashboard's rollups
     await start_invite_mail(ctx, outside.mailer)  # invite e-mail: queue consumer + paced sender
     start_conversion_lifecycle(ctx)  # Pending -> Approved after the payout grace days
     start_fx_refresh(ctx, outside.fx_source)  # from REKOMI_FX_RATES_URL, daily (off when unset)

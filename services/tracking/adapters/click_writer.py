@@ -1,19 +1,33 @@
 """Clicks are buffered in memory and written in batches with COPY: one round trip per batch,
 not per click. Bounded loss by design: a click is acknowledged once buffered, so a crash loses
 at most the clicks of one flush interval (``tracking_click_flush_ms``). Sales never take this
-path."""
+path. The batch's roll-up for the dashboard (``tracking.clicks.rolled``, one event per org)
+is staged in the same transaction, so the dashboard counts exactly the clicks stored."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import uuid
 from typing import Any
 
 import asyncpg
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
+from libs.contracts.metrics import CLICKS_ROLLED
+from libs.shared import jsonutil
+from libs.shared.clock import now_utc
+from libs.shared.ids import new_id
+from libs.shared.outbox import add_events_json
+from services.tracking.domain.click_rollup import roll_up
+
 log = logging.getLogger(__name__)
+
+
+def rolled_events(rows: list[tuple[Any, ...]]) -> list[tuple[uuid.UUID, str, str]]:
+    return [(new_id(), CLICKS_ROLLED, jsonutil.dumps_str({"orgId": str(org), "cells": cells}))
+            for org, cells in roll_up(rows).items()]
 
 COLUMNS = ("org_id", "program_id", "affiliate_id", "slug", "attributed_slug", "visitor_id",
            "referrer_host", "landing_url", "utm_source", "utm_medium", "utm_campaign",
@@ -53,8 +67,9 @@ class ClickWriter:
             async for attempt in AsyncRetrying(stop=stop_after_attempt(3), reraise=True,
                                                wait=wait_exponential(0.05, max=1)):
                 with attempt:
-                    async with self.pool.acquire() as conn:
+                    async with self.pool.acquire() as conn, conn.transaction():
                         await conn.copy_records_to_table("clicks", records=rows,
                                                          columns=COLUMNS)
+                        await add_events_json(conn, rolled_events(rows), now=now_utc())
         except Exception:
             log.exception("click batch lost", extra={"clicks": len(rows)})

@@ -1,16 +1,15 @@
 """Banning an affiliate denies its unpaid commission, in the ban's own transaction (the rules
 and why: ``services/ledger/conversions/domain/denials.py``).
 
-Payouts: nothing claims a conversion yet (``services/payouts`` has no tables and answers only
-the system RPCs; the ledger has no payout RPC), so no row can be in a payout in progress today.
-The denial takes each row's lock and re-checks its status under it, so when payouts arrive a
-claim must move its rows out of Pending/Approved (or the filter here must learn the claim
-marker) under the same row lock: a claimed row is then never denied (money invariant 2)."""
+A row a payout run has claimed is never denied (the repository's filter): that money is
+committed to the payout (money invariant 2). The denied rows are announced on the bus as
+``ledger.conversions.denied`` (not a webhook type) so the dashboard's rollups take them out."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from libs.contracts.metrics import CONVERSIONS_DENIED
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction
 from services.ledger.affiliates.domain.model import Affiliate
@@ -29,4 +28,6 @@ async def deny_unpaid(tx: Transaction, affiliate: Affiliate, *, at: datetime
     if denied:
         await ConversionsRepository(tx.conn).add_events(
             [denied_event(c, at=at, event_id=new_id()) for c in denied])
+        await tx.publish(CONVERSIONS_DENIED, {"orgId": str(affiliate.org_id),
+                                              "conversionIds": [str(c.id) for c in denied]})
     return denied

@@ -6,6 +6,7 @@ from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.routes.affiliates import AFFILIATE_ROUTES
 from services.gateway.entrypoints.http.routes.audit_log import AUDIT_LOG_ROUTES
 from services.gateway.entrypoints.http.routes.conversions import CONVERSION_ROUTES
+from services.gateway.entrypoints.http.routes.dashboard import DASHBOARD_ROUTES
 from services.gateway.entrypoints.http.routes.imports import IMPORT_ROUTES
 from services.gateway.entrypoints.http.routes.invites import INVITE_ROUTES
 from services.gateway.entrypoints.http.routes.payouts import PAYOUT_ROUTES
@@ -29,4 +30,5 @@ ROUTES: list[Route] = [
     *S2S_ROUTES,
     *SETTINGS_ROUTES,
     *PAYOUT_ROUTES,
+    *DASHBOARD_ROUTES,
 ]

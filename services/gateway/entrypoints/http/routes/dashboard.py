@@ -1,0 +1,60 @@
+"""Dashboard metrics: headline figures, series, rankings and traffic sources for the brand,
+answered by the ledger from its rollups (kept up to date by events; nothing scans raw rows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from libs.contracts import metrics as m
+from services.gateway.domain.plans import Tier
+from services.gateway.entrypoints.http.keys import BUS
+from services.gateway.entrypoints.http.route_table import Route
+
+TAG = "Dashboard"
+DAYS = (" Windows are whole UTC days, from the day of `since` (default 30 days ago) through "
+        "today, at most 3,660 days (400 `validation_failed`, field `since`, beyond that or "
+        "when `since` is not before `until`). Money is in the org's home currency: each "
+        "day's sums are converted with that day's rate. Refunded and Denied conversions are "
+        "left out.")
+
+
+async def export_series(request: web.Request, payload: dict[str, Any]) -> web.Response:
+    rows = m.ExportRows.model_validate(await m.EXPORT_SERIES.call(request.app[BUS], payload))
+    lines = [f"date,{rows.metric.value}", *(f"{p.bucket},{p.count}" for p in rows.points)]
+    return web.Response(
+        body=("\r\n".join(lines) + "\r\n").encode(), content_type="text/csv", charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{rows.metric.value}.csv"'})
+
+
+DASHBOARD_ROUTES: list[Route] = [
+    Route("GET", "/api/v1/dashboard/summary", m.SUMMARY, "Headline figures", TAG,
+          plan=Tier.Starter, query=m.SummaryQuery, description=(
+              "`totalConversions` counts sales (OneTime and Recurring rows; overrides are "
+              "commission, not sales); `totalLeads` counts LeadReward rows; "
+              "`totalEarningsCents` adds every commission (sales, overrides, lead and click "
+              "rewards, bonuses). `conversionRate` = conversions / non-bot clicks x 100, "
+              "rounded to 4 decimals. `activeAffiliates`: affiliates with a click, lead or "
+              "conversion in the window. `pendingPayoutsCents`: Approved commission awaiting "
+              "payout now (not windowed), at today's rate." + DAYS)),
+    Route("GET", "/api/v1/dashboard/timeseries", m.TIMESERIES, "A metric per day", TAG,
+          plan=Tier.Starter, query=m.TimeseriesQuery, description=(
+              "Every day of `[since, until)` is present, zero-filled. For `payouts`, `count` "
+              "is the day's paid payouts' amountCents in the home currency." + DAYS)),
+    Route("GET", "/api/v1/dashboard/leaderboard", m.LEADERBOARD, "Top affiliates", TAG,
+          plan=Tier.Starter, query=m.LeaderboardQuery, description=(
+              "`value`: clicks, sales, earnings (home-currency commission cents) or epc "
+              "(earnings per click in cents, rounded; only affiliates with a click). Ties "
+              "rank by affiliate id." + DAYS)),
+    Route("GET", "/api/v1/dashboard/traffic-sources", m.TRAFFIC_SOURCES,
+          "Clicks by referrer host", TAG, plan=Tier.Starter, query=m.TrafficQuery,
+          description="The top 20 sources by non-bot clicks; `percentage` of all clicks in "
+                      "the window, one decimal. Empty or unparseable referrers are "
+                      "`(direct)`." + DAYS),
+    Route("GET", "/api/v1/dashboard/export.csv", m.EXPORT_SERIES, "Export a series as CSV",
+          TAG, plan=Tier.Starter, query=m.ExportQuery, local=export_series,
+          media_type="text/csv", operation="dashboard.export",
+          description="`date,<metric>`, one line per day of `[since, until)`, as the "
+                      "timeseries." + DAYS),
+]

@@ -1,0 +1,118 @@
+"""SQL for the metric rollups: applying a batch's increments, remembering what was applied,
+and the sums the dashboard reads."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from libs.shared.db import Conn
+from services.ledger.metrics.domain.rollup import COLUMNS, Deltas, Fact
+
+_FACT_COLUMNS = [f.name for f in dataclasses.fields(Fact)]
+_ADD = ", ".join(f"{c} = d.{c} + EXCLUDED.{c}" for c in COLUMNS)
+_UPSERT_DAYS = (
+    f"INSERT INTO metric_days AS d (org_id, day, program_id, affiliate_id, currency, "
+    f"{', '.join(COLUMNS)}) SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[], "
+    f"$4::uuid[], $5::text[], {', '.join(f'${i}::bigint[]' for i in range(6, 6 + len(COLUMNS)))}"
+    f") ON CONFLICT (org_id, day, program_id, affiliate_id, currency) DO UPDATE SET {_ADD}")
+_UPSERT_SOURCES = (
+    "INSERT INTO metric_sources AS s (org_id, day, program_id, affiliate_id, source, clicks) "
+    "SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::uuid[], $5::text[], "
+    "$6::bigint[]) ON CONFLICT (org_id, day, program_id, affiliate_id, source) "
+    "DO UPDATE SET clicks = s.clicks + EXCLUDED.clicks")
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    return [[r[i] for r in rows] for i in range(width)]
+
+
+class Rollups:
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+
+    # ---- applying -----------------------------------------------------------------------------
+    async def first_time(self, event_id: uuid.UUID, at: datetime) -> bool:
+        """True the first time ``event_id`` is applied."""
+        done = await self.conn.fetchval(
+            "INSERT INTO metric_events (event_id, applied_at) VALUES ($1, $2) "
+            "ON CONFLICT DO NOTHING RETURNING true", event_id, at)
+        return bool(done)
+
+    async def remember(self, fact: Fact) -> bool:
+        """True when the conversion was not known yet (then it is now)."""
+        done = await self.conn.fetchval(
+            f"INSERT INTO metric_conversions ({', '.join(_FACT_COLUMNS)}) "
+            f"VALUES ({', '.join(f'${i + 1}' for i in range(len(_FACT_COLUMNS)))}) "
+            "ON CONFLICT (conversion_id) DO NOTHING RETURNING true",
+            *[getattr(fact, c) for c in _FACT_COLUMNS])
+        return bool(done)
+
+    async def uncount(self, conversion_ids: list[uuid.UUID]) -> list[Fact]:
+        """Counted conversions among ``conversion_ids``, now no longer counted."""
+        rows = await self.conn.fetch(
+            f"UPDATE metric_conversions SET counted = false WHERE conversion_id = ANY($1::uuid[])"
+            f" AND counted RETURNING {', '.join(_FACT_COLUMNS)}", conversion_ids)
+        return [_fact(r) for r in rows]
+
+    async def write(self, deltas: Deltas) -> None:
+        days = deltas.day_rows()
+        if days:
+            await self.conn.execute(_UPSERT_DAYS, *_columns(days, 5 + len(COLUMNS)))
+        sources = deltas.source_rows()
+        if sources:
+            await self.conn.execute(_UPSERT_SOURCES, *_columns(sources, 6))
+
+    # ---- reading ------------------------------------------------------------------------------
+    async def by_day(self, org_id: uuid.UUID, first: date, last: date,
+                     program_id: uuid.UUID | None = None) -> list[asyncpg.Record]:
+        """Per (day, currency): every column summed over ``[first, last]``."""
+        return list(await self.conn.fetch(
+            f"SELECT day, currency, {', '.join(f'sum({c})::bigint AS {c}' for c in COLUMNS)} "
+            "FROM metric_days WHERE org_id = $1 AND day BETWEEN $2 AND $3 "
+            "AND ($4::uuid IS NULL OR program_id = $4) GROUP BY day, currency ORDER BY day",
+            org_id, first, last, program_id))
+
+    async def active_affiliates(self, org_id: uuid.UUID, first: date, last: date) -> int:
+        found: int = await self.conn.fetchval(
+            "SELECT count(DISTINCT affiliate_id) FROM metric_days WHERE org_id = $1 "
+            "AND day BETWEEN $2 AND $3 AND (clicks > 0 OR conversions > 0 OR leads > 0)",
+            org_id, first, last)
+        return found
+
+    async def by_affiliate(self, org_id: uuid.UUID, first: date, last: date,
+                           program_id: uuid.UUID | None) -> list[asyncpg.Record]:
+        """Per (affiliate, day, currency) of money rows and per affiliate of the rest: what a
+        leaderboard ranks (days kept for the FX of each day)."""
+        return list(await self.conn.fetch(
+            "SELECT affiliate_id, day, currency, sum(clicks)::bigint AS clicks, "
+            "sum(conversions)::bigint AS conversions, "
+            "sum(commission_cents)::bigint AS commission_cents FROM metric_days "
+            "WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR "
+            "program_id = $4) AND program_id <> '00000000-0000-0000-0000-000000000000' "
+            "GROUP BY affiliate_id, day, currency", org_id, first, last, program_id))
+
+    async def sources(self, org_id: uuid.UUID, first: date, last: date,
+                      program_id: uuid.UUID | None, affiliate_id: uuid.UUID | None
+                      ) -> list[asyncpg.Record]:
+        return list(await self.conn.fetch(
+            "SELECT source, sum(clicks)::bigint AS clicks FROM metric_sources "
+            "WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR "
+            "program_id = $4) AND ($5::uuid IS NULL OR affiliate_id = $5) "
+            "GROUP BY source ORDER BY sum(clicks) DESC, source", org_id, first, last,
+            program_id, affiliate_id))
+
+    async def pending(self, org_id: uuid.UUID) -> list[tuple[str, int]]:
+        """Approved commission awaiting payout, per currency (the conversions_pending index)."""
+        rows = await self.conn.fetch(
+            "SELECT currency, sum(commission_cents)::bigint FROM conversions "
+            "WHERE org_id = $1 AND status = 'Approved' GROUP BY currency", org_id)
+        return [(r[0], r[1]) for r in rows]
+
+
+def _fact(row: asyncpg.Record) -> Fact:
+    return Fact(*(row[c] for c in _FACT_COLUMNS))

@@ -1,0 +1,17 @@
+"""The ledger's dashboard methods: declared symbol -> use case."""
+
+from __future__ import annotations
+
+from libs.contracts import metrics as m
+from libs.shared.rpc_handlers import HandlerTable
+from libs.shared.runtime import ServiceContext
+from services.ledger.metrics.service_layer import queries
+
+
+def add_metrics_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
+    pool = ctx.pool
+    table.add(m.SUMMARY, pool, queries.summary)
+    table.add(m.TIMESERIES, pool, queries.timeseries)
+    table.add(m.EXPORT_SERIES, pool, queries.export_series)
+    table.add(m.LEADERBOARD, pool, queries.leaderboard)
+    table.add(m.TRAFFIC_SOURCES, pool, queries.traffic_sources)

@@ -1,0 +1,45 @@
+"""Applying events to the rollups: a batch of deliveries becomes one set of increments, written
+once, in the transaction that also remembers what was applied (so a redelivery adds nothing)."""
+
+from __future__ import annotations
+
+import uuid
+
+from libs.contracts.conversions import ConversionResponse
+from libs.contracts.events import DomainEvent
+from libs.contracts.metrics import CLICKS_ROLLED, CONVERSIONS_DENIED, ClicksRolled
+from libs.contracts.payouts import PAYOUT_PAID, PayoutResponse
+from libs.shared.bus import Delivery
+from libs.shared.clock import now_utc
+from libs.shared.uow import Transaction
+from services.ledger.metrics.adapters.rollups import Rollups
+from services.ledger.metrics.domain.rollup import Deltas, fact_of
+
+CREATED, REFUNDED = "conversion.created", "conversion.refunded"
+ROUTING_KEYS = [CLICKS_ROLLED, CREATED, REFUNDED, CONVERSIONS_DENIED, PAYOUT_PAID]
+
+
+async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
+    repo, deltas = Rollups(tx.conn), Deltas()
+    for d in deliveries:
+        if d.routing_key == CLICKS_ROLLED:
+            if await repo.first_time(uuid.UUID(d.message_id), now_utc()):
+                deltas.clicks(ClicksRolled.model_validate(d.body))
+        elif d.routing_key == CONVERSIONS_DENIED:
+            for fact in await repo.uncount([uuid.UUID(i) for i in d.body["conversionIds"]]):
+                deltas.add(fact.key, fact.columns(-1))
+        else:
+            event = DomainEvent.model_validate(d.body)
+            if d.routing_key == PAYOUT_PAID:
+                if await repo.first_time(event.id, now_utc()):
+                    deltas.payout(event.org_id, PayoutResponse.model_validate(event.data))
+                continue
+            fact = fact_of(event.org_id, ConversionResponse.model_validate(event.data))
+            if d.routing_key == CREATED:
+                if await repo.remember(fact) and fact.counted:
+                    deltas.add(fact.key, fact.columns(+1))
+            else:  # refunded: take back what was counted; a refund seen first counts nothing
+                for counted in await repo.uncount([fact.conversion_id]):
+                    deltas.add(counted.key, counted.columns(-1))
+                await repo.remember(fact)
+    await repo.write(deltas)

@@ -1,0 +1,142 @@
+"""The dashboard's figures on a small seeded org, computed by hand: clicks through the click
+endpoint (one a bot's), signed sales, a refund, an approval. Rollups follow events, so reads
+poll until the last event shows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+
+from tests.common.orgs import Org, new_org
+from tests.common.payouts_api import approve
+from tests.common.s2s import post_signed, sale
+from tests.common.tracking_api import GOOGLEBOT, Tracked, post_click, tracked_link
+from tests.common.waiting import eventually
+from tests.e2e.test_s2s_lifecycle import refund_of
+
+DASHBOARD = "/api/v1/dashboard"
+
+
+async def get(http: aiohttp.ClientSession, org: Org, path: str, expect: int = 200,
+              **params: str) -> Any:
+    async with http.get(f"{DASHBOARD}/{path}", params=params, headers=org.auth) as response:
+        body = await (response.json() if response.content_type == "application/json"
+                      else response.text())
+        assert response.status == expect, body
+    return body
+
+
+async def click(http: aiohttp.ClientSession, link: Tracked, referrer: str | None,
+                **options: Any) -> None:
+    body: dict[str, Any] = {"landingUrl": f"https://brand.example/?via={link.slug}",
+                            "programId": link.program_id}
+    if referrer is not None:
+        body["referrer"] = referrer
+    await post_click(http, body, **options)
+
+
+async def seeded(http: aiohttp.ClientSession) -> tuple[Org, Tracked, Tracked, str]:
+    """A: 3 clicks (youtube.com twice, one direct) and a bot's, sales of 100.00 and 50.00
+    (refunded); B: a click from twitter.com and a sale of 200.00. 20% commission. Returns
+    the org, A, B and A's 100.00 sale id once the rollups show it all."""
+    org = await new_org()
+    a = await tracked_link(http, org)
+    b = await tracked_link(http, org, a.program_id)
+    for referrer in ("https://youtube.com/watch?v=1", "https://youtube.com/watch?v=2", None):
+        await click(http, a, referrer)
+    await click(http, a, "https://youtube.com/x", ua=GOOGLEBOT)
+    await click(http, b, "https://twitter.com/i/1")
+    big = sale(a.slug, amountCents=10000)
+    small = sale(a.slug, amountCents=5000)
+    ids = []
+    for body in (big, small, sale(b.slug, amountCents=20000)):
+        status, made = await post_signed(http, org, body)
+        assert status == 200, made
+        ids.append(made["conversionId"])
+    status, _ = await post_signed(http, org, refund_of(small["externalEventId"]))
+    assert status == 200
+
+    async def settled() -> dict[str, Any] | None:
+        summary = await get(http, org, "summary")
+        done = (summary["totalClicks"], summary["totalConversions"]) == (4, 2)
+        return summary if done else None
+
+    await eventually(settled, timeout=20, what="the rollups of the seeded org")
+    return org, a, b, ids[0]
+
+
+async def test_the_dashboard_of_a_small_org(http: aiohttp.ClientSession) -> None:
+    org, a, b, big = await seeded(http)
+    assert await get(http, org, "summary") == {
+        "totalClicks": 4, "totalConversions": 2, "totalLeads": 0,
+        "totalEarningsCents": 2000 + 4000, "conversionRate": 50.0, "activeAffiliates": 2,
+        "pendingPayoutsCents": 0}
+    await approve(big)
+    assert (await get(http, org, "summary"))["pendingPayoutsCents"] == 2000
+
+    today = datetime.now(UTC).date()
+    series = await get(http, org, "timeseries", metric="conversions")
+    assert series["metric"] == "conversions" and series["granularity"] == "day"
+    assert len(series["points"]) == 31
+    assert series["points"][-1] == {"bucket": today.isoformat(), "count": 2}
+    assert sum(p["count"] for p in series["points"]) == 2
+    clicks = await get(http, org, "timeseries", metric="clicks",
+                       since=(today - timedelta(days=2)).isoformat(),
+                       until=(today + timedelta(days=1)).isoformat())
+    assert [p["count"] for p in clicks["points"]] == [0, 0, 4]
+
+    assert [(r["affiliateId"], r["value"]) for r in await get(
+        http, org, "leaderboard", metric="earnings")] == [(b.affiliate_id, 4000),
+                                                           (a.affiliate_id, 2000)]
+    assert [(r["affiliateId"], r["value"]) for r in await get(
+        http, org, "leaderboard", metric="clicks", limit="1")] == [(a.affiliate_id, 3)]
+    assert [(r["affiliateId"], r["value"]) for r in await get(
+        http, org, "leaderboard", metric="epc")] == [(b.affiliate_id, 4000),
+                                                      (a.affiliate_id, 667)]
+    leader = (await get(http, org, "leaderboard", metric="conversions"))[0]
+    assert set(leader) == {"affiliateId", "fullName", "email", "value"}
+
+    assert await get(http, org, "traffic-sources") == [
+        {"source": "youtube.com", "count": 2, "percentage": 50.0},
+        {"source": "(direct)", "count": 1, "percentage": 25.0},
+        {"source": "twitter.com", "count": 1, "percentage": 25.0}]
+    assert await get(http, org, "traffic-sources", affiliateId=b.affiliate_id) == [
+        {"source": "twitter.com", "count": 1, "percentage": 100.0}]
+
+    csv = await get(http, org, "export.csv", metric="conversions")
+    lines = csv.strip().split("\r\n")
+    assert lines[0] == "date,conversions" and lines[-1] == f"{today.isoformat()},2"
+    assert len(lines) == 32
+
+
+async def test_another_org_sees_none_of_it(http: aiohttp.ClientSession) -> None:
+    _org, a, _b, _big = await seeded(http)
+    other = await new_org()
+    assert await get(http, other, "summary") == {
+        "totalClicks": 0, "totalConversions": 0, "totalLeads": 0, "totalEarningsCents": 0,
+        "conversionRate": 0.0, "activeAffiliates": 0, "pendingPayoutsCents": 0}
+    assert await get(http, other, "leaderboard", metric="clicks") == []
+    assert await get(http, other, "traffic-sources") == []
+    assert await get(http, other, "leaderboard", metric="clicks",
+                     programId=a.program_id) == []
+
+
+async def test_bad_queries_are_400_and_trial_is_402(http: aiohttp.ClientSession) -> None:
+    org = await new_org()
+    for path, params, field in [("timeseries", {}, "metric"),
+                                ("timeseries", {"metric": "revenue"}, "metric"),
+                                ("leaderboard", {"metric": "clicks", "limit": "51"}, "limit"),
+                                ("export.csv", {"metric": "leads"}, "metric"),
+                                ("summary", {"since": "yesterday"}, "since"),
+                                ("timeseries", {"metric": "clicks", "since": "2000-01-01"},
+                                 "since"),
+                                ("timeseries", {"metric": "clicks", "since": "2026-05-02",
+                                                "until": "2026-05-01"}, "since")]:
+        answer = await get(http, org, path, expect=400, **params)
+        assert (answer["error"], answer["field"]) == ("validation_failed", field), path
+    trial = await new_org(plan="Trial", status="Trialing")
+    assert (await get(http, trial, "summary", expect=402))["error"] == "plan_tier_required"
+
+
