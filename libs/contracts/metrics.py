@@ -192,3 +192,89 @@ TIMESERIES = Rpc("ledger", "metrics.timeseries", GetTimeseries, Timeseries)
 EXPORT_SERIES = Rpc("ledger", "metrics.export", GetExport, ExportRows)
 LEADERBOARD = Rpc("ledger", "metrics.leaderboard", GetLeaderboard, Leaderboard)
 TRAFFIC_SOURCES = Rpc("ledger", "metrics.traffic_sources", GetTrafficSources, TrafficSources)
+
+
+# ---- insights --------------------------------------------------------------------------------
+class Module(StrEnum):
+    """The insight modules built so far (the reference's others arrive with later work)."""
+
+    overview = "overview"
+    funnel = "funnel"
+    attribution = "attribution"
+
+
+class InsightFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+class InsightQuery(BaseModel):
+    since: QueryDatetime | None = Field(default=None, description="Default 30 days ago")
+    until: QueryDatetime | None = Field(default=None, description="Default now (exclusive)")
+    program_id: uuid.UUID | None = Field(default=None, alias="programId")
+    affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
+    format: InsightFormat = InsightFormat.json
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Overview(Resource):
+    clicks: int
+    conversions: int
+    conversion_rate: float = Field(alias="conversionRate", description="Percent, 4 decimals")
+    epc_cents: int = Field(alias="epcCents", description="Commission per click")
+    aov_cents: int = Field(alias="aovCents", description="Revenue per sale")
+    gross_revenue_cents: int = Field(alias="grossRevenueCents")
+    commission_cents: int = Field(alias="commissionCents")
+    refunded_conversions: int = Field(alias="refundedConversions")
+    refund_rate: float = Field(alias="refundRate", description=(
+        "refunded / (sales + refunded), a 0..1 fraction, 4 decimals"))
+    recurring_conversions: int = Field(alias="recurringConversions")
+    recurring_share_pct: float = Field(alias="recurringSharePct", description=(
+        "Recurring sales as a percent of sales, 2 decimals"))
+    home_currency: str = Field(alias="homeCurrency")
+    leads: int
+    click_to_lead_rate: float = Field(alias="clickToLeadRate", description="0..1, 4 decimals")
+    lead_to_sale_rate: float = Field(alias="leadToSaleRate", description="0..1, 4 decimals")
+
+
+class FunnelStep(Resource):
+    step: str
+    count: int
+
+
+class Funnel(Resource):
+    steps: list[FunnelStep]
+
+
+class AttributionRow(Resource):
+    attribution: str
+    conversions: int
+    revenue_cents: int = Field(alias="revenueCents")
+    commission_cents: int = Field(alias="commissionCents")
+
+
+class Attribution(Resource):
+    rows: list[AttributionRow]
+    home_currency: str = Field(alias="homeCurrency")
+
+
+class InsightRows(Resource):
+    """An insight as CSV rows (the gateway writes the CSV)."""
+
+    header: list[str]
+    rows: list[list[str | int | float | None]]
+
+
+class Insight(RootModel[Overview | Funnel | Attribution]):
+    """The module's answer: ``overview``, ``funnel`` or ``attribution`` as named in the path."""
+
+
+class GetInsight(OrgScoped, InsightQuery):
+    module: Module
+
+
+OVERVIEW = Rpc("ledger", "insights.overview", GetInsight, Overview)
+FUNNEL = Rpc("ledger", "insights.funnel", GetInsight, Funnel)
+ATTRIBUTION = Rpc("ledger", "insights.attribution", GetInsight, Attribution)
+INSIGHT_CSV = Rpc("ledger", "insights.csv", GetInsight, InsightRows)

@@ -4,13 +4,14 @@ poll until the last event shows."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 
 from tests.common.orgs import Org, new_org
-from tests.common.payouts_api import approve
+from tests.common.payouts_api import approve, ledger_sql
 from tests.common.s2s import post_signed, sale
 from tests.common.tracking_api import GOOGLEBOT, Tracked, post_click, tracked_link
 from tests.common.waiting import eventually
@@ -140,3 +141,59 @@ async def test_bad_queries_are_400_and_trial_is_402(http: aiohttp.ClientSession)
     assert (await get(http, trial, "summary", expect=402))["error"] == "plan_tier_required"
 
 
+
+
+async def insight(http: aiohttp.ClientSession, org: Org, module: str, expect: int = 200,
+                  alias: bool = False, **params: str) -> Any:
+    base = "/api/metrics/insights" if alias else f"{DASHBOARD}/insights"
+    async with http.get(f"{base}/{module}", params=params, headers=org.auth) as response:
+        body = await (response.json() if response.content_type == "application/json"
+                      else response.text())
+        assert response.status == expect, body
+    return body
+
+
+async def test_insight_modules_on_the_small_org(http: aiohttp.ClientSession) -> None:
+    org, a, _b, big = await seeded(http)
+    # sales 100.00 (A) and 200.00 (B) count; 50.00 (A) was refunded; 4 non-bot clicks
+    assert await insight(http, org, "overview") == {
+        "clicks": 4, "conversions": 2, "conversionRate": 50.0, "epcCents": 1500,
+        "aovCents": 15000, "grossRevenueCents": 30000, "commissionCents": 6000,
+        "refundedConversions": 1, "refundRate": 0.3333, "recurringConversions": 0,
+        "recurringSharePct": 0.0, "homeCurrency": "USD", "leads": 0,
+        "clickToLeadRate": 0.0, "leadToSaleRate": 0.0}
+    assert await insight(http, org, "overview", alias=True) == await insight(
+        http, org, "overview")
+    mine = await insight(http, org, "overview", affiliateId=a.affiliate_id)
+    assert (mine["clicks"], mine["conversions"], mine["refundedConversions"]) == (3, 1, 1)
+
+    # Its grace period ends now: the ledger's approval job approves it (conversion.approved).
+    await ledger_sql("UPDATE conversions SET approve_after = now() WHERE id = $1",
+                     uuid.UUID(big))
+
+    async def approved() -> Any:
+        steps = (await insight(http, org, "funnel"))["steps"]
+        return steps if steps[2]["count"] == 1 else None
+
+    assert await eventually(approved, timeout=20, what="the approval in the funnel") == [
+        {"step": "clicks", "count": 4}, {"step": "conversions", "count": 2},
+        {"step": "approved", "count": 1}, {"step": "paid", "count": 0}]
+    # S2S sales name the affiliate's link: all Link
+    assert await insight(http, org, "attribution") == {"homeCurrency": "USD", "rows": [
+        {"attribution": "Coupon", "conversions": 0, "revenueCents": 0, "commissionCents": 0},
+        {"attribution": "Link", "conversions": 2, "revenueCents": 30000,
+         "commissionCents": 6000},
+        {"attribution": "Other", "conversions": 0, "revenueCents": 0,
+         "commissionCents": 0}]}
+
+    csv = await insight(http, org, "attribution", format="csv")
+    assert csv.split("\r\n")[:3] == ["attribution,conversions,revenueCents,commissionCents",
+                                     "Coupon,0,0,0", "Link,2,30000,6000"]
+    one_row = (await insight(http, org, "overview", format="csv")).split("\r\n")
+    assert one_row[0].startswith("clicks,conversions,conversionRate") and \
+        one_row[1].startswith("4,2,50.0,1500")
+    missing = await insight(http, org, "weather", expect=404)
+    assert (missing["error"], missing["modules"]) == (
+        "insight_module_not_found", ["overview", "funnel", "attribution"])
+    other = await new_org()
+    assert (await insight(http, other, "overview"))["clicks"] == 0

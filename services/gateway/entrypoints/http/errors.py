@@ -85,6 +85,8 @@ STATUS: dict[str, int] = {
     "payout_not_retryable": 409,
     "payout_not_cancellable": 409,
     "payout_method_not_configured": 400,
+    # ---- dashboard ----
+    "insight_module_not_found": 404,
     # ---- FX rates (ledger) ----
     "fx_rate_unavailable": 503,
     "fx_file_invalid": 400,

@@ -141,6 +141,8 @@ def _operation(route: Route, refs: dict[str, str], schemas: dict[str, Any]) -> d
     if route.response_model is not None:
         ok["content"] = {"application/json": {"schema": {
             "$ref": refs[route.response_model.__name__]}}}
+        if route.also_media_type is not None:
+            ok["content"][route.also_media_type] = {"schema": {"type": "string"}}
     elif route.media_type != "application/json" and route.status not in NO_BODY:
         ok["content"] = {route.media_type: {"schema": {"type": "string"}}}
     responses: dict[str, Any] = {str(route.status): ok}

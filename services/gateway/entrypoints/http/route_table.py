@@ -54,6 +54,8 @@ class Route:
     # Seconds the gateway waits for the owner's answer, when longer than the RPC default
     # (REKOMI_RPC_TIMEOUT_SECONDS): a payout run over 10,000 affiliates takes seconds.
     rpc_timeout: float | None = None
+    # Another type a 2xx may carry beside its JSON (``format=csv``: "text/csv").
+    also_media_type: str | None = None
     # Takes an ``Idempotency-Key`` header: the same request again within the window gets the
     # first answer replayed, another one with the key a 409 (entrypoints/http/idempotency.py).
     idempotent: bool = False

@@ -31,7 +31,6 @@ SELF_SERVICE = Later(26, "API keys and secrets over HTTP; the CLI manages them t
 # "METHOD /path" as the inventory writes it (parameter names as there).
 UNROUTED: dict[str, Later] = {
     "GET /api/v1/audit-log/export.csv": AUDIT_EXPORT,
-    "GET /api/v1/dashboard/insights/{module}": METRICS,
     "GET /api/me/insights/{module}": AFFILIATE_SIDE,
     "POST /api/v1/embed/tokens": EMBED,
     "POST /api/v1/embed/tokens/{id}/revoke": EMBED,

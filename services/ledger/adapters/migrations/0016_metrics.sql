@@ -18,9 +18,28 @@ CREATE TABLE metric_days (
     revenue_cents bigint NOT NULL DEFAULT 0,
     commission_cents bigint NOT NULL DEFAULT 0,  -- every commission row, not Refunded/Denied
     payouts_cents bigint NOT NULL DEFAULT 0,  -- Paid payouts, on the day they were paid
+    refunded bigint NOT NULL DEFAULT 0,  -- sales refunded (on the sale's day)
+    recurring bigint NOT NULL DEFAULT 0,  -- of conversions: Recurring rows
+    approved bigint NOT NULL DEFAULT 0,  -- of conversions: Approved or Paid now
+    paid bigint NOT NULL DEFAULT 0,  -- of conversions: Paid now
     PRIMARY KEY (org_id, day, program_id, affiliate_id, currency)
 );
 CREATE INDEX metric_days_affiliate ON metric_days (org_id, affiliate_id, day);
+
+-- Sales per way of attribution: Coupon, Link (an affiliate link or the checkout's link
+-- metadata), Other (e-mail match, subscription, import ...).
+CREATE TABLE metric_attribution (
+    org_id uuid NOT NULL,
+    day date NOT NULL,
+    program_id uuid NOT NULL,
+    affiliate_id uuid NOT NULL,
+    currency text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('Coupon', 'Link', 'Other')),
+    conversions bigint NOT NULL,
+    revenue_cents bigint NOT NULL,
+    commission_cents bigint NOT NULL,
+    PRIMARY KEY (org_id, day, program_id, affiliate_id, currency, kind)
+);
 
 -- Non-bot clicks per referrer host ('(direct)' without one).
 CREATE TABLE metric_sources (
@@ -44,9 +63,12 @@ CREATE TABLE metric_conversions (
     currency text NOT NULL,
     sale boolean NOT NULL,
     lead boolean NOT NULL,  -- a LeadReward row (a free identified signup)
+    recurring boolean NOT NULL,
+    kind text NOT NULL,  -- the attribution: Coupon, Link, Other
     amount_cents bigint NOT NULL,
     commission_cents bigint NOT NULL,
-    counted boolean NOT NULL
+    counted boolean NOT NULL,
+    stage smallint NOT NULL DEFAULT 0  -- 0 booked, 1 approved, 2 paid
 );
 
 -- Events applied once (clicks, leads, payouts): their ids.

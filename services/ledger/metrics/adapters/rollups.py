@@ -20,6 +20,14 @@ _UPSERT_DAYS = (
     f"{', '.join(COLUMNS)}) SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[], "
     f"$4::uuid[], $5::text[], {', '.join(f'${i}::bigint[]' for i in range(6, 6 + len(COLUMNS)))}"
     f") ON CONFLICT (org_id, day, program_id, affiliate_id, currency) DO UPDATE SET {_ADD}")
+_UPSERT_KINDS = (
+    "INSERT INTO metric_attribution AS k (org_id, day, program_id, affiliate_id, currency, "
+    "kind, conversions, revenue_cents, commission_cents) SELECT * FROM unnest($1::uuid[], "
+    "$2::date[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], "
+    "$9::bigint[]) ON CONFLICT (org_id, day, program_id, affiliate_id, currency, kind) DO "
+    "UPDATE SET conversions = k.conversions + EXCLUDED.conversions, "
+    "revenue_cents = k.revenue_cents + EXCLUDED.revenue_cents, "
+    "commission_cents = k.commission_cents + EXCLUDED.commission_cents")
 _UPSERT_SOURCES = (
     "INSERT INTO metric_sources AS s (org_id, day, program_id, affiliate_id, source, clicks) "
     "SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::uuid[], $5::text[], "
@@ -66,16 +74,48 @@ class Rollups:
         sources = deltas.source_rows()
         if sources:
             await self.conn.execute(_UPSERT_SOURCES, *_columns(sources, 6))
+        kinds = deltas.kind_rows()
+        if kinds:
+            await self.conn.execute(_UPSERT_KINDS, *_columns(kinds, 9))
+
+    async def advance(self, conversion_id: uuid.UUID, stage: int) -> tuple[Fact, Fact] | None:
+        """A counted conversion moved on to ``stage``: (before, after), or None when it is
+        not counted, unknown, or there already."""
+        row = await self.conn.fetchrow(
+            f"WITH before AS (SELECT {', '.join(_FACT_COLUMNS)} FROM metric_conversions "
+            "WHERE conversion_id = $1 AND counted AND stage < $2 FOR UPDATE) "
+            "UPDATE metric_conversions m SET stage = $2 FROM before "
+            "WHERE m.conversion_id = before.conversion_id "
+            f"RETURNING {', '.join('before.' + c for c in _FACT_COLUMNS)}", conversion_id,
+            stage)
+        if row is None:
+            return None
+        before = _fact(row)
+        return before, dataclasses.replace(before, stage=stage)
 
     # ---- reading ------------------------------------------------------------------------------
     async def by_day(self, org_id: uuid.UUID, first: date, last: date,
-                     program_id: uuid.UUID | None = None) -> list[asyncpg.Record]:
+                     program_id: uuid.UUID | None = None,
+                     affiliate_id: uuid.UUID | None = None) -> list[asyncpg.Record]:
         """Per (day, currency): every column summed over ``[first, last]``."""
         return list(await self.conn.fetch(
             f"SELECT day, currency, {', '.join(f'sum({c})::bigint AS {c}' for c in COLUMNS)} "
             "FROM metric_days WHERE org_id = $1 AND day BETWEEN $2 AND $3 "
-            "AND ($4::uuid IS NULL OR program_id = $4) GROUP BY day, currency ORDER BY day",
-            org_id, first, last, program_id))
+            "AND ($4::uuid IS NULL OR program_id = $4) "
+            "AND ($5::uuid IS NULL OR affiliate_id = $5) GROUP BY day, currency ORDER BY day",
+            org_id, first, last, program_id, affiliate_id))
+
+    async def by_kind(self, org_id: uuid.UUID, first: date, last: date,
+                      program_id: uuid.UUID | None, affiliate_id: uuid.UUID | None
+                      ) -> list[asyncpg.Record]:
+        """Per (kind, day, currency): sales, revenue and commission by way of attribution."""
+        return list(await self.conn.fetch(
+            "SELECT kind, day, currency, sum(conversions)::bigint AS conversions, "
+            "sum(revenue_cents)::bigint AS revenue_cents, "
+            "sum(commission_cents)::bigint AS commission_cents FROM metric_attribution "
+            "WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR "
+            "program_id = $4) AND ($5::uuid IS NULL OR affiliate_id = $5) "
+            "GROUP BY kind, day, currency", org_id, first, last, program_id, affiliate_id))
 
     async def active_affiliates(self, org_id: uuid.UUID, first: date, last: date) -> int:
         found: int = await self.conn.fetchval(

@@ -8,7 +8,13 @@ Rules (the reference's where it has them, ours where it is silent):
   signups); earnings (``commission_cents``) add every commission row: sales, overrides, lead
   and click rewards, bonuses.
 - Clicks count on their UTC day; bots are kept apart (``bot_clicks``), not in ``clicks``.
-- A payout counts on the day it was paid, in its currency; it has no program (the nil id)."""
+- A payout counts on the day it was paid, in its currency; it has no program (the nil id).
+- The funnel's ``approved`` and ``paid`` count sales of the day that are Approved (or Paid)
+  and Paid now; a refund or denial takes them back with the sale. ``refunded`` counts sales
+  refunded (on the sale's day), not denied ones.
+- Attribution: Coupon (``coupon``), Link (no method: the sale named an affiliate's link; or
+  ``metadata_or_customer``: the checkout carried the link's attribution), Other (the rest:
+  e-mail match, subscription, import)."""
 
 from __future__ import annotations
 
@@ -27,7 +33,10 @@ NO_CURRENCY = ""
 SALES = frozenset({"OneTime", "Recurring"})
 NOT_COUNTED = frozenset({"Refunded", "Denied"})
 COLUMNS = ("clicks", "bot_clicks", "leads", "conversions", "revenue_cents", "commission_cents",
-           "payouts_cents")
+           "payouts_cents", "refunded", "recurring", "approved", "paid")
+LINK_METHODS = frozenset({None, "metadata_or_customer"})
+# (org, day, program, affiliate, currency, kind)
+KindKey = tuple[uuid.UUID, date, uuid.UUID, uuid.UUID, str, str]
 # (org, day, program, affiliate, currency)
 DayKey = tuple[uuid.UUID, date, uuid.UUID, uuid.UUID, str]
 # (org, day, program, affiliate, source)
@@ -46,25 +55,44 @@ class Fact:
     currency: str
     sale: bool
     lead: bool
+    recurring: bool
+    kind: str
     amount_cents: int
     commission_cents: int
     counted: bool
+    stage: int = 0  # 0 booked, 1 approved, 2 paid
 
     @property
     def key(self) -> DayKey:
         return (self.org_id, self.day, self.program_id, self.affiliate_id, self.currency)
 
     def columns(self, sign: int) -> dict[str, int]:
+        """What counting (+1) or uncounting (-1) this conversion changes."""
         return {"conversions": sign * self.sale, "leads": sign * self.lead,
                 "revenue_cents": sign * self.amount_cents * self.sale,
-                "commission_cents": sign * self.commission_cents}
+                "commission_cents": sign * self.commission_cents,
+                "recurring": sign * (self.sale and self.recurring),
+                "approved": sign * (self.sale and self.stage >= 1),
+                "paid": sign * (self.sale and self.stage >= 2)}
+
+    def advanced(self, stage: int) -> dict[str, int]:
+        """What moving this counted sale on to ``stage`` adds to the funnel."""
+        if not self.sale:
+            return {}
+        return {"approved": int(self.stage < 1 <= stage), "paid": int(self.stage < 2 <= stage)}
+
+
+STAGES = {"Approved": 1, "Paid": 2}
 
 
 def fact_of(org_id: uuid.UUID, c: ConversionResponse) -> Fact:
     sale = c.type.value in SALES and c.parent_affiliate_conversion_id is None
+    kind = ("Coupon" if c.attribution_method == "coupon"
+            else "Link" if c.attribution_method in LINK_METHODS else "Other")
     return Fact(c.id, org_id, c.created_at.date(), c.program_id, c.affiliate_id, c.currency,
-                sale, c.type.value == "LeadReward", c.amount_cents, c.commission_cents,
-                c.status.value not in NOT_COUNTED)
+                sale, c.type.value == "LeadReward", c.type.value == "Recurring", kind,
+                c.amount_cents, c.commission_cents, c.status.value not in NOT_COUNTED,
+                STAGES.get(c.status.value, 0))
 
 
 class Deltas:
@@ -74,11 +102,24 @@ class Deltas:
     def __init__(self) -> None:
         self.days: dict[DayKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
         self.sources: dict[SourceKey, int] = defaultdict(int)
+        self.kinds: dict[KindKey, list[int]] = defaultdict(lambda: [0, 0, 0])
 
     def add(self, key: DayKey, columns: dict[str, int]) -> None:
         row = self.days[key]
         for name, value in columns.items():
             row[name] += value
+
+    def count(self, fact: Fact, sign: int, *, refund: bool = False) -> None:
+        """Count (+1) or take back (-1) a conversion; a refund also counts as refunded."""
+        columns = fact.columns(sign)
+        if refund and fact.sale:
+            columns["refunded"] = 1
+        self.add(fact.key, columns)
+        if fact.sale:
+            kind = self.kinds[(*fact.key, fact.kind)]
+            kind[0] += sign
+            kind[1] += sign * fact.amount_cents
+            kind[2] += sign * fact.commission_cents
 
     def clicks(self, event: ClicksRolled) -> None:
         for cell in event.cells:
@@ -101,3 +142,6 @@ class Deltas:
 
     def source_rows(self) -> list[tuple[Any, ...]]:
         return [(*key, clicks) for key, clicks in sorted(self.sources.items()) if clicks]
+
+    def kind_rows(self) -> list[tuple[Any, ...]]:
+        return [(*key, *sums) for key, sums in sorted(self.kinds.items()) if any(sums)]

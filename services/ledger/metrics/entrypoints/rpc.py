@@ -5,7 +5,7 @@ from __future__ import annotations
 from libs.contracts import metrics as m
 from libs.shared.rpc_handlers import HandlerTable
 from libs.shared.runtime import ServiceContext
-from services.ledger.metrics.service_layer import queries
+from services.ledger.metrics.service_layer import insights, queries
 
 
 def add_metrics_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
@@ -15,3 +15,7 @@ def add_metrics_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
     table.add(m.EXPORT_SERIES, pool, queries.export_series)
     table.add(m.LEADERBOARD, pool, queries.leaderboard)
     table.add(m.TRAFFIC_SOURCES, pool, queries.traffic_sources)
+    table.add(m.OVERVIEW, pool, insights.overview)
+    table.add(m.FUNNEL, pool, insights.funnel)
+    table.add(m.ATTRIBUTION, pool, insights.attribution)
+    table.add(m.INSIGHT_CSV, pool, insights.as_rows)

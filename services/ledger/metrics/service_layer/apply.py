@@ -16,7 +16,10 @@ from services.ledger.metrics.adapters.rollups import Rollups
 from services.ledger.metrics.domain.rollup import Deltas, fact_of
 
 CREATED, REFUNDED = "conversion.created", "conversion.refunded"
-ROUTING_KEYS = [CLICKS_ROLLED, CREATED, REFUNDED, CONVERSIONS_DENIED, PAYOUT_PAID]
+APPROVED, PAID = "conversion.approved", "conversion.paid"
+STAGE_OF = {APPROVED: 1, PAID: 2}
+ROUTING_KEYS = [CLICKS_ROLLED, CREATED, REFUNDED, APPROVED, PAID, CONVERSIONS_DENIED,
+                PAYOUT_PAID]
 
 
 async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
@@ -27,7 +30,7 @@ async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
                 deltas.clicks(ClicksRolled.model_validate(d.body))
         elif d.routing_key == CONVERSIONS_DENIED:
             for fact in await repo.uncount([uuid.UUID(i) for i in d.body["conversionIds"]]):
-                deltas.add(fact.key, fact.columns(-1))
+                deltas.count(fact, -1)
         else:
             event = DomainEvent.model_validate(d.body)
             if d.routing_key == PAYOUT_PAID:
@@ -37,9 +40,14 @@ async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
             fact = fact_of(event.org_id, ConversionResponse.model_validate(event.data))
             if d.routing_key == CREATED:
                 if await repo.remember(fact) and fact.counted:
-                    deltas.add(fact.key, fact.columns(+1))
+                    deltas.count(fact, +1)
+            elif d.routing_key in STAGE_OF:
+                moved = await repo.advance(fact.conversion_id, STAGE_OF[d.routing_key])
+                if moved is not None:
+                    before, after = moved
+                    deltas.add(after.key, before.advanced(after.stage))
             else:  # refunded: take back what was counted; a refund seen first counts nothing
                 for counted in await repo.uncount([fact.conversion_id]):
-                    deltas.add(counted.key, counted.columns(-1))
+                    deltas.count(counted, -1, refund=True)
                 await repo.remember(fact)
     await repo.write(deltas)

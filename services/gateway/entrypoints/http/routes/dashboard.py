@@ -8,6 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from libs.contracts import metrics as m
+from libs.shared.csvsafe import csv_lines
+from libs.shared.errors import NotFound
+from libs.shared.rpc import Rpc
 from services.gateway.domain.plans import Tier
 from services.gateway.entrypoints.http.keys import BUS
 from services.gateway.entrypoints.http.route_table import Route
@@ -26,6 +29,47 @@ async def export_series(request: web.Request, payload: dict[str, Any]) -> web.Re
     return web.Response(
         body=("\r\n".join(lines) + "\r\n").encode(), content_type="text/csv", charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{rows.metric.value}.csv"'})
+
+
+INSIGHT_RPC: dict[m.Module, Rpc[Any, Any]] = {
+    m.Module.overview: m.OVERVIEW, m.Module.funnel: m.FUNNEL,
+    m.Module.attribution: m.ATTRIBUTION}
+INSIGHTS_TEXT = (
+    "Modules: `overview` (clicks, sales, conversionRate, epcCents, aovCents, "
+    "grossRevenueCents, commissionCents, refundedConversions, refundRate, "
+    "recurringConversions, recurringSharePct, leads, clickToLeadRate, leadToSaleRate), "
+    "`funnel` (clicks -> leads, only when the window has leads -> conversions -> approved -> "
+    "paid: sales of the window that are Approved or Paid, and Paid, now), `attribution` "
+    "(Coupon / Link / Other split of sales, revenueCents, commissionCents). Not built yet: "
+    "sale-origin, geography, devices, utm, time-patterns, time-to-convert, recurring, "
+    "customers (404 like any unknown module, with `modules` listing the available ones). "
+    "`format=csv` answers the same rows as `text/csv` (a list's items one per row, else one "
+    "row of fields; text cells that start with = + - @, TAB or CR are prefixed with `'`).")
+
+
+async def insight(request: web.Request, payload: dict[str, Any]) -> Any:
+    name = payload.pop("module")
+    if name not in m.Module.__members__:
+        raise NotFound(f"no insight module {name!r}", code="insight_module_not_found",
+                       field="module", extra={"modules": list(m.Module.__members__)})
+    payload["module"] = name
+    if payload.get("format") == m.InsightFormat.csv.value:
+        rows = m.InsightRows.model_validate(
+            await m.INSIGHT_CSV.call(request.app[BUS], payload))
+        return web.Response(
+            body=csv_lines([rows.header, *([str(c) if isinstance(c, float) else c for c in r]
+                                           for r in rows.rows)]).encode(),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return await INSIGHT_RPC[m.Module(name)].call(request.app[BUS], payload)
+
+
+def _insight_route(path: str, operation: str, summary: str) -> Route:
+    return Route("GET", path, None, summary, TAG, plan=Tier.Starter, query=m.InsightQuery,
+                 local=insight, response=m.Insight, path_params={"module": "module"},
+                 raw_path_params=frozenset({"module"}), operation=operation,
+                 also_media_type="text/csv", description=INSIGHTS_TEXT + DAYS)
 
 
 DASHBOARD_ROUTES: list[Route] = [
@@ -57,4 +101,7 @@ DASHBOARD_ROUTES: list[Route] = [
           media_type="text/csv", operation="dashboard.export",
           description="`date,<metric>`, one line per day of `[since, until)`, as the "
                       "timeseries." + DAYS),
+    _insight_route("/api/v1/dashboard/insights/{module}", "insights.get", "An insight module"),
+    _insight_route("/api/metrics/insights/{module}", "insights.get_alias",
+                   "An insight module (alias)"),
 ]

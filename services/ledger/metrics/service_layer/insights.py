@@ -1,0 +1,93 @@
+"""Insight modules answered from the rollups: the same window, program and affiliate filters
+as the dashboard, money in the home currency at each day's rate. Rates and shares are
+rounded as the contract's field descriptions say; a rate with nothing to divide by is 0."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from libs.contracts import metrics as m
+from services.ledger.metrics.adapters.rollups import Rollups
+from services.ledger.metrics.service_layer.queries import Money, days_of, window
+
+KINDS = ("Coupon", "Link", "Other")
+
+
+def _ratio(part: int, whole: int, digits: int = 4) -> float:
+    return round(part / whole, digits) if whole else 0.0
+
+
+async def _days(pool: asyncpg.Pool, cmd: m.GetInsight) -> tuple[dict[str, int], str]:
+    """Every rollup column over the window, money converted; and the home currency."""
+    first, last = days_of(*window(cmd.since, cmd.until))
+    async with pool.acquire() as conn:
+        rows = await Rollups(conn).by_day(cmd.org_id, first, last, cmd.program_id,
+                                          cmd.affiliate_id)
+        money = await Money.load(conn, cmd.org_id, [(r["day"], r["currency"]) for r in rows])
+    totals: dict[str, int] = {}
+    for r in rows:
+        for name, value in r.items():
+            if name in ("day", "currency"):
+                continue
+            if name.endswith("_cents"):
+                value = money.home_cents(r["day"], r["currency"], value)
+            totals[name] = totals.get(name, 0) + value
+    return totals, money.home
+
+
+async def overview(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Overview:
+    t, home = await _days(pool, cmd)
+    clicks, sales, leads = t.get("clicks", 0), t.get("conversions", 0), t.get("leads", 0)
+    refunded, recurring = t.get("refunded", 0), t.get("recurring", 0)
+    revenue, commission = t.get("revenue_cents", 0), t.get("commission_cents", 0)
+    return m.Overview(
+        clicks=clicks, conversions=sales, conversion_rate=_ratio(sales * 100, clicks),
+        epc_cents=round(commission / clicks) if clicks else 0,
+        aov_cents=round(revenue / sales) if sales else 0, gross_revenue_cents=revenue,
+        commission_cents=commission, refunded_conversions=refunded,
+        refund_rate=_ratio(refunded, sales + refunded), recurring_conversions=recurring,
+        recurring_share_pct=_ratio(recurring * 100, sales, 2), home_currency=home,
+        leads=leads, click_to_lead_rate=_ratio(leads, clicks),
+        lead_to_sale_rate=_ratio(sales, leads))
+
+
+async def funnel(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Funnel:
+    """clicks -> (leads, only when there are any) -> conversions -> approved -> paid."""
+    t, _ = await _days(pool, cmd)
+    steps = [("clicks", t.get("clicks", 0))]
+    if t.get("leads", 0):
+        steps.append(("leads", t["leads"]))
+    steps += [(name, t.get(name, 0)) for name in ("conversions", "approved", "paid")]
+    return m.Funnel(steps=[m.FunnelStep(step=s, count=c) for s, c in steps])
+
+
+async def attribution(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Attribution:
+    first, last = days_of(*window(cmd.since, cmd.until))
+    async with pool.acquire() as conn:
+        rows = await Rollups(conn).by_kind(cmd.org_id, first, last, cmd.program_id,
+                                           cmd.affiliate_id)
+        money = await Money.load(conn, cmd.org_id, [(r["day"], r["currency"]) for r in rows])
+    sums = {kind: [0, 0, 0] for kind in KINDS}
+    for r in rows:
+        s = sums[r["kind"]]
+        s[0] += r["conversions"]
+        s[1] += money.home_cents(r["day"], r["currency"], r["revenue_cents"])
+        s[2] += money.home_cents(r["day"], r["currency"], r["commission_cents"])
+    return m.Attribution(home_currency=money.home, rows=[
+        m.AttributionRow(attribution=k, conversions=v[0], revenue_cents=v[1],
+                         commission_cents=v[2]) for k, v in sums.items()])
+
+
+async def as_rows(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.InsightRows:
+    """The module's answer as CSV rows: a list's items one per row, else one row of fields."""
+    answer = await MODULES[cmd.module](pool, cmd)
+    data = answer.model_dump(mode="json", by_alias=True)
+    items = next((v for v in data.values() if isinstance(v, list)), None)
+    if items is None:
+        return m.InsightRows(header=list(data), rows=[list(data.values())])
+    header = list(items[0]) if items else []
+    return m.InsightRows(header=header, rows=[list(i.values()) for i in items])
+
+
+MODULES = {m.Module.overview: overview, m.Module.funnel: funnel,
+           m.Module.attribution: attribution}
