@@ -8,18 +8,32 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from libs.contracts.common import QueryDatetime, Resource
 
+# The CSV export's header rows (the reference's, in its order). Column names are AuditLogItem's
+# field names. API-key callers get the redacted one: no actor_user_id, ip or user_agent.
+EXPORT_COLUMNS = ("id", "created_at", "action", "entity_type", "entity_id", "actor_type",
+                  "before", "after")
+# For the dashboard (JWT) caller, once there is one.
+EXPORT_FULL_COLUMNS = ("id", "created_at", "action", "entity_type", "entity_id", "actor_type",
+                       "actor_user_id", "ip", "user_agent", "before", "after")
 
-class AuditLogQuery(BaseModel):
+
+class AuditLogFilter(BaseModel):
+    """What the list and the CSV export both filter on. The reference's actorUserId and ip
+    filters are not offered: API-key callers may not filter on what they cannot see."""
+
     action: str | None = Field(default=None, max_length=100)
     entity_type: str | None = Field(default=None, alias="entityType", max_length=100)
-    since: QueryDatetime | None = None
-    until: QueryDatetime | None = None
+    since: QueryDatetime | None = Field(default=None, description="createdAt >= since")
+    until: QueryDatetime | None = Field(default=None, description="createdAt < until")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class AuditLogQuery(AuditLogFilter):
     # Deep enough for any log a person pages through; (page - 1) * pageSize stays far inside
     # the 64-bit OFFSET.
     page: int = Field(default=1, ge=1, le=1_000_000)
     page_size: int = Field(default=50, ge=1, le=100, alias="pageSize")
-
-    model_config = ConfigDict(populate_by_name=True)
 
 
 class AuditLogItem(Resource):

@@ -24,6 +24,9 @@ from libs.shared.errors import ValidationFailed
 # The opaque ``nextCursor`` of a previous page: base64url text (libs/shared/pagination.py).
 CursorText = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", max_length=512,
                                   description="`nextCursor` of the previous page")]
+# A CSV export's response header: "true" when more rows matched than the export's cap let
+# through (narrow the filters and call again), else "false".
+EXPORT_TRUNCATED_HEADER = "X-Rekomi-Truncated"
 _ISO_DATE_OR_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[Tt ]\d{2}:\d{2})")
 
 

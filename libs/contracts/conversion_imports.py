@@ -25,7 +25,6 @@ from libs.shared.rpc import Rpc
 EXPORT_COLUMNS = ("id", "affiliate_id", "program_id", "amount_cents", "currency",
                   "commission_cents", "status", "type", "external_event_id", "created_at",
                   "refunded_at", "attribution_method", "coupon_code")
-EXPORT_TRUNCATED_HEADER = "X-Rekomi-Truncated"
 MAX_EXPORT_PAGE = 5000
 
 Text = Annotated[StrictStr, Field(max_length=255)]

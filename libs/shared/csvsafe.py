@@ -6,11 +6,19 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from typing import NamedTuple
 
 # A cell starting with one of these is taken as a formula (or, for TAB/CR, can shift into one).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | None
+
+
+class CsvPage(NamedTuple):
+    """A page of an export being streamed: CSV lines without the header, and their rows."""
+
+    text: str
+    rows: int
 
 
 def safe_cell(value: Cell) -> str | int:

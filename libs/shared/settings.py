@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     idempotency_lease_seconds: float = 120.0
     idempotency_purge_interval_seconds: float = 60.0
 
+    # ---- audit log (gateway) ----
+    # GET /api/v1/audit-log/export.csv: rows per call (the reference: 10,000) and rows per
+    # page read from the database while the gateway streams.
+    audit_export_max_rows: int = 10_000
+    audit_export_page_rows: int = 1000
+
     log_level: str = "INFO"
     log_json: bool = True
 

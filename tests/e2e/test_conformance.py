@@ -64,7 +64,7 @@ from tests.common.stack import Stack, extra_gateways
 SEED = 20260517
 MAX_EXAMPLES = 5
 SOURCE_ADDRESS = "127.0.0.2"
-PORT_OFFSET = 61  # an extra gateway beside the session stack's (the export test uses 57)
+PORT_OFFSET = 61  # an extra gateway beside the session stack's (the exports' tests: 57, 59)
 UNLIMITED = "1000000"
 NOT_FUZZED = r"^/api/tracking/(s2s|lead)$"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

@@ -2,10 +2,43 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
 import asyncpg
 
 from libs.contracts.audit import AuditRecorded
 from libs.shared.db import Conn
+
+# Newest first, for the list and the export alike; the id orders rows of one instant.
+ORDER = "ORDER BY created_at DESC, id DESC"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    org_id: uuid.UUID
+    action: str | None = None
+    entity_type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def where(self) -> tuple[str, list[object]]:
+        """The SQL condition and its arguments ($1 is the org)."""
+        where = ["org_id = $1"]
+        args: list[object] = [self.org_id]
+        for column, value, op in (("action", self.action, "="),
+                                  ("entity_type", self.entity_type, "="),
+                                  ("created_at", self.since, ">="),
+                                  ("created_at", self.until, "<")):
+            if value is not None:
+                args.append(value)
+                where.append(f"{column} {op} ${len(args)}")
+        return " AND ".join(where), args
+
+
+# Where the export stopped: the (created_at, id) of the last row it sent.
+Position = tuple[datetime, uuid.UUID]
 
 
 async def insert_audit(conn: Conn, entry: AuditRecorded) -> bool:
@@ -21,19 +54,34 @@ async def insert_audit(conn: Conn, entry: AuditRecorded) -> bool:
     return bool(done)
 
 
-async def query_audit(conn: Conn, org_id: object, *, action: str | None,
-                      entity_type: str | None, since: object, until: object, offset: int,
-                      limit: int) -> tuple[int, list[asyncpg.Record]]:
-    where = ["org_id = $1"]
-    args: list[object] = [org_id]
-    for column, value, op in (("action", action, "="), ("entity_type", entity_type, "="),
-                              ("created_at", since, ">="), ("created_at", until, "<")):
-        if value is not None:
-            args.append(value)
-            where.append(f"{column} {op} ${len(args)}")
-    condition = " AND ".join(where)
+async def query_audit(conn: Conn, where: AuditFilter, *, offset: int, limit: int
+                      ) -> tuple[int, list[asyncpg.Record]]:
+    condition, args = where.where()
     total = await conn.fetchval(f"SELECT count(*) FROM audit_log WHERE {condition}", *args)
     rows = await conn.fetch(
-        f"SELECT * FROM audit_log WHERE {condition} ORDER BY created_at DESC, id DESC "
+        f"SELECT * FROM audit_log WHERE {condition} {ORDER} "
         f"OFFSET ${len(args) + 1} LIMIT ${len(args) + 2}", *args, offset, limit)
     return int(total), rows
+
+
+async def audit_rows_after(conn: Conn, where: AuditFilter, after: Position | None,
+                           limit: int) -> list[asyncpg.Record]:
+    """The next ``limit`` rows in list order after ``after`` (keyset: no OFFSET to rescan,
+    and rows recorded meanwhile never shift a page)."""
+    condition, args = where.where()
+    if after is not None:
+        args += after
+        condition += f" AND (created_at, id) < (${len(args) - 1}, ${len(args)})"
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"SELECT * FROM audit_log WHERE {condition} {ORDER} LIMIT ${len(args) + 1}",
+        *args, limit)
+    return rows
+
+
+async def count_audit_up_to(conn: Conn, where: AuditFilter, up_to: int) -> int:
+    """How many rows match, counted no further than ``up_to``."""
+    condition, args = where.where()
+    count = await conn.fetchval(
+        f"SELECT count(*) FROM (SELECT 1 FROM audit_log WHERE {condition} "
+        f"LIMIT ${len(args) + 1}) AS matching", *args, up_to)
+    return int(count)

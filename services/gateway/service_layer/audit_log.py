@@ -8,10 +8,10 @@ from typing import Any
 import asyncpg
 
 from libs.contracts.audit import AuditRecorded
-from libs.contracts.audit_log import AuditLogItem, AuditLogPage, AuditLogQuery
+from libs.contracts.audit_log import AuditLogFilter, AuditLogItem, AuditLogPage, AuditLogQuery
 from libs.shared import jsonutil
 from libs.shared.bus import Delivery
-from services.gateway.adapters.audit_repository import insert_audit, query_audit
+from services.gateway.adapters.audit_repository import AuditFilter, insert_audit, query_audit
 
 
 async def record_audit(pool: asyncpg.Pool, delivery: Delivery) -> None:
@@ -24,14 +24,20 @@ async def audit_log_page(pool: asyncpg.Pool, org_id: uuid.UUID, query: AuditLogQ
                          *, redacted: bool) -> AuditLogPage:
     """A page of the org's audit log, newest first. API-key callers get operator PII nulled."""
     async with pool.acquire() as conn:
-        total, rows = await query_audit(
-            conn, org_id, action=query.action, entity_type=query.entity_type, since=query.since,
-            until=query.until, offset=(query.page - 1) * query.page_size, limit=query.page_size)
+        total, rows = await query_audit(conn, audit_filter(org_id, query),
+                                        offset=(query.page - 1) * query.page_size,
+                                        limit=query.page_size)
     return AuditLogPage(page=query.page, page_size=query.page_size, total=total,
-                        items=[_item(row, redacted) for row in rows])
+                        items=[audit_item(row, redacted) for row in rows])
 
 
-def _item(row: asyncpg.Record, redacted: bool) -> AuditLogItem:
+def audit_filter(org_id: uuid.UUID, query: AuditLogFilter) -> AuditFilter:
+    return AuditFilter(org_id, action=query.action, entity_type=query.entity_type,
+                       since=query.since, until=query.until)
+
+
+def audit_item(row: asyncpg.Record, redacted: bool) -> AuditLogItem:
+    """One row as the API shows it; the CSV export's cells are these same values."""
     return AuditLogItem(
         id=str(row["id"]), action=row["action"], entity_type=row["entity_type"],
         entity_id=row["entity_id"], actor_type=row["actor_type"],

@@ -19,8 +19,6 @@ class Later:
     why: str
 
 
-METRICS = Later(20, "brand metrics and insights (dashboard summary, series, exports)")
-AUDIT_EXPORT = Later(20, "the audit-log CSV export")
 ORG_PROFILE = Later(20, "org profile and billing state")
 AFFILIATE_SIDE = Later(21, "needs the affiliate's own session (JWT), not an API key")
 EMBED = Later(22, "embed tokens, the public embed dashboard and the widget")
@@ -30,7 +28,6 @@ SELF_SERVICE = Later(26, "API keys and secrets over HTTP; the CLI manages them t
 
 # "METHOD /path" as the inventory writes it (parameter names as there).
 UNROUTED: dict[str, Later] = {
-    "GET /api/v1/audit-log/export.csv": AUDIT_EXPORT,
     "GET /api/me/insights/{module}": AFFILIATE_SIDE,
     "POST /api/v1/embed/tokens": EMBED,
     "POST /api/v1/embed/tokens/{id}/revoke": EMBED,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from libs.contracts import conversion_imports as bulk
 from libs.contracts import conversions as c
+from libs.contracts.common import EXPORT_TRUNCATED_HEADER
 from libs.contracts.imports import MAX_IMPORT_ROWS
 from services.gateway.domain.plans import Tier
 from services.gateway.entrypoints.http.conversion_export_view import export_conversions
@@ -27,7 +28,7 @@ CONVERSION_ROUTES: list[Route] = [
               + ",".join(bulk.EXPORT_COLUMNS) + "`. Stripe ids are left out (use the JSON "
               "endpoint). Text cells starting with `=`, `+`, `-`, `@`, TAB or CR are prefixed "
               "with `'` (formula injection); numbers stay numbers. At most 50,000 rows per "
-              f"call: the response header `{bulk.EXPORT_TRUNCATED_HEADER}` is `true` when more "
+              f"call: the response header `{EXPORT_TRUNCATED_HEADER}` is `true` when more "
               "rows matched than were sent (narrow `since`/`until` and call again), else "
               "`false`. Each call writes one audit row `conversions.exported` (filters, row "
               "count). Rows booked while an export runs may or may not appear.")),
