@@ -4,6 +4,7 @@ poll until the last event shows."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -197,3 +198,25 @@ async def test_insight_modules_on_the_small_org(http: aiohttp.ClientSession) -> 
         "insight_module_not_found", ["overview", "funnel", "attribution"])
     other = await new_org()
     assert (await insight(http, other, "overview"))["clicks"] == 0
+
+
+async def test_a_new_click_and_sale_show_within_five_seconds(
+        http: aiohttp.ClientSession) -> None:
+    """Tracking writes clicks in batches and relays the roll-up; the ledger books the sale and
+    applies both from the bus: the issue asks for the dashboard within 5 s."""
+    org = await new_org()
+    link = await tracked_link(http, org)
+    started = time.monotonic()
+    await click(http, link, "https://news.example/a")
+    status, made = await post_signed(http, org, sale(link.slug, amountCents=10000),
+                                     wait=False)
+    assert status == 200, made
+
+    async def shown() -> dict[str, Any] | None:
+        summary = await get(http, org, "summary")
+        return summary if (summary["totalClicks"], summary["totalConversions"]) == (1, 1) \
+            else None
+
+    await eventually(shown, timeout=5, interval=0.05, what="the click and the sale")
+    print(f"shown {time.monotonic() - started:.2f} s after the click")
+    assert time.monotonic() - started < 5
