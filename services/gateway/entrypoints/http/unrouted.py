@@ -21,7 +21,6 @@ class Later:
 
 METRICS = Later(20, "brand metrics and insights (dashboard summary, series, exports)")
 AUDIT_EXPORT = Later(20, "the audit-log CSV export")
-ORG_PROFILE = Later(20, "org profile and billing state")
 AFFILIATE_SIDE = Later(21, "needs the affiliate's own session (JWT), not an API key")
 EMBED = Later(22, "embed tokens, the public embed dashboard and the widget")
 PROVIDERS = Later(23, "Stripe and Paddle ingestion, connection and coupon attribution")
@@ -46,8 +45,6 @@ UNROUTED: dict[str, Later] = {
     "GET /api/v1/me/payout-details": AFFILIATE_SIDE,
     "PUT /api/v1/me/payout-details": AFFILIATE_SIDE,
     "GET /api/v1/me/memberships": AFFILIATE_SIDE,
-    "GET /api/organizations/me": ORG_PROFILE,
-    "GET /api/billing/state": ORG_PROFILE,
     "PUT /api/v1/integrations/stripe": PROVIDERS,
     "GET /api/v1/integrations/stripe": PROVIDERS,
     "DELETE /api/v1/integrations/stripe": PROVIDERS,

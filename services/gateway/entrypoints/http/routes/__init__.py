@@ -8,6 +8,7 @@ from services.gateway.entrypoints.http.routes.audit_log import AUDIT_LOG_ROUTES
 from services.gateway.entrypoints.http.routes.conversions import CONVERSION_ROUTES
 from services.gateway.entrypoints.http.routes.imports import IMPORT_ROUTES
 from services.gateway.entrypoints.http.routes.invites import INVITE_ROUTES
+from services.gateway.entrypoints.http.routes.organization import ORGANIZATION_ROUTES
 from services.gateway.entrypoints.http.routes.payouts import PAYOUT_ROUTES
 from services.gateway.entrypoints.http.routes.programs import PROGRAM_ROUTES
 from services.gateway.entrypoints.http.routes.s2s import S2S_ROUTES
@@ -29,4 +30,5 @@ ROUTES: list[Route] = [
     *S2S_ROUTES,
     *SETTINGS_ROUTES,
     *PAYOUT_ROUTES,
+    *ORGANIZATION_ROUTES,
 ]
