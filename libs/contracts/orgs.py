@@ -8,7 +8,10 @@ transaction of every change (and once per existing org when the event was introd
 copy keeps the event with the latest ``changedAt`` and ignores older or repeated ones.
 
 ``org.settings_requested`` asks the gateway to announce one org again: a consumer that meets an
-org it has no copy of (its event was published before the consumer's queue existed) pulls it."""
+org it has no copy of (its event was published before the consumer's queue existed) pulls it.
+
+``OrgProfile`` is the public ``GET /api/organizations/me`` (libs/contracts/billing.py has the
+billing state)."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from libs.contracts.common import ApiModel
+from libs.contracts.common import ApiModel, Resource
 
 ORG_SETTINGS_CHANGED = "org.settings_changed"
 ORG_SETTINGS_REQUESTED = "org.settings_requested"
@@ -45,3 +48,25 @@ class OrgSettingsRequested(ApiModel):
 
     org_id: uuid.UUID = Field(alias="orgId")
     requested_by: str = Field(alias="requestedBy", description="The asking service, for logs.")
+
+
+class OrgProfile(Resource):
+    """GET /api/organizations/me: the calling org's profile (writes are dashboard-only)."""
+
+    id: uuid.UUID
+    name: str
+    slug: str = Field(description="The org's handle (its `{handle}.rekomi.com`).")
+    billing_email: str | None = Field(alias="billingEmail")
+    timezone: str = Field(description="IANA name; `UTC` until the owner sets one.")
+    primary_brand_color: str | None = Field(alias="primaryBrandColor")
+    logo_url: str | None = Field(alias="logoUrl")
+    description: str | None
+    white_label_enabled: bool = Field(alias="whiteLabelEnabled")
+    plan_tier: PlanTier = Field(alias="planTier")
+    subscription_status: SubscriptionStatus = Field(alias="subscriptionStatus")
+    trial_ends_at: datetime | None = Field(alias="trialEndsAt")
+    payout_grace_days: int = Field(alias="payoutGraceDays")
+    payout_grace_days_max: int = Field(
+        alias="payoutGraceDaysMax",
+        description="The most grace days the org's current tier allows (a lapsed "
+                    "subscription counts as Trial).")

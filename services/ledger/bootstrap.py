@@ -30,6 +30,7 @@ from services.ledger.storefront.entrypoints.rpc import add_storefront_handlers
 from services.ledger.sub_affiliates.entrypoints.rpc import add_sub_affiliate_handlers
 from services.ledger.tax_forms.adapters.storage import ObjectStorage, storage_from
 from services.ledger.tax_forms.entrypoints.rpc import add_tax_form_handlers
+from services.ledger.usage.entrypoints.rpc import add_usage_handlers
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ def handlers(ctx: ServiceContext, outside: OutsideSystems) -> HandlerTable:
     add_fx_handlers(table, ctx, outside.fx_source)
     add_payables_handlers(table, ctx)
     add_metrics_handlers(table, ctx)
+    add_usage_handlers(table, ctx)
     return table
 
 

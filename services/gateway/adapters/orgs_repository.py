@@ -20,6 +20,12 @@ KEYS_CHANGED_CHANNEL = "rekomi_gateway_keys"
 BUMP_UPDATED_AT = "updated_at = greatest(clock_timestamp(), updated_at + interval '1 microsecond')"
 _SETTINGS = ("SELECT id, home_currency, payout_grace_days, plan, subscription_status, updated_at "
              "FROM orgs")
+_PROFILE = (
+    "SELECT id, name, handle, billing_email, timezone, primary_brand_color, logo_url, "
+    "description, white_label_enabled, plan, subscription_status, trial_ends_at, "
+    "payout_grace_days, home_currency, billing_interval, stripe_subscription_id, "
+    "stripe_customer_id IS NOT NULL AS stripe_customer_linked, "
+    "stripe_connect_account_id IS NOT NULL AS stripe_connect_linked FROM orgs WHERE id = $1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,10 @@ class OrgsRepository:
 
     async def org(self, org_id: uuid.UUID) -> asyncpg.Record | None:
         return await self.conn.fetchrow("SELECT * FROM orgs WHERE id = $1", org_id)
+
+    async def profile(self, org_id: uuid.UUID) -> asyncpg.Record | None:
+        """What the org profile and the billing state report (never the signing secret)."""
+        return await self.conn.fetchrow(_PROFILE, org_id)
 
     async def settings(self, org_id: uuid.UUID) -> asyncpg.Record | None:
         """What ``org.settings_changed`` announces (``updated_at`` is its version)."""

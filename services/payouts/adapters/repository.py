@@ -88,6 +88,15 @@ class PayoutsRepository:
         rows = await self.conn.fetch(_SELECT + keyset_sql(where, args, after, take), *args)
         return [payout_from(r) for r in rows]
 
+    async def paid_since(self, org_id: uuid.UUID, since: datetime) -> list[asyncpg.Record]:
+        """``currency``, ``day`` (UTC) and ``amount_cents``: the org's Paid payouts paid at or
+        after ``since``, summed per currency and day."""
+        return list(await self.conn.fetch(
+            "SELECT currency, (paid_at AT TIME ZONE 'UTC')::date AS day, "
+            "sum(amount_cents)::bigint AS amount_cents FROM payouts "
+            "WHERE org_id = $1 AND status = 'Paid' AND paid_at >= $2 "
+            "GROUP BY 1, 2 ORDER BY 1, 2", org_id, since))
+
     async def save(self, p: Payout) -> None:
         """The fields a status change moves."""
         await self.conn.execute(

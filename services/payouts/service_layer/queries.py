@@ -1,10 +1,12 @@
-"""Reading payouts: the list (cursor pages) and one payout, with their line items."""
+"""Reading payouts: the list (cursor pages) and one payout, with their line items; and what an
+org paid since a moment (the gateway's billing state)."""
 
 from __future__ import annotations
 
 from datetime import UTC
 
 from libs.contracts import payouts as contract
+from libs.contracts.billing import PaidOnDay, PaidSince, PaidSinceQuery
 from libs.shared.pagination import Cursor, decode_cursor, page_of
 from services.payouts.adapters.repository import PayoutsRepository
 from services.payouts.domain.errors import PayoutNotFound
@@ -40,3 +42,10 @@ async def get_payout(deps: PayoutsDeps, cmd: contract.GetPayout) -> contract.Pay
             raise PayoutNotFound("payout not found")
         lines = await repo.lines_of([payout.id])
     return to_response(payout, lines[payout.id])
+
+
+async def paid_since(deps: PayoutsDeps, cmd: PaidSinceQuery) -> PaidSince:
+    async with deps.pool.acquire() as conn:
+        rows = await PayoutsRepository(conn).paid_since(cmd.org_id, cmd.since)
+    return PaidSince(items=[PaidOnDay(currency=r["currency"], day=r["day"],
+                                      amount_cents=r["amount_cents"]) for r in rows])

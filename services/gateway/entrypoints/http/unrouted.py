@@ -19,7 +19,6 @@ class Later:
     why: str
 
 
-ORG_PROFILE = Later(20, "org profile and billing state")
 AFFILIATE_SIDE = Later(21, "needs the affiliate's own session (JWT), not an API key")
 EMBED = Later(22, "embed tokens, the public embed dashboard and the widget")
 PROVIDERS = Later(23, "Stripe and Paddle ingestion, connection and coupon attribution")
@@ -37,8 +36,6 @@ UNROUTED: dict[str, Later] = {
     "GET /api/v1/me/payout-details": AFFILIATE_SIDE,
     "PUT /api/v1/me/payout-details": AFFILIATE_SIDE,
     "GET /api/v1/me/memberships": AFFILIATE_SIDE,
-    "GET /api/organizations/me": ORG_PROFILE,
-    "GET /api/billing/state": ORG_PROFILE,
     "PUT /api/v1/integrations/stripe": PROVIDERS,
     "GET /api/v1/integrations/stripe": PROVIDERS,
     "DELETE /api/v1/integrations/stripe": PROVIDERS,
