@@ -19,6 +19,11 @@ CLICKS_ROLLED = "tracking.clicks.rolled"
 DIRECT = "(direct)"  # the source of a click without a usable referrer host
 # The ledger's own: conversions a ban denied (not a webhook type), {orgId, conversionIds}.
 CONVERSIONS_DENIED = "ledger.conversions.denied"
+# Also the ledger's own: an import's conversions {orgId, programId, conversions: [{id,
+# affiliateId, amountCents, currency, commissionCents, status, type, createdAt}]} (an import
+# fires no conversion.created), and the ids a revert removed {orgId, conversionIds}.
+CONVERSIONS_IMPORTED = "ledger.conversions.imported"
+CONVERSIONS_REVERTED = "ledger.conversions.reverted"
 
 
 class ClickCell(ApiModel):

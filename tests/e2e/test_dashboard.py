@@ -11,9 +11,11 @@ from typing import Any
 
 import aiohttp
 
+from tests.common.conversion_imports import brand, conv, imported
 from tests.common.orgs import Org, new_org
 from tests.common.payouts_api import approve, ledger_sql
 from tests.common.s2s import post_signed, sale
+from tests.common.stack import rekomi
 from tests.common.tracking_api import GOOGLEBOT, Tracked, post_click, tracked_link
 from tests.common.waiting import eventually
 from tests.e2e.test_s2s_lifecycle import refund_of
@@ -220,3 +222,28 @@ async def test_a_new_click_and_sale_show_within_five_seconds(
     await eventually(shown, timeout=5, interval=0.05, what="the click and the sale")
     print(f"shown {time.monotonic() - started:.2f} s after the click")
     assert time.monotonic() - started < 5
+
+
+async def test_an_imported_sale_counts_until_its_import_is_reverted(
+        http: aiohttp.ClientSession) -> None:
+    b = await brand(http)
+    occurred = datetime.now(UTC) - timedelta(days=2)
+    job = await imported(http, b, [conv(b, 1, occurredAt=occurred.isoformat(), paid=True)])
+
+    async def counted(expected: int) -> dict[str, Any] | None:
+        summary = await get(http, b.org, "summary")
+        return summary if summary["totalConversions"] == expected else None
+
+    summary = await eventually(lambda: counted(1), what="the imported sale counted")
+    assert summary["totalEarningsCents"] == 2500
+    funnel = (await insight(http, b.org, "funnel"))["steps"]
+    assert funnel[-1] == {"step": "paid", "count": 1}  # settled history: Paid
+    attribution = (await insight(http, b.org, "attribution"))["rows"]
+    assert attribution[2] == {"attribution": "Other", "conversions": 1, "revenueCents": 10000,
+                              "commissionCents": 2500}
+    series = await get(http, b.org, "timeseries", metric="conversions")
+    assert series["points"][-3] == {"bucket": occurred.date().isoformat(), "count": 1}
+
+    rekomi("admin", "revert-import", "--job", job["jobId"], "--json")
+    await eventually(lambda: counted(0), what="the reverted import taken back")
+    assert (await get(http, b.org, "summary"))["totalEarningsCents"] == 0

@@ -156,6 +156,10 @@ class ConversionImportsRepository:
         await self.conn.execute(
             "UPDATE migration_jobs SET reverted_conversions = $2 WHERE id = $1", job_id, removed)
 
+    async def job_conversion_ids(self, job_id: uuid.UUID) -> list[uuid.UUID]:
+        return [r[0] for r in await self.conn.fetch(
+            "SELECT id FROM conversions WHERE import_job_id = $1", job_id)]
+
     async def remove_job(self, job_id: uuid.UUID) -> int:
         """Deletes the job's conversions and their timelines; refused when other records
         (overrides, payout lines) point at them."""

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
 from libs.contracts import conversion_imports as contract
 from libs.contracts.common import as_json
 from libs.contracts.imports import JobKind, JobStatus
+from libs.contracts.metrics import CONVERSIONS_IMPORTED, CONVERSIONS_REVERTED
 from libs.shared.clock import now_utc
 from libs.shared.db import Conn
 from libs.shared.ids import new_id
@@ -104,6 +106,9 @@ async def import_conversions(pool: asyncpg.Pool, cmd: contract.ImportConversions
             plan.skip("already_recorded", len(rows) - len(inserted))
         created = [r for r in rows if r.id in inserted]
         await repo.add_initial_events([(r.id, new_id()) for r in created])
+        if created:
+            await tx.publish(CONVERSIONS_IMPORTED, imported_body(cmd.org_id, data.program_id,
+                                                                 created))
         result = job_response(job_id, plan, created, data)
         await _record(tx, cmd, result, now)
     return result
@@ -117,6 +122,20 @@ async def revert_conversions(tx: Transaction, job: Job) -> int:
     if moved:
         raise ImportRevertBlocked(f"{moved} conversions of this import changed since (paid out, "
                                   "refunded or denied); the import cannot be reverted")
+    ids = await repo.job_conversion_ids(job.id)
     removed = await repo.remove_job(job.id)
     await repo.mark_reverted(job.id, removed=removed)
+    if ids:
+        await tx.publish(CONVERSIONS_REVERTED, {"orgId": str(job.org_id),
+                                                "conversionIds": [str(i) for i in ids]})
     return removed
+
+
+def imported_body(org_id: uuid.UUID, program_id: uuid.UUID, created: list[NewConversion]
+                  ) -> dict[str, Any]:
+    """What the dashboard's rollups need of an import's rows (an import fires no
+    conversion.created)."""
+    return {"orgId": str(org_id), "programId": str(program_id), "conversions": [
+        {"id": str(r.id), "affiliateId": str(r.affiliate_id), "amountCents": r.amount_cents,
+         "currency": r.currency, "commissionCents": r.commission_cents, "status": r.status,
+         "type": r.type, "createdAt": r.created_at.isoformat()} for r in created]}

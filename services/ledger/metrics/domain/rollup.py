@@ -85,6 +85,16 @@ class Fact:
 STAGES = {"Approved": 1, "Paid": 2}
 
 
+def imported_fact(org_id: uuid.UUID, program_id: uuid.UUID, row: dict[str, Any]) -> Fact:
+    """An imported row (``ledger.conversions.imported``): attributed by import, so Other."""
+    status = row["status"]
+    return Fact(uuid.UUID(row["id"]), org_id, date.fromisoformat(row["createdAt"][:10]),
+                program_id, uuid.UUID(row["affiliateId"]), row["currency"],
+                row["type"] in SALES, row["type"] == "LeadReward", row["type"] == "Recurring",
+                "Other", row["amountCents"], row["commissionCents"], status not in NOT_COUNTED,
+                STAGES.get(status, 0))
+
+
 def fact_of(org_id: uuid.UUID, c: ConversionResponse) -> Fact:
     sale = c.type.value in SALES and c.parent_affiliate_conversion_id is None
     kind = ("Coupon" if c.attribution_method == "coupon"

@@ -7,19 +7,25 @@ import uuid
 
 from libs.contracts.conversions import ConversionResponse
 from libs.contracts.events import DomainEvent
-from libs.contracts.metrics import CLICKS_ROLLED, CONVERSIONS_DENIED, ClicksRolled
+from libs.contracts.metrics import (
+    CLICKS_ROLLED,
+    CONVERSIONS_DENIED,
+    CONVERSIONS_IMPORTED,
+    CONVERSIONS_REVERTED,
+    ClicksRolled,
+)
 from libs.contracts.payouts import PAYOUT_PAID, PayoutResponse
 from libs.shared.bus import Delivery
 from libs.shared.clock import now_utc
 from libs.shared.uow import Transaction
 from services.ledger.metrics.adapters.rollups import Rollups
-from services.ledger.metrics.domain.rollup import Deltas, fact_of
+from services.ledger.metrics.domain.rollup import Deltas, fact_of, imported_fact
 
 CREATED, REFUNDED = "conversion.created", "conversion.refunded"
 APPROVED, PAID = "conversion.approved", "conversion.paid"
 STAGE_OF = {APPROVED: 1, PAID: 2}
 ROUTING_KEYS = [CLICKS_ROLLED, CREATED, REFUNDED, APPROVED, PAID, CONVERSIONS_DENIED,
-                PAYOUT_PAID]
+                CONVERSIONS_IMPORTED, CONVERSIONS_REVERTED, PAYOUT_PAID]
 
 
 async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
@@ -28,9 +34,15 @@ async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
         if d.routing_key == CLICKS_ROLLED:
             if await repo.first_time(uuid.UUID(d.message_id), now_utc()):
                 deltas.clicks(ClicksRolled.model_validate(d.body))
-        elif d.routing_key == CONVERSIONS_DENIED:
+        elif d.routing_key in (CONVERSIONS_DENIED, CONVERSIONS_REVERTED):
             for fact in await repo.uncount([uuid.UUID(i) for i in d.body["conversionIds"]]):
                 deltas.count(fact, -1)
+        elif d.routing_key == CONVERSIONS_IMPORTED:
+            org, program = uuid.UUID(d.body["orgId"]), uuid.UUID(d.body["programId"])
+            for row in d.body["conversions"]:
+                fact = imported_fact(org, program, row)
+                if await repo.remember(fact) and fact.counted:
+                    deltas.count(fact, +1)
         else:
             event = DomainEvent.model_validate(d.body)
             if d.routing_key == PAYOUT_PAID:
