@@ -20,7 +20,8 @@ DIRECT = "(direct)"  # the source of a click without a usable referrer host
 # The ledger's own: conversions a ban denied (not a webhook type), {orgId, conversionIds}.
 CONVERSIONS_DENIED = "ledger.conversions.denied"
 # Also the ledger's own: an import's conversions {orgId, programId, conversions: [{id,
-# affiliateId, amountCents, currency, commissionCents, status, type, createdAt}]} (an import
+# affiliateId, amountCents, currency, commissionCents, status, type, createdAt,
+# subscriptionId}]} (an import
 # fires no conversion.created), and the ids a revert removed {orgId, conversionIds}.
 CONVERSIONS_IMPORTED = "ledger.conversions.imported"
 CONVERSIONS_REVERTED = "ledger.conversions.reverted"
@@ -206,6 +207,7 @@ class Module(StrEnum):
     overview = "overview"
     funnel = "funnel"
     attribution = "attribution"
+    recurring = "recurring"
 
 
 class InsightFormat(StrEnum):
@@ -264,6 +266,29 @@ class Attribution(Resource):
     home_currency: str = Field(alias="homeCurrency")
 
 
+class MixRow(Resource):
+    kind: str  # OneTime | Recurring
+    conversions: int
+    revenue_cents: int = Field(alias="revenueCents")
+
+
+class MrrMonth(Resource):
+    month: str  # YYYY-MM
+    mrr_cents: int = Field(alias="mrrCents")
+
+
+class Recurring(Resource):
+    mix: list[MixRow] = Field(description="Sales split into OneTime and Recurring rows (a "
+                                          "subscription's charges, its first one included).")
+    mrr_by_month: list[MrrMonth] = Field(alias="mrrByMonth", description=(
+        "Per calendar month of the window: the revenue of sales of a subscription (first "
+        "charges and renewals), home currency."))
+    churned_subscriptions: int = Field(alias="churnedSubscriptions", description=(
+        "Subscriptions whose charges stopped: the last one was 35 days before a day of the "
+        "window, with none since."))
+    home_currency: str = Field(alias="homeCurrency")
+
+
 class InsightRows(Resource):
     """An insight as CSV rows (the gateway writes the CSV)."""
 
@@ -271,8 +296,8 @@ class InsightRows(Resource):
     rows: list[list[str | int | float | None]]
 
 
-class Insight(RootModel[Overview | Funnel | Attribution]):
-    """The module's answer: ``overview``, ``funnel`` or ``attribution`` as named in the path."""
+class Insight(RootModel[Overview | Funnel | Attribution | Recurring]):
+    """The module's answer, as named in the path."""
 
 
 class GetInsight(OrgScoped, InsightQuery):
@@ -282,4 +307,5 @@ class GetInsight(OrgScoped, InsightQuery):
 OVERVIEW = Rpc("ledger", "insights.overview", GetInsight, Overview)
 FUNNEL = Rpc("ledger", "insights.funnel", GetInsight, Funnel)
 ATTRIBUTION = Rpc("ledger", "insights.attribution", GetInsight, Attribution)
+RECURRING = Rpc("ledger", "insights.recurring", GetInsight, Recurring)
 INSIGHT_CSV = Rpc("ledger", "insights.csv", GetInsight, InsightRows)

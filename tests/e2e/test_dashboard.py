@@ -14,7 +14,7 @@ import aiohttp
 from tests.common.conversion_imports import brand, conv, imported
 from tests.common.orgs import Org, new_org
 from tests.common.payouts_api import approve, ledger_sql
-from tests.common.s2s import post_signed, sale
+from tests.common.s2s import post_signed, renew, sale, seller, subscribe
 from tests.common.stack import rekomi
 from tests.common.tracking_api import GOOGLEBOT, Tracked, post_click, tracked_link
 from tests.common.waiting import eventually
@@ -197,7 +197,7 @@ async def test_insight_modules_on_the_small_org(http: aiohttp.ClientSession) -> 
         one_row[1].startswith("4,2,50.0,1500")
     missing = await insight(http, org, "weather", expect=404)
     assert (missing["error"], missing["modules"]) == (
-        "insight_module_not_found", ["overview", "funnel", "attribution"])
+        "insight_module_not_found", ["overview", "funnel", "attribution", "recurring"])
     other = await new_org()
     assert (await insight(http, other, "overview"))["clicks"] == 0
 
@@ -247,3 +247,35 @@ async def test_an_imported_sale_counts_until_its_import_is_reverted(
     rekomi("admin", "revert-import", "--job", job["jobId"], "--json")
     await eventually(lambda: counted(0), what="the reverted import taken back")
     assert (await get(http, b.org, "summary"))["totalEarningsCents"] == 0
+
+
+async def test_the_recurring_module(http: aiohttp.ClientSession) -> None:
+    """A subscription sold now (100.00) and renewed (80.00): both are Recurring rows, beside a
+    one-time sale (50.00); and an imported subscription whose last charge was 40 days ago:
+    churned within the 30-day window."""
+    s = await seller(http)
+    subscription, initial = await subscribe(http, s, amount=10000)
+    await renew(http, s, subscription, initial, 8000)
+    status, made = await post_signed(http, s.org, sale(s.slug, amountCents=5000))
+    assert status == 200, made
+    b = await brand(http)
+    await imported(http, b, [conv(b, 1, occurredAt=(datetime.now(UTC) - timedelta(days=40))
+                                  .isoformat(), stripeSubscriptionId="sub_gone")])
+
+    async def booked() -> dict[str, Any] | None:
+        answer = await insight(http, s.org, "recurring")
+        return answer if answer["mix"][1]["conversions"] == 2 else None
+
+    answer = await eventually(booked, what="the renewal in the rollups")
+    month = datetime.now(UTC).strftime("%Y-%m")
+    assert answer["mix"] == [
+        {"kind": "OneTime", "conversions": 1, "revenueCents": 5000},
+        {"kind": "Recurring", "conversions": 2, "revenueCents": 18000}]
+    assert answer["mrrByMonth"][-1] == {"month": month, "mrrCents": 18000}
+    assert (answer["churnedSubscriptions"], answer["homeCurrency"]) == (0, "USD")
+
+    async def churned() -> int | None:
+        found = (await insight(http, b.org, "recurring"))["churnedSubscriptions"]
+        return found or None
+
+    assert await eventually(churned, what="the imported subscription's churn") == 1

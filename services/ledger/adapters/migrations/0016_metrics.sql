@@ -20,6 +20,8 @@ CREATE TABLE metric_days (
     payouts_cents bigint NOT NULL DEFAULT 0,  -- Paid payouts, on the day they were paid
     refunded bigint NOT NULL DEFAULT 0,  -- sales refunded (on the sale's day)
     recurring bigint NOT NULL DEFAULT 0,  -- of conversions: Recurring rows
+    recurring_revenue_cents bigint NOT NULL DEFAULT 0,
+    subscription_revenue_cents bigint NOT NULL DEFAULT 0,  -- sales of a subscription (MRR)
     approved bigint NOT NULL DEFAULT 0,  -- of conversions: Approved or Paid now
     paid bigint NOT NULL DEFAULT 0,  -- of conversions: Paid now
     PRIMARY KEY (org_id, day, program_id, affiliate_id, currency)
@@ -64,12 +66,25 @@ CREATE TABLE metric_conversions (
     sale boolean NOT NULL,
     lead boolean NOT NULL,  -- a LeadReward row (a free identified signup)
     recurring boolean NOT NULL,
+    subscription_id text,
     kind text NOT NULL,  -- the attribution: Coupon, Link, Other
     amount_cents bigint NOT NULL,
     commission_cents bigint NOT NULL,
     counted boolean NOT NULL,
     stage smallint NOT NULL DEFAULT 0  -- 0 booked, 1 approved, 2 paid
 );
+
+-- Each subscription's charges as the rollups saw them: when its last counted charge was.
+CREATE TABLE metric_subscriptions (
+    org_id uuid NOT NULL,
+    subscription_id text NOT NULL,
+    program_id uuid NOT NULL,
+    affiliate_id uuid NOT NULL,
+    first_day date NOT NULL,
+    last_day date NOT NULL,
+    PRIMARY KEY (org_id, subscription_id)
+);
+CREATE INDEX metric_subscriptions_last ON metric_subscriptions (org_id, last_day);
 
 -- Events applied once (clicks, leads, payouts): their ids.
 CREATE TABLE metric_events (

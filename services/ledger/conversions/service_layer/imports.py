@@ -138,4 +138,5 @@ def imported_body(org_id: uuid.UUID, program_id: uuid.UUID, created: list[NewCon
     return {"orgId": str(org_id), "programId": str(program_id), "conversions": [
         {"id": str(r.id), "affiliateId": str(r.affiliate_id), "amountCents": r.amount_cents,
          "currency": r.currency, "commissionCents": r.commission_cents, "status": r.status,
-         "type": r.type, "createdAt": r.created_at.isoformat()} for r in created]}
+         "type": r.type, "createdAt": r.created_at.isoformat(),
+         "subscriptionId": r.stripe_subscription_id} for r in created]}

@@ -14,6 +14,9 @@ from libs.shared.db import Conn
 from services.ledger.metrics.domain.rollup import COLUMNS, Deltas, Fact
 
 _FACT_COLUMNS = [f.name for f in dataclasses.fields(Fact)]
+# A subscription with no charge for this long after its last one has churned (a monthly plan
+# that missed its renewal, with a few days' grace).
+CHURN_DAYS = 35
 _ADD = ", ".join(f"{c} = d.{c} + EXCLUDED.{c}" for c in COLUMNS)
 _UPSERT_DAYS = (
     f"INSERT INTO metric_days AS d (org_id, day, program_id, affiliate_id, currency, "
@@ -28,6 +31,12 @@ _UPSERT_KINDS = (
     "UPDATE SET conversions = k.conversions + EXCLUDED.conversions, "
     "revenue_cents = k.revenue_cents + EXCLUDED.revenue_cents, "
     "commission_cents = k.commission_cents + EXCLUDED.commission_cents")
+_UPSERT_SUBSCRIPTIONS = (
+    "INSERT INTO metric_subscriptions AS s (org_id, subscription_id, program_id, affiliate_id, "
+    "first_day, last_day) SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], "
+    "$5::date[], $6::date[]) ON CONFLICT (org_id, subscription_id) DO UPDATE SET "
+    "first_day = least(s.first_day, EXCLUDED.first_day), "
+    "last_day = greatest(s.last_day, EXCLUDED.last_day)")
 _UPSERT_SOURCES = (
     "INSERT INTO metric_sources AS s (org_id, day, program_id, affiliate_id, source, clicks) "
     "SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::uuid[], $5::text[], "
@@ -77,6 +86,9 @@ class Rollups:
         kinds = deltas.kind_rows()
         if kinds:
             await self.conn.execute(_UPSERT_KINDS, *_columns(kinds, 9))
+        subscriptions = deltas.subscription_rows()
+        if subscriptions:
+            await self.conn.execute(_UPSERT_SUBSCRIPTIONS, *_columns(subscriptions, 6))
 
     async def advance(self, conversion_id: uuid.UUID, stage: int) -> tuple[Fact, Fact] | None:
         """A counted conversion moved on to ``stage``: (before, after), or None when it is
@@ -145,6 +157,17 @@ class Rollups:
             "program_id = $4) AND ($5::uuid IS NULL OR affiliate_id = $5) "
             "GROUP BY source ORDER BY sum(clicks) DESC, source", org_id, first, last,
             program_id, affiliate_id))
+
+    async def churned(self, org_id: uuid.UUID, first: date, last: date,
+                      program_id: uuid.UUID | None, affiliate_id: uuid.UUID | None) -> int:
+        """Subscriptions whose charges stopped in the window: the last one was
+        ``CHURN_DAYS`` before a day of it."""
+        found: int = await self.conn.fetchval(
+            "SELECT count(*) FROM metric_subscriptions WHERE org_id = $1 "
+            "AND last_day + $6::int BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR "
+            "program_id = $4) AND ($5::uuid IS NULL OR affiliate_id = $5)",
+            org_id, first, last, program_id, affiliate_id, CHURN_DAYS)
+        return found
 
     async def pending(self, org_id: uuid.UUID) -> list[tuple[str, int]]:
         """Approved commission awaiting payout, per currency (the conversions_pending index)."""

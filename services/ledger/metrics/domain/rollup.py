@@ -33,7 +33,8 @@ NO_CURRENCY = ""
 SALES = frozenset({"OneTime", "Recurring"})
 NOT_COUNTED = frozenset({"Refunded", "Denied"})
 COLUMNS = ("clicks", "bot_clicks", "leads", "conversions", "revenue_cents", "commission_cents",
-           "payouts_cents", "refunded", "recurring", "approved", "paid")
+           "payouts_cents", "refunded", "recurring", "approved", "paid",
+           "recurring_revenue_cents", "subscription_revenue_cents")
 LINK_METHODS = frozenset({None, "metadata_or_customer"})
 # (org, day, program, affiliate, currency, kind)
 KindKey = tuple[uuid.UUID, date, uuid.UUID, uuid.UUID, str, str]
@@ -56,6 +57,7 @@ class Fact:
     sale: bool
     lead: bool
     recurring: bool
+    subscription_id: str | None
     kind: str
     amount_cents: int
     commission_cents: int
@@ -72,6 +74,10 @@ class Fact:
                 "revenue_cents": sign * self.amount_cents * self.sale,
                 "commission_cents": sign * self.commission_cents,
                 "recurring": sign * (self.sale and self.recurring),
+                "recurring_revenue_cents": sign * self.amount_cents * (self.sale
+                                                                       and self.recurring),
+                "subscription_revenue_cents": sign * self.amount_cents * (
+                    self.sale and self.subscription_id is not None),
                 "approved": sign * (self.sale and self.stage >= 1),
                 "paid": sign * (self.sale and self.stage >= 2)}
 
@@ -91,8 +97,8 @@ def imported_fact(org_id: uuid.UUID, program_id: uuid.UUID, row: dict[str, Any])
     return Fact(uuid.UUID(row["id"]), org_id, date.fromisoformat(row["createdAt"][:10]),
                 program_id, uuid.UUID(row["affiliateId"]), row["currency"],
                 row["type"] in SALES, row["type"] == "LeadReward", row["type"] == "Recurring",
-                "Other", row["amountCents"], row["commissionCents"], status not in NOT_COUNTED,
-                STAGES.get(status, 0))
+                row.get("subscriptionId"), "Other", row["amountCents"], row["commissionCents"],
+                status not in NOT_COUNTED, STAGES.get(status, 0))
 
 
 def fact_of(org_id: uuid.UUID, c: ConversionResponse) -> Fact:
@@ -100,7 +106,8 @@ def fact_of(org_id: uuid.UUID, c: ConversionResponse) -> Fact:
     kind = ("Coupon" if c.attribution_method == "coupon"
             else "Link" if c.attribution_method in LINK_METHODS else "Other")
     return Fact(c.id, org_id, c.created_at.date(), c.program_id, c.affiliate_id, c.currency,
-                sale, c.type.value == "LeadReward", c.type.value == "Recurring", kind,
+                sale, c.type.value == "LeadReward", c.type.value == "Recurring",
+                c.stripe_subscription_id, kind,
                 c.amount_cents, c.commission_cents, c.status.value not in NOT_COUNTED,
                 STAGES.get(c.status.value, 0))
 
@@ -113,6 +120,8 @@ class Deltas:
         self.days: dict[DayKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
         self.sources: dict[SourceKey, int] = defaultdict(int)
         self.kinds: dict[KindKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+        # (org, subscription) -> program, affiliate, first and last day of its charges
+        self.subscriptions: dict[tuple[uuid.UUID, str], list[Any]] = {}
 
     def add(self, key: DayKey, columns: dict[str, int]) -> None:
         row = self.days[key]
@@ -125,6 +134,11 @@ class Deltas:
         if refund and fact.sale:
             columns["refunded"] = 1
         self.add(fact.key, columns)
+        if sign > 0 and fact.sale and fact.subscription_id is not None:
+            seen = self.subscriptions.setdefault(
+                (fact.org_id, fact.subscription_id),
+                [fact.program_id, fact.affiliate_id, fact.day, fact.day])
+            seen[2], seen[3] = min(seen[2], fact.day), max(seen[3], fact.day)
         if fact.sale:
             kind = self.kinds[(*fact.key, fact.kind)]
             kind[0] += sign
@@ -152,6 +166,9 @@ class Deltas:
 
     def source_rows(self) -> list[tuple[Any, ...]]:
         return [(*key, clicks) for key, clicks in sorted(self.sources.items()) if clicks]
+
+    def subscription_rows(self) -> list[tuple[Any, ...]]:
+        return [(*key, *seen) for key, seen in sorted(self.subscriptions.items())]
 
     def kind_rows(self) -> list[tuple[Any, ...]]:
         return [(*key, *sums) for key, sums in sorted(self.kinds.items()) if any(sums)]

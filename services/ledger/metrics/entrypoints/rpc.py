@@ -18,4 +18,5 @@ def add_metrics_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
     table.add(m.OVERVIEW, pool, insights.overview)
     table.add(m.FUNNEL, pool, insights.funnel)
     table.add(m.ATTRIBUTION, pool, insights.attribution)
+    table.add(m.RECURRING, pool, insights.recurring)
     table.add(m.INSIGHT_CSV, pool, insights.as_rows)

@@ -4,6 +4,8 @@ rounded as the contract's field descriptions say; a rate with nothing to divide 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import asyncpg
 
 from libs.contracts import metrics as m
@@ -78,6 +80,36 @@ async def attribution(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Attribution:
                          commission_cents=v[2]) for k, v in sums.items()])
 
 
+async def recurring(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Recurring:
+    first, last = days_of(*window(cmd.since, cmd.until))
+    async with pool.acquire() as conn:
+        repo = Rollups(conn)
+        rows = await repo.by_day(cmd.org_id, first, last, cmd.program_id, cmd.affiliate_id)
+        money = await Money.load(conn, cmd.org_id, [(r["day"], r["currency"]) for r in rows])
+        churned = await repo.churned(cmd.org_id, first, last, cmd.program_id,
+                                     cmd.affiliate_id)
+    sales = revenue = renewals = renewal_revenue = 0
+    months = {f"{d.year:04d}-{d.month:02d}": 0 for d in _days_between(first, last)}
+    for r in rows:
+        day, cur = r["day"], r["currency"]
+        sales += r["conversions"]
+        renewals += r["recurring"]
+        revenue += money.home_cents(day, cur, r["revenue_cents"])
+        renewal_revenue += money.home_cents(day, cur, r["recurring_revenue_cents"])
+        months[f"{day.year:04d}-{day.month:02d}"] += money.home_cents(
+            day, cur, r["subscription_revenue_cents"])
+    return m.Recurring(
+        mix=[m.MixRow(kind="OneTime", conversions=sales - renewals,
+                      revenue_cents=revenue - renewal_revenue),
+             m.MixRow(kind="Recurring", conversions=renewals, revenue_cents=renewal_revenue)],
+        mrr_by_month=[m.MrrMonth(month=k, mrr_cents=v) for k, v in months.items()],
+        churned_subscriptions=churned, home_currency=money.home)
+
+
+def _days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 async def as_rows(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.InsightRows:
     """The module's answer as CSV rows: a list's items one per row, else one row of fields."""
     answer = await MODULES[cmd.module](pool, cmd)
@@ -90,4 +122,4 @@ async def as_rows(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.InsightRows:
 
 
 MODULES = {m.Module.overview: overview, m.Module.funnel: funnel,
-           m.Module.attribution: attribution}
+           m.Module.attribution: attribution, m.Module.recurring: recurring}

@@ -33,16 +33,17 @@ async def export_series(request: web.Request, payload: dict[str, Any]) -> web.Re
 
 INSIGHT_RPC: dict[m.Module, Rpc[Any, Any]] = {
     m.Module.overview: m.OVERVIEW, m.Module.funnel: m.FUNNEL,
-    m.Module.attribution: m.ATTRIBUTION}
+    m.Module.attribution: m.ATTRIBUTION, m.Module.recurring: m.RECURRING}
 INSIGHTS_TEXT = (
     "Modules: `overview` (clicks, sales, conversionRate, epcCents, aovCents, "
     "grossRevenueCents, commissionCents, refundedConversions, refundRate, "
     "recurringConversions, recurringSharePct, leads, clickToLeadRate, leadToSaleRate), "
     "`funnel` (clicks -> leads, only when the window has leads -> conversions -> approved -> "
     "paid: sales of the window that are Approved or Paid, and Paid, now), `attribution` "
-    "(Coupon / Link / Other split of sales, revenueCents, commissionCents). Not built yet: "
-    "sale-origin, geography, devices, utm, time-patterns, time-to-convert, recurring, "
-    "customers (404 like any unknown module, with `modules` listing the available ones). "
+    "(Coupon / Link / Other split of sales, revenueCents, commissionCents), `recurring` "
+    "(one-time vs Recurring mix, mrrByMonth, churnedSubscriptions). Not built yet: "
+    "sale-origin, geography, devices, utm, time-patterns, time-to-convert, customers (404 "
+    "like any unknown module, with `modules` listing the available ones). "
     "`format=csv` answers the same rows as `text/csv` (a list's items one per row, else one "
     "row of fields; text cells that start with = + - @, TAB or CR are prefixed with `'`).")
 
