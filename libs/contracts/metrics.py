@@ -208,6 +208,7 @@ class Module(StrEnum):
     funnel = "funnel"
     attribution = "attribution"
     recurring = "recurring"
+    customers = "customers"
 
 
 class InsightFormat(StrEnum):
@@ -289,6 +290,20 @@ class Recurring(Resource):
     home_currency: str = Field(alias="homeCurrency")
 
 
+class CustomerRow(Resource):
+    segment: str  # New | Returning
+    conversions: int
+    revenue_cents: int = Field(alias="revenueCents")
+
+
+class Customers(Resource):
+    rows: list[CustomerRow] = Field(description=(
+        "Sales by customers buying for the first time, and by customers who bought before "
+        "(the same Stripe customer, else the same customerId, else the same e-mail); a sale "
+        "without any of them counts as New. No customer identity is returned."))
+    home_currency: str = Field(alias="homeCurrency")
+
+
 class InsightRows(Resource):
     """An insight as CSV rows (the gateway writes the CSV)."""
 
@@ -296,7 +311,7 @@ class InsightRows(Resource):
     rows: list[list[str | int | float | None]]
 
 
-class Insight(RootModel[Overview | Funnel | Attribution | Recurring]):
+class Insight(RootModel[Overview | Funnel | Attribution | Recurring | Customers]):
     """The module's answer, as named in the path."""
 
 
@@ -308,4 +323,5 @@ OVERVIEW = Rpc("ledger", "insights.overview", GetInsight, Overview)
 FUNNEL = Rpc("ledger", "insights.funnel", GetInsight, Funnel)
 ATTRIBUTION = Rpc("ledger", "insights.attribution", GetInsight, Attribution)
 RECURRING = Rpc("ledger", "insights.recurring", GetInsight, Recurring)
+CUSTOMERS = Rpc("ledger", "insights.customers", GetInsight, Customers)
 INSIGHT_CSV = Rpc("ledger", "insights.csv", GetInsight, InsightRows)

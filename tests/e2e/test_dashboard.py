@@ -197,7 +197,8 @@ async def test_insight_modules_on_the_small_org(http: aiohttp.ClientSession) -> 
         one_row[1].startswith("4,2,50.0,1500")
     missing = await insight(http, org, "weather", expect=404)
     assert (missing["error"], missing["modules"]) == (
-        "insight_module_not_found", ["overview", "funnel", "attribution", "recurring"])
+        "insight_module_not_found",
+        ["overview", "funnel", "attribution", "recurring", "customers"])
     other = await new_org()
     assert (await insight(http, other, "overview"))["clicks"] == 0
 
@@ -279,3 +280,23 @@ async def test_the_recurring_module(http: aiohttp.ClientSession) -> None:
         return found or None
 
     assert await eventually(churned, what="the imported subscription's churn") == 1
+
+
+async def test_the_customers_module(http: aiohttp.ClientSession) -> None:
+    """cus_A buys twice (100.00, then 30.00: returning), cus_B once (50.00), and a sale
+    without a customer (20.00) counts as New."""
+    s = await seller(http)
+    for customer, cents in (("cus_A", 10000), ("cus_B", 5000), ("cus_A", 3000), (None, 2000)):
+        body = {k: v for k, v in sale(s.slug, amountCents=cents, customerId=customer).items()
+                if v is not None}
+        status, made = await post_signed(http, s.org, body)
+        assert status == 200, made
+
+    async def counted() -> dict[str, Any] | None:
+        answer = await insight(http, s.org, "customers")
+        return answer if sum(r["conversions"] for r in answer["rows"]) == 4 else None
+
+    assert await eventually(counted, what="four sales in the rollups") == {
+        "homeCurrency": "USD", "rows": [
+            {"segment": "New", "conversions": 3, "revenueCents": 17000},
+            {"segment": "Returning", "conversions": 1, "revenueCents": 3000}]}

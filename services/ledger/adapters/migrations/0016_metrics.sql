@@ -22,6 +22,8 @@ CREATE TABLE metric_days (
     recurring bigint NOT NULL DEFAULT 0,  -- of conversions: Recurring rows
     recurring_revenue_cents bigint NOT NULL DEFAULT 0,
     subscription_revenue_cents bigint NOT NULL DEFAULT 0,  -- sales of a subscription (MRR)
+    repeat_sales bigint NOT NULL DEFAULT 0,  -- of conversions: by a customer who bought before
+    repeat_revenue_cents bigint NOT NULL DEFAULT 0,
     approved bigint NOT NULL DEFAULT 0,  -- of conversions: Approved or Paid now
     paid bigint NOT NULL DEFAULT 0,  -- of conversions: Paid now
     PRIMARY KEY (org_id, day, program_id, affiliate_id, currency)
@@ -67,11 +69,21 @@ CREATE TABLE metric_conversions (
     lead boolean NOT NULL,  -- a LeadReward row (a free identified signup)
     recurring boolean NOT NULL,
     subscription_id text,
+    repeat_customer boolean NOT NULL DEFAULT false,
     kind text NOT NULL,  -- the attribution: Coupon, Link, Other
     amount_cents bigint NOT NULL,
     commission_cents bigint NOT NULL,
     counted boolean NOT NULL,
     stage smallint NOT NULL DEFAULT 0  -- 0 booked, 1 approved, 2 paid
+);
+
+-- Each customer's first sale as the rollups saw it (the Stripe customer id, else the brand's
+-- customer id, else the e-mail): a later sale by the same customer is "returning".
+CREATE TABLE metric_customers (
+    org_id uuid NOT NULL,
+    customer text NOT NULL,
+    first_day date NOT NULL,
+    PRIMARY KEY (org_id, customer)
 );
 
 -- Each subscription's charges as the rollups saw them: when its last counted charge was.

@@ -69,6 +69,41 @@ class Rollups:
             *[getattr(fact, c) for c in _FACT_COLUMNS])
         return bool(done)
 
+    async def remember_many(self, facts: list[Fact]) -> set[uuid.UUID]:
+        """The conversions among ``facts`` that were not known yet (they are now)."""
+        if not facts:
+            return set()
+        casts = {"conversion_id": "uuid", "org_id": "uuid", "day": "date", "program_id": "uuid",
+                 "affiliate_id": "uuid", "currency": "text", "subscription_id": "text",
+                 "kind": "text", "amount_cents": "bigint", "commission_cents": "bigint",
+                 "stage": "smallint"}
+        arrays = ", ".join(f"${i + 1}::{casts.get(c, 'boolean')}[]"
+                           for i, c in enumerate(_FACT_COLUMNS))
+        rows = await self.conn.fetch(
+            f"INSERT INTO metric_conversions ({', '.join(_FACT_COLUMNS)}) "
+            f"SELECT * FROM unnest({arrays}) ON CONFLICT (conversion_id) DO NOTHING "
+            "RETURNING conversion_id", *[[getattr(f, c) for f in facts] for c in _FACT_COLUMNS])
+        return {r[0] for r in rows}
+
+    async def customers_of(self, conversion_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Who bought: the Stripe customer id, else the brand's customer id, else the e-mail
+        (lower case); conversions without any are left out."""
+        rows = await self.conn.fetch(
+            "SELECT id, coalesce(stripe_customer_id, customer_id, lower(customer_email)) "
+            "FROM conversions WHERE id = ANY($1::uuid[])", conversion_ids)
+        return {r[0]: r[1] for r in rows if r[1]}
+
+    async def first_seen(self, rows: list[tuple[uuid.UUID, str, date]]
+                         ) -> set[tuple[uuid.UUID, str]]:
+        """Customers (org, customer) seen for the first time now, of ``rows``."""
+        if not rows:
+            return set()
+        found = await self.conn.fetch(
+            "INSERT INTO metric_customers (org_id, customer, first_day) SELECT * FROM "
+            "unnest($1::uuid[], $2::text[], $3::date[]) ON CONFLICT DO NOTHING "
+            "RETURNING org_id, customer", *_columns(rows, 3))
+        return {(r[0], r[1]) for r in found}
+
     async def uncount(self, conversion_ids: list[uuid.UUID]) -> list[Fact]:
         """Counted conversions among ``conversion_ids``, now no longer counted."""
         rows = await self.conn.fetch(

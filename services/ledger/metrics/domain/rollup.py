@@ -34,7 +34,8 @@ SALES = frozenset({"OneTime", "Recurring"})
 NOT_COUNTED = frozenset({"Refunded", "Denied"})
 COLUMNS = ("clicks", "bot_clicks", "leads", "conversions", "revenue_cents", "commission_cents",
            "payouts_cents", "refunded", "recurring", "approved", "paid",
-           "recurring_revenue_cents", "subscription_revenue_cents")
+           "recurring_revenue_cents", "subscription_revenue_cents", "repeat_sales",
+           "repeat_revenue_cents")
 LINK_METHODS = frozenset({None, "metadata_or_customer"})
 # (org, day, program, affiliate, currency, kind)
 KindKey = tuple[uuid.UUID, date, uuid.UUID, uuid.UUID, str, str]
@@ -58,6 +59,7 @@ class Fact:
     lead: bool
     recurring: bool
     subscription_id: str | None
+    repeat_customer: bool
     kind: str
     amount_cents: int
     commission_cents: int
@@ -78,6 +80,9 @@ class Fact:
                                                                        and self.recurring),
                 "subscription_revenue_cents": sign * self.amount_cents * (
                     self.sale and self.subscription_id is not None),
+                "repeat_sales": sign * (self.sale and self.repeat_customer),
+                "repeat_revenue_cents": sign * self.amount_cents * (self.sale
+                                                                    and self.repeat_customer),
                 "approved": sign * (self.sale and self.stage >= 1),
                 "paid": sign * (self.sale and self.stage >= 2)}
 
@@ -97,7 +102,8 @@ def imported_fact(org_id: uuid.UUID, program_id: uuid.UUID, row: dict[str, Any])
     return Fact(uuid.UUID(row["id"]), org_id, date.fromisoformat(row["createdAt"][:10]),
                 program_id, uuid.UUID(row["affiliateId"]), row["currency"],
                 row["type"] in SALES, row["type"] == "LeadReward", row["type"] == "Recurring",
-                row.get("subscriptionId"), "Other", row["amountCents"], row["commissionCents"],
+                row.get("subscriptionId"), False, "Other", row["amountCents"],
+                row["commissionCents"],
                 status not in NOT_COUNTED, STAGES.get(status, 0))
 
 
@@ -107,7 +113,7 @@ def fact_of(org_id: uuid.UUID, c: ConversionResponse) -> Fact:
             else "Link" if c.attribution_method in LINK_METHODS else "Other")
     return Fact(c.id, org_id, c.created_at.date(), c.program_id, c.affiliate_id, c.currency,
                 sale, c.type.value == "LeadReward", c.type.value == "Recurring",
-                c.stripe_subscription_id, kind,
+                c.stripe_subscription_id, False, kind,
                 c.amount_cents, c.commission_cents, c.status.value not in NOT_COUNTED,
                 STAGES.get(c.status.value, 0))
 

@@ -19,4 +19,5 @@ def add_metrics_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
     table.add(m.FUNNEL, pool, insights.funnel)
     table.add(m.ATTRIBUTION, pool, insights.attribution)
     table.add(m.RECURRING, pool, insights.recurring)
+    table.add(m.CUSTOMERS, pool, insights.customers)
     table.add(m.INSIGHT_CSV, pool, insights.as_rows)

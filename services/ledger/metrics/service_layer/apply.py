@@ -4,6 +4,7 @@ once, in the transaction that also remembers what was applied (so a redelivery a
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from libs.contracts.conversions import ConversionResponse
 from libs.contracts.events import DomainEvent
@@ -19,7 +20,7 @@ from libs.shared.bus import Delivery
 from libs.shared.clock import now_utc
 from libs.shared.uow import Transaction
 from services.ledger.metrics.adapters.rollups import Rollups
-from services.ledger.metrics.domain.rollup import Deltas, fact_of, imported_fact
+from services.ledger.metrics.domain.rollup import Deltas, Fact, fact_of, imported_fact
 
 CREATED, REFUNDED = "conversion.created", "conversion.refunded"
 APPROVED, PAID = "conversion.approved", "conversion.paid"
@@ -28,21 +29,49 @@ ROUTING_KEYS = [CLICKS_ROLLED, CREATED, REFUNDED, APPROVED, PAID, CONVERSIONS_DE
                 CONVERSIONS_IMPORTED, CONVERSIONS_REVERTED, PAYOUT_PAID]
 
 
+async def count_new(repo: Rollups, deltas: Deltas, facts: list[Fact]) -> None:
+    """Booked conversions, counted once each: three statements for the whole run of them (a
+    booking burst arrives as hundreds). A sale is a repeat (``returning``) when its customer bought
+    before, in the order the ledger sees the sales (a sale seen late does not reclassify the
+    ones seen before it)."""
+    facts = list({f.conversion_id: f for f in reversed(facts)}.values())[::-1]  # a copy once
+    sales = sorted((f for f in facts if f.sale and f.counted),
+                   key=lambda f: (f.day, str(f.conversion_id)))
+    customers = await repo.customers_of([f.conversion_id for f in sales])
+    first = await repo.first_seen(sorted({(f.org_id, customers[f.conversion_id], f.day)
+                                          for f in sales if f.conversion_id in customers}))
+    returning: set[uuid.UUID] = set()
+    for f in sales:
+        who = (f.org_id, customers.get(f.conversion_id, ""))
+        if f.conversion_id not in customers:
+            continue
+        if who in first:
+            first.discard(who)  # this sale is the customer's first
+        else:
+            returning.add(f.conversion_id)
+    marked = [replace(f, repeat_customer=f.conversion_id in returning) for f in facts]
+    new = await repo.remember_many(marked)
+    for f in marked:
+        if f.conversion_id in new and f.counted:
+            deltas.count(f, +1)
+
+
 async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
     repo, deltas = Rollups(tx.conn), Deltas()
+    booked: list[Fact] = []  # a run of bookings, counted together before anything else
     for d in deliveries:
+        if d.routing_key in (CREATED, CONVERSIONS_IMPORTED):
+            booked.extend(_booked(d))
+            continue
+        if booked:
+            await count_new(repo, deltas, booked)
+            booked = []
         if d.routing_key == CLICKS_ROLLED:
             if await repo.first_time(uuid.UUID(d.message_id), now_utc()):
                 deltas.clicks(ClicksRolled.model_validate(d.body))
         elif d.routing_key in (CONVERSIONS_DENIED, CONVERSIONS_REVERTED):
             for fact in await repo.uncount([uuid.UUID(i) for i in d.body["conversionIds"]]):
                 deltas.count(fact, -1)
-        elif d.routing_key == CONVERSIONS_IMPORTED:
-            org, program = uuid.UUID(d.body["orgId"]), uuid.UUID(d.body["programId"])
-            for row in d.body["conversions"]:
-                fact = imported_fact(org, program, row)
-                if await repo.remember(fact) and fact.counted:
-                    deltas.count(fact, +1)
         else:
             event = DomainEvent.model_validate(d.body)
             if d.routing_key == PAYOUT_PAID:
@@ -50,10 +79,7 @@ async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
                     deltas.payout(event.org_id, PayoutResponse.model_validate(event.data))
                 continue
             fact = fact_of(event.org_id, ConversionResponse.model_validate(event.data))
-            if d.routing_key == CREATED:
-                if await repo.remember(fact) and fact.counted:
-                    deltas.count(fact, +1)
-            elif d.routing_key in STAGE_OF:
+            if d.routing_key in STAGE_OF:
                 moved = await repo.advance(fact.conversion_id, STAGE_OF[d.routing_key])
                 if moved is not None:
                     before, after = moved
@@ -62,4 +88,13 @@ async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
                 for counted in await repo.uncount([fact.conversion_id]):
                     deltas.count(counted, -1, refund=True)
                 await repo.remember(fact)
+    await count_new(repo, deltas, booked)
     await repo.write(deltas)
+
+
+def _booked(d: Delivery) -> list[Fact]:
+    if d.routing_key == CONVERSIONS_IMPORTED:
+        org, program = uuid.UUID(d.body["orgId"]), uuid.UUID(d.body["programId"])
+        return [imported_fact(org, program, row) for row in d.body["conversions"]]
+    event = DomainEvent.model_validate(d.body)
+    return [fact_of(event.org_id, ConversionResponse.model_validate(event.data))]

@@ -106,6 +106,16 @@ async def recurring(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Recurring:
         churned_subscriptions=churned, home_currency=money.home)
 
 
+async def customers(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Customers:
+    t, home = await _days(pool, cmd)
+    sales, revenue = t.get("conversions", 0), t.get("revenue_cents", 0)
+    repeat, repeat_revenue = t.get("repeat_sales", 0), t.get("repeat_revenue_cents", 0)
+    return m.Customers(home_currency=home, rows=[
+        m.CustomerRow(segment="New", conversions=sales - repeat,
+                      revenue_cents=revenue - repeat_revenue),
+        m.CustomerRow(segment="Returning", conversions=repeat, revenue_cents=repeat_revenue)])
+
+
 def _days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
@@ -122,4 +132,5 @@ async def as_rows(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.InsightRows:
 
 
 MODULES = {m.Module.overview: overview, m.Module.funnel: funnel,
-           m.Module.attribution: attribution, m.Module.recurring: recurring}
+           m.Module.attribution: attribution, m.Module.recurring: recurring,
+           m.Module.customers: customers}

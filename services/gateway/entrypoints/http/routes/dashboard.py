@@ -33,7 +33,8 @@ async def export_series(request: web.Request, payload: dict[str, Any]) -> web.Re
 
 INSIGHT_RPC: dict[m.Module, Rpc[Any, Any]] = {
     m.Module.overview: m.OVERVIEW, m.Module.funnel: m.FUNNEL,
-    m.Module.attribution: m.ATTRIBUTION, m.Module.recurring: m.RECURRING}
+    m.Module.attribution: m.ATTRIBUTION, m.Module.recurring: m.RECURRING,
+    m.Module.customers: m.CUSTOMERS}
 INSIGHTS_TEXT = (
     "Modules: `overview` (clicks, sales, conversionRate, epcCents, aovCents, "
     "grossRevenueCents, commissionCents, refundedConversions, refundRate, "
@@ -41,8 +42,9 @@ INSIGHTS_TEXT = (
     "`funnel` (clicks -> leads, only when the window has leads -> conversions -> approved -> "
     "paid: sales of the window that are Approved or Paid, and Paid, now), `attribution` "
     "(Coupon / Link / Other split of sales, revenueCents, commissionCents), `recurring` "
-    "(one-time vs Recurring mix, mrrByMonth, churnedSubscriptions). Not built yet: "
-    "sale-origin, geography, devices, utm, time-patterns, time-to-convert, customers (404 "
+    "(one-time vs Recurring mix, mrrByMonth, churnedSubscriptions), `customers` (New vs "
+    "Returning sales and revenueCents). Not built yet: sale-origin, geography, devices, "
+    "utm, time-patterns, time-to-convert (404 "
     "like any unknown module, with `modules` listing the available ones). "
     "`format=csv` answers the same rows as `text/csv` (a list's items one per row, else one "
     "row of fields; text cells that start with = + - @, TAB or CR are prefixed with `'`).")
