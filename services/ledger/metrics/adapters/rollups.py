@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from libs.shared.db import Conn
-from services.ledger.metrics.domain.rollup import COLUMNS, Deltas, Fact
+from services.ledger.metrics.domain.rollup import COLUMNS, NO_PROGRAM, Deltas, Fact
 
 _FACT_COLUMNS = [f.name for f in dataclasses.fields(Fact)]
 # A subscription with no charge for this long after its last one has churned (a monthly plan
@@ -44,6 +44,11 @@ _UPSERT_SOURCES = (
     "DO UPDATE SET clicks = s.clicks + EXCLUDED.clicks")
 
 
+# The window and the optional program and affiliate of a read ($2..$5).
+_WINDOW = ("day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR program_id = $4) "
+           "AND ($5::uuid IS NULL OR affiliate_id = $5)")
+
+
 def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [[r[i] for r in rows] for i in range(width)]
 
@@ -58,15 +63,6 @@ class Rollups:
         done = await self.conn.fetchval(
             "INSERT INTO metric_events (event_id, applied_at) VALUES ($1, $2) "
             "ON CONFLICT DO NOTHING RETURNING true", event_id, at)
-        return bool(done)
-
-    async def remember(self, fact: Fact) -> bool:
-        """True when the conversion was not known yet (then it is now)."""
-        done = await self.conn.fetchval(
-            f"INSERT INTO metric_conversions ({', '.join(_FACT_COLUMNS)}) "
-            f"VALUES ({', '.join(f'${i + 1}' for i in range(len(_FACT_COLUMNS)))}) "
-            "ON CONFLICT (conversion_id) DO NOTHING RETURNING true",
-            *[getattr(fact, c) for c in _FACT_COLUMNS])
         return bool(done)
 
     async def remember_many(self, facts: list[Fact]) -> set[uuid.UUID]:
@@ -147,9 +143,8 @@ class Rollups:
         """Per (day, currency): every column summed over ``[first, last]``."""
         return list(await self.conn.fetch(
             f"SELECT day, currency, {', '.join(f'sum({c})::bigint AS {c}' for c in COLUMNS)} "
-            "FROM metric_days WHERE org_id = $1 AND day BETWEEN $2 AND $3 "
-            "AND ($4::uuid IS NULL OR program_id = $4) "
-            "AND ($5::uuid IS NULL OR affiliate_id = $5) GROUP BY day, currency ORDER BY day",
+            f"FROM metric_days WHERE org_id = $1 AND {_WINDOW} GROUP BY day, currency "
+            "ORDER BY day",
             org_id, first, last, program_id, affiliate_id))
 
     async def by_kind(self, org_id: uuid.UUID, first: date, last: date,
@@ -160,9 +155,8 @@ class Rollups:
             "SELECT kind, day, currency, sum(conversions)::bigint AS conversions, "
             "sum(revenue_cents)::bigint AS revenue_cents, "
             "sum(commission_cents)::bigint AS commission_cents FROM metric_attribution "
-            "WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR "
-            "program_id = $4) AND ($5::uuid IS NULL OR affiliate_id = $5) "
-            "GROUP BY kind, day, currency", org_id, first, last, program_id, affiliate_id))
+            f"WHERE org_id = $1 AND {_WINDOW} GROUP BY kind, day, currency",
+            org_id, first, last, program_id, affiliate_id))
 
     async def active_affiliates(self, org_id: uuid.UUID, first: date, last: date) -> int:
         found: int = await self.conn.fetchval(
@@ -180,18 +174,17 @@ class Rollups:
             "sum(conversions)::bigint AS conversions, "
             "sum(commission_cents)::bigint AS commission_cents FROM metric_days "
             "WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR "
-            "program_id = $4) AND program_id <> '00000000-0000-0000-0000-000000000000' "
-            "GROUP BY affiliate_id, day, currency", org_id, first, last, program_id))
+            "program_id = $4) AND program_id <> $5 "
+            "GROUP BY affiliate_id, day, currency", org_id, first, last, program_id,
+            NO_PROGRAM))
 
     async def sources(self, org_id: uuid.UUID, first: date, last: date,
                       program_id: uuid.UUID | None, affiliate_id: uuid.UUID | None
                       ) -> list[asyncpg.Record]:
         return list(await self.conn.fetch(
-            "SELECT source, sum(clicks)::bigint AS clicks FROM metric_sources "
-            "WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR "
-            "program_id = $4) AND ($5::uuid IS NULL OR affiliate_id = $5) "
-            "GROUP BY source ORDER BY sum(clicks) DESC, source", org_id, first, last,
-            program_id, affiliate_id))
+            f"SELECT source, sum(clicks)::bigint AS clicks FROM metric_sources WHERE org_id = $1 "
+            f"AND {_WINDOW} GROUP BY source ORDER BY sum(clicks) DESC, source",
+            org_id, first, last, program_id, affiliate_id))
 
     async def churned(self, org_id: uuid.UUID, first: date, last: date,
                       program_id: uuid.UUID | None, affiliate_id: uuid.UUID | None) -> int:

@@ -87,7 +87,7 @@ async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
             else:  # refunded: take back what was counted; a refund seen first counts nothing
                 for counted in await repo.uncount([fact.conversion_id]):
                     deltas.count(counted, -1, refund=True)
-                await repo.remember(fact)
+                await repo.remember_many([fact])
     await count_new(repo, deltas, booked)
     await repo.write(deltas)
 
