@@ -13,7 +13,7 @@ from typing import Any
 from libs.contracts.common import Actor, ActorType
 from libs.contracts.fx import LOAD_FX_RATES
 from libs.contracts.imports import REVERT_IMPORT
-from libs.contracts.payouts import SET_PAYOUT_DETAILS
+from libs.contracts.payables import SET_PAYOUT_DETAILS
 from libs.shared import jsonutil
 from libs.shared.bus import Bus
 from libs.shared.db import Conn, connect

@@ -12,6 +12,7 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
+from libs.contracts import payables
 from libs.contracts import payouts as contract
 from libs.contracts.common import Actor, as_json
 from libs.shared.clock import now_utc
@@ -89,9 +90,9 @@ async def send_due(deps: PayoutsDeps, *, now: datetime, limit: int = 32) -> int:
 
 async def _send(deps: PayoutsDeps, p: Payout) -> None:
     try:
-        reply = await contract.PAYOUT_DESTINATION.call(deps.bus, {
+        reply = await payables.PAYOUT_DESTINATION.call(deps.bus, {
             "orgId": str(p.org_id), "payoutId": str(p.id), "method": p.method})
-        destination = contract.PayoutDestination.model_validate(reply).destination
+        destination = payables.PayoutDestination.model_validate(reply).destination
         if not destination:
             return await _settle(deps, p, failure="no_destination")
         method = deps.method(p.method)

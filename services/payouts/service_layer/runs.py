@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from libs.contracts import payables
 from libs.contracts import payouts as contract
 from libs.contracts.common import Actor, ActorType, as_json
 from libs.shared.bus_rpc import RemoteError
@@ -32,7 +33,7 @@ SYSTEM = Actor(type=ActorType.system)
 async def preview_payouts(deps: PayoutsDeps, cmd: contract.PreviewPayouts
                           ) -> contract.PayoutPreview:
     deps.require(cmd.data.method)
-    reply = await contract.PREVIEW_PAYABLES.call(deps.bus, {
+    reply = await payables.PREVIEW_PAYABLES.call(deps.bus, {
         "orgId": str(cmd.org_id), **cmd.data.model_dump(mode="json", by_alias=True)})
     return contract.PayoutPreview.model_validate(reply)
 
@@ -50,7 +51,7 @@ async def run_payouts(deps: PayoutsDeps, cmd: contract.RunPayouts) -> contract.P
             run_id, cmd.org_id, data.method.value, data.period_start, data.period_end,
             data.notes, data.external_transaction_id, at)
     try:
-        reply = await contract.CLAIM_PAYABLES.call(deps.bus, {
+        reply = await payables.CLAIM_PAYABLES.call(deps.bus, {
             "orgId": str(cmd.org_id), "runId": str(run_id),
             **data.model_dump(mode="json", by_alias=True,
                               exclude={"notes", "external_transaction_id"})},
@@ -59,14 +60,14 @@ async def run_payouts(deps: PayoutsDeps, cmd: contract.RunPayouts) -> contract.P
         async with deps.pool.acquire() as conn:
             await PayoutsRepository(conn).set_run_state(run_id, "Refused", only_from="Claiming")
         raise
-    claim = contract.Claim.model_validate(reply)
+    claim = payables.Claim.model_validate(reply)
     async with unit_of_work(deps.pool) as tx:
         written = await write_claim(tx, run_id, cmd.org_id, claim, actor=cmd.actor)
     return contract.PayoutRunResult(written)
 
 
 async def write_claim(tx: Transaction, run_id: uuid.UUID, org_id: uuid.UUID,
-                      claim: contract.Claim, *, actor: Actor) -> list[contract.PayoutResponse]:
+                      claim: payables.Claim, *, actor: Actor) -> list[contract.PayoutResponse]:
     """The claimed payouts and their line items, their events, and the run's audit row; when
     the run was written already (the recovery job and the run raced), what it wrote."""
     repo = PayoutsRepository(tx.conn)
@@ -91,7 +92,7 @@ async def write_claim(tx: Transaction, run_id: uuid.UUID, org_id: uuid.UUID,
     return shapes
 
 
-def _payouts_of(run: asyncpg.Record, claim: contract.Claim, at: datetime
+def _payouts_of(run: asyncpg.Record, claim: payables.Claim, at: datetime
                 ) -> tuple[list[Payout], dict[uuid.UUID, list[LineItem]]]:
     status = first_status(run["method"])
     payouts, lines = [], {}
@@ -140,12 +141,12 @@ async def recover_runs(deps: PayoutsDeps, *, now: datetime) -> int:
             now - timedelta(seconds=deps.stale_run_seconds))
     for run in stale:
         ref = {"orgId": str(run["org_id"]), "runId": str(run["id"])}
-        claim = contract.Claim.model_validate(await contract.CLAIM_OF_RUN.call(deps.bus, ref))
+        claim = payables.Claim.model_validate(await payables.CLAIM_OF_RUN.call(deps.bus, ref))
         if claim.payouts and not claim.released:
             async with unit_of_work(deps.pool) as tx:
                 await write_claim(tx, run["id"], run["org_id"], claim, actor=SYSTEM)
             continue
-        await contract.RELEASE_RUN.call(deps.bus, ref)
+        await payables.RELEASE_RUN.call(deps.bus, ref)
         async with deps.pool.acquire() as conn:
             await PayoutsRepository(conn).set_run_state(run["id"], "Released",
                                                         only_from="Claiming")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from libs.contracts import insights as ins
 from libs.contracts import metrics as m
 from libs.shared.rpc_handlers import HandlerTable
 from libs.shared.runtime import ServiceContext
@@ -15,9 +16,9 @@ def add_metrics_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
     table.add(m.EXPORT_SERIES, pool, queries.export_series)
     table.add(m.LEADERBOARD, pool, queries.leaderboard)
     table.add(m.TRAFFIC_SOURCES, pool, queries.traffic_sources)
-    table.add(m.OVERVIEW, pool, insights.overview)
-    table.add(m.FUNNEL, pool, insights.funnel)
-    table.add(m.ATTRIBUTION, pool, insights.attribution)
-    table.add(m.RECURRING, pool, insights.recurring)
-    table.add(m.CUSTOMERS, pool, insights.customers)
-    table.add(m.INSIGHT_CSV, pool, insights.as_rows)
+    table.add(ins.OVERVIEW, pool, insights.overview)
+    table.add(ins.FUNNEL, pool, insights.funnel)
+    table.add(ins.ATTRIBUTION, pool, insights.attribution)
+    table.add(ins.RECURRING, pool, insights.recurring)
+    table.add(ins.CUSTOMERS, pool, insights.customers)
+    table.add(ins.INSIGHT_CSV, pool, insights.as_rows)

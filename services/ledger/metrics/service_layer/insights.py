@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import asyncpg
 
-from libs.contracts import metrics as m
+from libs.contracts import insights as ins
 from services.ledger.metrics.adapters.rollups import Rollups
 from services.ledger.metrics.service_layer.queries import Money, days_of, window
 
@@ -19,7 +19,7 @@ def _ratio(part: int, whole: int, digits: int = 4) -> float:
     return round(part / whole, digits) if whole else 0.0
 
 
-async def _days(pool: asyncpg.Pool, cmd: m.GetInsight) -> tuple[dict[str, int], str]:
+async def _days(pool: asyncpg.Pool, cmd: ins.GetInsight) -> tuple[dict[str, int], str]:
     """Every rollup column over the window, money converted; and the home currency."""
     first, last = days_of(*window(cmd.since, cmd.until))
     async with pool.acquire() as conn:
@@ -37,12 +37,12 @@ async def _days(pool: asyncpg.Pool, cmd: m.GetInsight) -> tuple[dict[str, int], 
     return totals, money.home
 
 
-async def overview(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Overview:
+async def overview(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Overview:
     t, home = await _days(pool, cmd)
     clicks, sales, leads = t.get("clicks", 0), t.get("conversions", 0), t.get("leads", 0)
     refunded, recurring = t.get("refunded", 0), t.get("recurring", 0)
     revenue, commission = t.get("revenue_cents", 0), t.get("commission_cents", 0)
-    return m.Overview(
+    return ins.Overview(
         clicks=clicks, conversions=sales, conversion_rate=_ratio(sales * 100, clicks),
         epc_cents=round(commission / clicks) if clicks else 0,
         aov_cents=round(revenue / sales) if sales else 0, gross_revenue_cents=revenue,
@@ -53,17 +53,17 @@ async def overview(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Overview:
         lead_to_sale_rate=_ratio(sales, leads))
 
 
-async def funnel(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Funnel:
+async def funnel(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Funnel:
     """clicks -> (leads, only when there are any) -> conversions -> approved -> paid."""
     t, _ = await _days(pool, cmd)
     steps = [("clicks", t.get("clicks", 0))]
     if t.get("leads", 0):
         steps.append(("leads", t["leads"]))
     steps += [(name, t.get(name, 0)) for name in ("conversions", "approved", "paid")]
-    return m.Funnel(steps=[m.FunnelStep(step=s, count=c) for s, c in steps])
+    return ins.Funnel(steps=[ins.FunnelStep(step=s, count=c) for s, c in steps])
 
 
-async def attribution(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Attribution:
+async def attribution(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Attribution:
     first, last = days_of(*window(cmd.since, cmd.until))
     async with pool.acquire() as conn:
         rows = await Rollups(conn).by_kind(cmd.org_id, first, last, cmd.program_id,
@@ -75,12 +75,12 @@ async def attribution(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Attribution:
         s[0] += r["conversions"]
         s[1] += money.home_cents(r["day"], r["currency"], r["revenue_cents"])
         s[2] += money.home_cents(r["day"], r["currency"], r["commission_cents"])
-    return m.Attribution(home_currency=money.home, rows=[
-        m.AttributionRow(attribution=k, conversions=v[0], revenue_cents=v[1],
+    return ins.Attribution(home_currency=money.home, rows=[
+        ins.AttributionRow(attribution=k, conversions=v[0], revenue_cents=v[1],
                          commission_cents=v[2]) for k, v in sums.items()])
 
 
-async def recurring(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Recurring:
+async def recurring(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Recurring:
     first, last = days_of(*window(cmd.since, cmd.until))
     async with pool.acquire() as conn:
         repo = Rollups(conn)
@@ -98,39 +98,39 @@ async def recurring(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Recurring:
         renewal_revenue += money.home_cents(day, cur, r["recurring_revenue_cents"])
         months[f"{day.year:04d}-{day.month:02d}"] += money.home_cents(
             day, cur, r["subscription_revenue_cents"])
-    return m.Recurring(
-        mix=[m.MixRow(kind="OneTime", conversions=sales - renewals,
+    return ins.Recurring(
+        mix=[ins.MixRow(kind="OneTime", conversions=sales - renewals,
                       revenue_cents=revenue - renewal_revenue),
-             m.MixRow(kind="Recurring", conversions=renewals, revenue_cents=renewal_revenue)],
-        mrr_by_month=[m.MrrMonth(month=k, mrr_cents=v) for k, v in months.items()],
+             ins.MixRow(kind="Recurring", conversions=renewals, revenue_cents=renewal_revenue)],
+        mrr_by_month=[ins.MrrMonth(month=k, mrr_cents=v) for k, v in months.items()],
         churned_subscriptions=churned, home_currency=money.home)
 
 
-async def customers(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.Customers:
+async def customers(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Customers:
     t, home = await _days(pool, cmd)
     sales, revenue = t.get("conversions", 0), t.get("revenue_cents", 0)
     repeat, repeat_revenue = t.get("repeat_sales", 0), t.get("repeat_revenue_cents", 0)
-    return m.Customers(home_currency=home, rows=[
-        m.CustomerRow(segment="New", conversions=sales - repeat,
+    return ins.Customers(home_currency=home, rows=[
+        ins.CustomerRow(segment="New", conversions=sales - repeat,
                       revenue_cents=revenue - repeat_revenue),
-        m.CustomerRow(segment="Returning", conversions=repeat, revenue_cents=repeat_revenue)])
+        ins.CustomerRow(segment="Returning", conversions=repeat, revenue_cents=repeat_revenue)])
 
 
 def _days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-async def as_rows(pool: asyncpg.Pool, cmd: m.GetInsight) -> m.InsightRows:
+async def as_rows(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.InsightRows:
     """The module's answer as CSV rows: a list's items one per row, else one row of fields."""
     answer = await MODULES[cmd.module](pool, cmd)
     data = answer.model_dump(mode="json", by_alias=True)
     items = next((v for v in data.values() if isinstance(v, list)), None)
     if items is None:
-        return m.InsightRows(header=list(data), rows=[list(data.values())])
+        return ins.InsightRows(header=list(data), rows=[list(data.values())])
     header = list(items[0]) if items else []
-    return m.InsightRows(header=header, rows=[list(i.values()) for i in items])
+    return ins.InsightRows(header=header, rows=[list(i.values()) for i in items])
 
 
-MODULES = {m.Module.overview: overview, m.Module.funnel: funnel,
-           m.Module.attribution: attribution, m.Module.recurring: recurring,
-           m.Module.customers: customers}
+MODULES = {ins.Module.overview: overview, ins.Module.funnel: funnel,
+           ins.Module.attribution: attribution, ins.Module.recurring: recurring,
+           ins.Module.customers: customers}

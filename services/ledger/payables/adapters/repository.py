@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
-from libs.contracts.payouts import ClaimedLine
+from libs.contracts.payables import ClaimedLine
 from libs.shared.db import Conn
 from services.ledger.conversions.adapters.repository import COLUMNS, conversion_from
 from services.ledger.conversions.domain.model import Conversion

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libs.contracts import payouts as p
+from libs.contracts import payables as p
 from libs.shared.rpc_handlers import HandlerTable
 from libs.shared.runtime import ServiceContext
 from services.ledger.payables.service_layer import payables

@@ -10,19 +10,21 @@ from datetime import datetime
 import asyncpg
 
 from libs.contracts.common import as_json
-from libs.contracts.payouts import (
+from libs.contracts.payables import (
     Claim,
     ClaimedPayout,
     ClaimPayables,
     DestinationQuery,
     PayableSelection,
-    PayoutCandidate,
-    PayoutCurrencyTotal,
     PayoutDestination,
     PayoutDetailsSet,
-    PayoutPreview,
     RunRef,
     SetPayoutDetails,
+)
+from libs.contracts.payouts import (
+    PayoutCandidate,
+    PayoutCurrencyTotal,
+    PayoutPreview,
 )
 from libs.shared.clock import now_utc
 from libs.shared.ids import new_id

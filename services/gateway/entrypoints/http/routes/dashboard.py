@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from libs.contracts import insights as ins
 from libs.contracts import metrics as m
 from libs.shared.csvsafe import csv_lines
 from libs.shared.errors import NotFound
@@ -31,10 +32,10 @@ async def export_series(request: web.Request, payload: dict[str, Any]) -> web.Re
         headers={"Content-Disposition": f'attachment; filename="{rows.metric.value}.csv"'})
 
 
-INSIGHT_RPC: dict[m.Module, Rpc[Any, Any]] = {
-    m.Module.overview: m.OVERVIEW, m.Module.funnel: m.FUNNEL,
-    m.Module.attribution: m.ATTRIBUTION, m.Module.recurring: m.RECURRING,
-    m.Module.customers: m.CUSTOMERS}
+INSIGHT_RPC: dict[ins.Module, Rpc[Any, Any]] = {
+    ins.Module.overview: ins.OVERVIEW, ins.Module.funnel: ins.FUNNEL,
+    ins.Module.attribution: ins.ATTRIBUTION, ins.Module.recurring: ins.RECURRING,
+    ins.Module.customers: ins.CUSTOMERS}
 INSIGHTS_TEXT = (
     "Modules: `overview` (clicks, sales, conversionRate, epcCents, aovCents, "
     "grossRevenueCents, commissionCents, refundedConversions, refundRate, "
@@ -52,25 +53,25 @@ INSIGHTS_TEXT = (
 
 async def insight(request: web.Request, payload: dict[str, Any]) -> Any:
     name = payload.pop("module")
-    if name not in m.Module.__members__:
+    if name not in ins.Module.__members__:
         raise NotFound(f"no insight module {name!r}", code="insight_module_not_found",
-                       field="module", extra={"modules": list(m.Module.__members__)})
+                       field="module", extra={"modules": list(ins.Module.__members__)})
     payload["module"] = name
-    if payload.get("format") == m.InsightFormat.csv.value:
-        rows = m.InsightRows.model_validate(
-            await m.INSIGHT_CSV.call(request.app[BUS], payload))
+    if payload.get("format") == ins.InsightFormat.csv.value:
+        rows = ins.InsightRows.model_validate(
+            await ins.INSIGHT_CSV.call(request.app[BUS], payload))
         return web.Response(
             body=csv_lines([rows.header, *([str(c) if isinstance(c, float) else c for c in r]
                                            for r in rows.rows)]).encode(),
             content_type="text/csv",
             charset="utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return await INSIGHT_RPC[m.Module(name)].call(request.app[BUS], payload)
+    return await INSIGHT_RPC[ins.Module(name)].call(request.app[BUS], payload)
 
 
 def _insight_route(path: str, operation: str, summary: str) -> Route:
-    return Route("GET", path, None, summary, TAG, plan=Tier.Starter, query=m.InsightQuery,
-                 local=insight, response=m.Insight, path_params={"module": "module"},
+    return Route("GET", path, None, summary, TAG, plan=Tier.Starter, query=ins.InsightQuery,
+                 local=insight, response=ins.Insight, path_params={"module": "module"},
                  raw_path_params=frozenset({"module"}), operation=operation,
                  also_media_type="text/csv", description=INSIGHTS_TEXT + DAYS)
 
