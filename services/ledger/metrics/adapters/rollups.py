@@ -1,5 +1,5 @@
-"""SQL for the metric rollups: applying a batch's increments, remembering what was applied,
-and the sums the dashboard reads."""
+"""SQL for the metric rollups: applying a batch's increments and remembering what was applied
+(the reads are in ``reads.py``)."""
 
 from __future__ import annotations
 
@@ -11,42 +11,53 @@ from typing import Any
 import asyncpg
 
 from libs.shared.db import Conn
-from services.ledger.metrics.domain.rollup import COLUMNS, NO_PROGRAM, Deltas, Fact
+from services.ledger.metrics.domain import grains
+from services.ledger.metrics.domain.grains import LEADER_COLUMNS
+from services.ledger.metrics.domain.rollup import COLUMNS, DEFAULT_HOME, Deltas, Fact
 
 _FACT_COLUMNS = [f.name for f in dataclasses.fields(Fact)]
 # A subscription with no charge for this long after its last one has churned (a monthly plan
 # that missed its renewal, with a few days' grace).
 CHURN_DAYS = 35
-_ADD = ", ".join(f"{c} = d.{c} + EXCLUDED.{c}" for c in COLUMNS)
-_UPSERT_DAYS = (
-    f"INSERT INTO metric_days AS d (org_id, day, program_id, affiliate_id, currency, "
-    f"{', '.join(COLUMNS)}) SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[], "
-    f"$4::uuid[], $5::text[], {', '.join(f'${i}::bigint[]' for i in range(6, 6 + len(COLUMNS)))}"
-    f") ON CONFLICT (org_id, day, program_id, affiliate_id, currency) DO UPDATE SET {_ADD}")
-_UPSERT_KINDS = (
-    "INSERT INTO metric_attribution AS k (org_id, day, program_id, affiliate_id, currency, "
-    "kind, conversions, revenue_cents, commission_cents) SELECT * FROM unnest($1::uuid[], "
-    "$2::date[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], "
-    "$9::bigint[]) ON CONFLICT (org_id, day, program_id, affiliate_id, currency, kind) DO "
-    "UPDATE SET conversions = k.conversions + EXCLUDED.conversions, "
-    "revenue_cents = k.revenue_cents + EXCLUDED.revenue_cents, "
-    "commission_cents = k.commission_cents + EXCLUDED.commission_cents")
+
+
+def _upsert(table: str, keys: list[tuple[str, str]], values: list[tuple[str, str]],
+            merge: str = "{t}.{c} + EXCLUDED.{c}") -> str:
+    """An INSERT of unnested arrays ($1.. in column order) that merges into existing rows."""
+    columns = keys + values
+    arrays = ", ".join(f"${i + 1}::{kind}[]" for i, (_, kind) in enumerate(columns))
+    merged = ", ".join(f"{c} = " + merge.format(t="t", c=c) for c, _ in values)
+    return (f"INSERT INTO {table} AS t ({', '.join(c for c, _ in columns)}) SELECT * FROM "
+            f"unnest({arrays}) ON CONFLICT ({', '.join(c for c, _ in keys)}) "
+            f"DO UPDATE SET {merged}")
+
+
+_ORG, _DAY, _PROGRAM = ("org_id", "uuid"), ("day", "date"), ("program_id", "uuid")
+_AFFILIATE, _CURRENCY = ("affiliate_id", "uuid"), ("currency", "text")
+_COUNTERS = [(c, "bigint") for c in COLUMNS]
+_ATTRIBUTION = [("conversions", "bigint"), ("revenue_cents", "bigint"),
+                ("commission_cents", "bigint")]
+_UPSERT_DAYS = _upsert("metric_days", [_ORG, _DAY, _PROGRAM, _AFFILIATE, _CURRENCY], _COUNTERS)
+_UPSERT_ORG_DAYS = _upsert("metric_org_days", [_ORG, _DAY, _PROGRAM, _CURRENCY], _COUNTERS)
+_UPSERT_KINDS = _upsert("metric_attribution", [_ORG, _DAY, _PROGRAM, _AFFILIATE, _CURRENCY,
+                                               ("kind", "text")], _ATTRIBUTION)
+_UPSERT_ORG_KINDS = _upsert("metric_org_attribution", [_ORG, _DAY, _PROGRAM, _CURRENCY,
+                                                       ("kind", "text")], _ATTRIBUTION)
+_UPSERT_SOURCES = _upsert("metric_sources", [_ORG, _DAY, _PROGRAM, _AFFILIATE,
+                                             ("source", "text")], [("clicks", "bigint")])
+_UPSERT_ORG_SOURCES = _upsert("metric_org_sources", [_ORG, _DAY, _PROGRAM, ("source", "text")],
+                              [("clicks", "bigint")])
+_UPSERT_LEADERS = _upsert("metric_leaders", [_ORG, ("span", "smallint"), _DAY, _PROGRAM,
+                                             _AFFILIATE, _CURRENCY],
+                          [(c, "bigint") for c in LEADER_COLUMNS])
+_UPSERT_ACTIVITY = _upsert("metric_affiliate_activity", [_ORG, _AFFILIATE],
+                           [("last_day", "date")], "greatest({t}.{c}, EXCLUDED.{c})")
 _UPSERT_SUBSCRIPTIONS = (
     "INSERT INTO metric_subscriptions AS s (org_id, subscription_id, program_id, affiliate_id, "
     "first_day, last_day) SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], "
     "$5::date[], $6::date[]) ON CONFLICT (org_id, subscription_id) DO UPDATE SET "
     "first_day = least(s.first_day, EXCLUDED.first_day), "
     "last_day = greatest(s.last_day, EXCLUDED.last_day)")
-_UPSERT_SOURCES = (
-    "INSERT INTO metric_sources AS s (org_id, day, program_id, affiliate_id, source, clicks) "
-    "SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::uuid[], $5::text[], "
-    "$6::bigint[]) ON CONFLICT (org_id, day, program_id, affiliate_id, source) "
-    "DO UPDATE SET clicks = s.clicks + EXCLUDED.clicks")
-
-
-# The window and the optional program and affiliate of a read ($2..$5).
-_WINDOW = ("day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR program_id = $4) "
-           "AND ($5::uuid IS NULL OR affiliate_id = $5)")
 
 
 def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
@@ -108,18 +119,26 @@ class Rollups:
         return [_fact(r) for r in rows]
 
     async def write(self, deltas: Deltas) -> None:
-        days = deltas.day_rows()
-        if days:
-            await self.conn.execute(_UPSERT_DAYS, *_columns(days, 5 + len(COLUMNS)))
-        sources = deltas.source_rows()
-        if sources:
-            await self.conn.execute(_UPSERT_SOURCES, *_columns(sources, 6))
-        kinds = deltas.kind_rows()
-        if kinds:
-            await self.conn.execute(_UPSERT_KINDS, *_columns(kinds, 9))
-        subscriptions = deltas.subscription_rows()
-        if subscriptions:
-            await self.conn.execute(_UPSERT_SUBSCRIPTIONS, *_columns(subscriptions, 6))
+        homes = await self._homes(grains.orgs_without_currency(deltas))
+        for sql, rows in (
+                (_UPSERT_DAYS, deltas.day_rows()), (_UPSERT_ORG_DAYS, grains.org_day_rows(deltas)),
+                (_UPSERT_SOURCES, deltas.source_rows()),
+                (_UPSERT_ORG_SOURCES, grains.org_source_rows(deltas)),
+                (_UPSERT_KINDS, deltas.kind_rows()),
+                (_UPSERT_ORG_KINDS, grains.org_kind_rows(deltas)),
+                (_UPSERT_LEADERS, grains.leader_rows(deltas, homes)),
+                (_UPSERT_ACTIVITY, grains.activity_rows(deltas)),
+                (_UPSERT_SUBSCRIPTIONS, deltas.subscription_rows())):
+            if rows:
+                await self.conn.execute(sql, *_columns(rows, len(rows[0])))
+
+    async def _homes(self, orgs: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """Each org's home currency."""
+        if not orgs:
+            return {}
+        rows = await self.conn.fetch("SELECT org_id, home_currency FROM org_settings "
+                                     "WHERE org_id = ANY($1::uuid[])", list(orgs))
+        return dict.fromkeys(orgs, DEFAULT_HOME) | {r[0]: r[1] for r in rows}
 
     async def advance(self, conversion_id: uuid.UUID, stage: int) -> tuple[Fact, Fact] | None:
         """A counted conversion moved on to ``stage``: (before, after), or None when it is
@@ -135,74 +154,6 @@ class Rollups:
             return None
         before = _fact(row)
         return before, dataclasses.replace(before, stage=stage)
-
-    # ---- reading ------------------------------------------------------------------------------
-    async def by_day(self, org_id: uuid.UUID, first: date, last: date,
-                     program_id: uuid.UUID | None = None,
-                     affiliate_id: uuid.UUID | None = None) -> list[asyncpg.Record]:
-        """Per (day, currency): every column summed over ``[first, last]``."""
-        return list(await self.conn.fetch(
-            f"SELECT day, currency, {', '.join(f'sum({c})::bigint AS {c}' for c in COLUMNS)} "
-            f"FROM metric_days WHERE org_id = $1 AND {_WINDOW} GROUP BY day, currency "
-            "ORDER BY day",
-            org_id, first, last, program_id, affiliate_id))
-
-    async def by_kind(self, org_id: uuid.UUID, first: date, last: date,
-                      program_id: uuid.UUID | None, affiliate_id: uuid.UUID | None
-                      ) -> list[asyncpg.Record]:
-        """Per (kind, day, currency): sales, revenue and commission by way of attribution."""
-        return list(await self.conn.fetch(
-            "SELECT kind, day, currency, sum(conversions)::bigint AS conversions, "
-            "sum(revenue_cents)::bigint AS revenue_cents, "
-            "sum(commission_cents)::bigint AS commission_cents FROM metric_attribution "
-            f"WHERE org_id = $1 AND {_WINDOW} GROUP BY kind, day, currency",
-            org_id, first, last, program_id, affiliate_id))
-
-    async def active_affiliates(self, org_id: uuid.UUID, first: date, last: date) -> int:
-        found: int = await self.conn.fetchval(
-            "SELECT count(DISTINCT affiliate_id) FROM metric_days WHERE org_id = $1 "
-            "AND day BETWEEN $2 AND $3 AND (clicks > 0 OR conversions > 0 OR leads > 0)",
-            org_id, first, last)
-        return found
-
-    async def by_affiliate(self, org_id: uuid.UUID, first: date, last: date,
-                           program_id: uuid.UUID | None) -> list[asyncpg.Record]:
-        """Per (affiliate, day, currency) of money rows and per affiliate of the rest: what a
-        leaderboard ranks (days kept for the FX of each day)."""
-        return list(await self.conn.fetch(
-            "SELECT affiliate_id, day, currency, sum(clicks)::bigint AS clicks, "
-            "sum(conversions)::bigint AS conversions, "
-            "sum(commission_cents)::bigint AS commission_cents FROM metric_days "
-            "WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR "
-            "program_id = $4) AND program_id <> $5 "
-            "GROUP BY affiliate_id, day, currency", org_id, first, last, program_id,
-            NO_PROGRAM))
-
-    async def sources(self, org_id: uuid.UUID, first: date, last: date,
-                      program_id: uuid.UUID | None, affiliate_id: uuid.UUID | None
-                      ) -> list[asyncpg.Record]:
-        return list(await self.conn.fetch(
-            f"SELECT source, sum(clicks)::bigint AS clicks FROM metric_sources WHERE org_id = $1 "
-            f"AND {_WINDOW} GROUP BY source ORDER BY sum(clicks) DESC, source",
-            org_id, first, last, program_id, affiliate_id))
-
-    async def churned(self, org_id: uuid.UUID, first: date, last: date,
-                      program_id: uuid.UUID | None, affiliate_id: uuid.UUID | None) -> int:
-        """Subscriptions whose charges stopped in the window: the last one was
-        ``CHURN_DAYS`` before a day of it."""
-        found: int = await self.conn.fetchval(
-            "SELECT count(*) FROM metric_subscriptions WHERE org_id = $1 "
-            "AND last_day + $6::int BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR "
-            "program_id = $4) AND ($5::uuid IS NULL OR affiliate_id = $5)",
-            org_id, first, last, program_id, affiliate_id, CHURN_DAYS)
-        return found
-
-    async def pending(self, org_id: uuid.UUID) -> list[tuple[str, int]]:
-        """Approved commission awaiting payout, per currency (the conversions_pending index)."""
-        rows = await self.conn.fetch(
-            "SELECT currency, sum(commission_cents)::bigint FROM conversions "
-            "WHERE org_id = $1 AND status = 'Approved' GROUP BY currency", org_id)
-        return [(r[0], r[1]) for r in rows]
 
 
 def _fact(row: asyncpg.Record) -> Fact:

@@ -30,6 +30,7 @@ from libs.contracts.payouts import PayoutResponse
 
 NO_PROGRAM = uuid.UUID(int=0)
 NO_CURRENCY = ""
+DEFAULT_HOME = "USD"  # an org's home currency until it sets one
 SALES = frozenset({"OneTime", "Recurring"})
 NOT_COUNTED = frozenset({"Refunded", "Denied"})
 COLUMNS = ("clicks", "bot_clicks", "leads", "conversions", "revenue_cents", "commission_cents",

@@ -9,10 +9,14 @@ from datetime import date, timedelta
 import asyncpg
 
 from libs.contracts import insights as ins
-from services.ledger.metrics.adapters.rollups import Rollups
+from services.ledger.metrics.adapters.reads import Reads, Scope
 from services.ledger.metrics.service_layer.queries import Money, days_of, window
 
 KINDS = ("Coupon", "Link", "Other")
+
+
+def _scope(cmd: ins.GetInsight, first: date, last: date) -> Scope:
+    return Scope(cmd.org_id, first, last, cmd.program_id, cmd.affiliate_id)
 
 
 def _ratio(part: int, whole: int, digits: int = 4) -> float:
@@ -23,8 +27,7 @@ async def _days(pool: asyncpg.Pool, cmd: ins.GetInsight) -> tuple[dict[str, int]
     """Every rollup column over the window, money converted; and the home currency."""
     first, last = days_of(*window(cmd.since, cmd.until))
     async with pool.acquire() as conn:
-        rows = await Rollups(conn).by_day(cmd.org_id, first, last, cmd.program_id,
-                                          cmd.affiliate_id)
+        rows = await Reads(conn).by_day(_scope(cmd, first, last))
         money = await Money.load(conn, cmd.org_id, [(r["day"], r["currency"]) for r in rows])
     totals: dict[str, int] = {}
     for r in rows:
@@ -66,8 +69,7 @@ async def funnel(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Funnel:
 async def attribution(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Attribution:
     first, last = days_of(*window(cmd.since, cmd.until))
     async with pool.acquire() as conn:
-        rows = await Rollups(conn).by_kind(cmd.org_id, first, last, cmd.program_id,
-                                           cmd.affiliate_id)
+        rows = await Reads(conn).by_kind(_scope(cmd, first, last))
         money = await Money.load(conn, cmd.org_id, [(r["day"], r["currency"]) for r in rows])
     sums = {kind: [0, 0, 0] for kind in KINDS}
     for r in rows:
@@ -83,11 +85,10 @@ async def attribution(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Attributio
 async def recurring(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Recurring:
     first, last = days_of(*window(cmd.since, cmd.until))
     async with pool.acquire() as conn:
-        repo = Rollups(conn)
-        rows = await repo.by_day(cmd.org_id, first, last, cmd.program_id, cmd.affiliate_id)
+        reads, scope = Reads(conn), _scope(cmd, first, last)
+        rows = await reads.by_day(scope)
         money = await Money.load(conn, cmd.org_id, [(r["day"], r["currency"]) for r in rows])
-        churned = await repo.churned(cmd.org_id, first, last, cmd.program_id,
-                                     cmd.affiliate_id)
+        churned = await reads.churned(scope)
     sales = revenue = renewals = renewal_revenue = 0
     months = {f"{d.year:04d}-{d.month:02d}": 0 for d in _days_between(first, last)}
     for r in rows:

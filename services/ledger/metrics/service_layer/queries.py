@@ -17,8 +17,8 @@ from libs.shared.db import Conn
 from libs.shared.errors import ValidationFailed
 from services.ledger.fx.adapters.repository import rates_for
 from services.ledger.fx.domain.model import BASE, RateTable, normalize
-from services.ledger.metrics.adapters.rollups import Rollups
-from services.ledger.metrics.domain.rollup import NO_CURRENCY
+from services.ledger.metrics.adapters.reads import Reads, Scope
+from services.ledger.metrics.domain.rollup import DEFAULT_HOME, NO_CURRENCY
 
 DEFAULT_DAYS = 30
 MAX_WINDOW_DAYS = 3660
@@ -48,7 +48,7 @@ def _aware(moment: datetime) -> datetime:
 async def home_currency(conn: Conn, org_id: uuid.UUID) -> str:
     found = await conn.fetchval("SELECT home_currency FROM org_settings WHERE org_id = $1",
                                 org_id)
-    return str(found or "USD")
+    return str(found or DEFAULT_HOME)
 
 
 class Money:
@@ -78,13 +78,13 @@ async def summary(pool: asyncpg.Pool, cmd: m.GetSummary) -> m.Summary:
     start, end = window(cmd.since, None)
     first, last = days_of(start, end)
     async with pool.acquire() as conn:
-        repo = Rollups(conn)
-        rows = await repo.by_day(cmd.org_id, first, last)
-        pending = await repo.pending(cmd.org_id)
+        reads = Reads(conn)
+        rows = await reads.by_day(Scope(cmd.org_id, first, last))
+        pending = await reads.pending(cmd.org_id)
         today = end.date()
         money = await Money.load(conn, cmd.org_id, [(r["day"], r["currency"]) for r in rows]
                                  + [(today, cur) for cur, _ in pending])
-        active = await repo.active_affiliates(cmd.org_id, first, last)
+        active = await reads.active_affiliates(cmd.org_id, first)
     clicks = sum(r["clicks"] for r in rows)
     conversions = sum(r["conversions"] for r in rows)
     return m.Summary(
@@ -100,7 +100,7 @@ async def summary(pool: asyncpg.Pool, cmd: m.GetSummary) -> m.Summary:
 
 async def _series(conn: Conn, org_id: uuid.UUID, metric: str, first: date, last: date
                   ) -> list[m.Point]:
-    rows = await Rollups(conn).by_day(org_id, first, last)
+    rows = await Reads(conn).by_day(Scope(org_id, first, last))
     money = await Money.load(conn, org_id, [(r["day"], r["currency"]) for r in rows])
     by_day: dict[date, int] = {}
     for r in rows:
@@ -129,18 +129,27 @@ async def export_series(pool: asyncpg.Pool, cmd: m.GetExport) -> m.ExportRows:
     return m.ExportRows(metric=cmd.metric, points=points)
 
 
+async def affiliate_totals(conn: Conn, org_id: uuid.UUID, first: date, last: date,
+                           program_id: uuid.UUID | None) -> dict[uuid.UUID, list[int]]:
+    """Per affiliate over ``[first, last]`` (``last`` is today): clicks, sales and earnings in
+    the home currency, each foreign day's commission at that day's rate."""
+    reads, home = Reads(conn), await home_currency(conn, org_id)
+    rows = await reads.leaders(org_id, first, last, program_id, home)
+    foreign = await reads.foreign_commission(org_id, first, last, program_id, home)
+    money = await Money.load(conn, org_id, [(r["day"], r["currency"]) for r in foreign])
+    totals = {r["affiliate_id"]: [r["clicks"], r["conversions"], r["commission_cents"]]
+              for r in rows}
+    for r in foreign:
+        earned = money.home_cents(r["day"], r["currency"], r["commission_cents"])
+        totals.setdefault(r["affiliate_id"], [0, 0, 0])[2] += earned
+    return totals
+
+
 async def leaderboard(pool: asyncpg.Pool, cmd: m.GetLeaderboard) -> m.Leaderboard:
     start, end = window(cmd.since, None)
     first, last = days_of(start, end)
     async with pool.acquire() as conn:
-        rows = await Rollups(conn).by_affiliate(cmd.org_id, first, last, cmd.program_id)
-        money = await Money.load(conn, cmd.org_id, [(r["day"], r["currency"]) for r in rows])
-        totals: dict[uuid.UUID, list[int]] = {}
-        for r in rows:
-            t = totals.setdefault(r["affiliate_id"], [0, 0, 0])
-            t[0] += r["clicks"]
-            t[1] += r["conversions"]
-            t[2] += money.home_cents(r["day"], r["currency"], r["commission_cents"])
+        totals = await affiliate_totals(conn, cmd.org_id, first, last, cmd.program_id)
         ranked = sorted(((_value(cmd.metric, *t), str(a)) for a, t in totals.items()
                          if cmd.metric != m.RankBy.epc or t[0] > 0),
                         key=lambda v: (-v[0], v[1]))[:cmd.limit]
@@ -167,8 +176,8 @@ async def traffic_sources(pool: asyncpg.Pool, cmd: m.GetTrafficSources) -> m.Tra
     start, end = window(cmd.since, None)
     first, last = days_of(start, end)
     async with pool.acquire() as conn:
-        rows = await Rollups(conn).sources(cmd.org_id, first, last, cmd.program_id,
-                                           cmd.affiliate_id)
+        rows = await Reads(conn).sources(Scope(cmd.org_id, first, last, cmd.program_id,
+                                               cmd.affiliate_id))
     total = sum(r["clicks"] for r in rows)
     return m.TrafficSources([m.Source(source=r["source"], count=r["clicks"],
                                       percentage=round(r["clicks"] * 100 / total, 1))
