@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+import uuid
+from datetime import UTC, datetime
 
 import asyncpg
 
 from libs.contracts import conversions as contract
 from libs.shared.pagination import decode_cursor, page_of
-from services.ledger.conversions.adapters.repository import ConversionsRepository, cursor_of
+from services.ledger.conversions.adapters.repository import (
+    ConversionFilter,
+    ConversionsRepository,
+    cursor_of,
+)
 from services.ledger.conversions.domain import model as domain
 from services.ledger.domain.errors import ConversionNotFound
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None \
+        else moment
+
+
+def filter_of(org_id: uuid.UUID, asked: contract.ConversionFilters) -> ConversionFilter:
+    """The list's and the CSV export's filter (a moment without a zone is UTC)."""
+    return ConversionFilter(org_id=org_id, affiliate_id=asked.affiliate_id,
+                            program_id=asked.program_id,
+                            status=asked.status.value if asked.status else None,
+                            since=_utc(asked.since), until=_utc(asked.until))
+
+
 async def list_conversions(pool: asyncpg.Pool, cmd: contract.ListConversions
                            ) -> contract.ConversionList:
-    since = cmd.since
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
     async with pool.acquire() as conn:
         rows = await ConversionsRepository(conn).page(
-            cmd.org_id, take=cmd.take, after=decode_cursor(cmd.cursor),
-            affiliate_id=cmd.affiliate_id, program_id=cmd.program_id,
-            status=cmd.status.value if cmd.status else None, since=since)
+            filter_of(cmd.org_id, cmd), decode_cursor(cmd.cursor), cmd.take + 1)
     items, next_cursor, has_more = page_of(rows, cmd.take, cursor_of)
     return contract.ConversionList(items=[domain.to_response(c) for c in items],
                                    next_cursor=next_cursor, has_more=has_more)
