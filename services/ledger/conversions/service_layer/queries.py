@@ -48,11 +48,20 @@ async def get_conversion(pool: asyncpg.Pool, cmd: contract.GetConversion
         conversion = await repo.get(cmd.org_id, cmd.conversion_id)
         if conversion is None:
             raise ConversionNotFound("conversion not found")
-        if conversion.stripe_subscription_id and conversion.parent_affiliate_conversion_id is None:
-            # Any sale of a subscription shows the subscription's whole timeline.
-            events = await repo.subscription_events(conversion.org_id,
-                                                    conversion.stripe_subscription_id)
-        else:
-            events = await repo.events(conversion.id)
+        events = await timeline(repo, conversion)
     return contract.ConversionDetail(**dict(domain.to_response(conversion)),
                                      events=[domain.event_response(e) for e in events])
+
+
+async def timeline(repo: ConversionsRepository, c: domain.Conversion
+                   ) -> list[domain.ConversionEvent]:
+    """A subscription's initial sale carries the subscription's history (its renewals and what
+    refunded or denied any of its sales), as the reference's example shows: a sale created on
+    05-10 whose events hold the 06-10 renewal. Every other row (a renewal, an override, a
+    one-time sale) holds its own events only: a renewal's timeline is not its subscription's."""
+    subscription = c.stripe_subscription_id
+    if subscription and c.parent_affiliate_conversion_id is None:
+        initial = await repo.subscription_initial(c.org_id, subscription)
+        if initial is not None and initial.id == c.id:
+            return await repo.subscription_events(c.org_id, subscription)
+    return await repo.events(c.id)

@@ -69,5 +69,8 @@ CONVERSION_ROUTES: list[Route] = [
     Route("GET", "/api/v1/conversions/{id}", c.GET_CONVERSION, "Get a conversion",
           "Conversions", plan=Tier.Starter,
           path_params=CONVERSION_ID,
-          description="With the events timeline (`initial`, `renewal`). Another org's id is 404."),
+          description="With the events timeline: a subscription's initial sale holds the "
+                      "subscription's (`initial`, each `renewal`, refunds); any other "
+                      "conversion, a renewal included, its own events only. Another org's id "
+                      "is 404."),
 ]
