@@ -12,10 +12,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
+from pydantic import Field, StrictBool, StrictStr, field_validator
 
-from libs.contracts.common import Actor, ApiModel, CursorText, QueryDatetime, Resource
-from libs.contracts.conversions import ConversionStatus
+from libs.contracts.common import Actor, ApiModel, CursorText, Resource
+from libs.contracts.conversions import ConversionFilters
 from libs.contracts.imports import MAX_IMPORT_ROWS, ImportJobCounts
 from libs.contracts.programs import OrgScoped
 from libs.shared.errors import ValidationFailed
@@ -30,14 +30,8 @@ MAX_EXPORT_PAGE = 5000
 Text = Annotated[StrictStr, Field(max_length=255)]
 
 
-class ConversionExportQuery(BaseModel):
-    affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
-    program_id: uuid.UUID | None = Field(default=None, alias="programId")
-    status: ConversionStatus | None = None
-    since: QueryDatetime | None = Field(default=None, description="ISO 8601; createdAt >= since")
-    until: QueryDatetime | None = Field(default=None, description="ISO 8601; createdAt < until")
-
-    model_config = ConfigDict(populate_by_name=True)
+class ConversionExportQuery(ConversionFilters):
+    """The list's filters (``until`` included), without its cursor and page size."""
 
 
 class ConversionImportRow(ApiModel):
@@ -115,15 +109,10 @@ class ImportConversions(OrgScoped):
     data: ConversionImportBody
 
 
-class ExportConversionsPage(OrgScoped):
+class ExportConversionsPage(OrgScoped, ConversionFilters):
     """One page of CSV lines (no header), oldest first. ``countUpTo`` (first page) also answers
     how many rows match, counted no further than that."""
 
-    affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
-    program_id: uuid.UUID | None = Field(default=None, alias="programId")
-    status: ConversionStatus | None = None
-    since: QueryDatetime | None = None
-    until: QueryDatetime | None = None
     cursor: CursorText | None = None
     take: int = Field(default=1000, ge=1, le=MAX_EXPORT_PAGE)
     count_up_to: int | None = Field(default=None, alias="countUpTo", ge=1)

@@ -29,15 +29,22 @@ class ConversionType(StrEnum):
     LeadReward = "LeadReward"
 
 
-class ConversionListQuery(BaseModel):
-    take: int = Field(default=50, ge=1, le=200)
-    cursor: CursorText | None = None
+class ConversionFilters(BaseModel):
+    """The filters the list and the CSV export share, defined once so both read a window the
+    same way: ``since`` inclusive, ``until`` exclusive, on createdAt."""
+
     affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
     status: ConversionStatus | None = None
     since: QueryDatetime | None = Field(default=None, description="ISO 8601; createdAt >= since")
+    until: QueryDatetime | None = Field(default=None, description="ISO 8601; createdAt < until")
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+class ConversionListQuery(ConversionFilters):
+    take: int = Field(default=50, ge=1, le=200)
+    cursor: CursorText | None = None
 
 
 class ConversionEventResponse(Resource):
@@ -79,13 +86,8 @@ class ConversionList(Resource):
 
 
 # ---- the ledger's request/reply methods ------------------------------------------------------
-class ListConversions(OrgScoped):
-    take: int = 50
-    cursor: CursorText | None = None
-    affiliate_id: uuid.UUID | None = Field(default=None, alias="affiliateId")
-    program_id: uuid.UUID | None = Field(default=None, alias="programId")
-    status: ConversionStatus | None = None
-    since: QueryDatetime | None = None
+class ListConversions(OrgScoped, ConversionListQuery):
+    pass
 
 
 class GetConversion(OrgScoped):

@@ -1,4 +1,5 @@
-"""The conversions API over HTTP: list filters and cursor, get with events, tenant isolation."""
+"""The conversions API over HTTP: list filters and cursor, get with events (a renewal's own,
+its subscription's on the initial sale), tenant isolation."""
 
 from __future__ import annotations
 
@@ -18,10 +19,14 @@ from tests.common.s2s import (
     CONVERSIONS,
     get_conversion,
     post_signed,
+    renew,
     sale,
     seller,
+    subscribe,
+    timeline,
 )
 from tests.common.waiting import eventually
+from tests.e2e.test_s2s_lifecycle import refund_of, refunded
 
 CONVERSION_KEYS = frozenset({
     "id", "affiliateId", "programId", "amountCents", "currency", "commissionCents", "status",
@@ -112,3 +117,24 @@ async def test_approved_after_the_orgs_grace_days(http: aiohttp.ClientSession) -
     _, pending = await post_signed(http, other.org, sale(other.slug))
     assert (await get_conversion(http, other.org, pending["conversionId"]))["status"] == \
         "Pending"
+
+
+async def test_each_renewal_s_timeline_holds_its_own_events(http: aiohttp.ClientSession) -> None:
+    """Two renewals of one subscription, the second refunded: each renewal shows its own events
+    only; the initial sale shows the subscription's history, as the reference's example."""
+    s = await seller(http)
+    subscription, initial = await subscribe(http, s)
+    first = await renew(http, s, subscription, initial, 5000)
+    second = await renew(http, s, subscription, initial, 6000)
+    status, _ = await post_signed(http, s.org, refund_of(second["externalEventId"]))
+    assert status == 200
+    await refunded(http, s, second["conversionId"])
+    assert await timeline(http, s, first["conversionId"], 1) == [("renewal", 5000, 1000)]
+    assert await timeline(http, s, second["conversionId"], 2) == [
+        ("renewal", 6000, 1200), ("refund", -6000, -1200)]
+    assert await timeline(http, s, initial, 4) == [
+        ("initial", 10000, 2000), ("renewal", 5000, 1000), ("renewal", 6000, 1200),
+        ("refund", -6000, -1200)]
+    ids = {e["id"] for c in (initial, first["conversionId"], second["conversionId"])
+           for e in (await get_conversion(http, s.org, c))["events"]}
+    assert len(ids) == 4  # the renewals' events are the initial's, not copies

@@ -1,6 +1,7 @@
-"""The conversions CSV export over HTTP: exact header, filters and until, formula-injection
-hardening, the audit row, tenant isolation, and the row cap (on an extra gateway with a low cap
-and small pages, so the cap and the page-by-page streaming are both exercised)."""
+"""The conversions CSV export over HTTP: exact header, filters and until (the list honours
+``until`` the same way), formula-injection hardening, the audit row, tenant isolation, and the
+row cap (on an extra gateway with a low cap and small pages, so the cap and the page-by-page
+streaming are both exercised)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ import pytest
 
 from libs.contracts.conversion_imports import EXPORT_COLUMNS
 from libs.shared.settings import Settings
+from tests.common.affiliates_api import get_page
 from tests.common.api import audit_page, expect_error
-from tests.common.conversion_imports import EXPORT, Brand, brand, conv, imported
+from tests.common.conversion_imports import CONVERSIONS, EXPORT, Brand, brand, conv, imported
 from tests.common.orgs import new_key, new_org
 from tests.common.stack import Stack, extra_gateways, wait_ready
 from tests.common.waiting import eventually
@@ -142,3 +144,32 @@ async def test_the_cap_truncates_and_says_so(http: aiohttp.ClientSession,
     response, rows = await export(http, b.org.auth, base=capped_gateway, status="Pending")
     assert response.headers["X-Rekomi-Truncated"] == "true" and len(rows) == CAP
     assert all(r["status"] == "Pending" for r in rows)
+
+
+async def test_the_list_honours_until_as_the_export_does(http: aiohttp.ClientSession) -> None:
+    """The same filters give the same rows from the list (every page) and from the export:
+    ``until`` exclusive, ``since`` inclusive, a date meaning its midnight UTC."""
+    b, _ = await seeded(http)
+
+    async def listed(**params: str) -> list[str]:
+        ids, cursor = [], None
+        while True:
+            page = await get_page(http, b.org, CONVERSIONS, take="2", **params,
+                                  **({"cursor": cursor} if cursor else {}))
+            ids += [c["externalEventId"] for c in page["items"]]
+            if (cursor := page["nextCursor"]) is None:
+                return ids
+
+    async def exported(**params: str) -> list[str]:
+        return [r["external_event_id"] for r in (await export(http, b.org.auth, **params))[1]]
+
+    assert await listed(until="2025-01-02T00:00:00Z") == ["src-0"]  # until is exclusive
+    assert await listed(until="2025-01-02T00:00:00.000001Z") == ["src-0", "src-1"]
+    assert await listed(since="2025-01-02", until="2025-01-03") == ["src-1"]
+    assert await listed(until="2025-01-04", status="Pending") == ["src-1", '=HYPERLINK("x")']
+    for params in ({"until": "2025-01-04"}, {"since": "2025-01-02", "until": "2025-01-05"},
+                   {"until": "2025-01-05T00:00:00+01:00"}, {"until": "2025-01-01"},
+                   {"until": "2025-01-05", "affiliateId": b.alex["id"]}):
+        assert [e.lstrip("'") for e in await exported(**params)] == await listed(**params)
+    async with http.get(CONVERSIONS, params={"until": "soon"}, headers=b.org.auth) as response:
+        await expect_error(response, 400, "validation_failed", "until")

@@ -65,9 +65,11 @@ async def test_a_renewal_of_a_banned_affiliate_s_subscription_is_denied(
     assert (got["affiliateId"], got["type"], got["status"], got["amountCents"],
             got["commissionCents"]) == (s.affiliate["id"], "Recurring", "Denied", 5000, 1000)
     # The initial sale was Pending when the ban came: denied then, like a refund on the
-    # timeline; the renewal was booked Denied (nothing to take back).
-    assert await timeline(http, s, renewal["conversionId"], 3) == [
+    # subscription's timeline; the renewal was booked Denied (nothing to take back), so its
+    # own timeline holds its renewal only.
+    assert await timeline(http, s, initial, 3) == [
         ("initial", 10000, 2000), ("denied", -10000, -2000), ("renewal", 5000, 1000)]
+    assert await timeline(http, s, renewal["conversionId"], 1) == [("renewal", 5000, 1000)]
     page = await get_page(http, s.org, CONVERSIONS, status="Denied")
     assert sorted(c["id"] for c in page["items"]) == sorted([initial, renewal["conversionId"]])
 

@@ -202,8 +202,9 @@ async def test_renewals_earn_within_the_cap_for_the_subscription_s_affiliate(
     expected = [("initial", 10000, 2000), ("renewal", 5000, 1000), ("renewal", 6000, 1200),
                 ("renewal", 7000, 0)]
     assert await timeline(http, s, initial, 4) == expected
-    assert await timeline(http, s, first["conversionId"], 4) == expected  # any sale of it
-    assert await timeline(http, s, third["conversionId"], 4) == expected
+    # A renewal's timeline is its own, not its subscription's.
+    assert await timeline(http, s, first["conversionId"], 1) == [expected[1]]
+    assert await timeline(http, s, third["conversionId"], 1) == [expected[3]]
     rows = {c["id"]: c for c in await rows_of(http, s, s.affiliate["id"])}
     assert set(rows) == {initial, first["conversionId"], second["conversionId"],
                          third["conversionId"]}

@@ -1,18 +1,21 @@
 """Sub-affiliate recruiting, brand side, over HTTP: the per-program config (Pro gate, range,
-audit) and an affiliate's downline."""
+audit) and an affiliate's downline with what each recruit earned and the overrides on it."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import aiohttp
 
 from tests.common.api import audit_page, create_program, expect_error
 from tests.common.orgs import Org, new_org
+from tests.common.s2s import post_signed, recruited, sale, seller
 from tests.common.stack import Stack
 from tests.common.storefront_api import client_from, create_affiliate
 from tests.common.waiting import eventually
+from tests.e2e.test_s2s_lifecycle import refund_of, refunded
 
 GATE_EXTRA = frozenset({"required", "current", "trialing"})
 
@@ -156,3 +159,37 @@ async def test_downline_lists_recruits_with_home_currency(stack: Stack) -> None:
                                "fullName": "Recruited Person", "status": "Approved",
                                "totalCommissionCents": 0, "overrideEarnedCents": 0,
                                "currency": "EUR"}
+
+
+async def _downline_of(http: aiohttp.ClientSession, org: Org, affiliate_id: str
+                       ) -> list[dict[str, Any]]:
+    async with http.get(_downline(affiliate_id), headers=org.auth) as response:
+        assert response.status == 200
+        found: list[dict[str, Any]] = await response.json()
+    return found
+
+
+async def _totals(http: aiohttp.ClientSession, org: Org, affiliate_id: str
+                  ) -> dict[str, tuple[int, int, str]]:
+    return {r["id"]: (r["totalCommissionCents"], r["overrideEarnedCents"], r["currency"])
+            for r in await _downline_of(http, org, affiliate_id)}
+
+
+async def test_downline_totals_follow_the_recruit_s_sales_and_refunds(
+        http: aiohttp.ClientSession) -> None:
+    """A recruit's two S2S sales (20%) book the recruiter's 10% overrides beside them: the
+    downline shows both totals; a refund takes one sale and its override back."""
+    s = await seller(http)
+    recruit = await recruited(http, s)
+    idle = await recruited(http, s)  # recruited, sold nothing
+    sales = [sale(recruit["affiliateLinkSlug"], amountCents=cents) for cents in (9900, 5000)]
+    made = [(await post_signed(http, s.org, body))[1] for body in sales]  # waits for booking
+    await post_signed(http, s.org, sale(s.slug))  # the recruiter's own sale is not the recruit's
+    assert await _totals(http, s.org, s.affiliate["id"]) == {
+        recruit["affiliateId"]: (1980 + 1000, 198 + 100, "USD"), idle["affiliateId"]: (0, 0, "USD")}
+    status, _ = await post_signed(http, s.org, refund_of(sales[0]["externalEventId"]))
+    assert status == 200
+    await refunded(http, s, made[0]["conversionId"])  # the override is refunded with it
+    assert await _totals(http, s.org, s.affiliate["id"]) == {
+        recruit["affiliateId"]: (1000, 100, "USD"), idle["affiliateId"]: (0, 0, "USD")}
+    assert await _downline_of(http, s.org, recruit["affiliateId"]) == []  # recruited nobody

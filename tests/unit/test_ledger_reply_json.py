@@ -55,8 +55,7 @@ def test_sub_affiliate_config_and_downline_replies() -> None:
         application_data=None, rejection_reason=None, recruited_by_affiliate_id=AFFILIATE_ID,
         applied_at=AT, approved_at=AT, created_at=AT, updated_at=AT)
     pinned(as_json(sub_affiliates.downline_item(recruit, currency="EUR",
-                                                total_commission_cents=12400,
-                                                override_earned_cents=1240)), {
+                                                totals=sub_affiliates.Totals(12400, 1240))), {
         "id": "fed00b00-0000-4000-8000-000000000001", "email": "recruit@example.com",
         "fullName": "Recruited Person", "status": "Approved", "totalCommissionCents": 12400,
         "overrideEarnedCents": 1240, "currency": "EUR"})

@@ -1,6 +1,6 @@
 """SQL for conversions in bulk: what an import batch needs to know (affiliates, keys and
-externalIds already booked), set-based inserts of the rows and their timeline events, the CSV
-export's pages, and removing what an import job created."""
+externalIds already booked), set-based inserts of the rows and their timeline events, and
+removing what an import job created."""
 
 from __future__ import annotations
 
@@ -11,10 +11,7 @@ from datetime import datetime
 import asyncpg
 
 from libs.shared.db import Conn
-from libs.shared.pagination import Cursor
-from services.ledger.conversions.adapters.repository import COLUMNS, conversion_from
 from services.ledger.conversions.domain.imports import Lookup
-from services.ledger.conversions.domain.model import Conversion
 from services.ledger.domain.errors import ImportRevertBlocked
 
 _INSERT = """
@@ -38,14 +35,6 @@ INSERT INTO conversion_events (id, conversion_id, event_type, amount_cents, comm
 SELECT u.event_id, c.id, 'initial', c.amount_cents, c.commission_cents, c.created_at
 FROM unnest($1::uuid[], $2::uuid[]) AS u(conversion_id, event_id)
 JOIN conversions c ON c.id = u.conversion_id"""
-_EXPORT = (
-    f"SELECT {', '.join(COLUMNS)} FROM conversions WHERE org_id = $1"
-    " AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))"
-    " AND ($4::uuid IS NULL OR affiliate_id = $4)"
-    " AND ($5::uuid IS NULL OR program_id = $5)"
-    " AND ($6::text IS NULL OR status = $6)"
-    " AND ($7::timestamptz IS NULL OR created_at >= $7)"
-    " AND ($8::timestamptz IS NULL OR created_at < $8)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,20 +57,6 @@ class NewConversion:
     approved_at: datetime | None
     locked: bool
     key: str
-
-
-@dataclass(frozen=True, slots=True)
-class ExportFilter:
-    org_id: uuid.UUID
-    affiliate_id: uuid.UUID | None
-    program_id: uuid.UUID | None
-    status: str | None
-    since: datetime | None
-    until: datetime | None
-
-    def args(self, after: Cursor | None) -> list[object]:
-        return [self.org_id, after.created_at if after else None, after.id if after else None,
-                self.affiliate_id, self.program_id, self.status, self.since, self.until]
 
 
 class ConversionImportsRepository:
@@ -125,17 +100,6 @@ class ConversionImportsRepository:
         """One ``initial`` timeline event per (conversion id, event id)."""
         if pairs:
             await self.conn.execute(_INSERT_EVENTS, [c for c, _ in pairs], [e for _, e in pairs])
-
-    async def export_page(self, where: ExportFilter, after: Cursor | None, take: int
-                          ) -> list[Conversion]:
-        rows = await self.conn.fetch(_EXPORT + " ORDER BY created_at, id LIMIT $9",
-                                     *where.args(after), take)
-        return [conversion_from(r) for r in rows]
-
-    async def count_up_to(self, where: ExportFilter, limit: int) -> int:
-        """How many rows match, counting no further than ``limit``."""
-        return int(await self.conn.fetchval(
-            f"SELECT count(*) FROM ({_EXPORT} LIMIT $9) AS matching", *where.args(None), limit))
 
     async def set_job_money(self, job_id: uuid.UUID, *, confirm_unpaid_payout: bool,
                             exclude_paid: bool, unpaid_confirmed_cents: int) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
 from libs.shared.db import Conn
-from libs.shared.pagination import Cursor, keyset_sql
+from libs.shared.pagination import Cursor
 from services.ledger.conversions.domain.model import Conversion, ConversionEvent
 
 COLUMNS = [f.name for f in dataclasses.fields(Conversion)]
@@ -35,6 +36,32 @@ _TYPES = {"id": "uuid", "org_id": "uuid", "program_id": "uuid", "affiliate_id": 
 def _insert_many(table: str, columns: list[str]) -> str:
     arrays = ", ".join(f"${i + 1}::{_TYPES.get(c, 'text')}[]" for i, c in enumerate(columns))
     return f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+
+
+# The list's and the export's filters, one statement: createdAt in [since, until), rows after
+# the cursor in (createdAt, id) order.
+_FILTERED = (
+    _SELECT + " WHERE org_id = $1"
+    " AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))"
+    " AND ($4::uuid IS NULL OR affiliate_id = $4)"
+    " AND ($5::uuid IS NULL OR program_id = $5)"
+    " AND ($6::text IS NULL OR status = $6)"
+    " AND ($7::timestamptz IS NULL OR created_at >= $7)"
+    " AND ($8::timestamptz IS NULL OR created_at < $8)")
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionFilter:
+    org_id: uuid.UUID
+    affiliate_id: uuid.UUID | None
+    program_id: uuid.UUID | None
+    status: str | None
+    since: datetime | None
+    until: datetime | None
+
+    def args(self, after: Cursor | None) -> list[object]:
+        return [self.org_id, after.created_at if after else None, after.id if after else None,
+                self.affiliate_id, self.program_id, self.status, self.since, self.until]
 
 
 def conversion_from(row: asyncpg.Record) -> Conversion:
@@ -141,18 +168,18 @@ class ConversionsRepository:
             "WHERE conversion_id = $1 ORDER BY occurred_at, id", conversion_id)
         return [event_from(r) for r in rows]
 
-    async def page(self, org_id: uuid.UUID, *, take: int, after: Cursor | None,
-                   affiliate_id: uuid.UUID | None, program_id: uuid.UUID | None,
-                   status: str | None, since: datetime | None) -> list[Conversion]:
-        where = ["org_id = $1"]
-        args: list[object] = [org_id]
-        for condition, value in (("affiliate_id = ", affiliate_id), ("program_id = ", program_id),
-                                 ("status = ", status), ("created_at >= ", since)):
-            if value is not None:
-                args.append(value)
-                where.append(f"{condition}${len(args)}")
-        rows = await self.conn.fetch(_SELECT + keyset_sql(where, args, after, take), *args)
+    async def page(self, where: ConversionFilter, after: Cursor | None, limit: int
+                   ) -> list[Conversion]:
+        """Up to ``limit`` matching rows after ``after``, oldest first."""
+        rows = await self.conn.fetch(_FILTERED + " ORDER BY created_at, id LIMIT $9",
+                                     *where.args(after), limit)
         return [conversion_from(r) for r in rows]
+
+    async def count_up_to(self, where: ConversionFilter, limit: int) -> int:
+        """How many rows match, counting no further than ``limit``."""
+        return int(await self.conn.fetchval(
+            f"SELECT count(*) FROM ({_FILTERED} LIMIT $9) AS matching", *where.args(None),
+            limit))
 
     async def approve_due(self, now: datetime, limit: int) -> list[Conversion]:
         """Approve up to ``limit`` Pending rows whose grace period ended; replicas running this

@@ -4,35 +4,22 @@ whole export."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import asyncpg
 
 from libs.contracts.conversion_imports import ExportConversionsPage, ExportPage
 from libs.shared.csvsafe import csv_lines
 from libs.shared.pagination import decode_cursor, page_of
-from services.ledger.conversions.adapters.imports_repository import (
-    ConversionImportsRepository,
-    ExportFilter,
-)
-from services.ledger.conversions.adapters.repository import cursor_of
+from services.ledger.conversions.adapters.repository import ConversionsRepository, cursor_of
 from services.ledger.conversions.domain.export import export_cells
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None \
-        else moment
+from services.ledger.conversions.service_layer.queries import filter_of
 
 
 async def export_page(pool: asyncpg.Pool, cmd: ExportConversionsPage) -> ExportPage:
     """Oldest first, like the list; ``matching`` only when ``countUpTo`` is asked."""
-    where = ExportFilter(org_id=cmd.org_id, affiliate_id=cmd.affiliate_id,
-                         program_id=cmd.program_id,
-                         status=cmd.status.value if cmd.status else None,
-                         since=_utc(cmd.since), until=_utc(cmd.until))
+    where = filter_of(cmd.org_id, cmd)
     async with pool.acquire() as conn:
-        repo = ConversionImportsRepository(conn)
-        rows = await repo.export_page(where, decode_cursor(cmd.cursor), cmd.take + 1)
+        repo = ConversionsRepository(conn)
+        rows = await repo.page(where, decode_cursor(cmd.cursor), cmd.take + 1)
         matching = (await repo.count_up_to(where, cmd.count_up_to)
                     if cmd.count_up_to is not None else None)
     items, next_cursor, _ = page_of(rows, cmd.take, cursor_of)

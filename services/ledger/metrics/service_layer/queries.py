@@ -58,9 +58,11 @@ class Money:
         self.home, self.rates = home, rates
 
     @classmethod
-    async def load(cls, conn: Conn, org_id: uuid.UUID, amounts: Iterable[tuple[date, str]]
-                   ) -> Money:
-        home = await home_currency(conn, org_id)
+    async def load(cls, conn: Conn, org_id: uuid.UUID, amounts: Iterable[tuple[date, str]],
+                   home: str | None = None) -> Money:
+        """``home``: the org's home currency when the caller already knows it (the gateway's
+        own value), else the ledger's copy."""
+        home = home or await home_currency(conn, org_id)
         foreign = [(day, cur) for day, cur in amounts if cur not in (home, NO_CURRENCY)]
         if not foreign:
             return cls(home, RateTable([]))

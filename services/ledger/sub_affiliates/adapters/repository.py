@@ -1,4 +1,5 @@
-"""SQL for sub-affiliate recruiting: the per-program config and an affiliate's downline."""
+"""SQL for sub-affiliate recruiting: the per-program config, an affiliate's downline and what
+the downline earned."""
 
 from __future__ import annotations
 
@@ -7,7 +8,31 @@ import uuid
 from libs.shared.db import Conn
 from services.ledger.affiliates.adapters.repository import COLUMNS, affiliate_from
 from services.ledger.affiliates.domain.model import Affiliate
-from services.ledger.sub_affiliates.domain.model import SubAffiliateConfig
+from services.ledger.metrics.domain.rollup import NOT_COUNTED
+from services.ledger.sub_affiliates.domain.model import DaySum, SubAffiliateConfig
+
+# Per recruit, UTC day and currency: the recruit's own commission rows (no override rows: one
+# tier) and the recruiter's overrides whose parent sale is the recruit's; rows with a status
+# in $3 (Refunded, Denied) left out. The day is the row's createdAt, as the rollups date it.
+_DOWNLINE_SUMS = """
+WITH recruits AS (
+    SELECT id FROM affiliates
+    WHERE org_id = $1 AND recruited_by_affiliate_id = $2 AND deleted_at IS NULL),
+counted AS (
+    SELECT c.affiliate_id AS recruit_id, c.created_at, c.currency,
+           c.commission_cents AS own, 0::bigint AS override
+    FROM conversions c JOIN recruits r ON r.id = c.affiliate_id
+    WHERE c.org_id = $1 AND c.parent_affiliate_conversion_id IS NULL
+      AND c.status <> ALL($3::text[])
+    UNION ALL
+    SELECT p.affiliate_id, o.created_at, o.currency, 0::bigint, o.commission_cents
+    FROM conversions o
+    JOIN conversions p ON p.id = o.parent_affiliate_conversion_id
+    JOIN recruits r ON r.id = p.affiliate_id
+    WHERE o.org_id = $1 AND o.affiliate_id = $2 AND o.status <> ALL($3::text[]))
+SELECT recruit_id, (created_at AT TIME ZONE 'UTC')::date AS day, currency,
+       sum(own)::bigint AS own, sum(override)::bigint AS override
+FROM counted GROUP BY recruit_id, day, currency"""
 
 
 class SubAffiliatesRepository:
@@ -39,3 +64,8 @@ class SubAffiliatesRepository:
             "AND recruited_by_affiliate_id = $2 AND deleted_at IS NULL "
             "ORDER BY created_at, id", org_id, recruiter_id)
         return [affiliate_from(row) for row in rows]
+
+    async def downline_sums(self, org_id: uuid.UUID, recruiter_id: uuid.UUID) -> list[DaySum]:
+        rows = await self.conn.fetch(_DOWNLINE_SUMS, org_id, recruiter_id, sorted(NOT_COUNTED))
+        return [DaySum(r["recruit_id"], r["day"], r["currency"], r["own"], r["override"])
+                for r in rows]

@@ -1,5 +1,5 @@
 """Sub-affiliate recruiting, brand side: read and replace a program's config (audited), and
-list an affiliate's recruits."""
+list an affiliate's recruits with what each earned and what the affiliate earned from it."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from services.ledger.domain.errors import AffiliateNotFound, ProgramArchived, Pr
 from services.ledger.sub_affiliates.adapters.repository import SubAffiliatesRepository
 from services.ledger.sub_affiliates.domain.model import (
     SubAffiliateConfig,
+    Totals,
     config_response,
     downline_item,
 )
+from services.ledger.sub_affiliates.service_layer.totals import downline_totals
 
 
 async def get_config(pool: asyncpg.Pool, cmd: contract.GetSubAffiliateConfig
@@ -50,9 +52,11 @@ async def put_config(pool: asyncpg.Pool, cmd: contract.PutSubAffiliateConfig
 
 async def list_sub_affiliates(pool: asyncpg.Pool, cmd: contract.ListSubAffiliates
                               ) -> contract.SubAffiliateList:
-    """Commission totals are 0 until conversions are tracked (a later issue)."""
     async with pool.acquire() as conn:
         if await AffiliatesRepository(conn).get(cmd.org_id, cmd.affiliate_id) is None:
             raise AffiliateNotFound("affiliate not found")
         recruits = await SubAffiliatesRepository(conn).recruits(cmd.org_id, cmd.affiliate_id)
-    return contract.SubAffiliateList([downline_item(r, currency=cmd.currency) for r in recruits])
+        totals = await downline_totals(conn, cmd.org_id, cmd.affiliate_id, cmd.currency)
+    return contract.SubAffiliateList([
+        downline_item(r, currency=cmd.currency, totals=totals.get(r.id, Totals()))
+        for r in recruits])

@@ -16,7 +16,8 @@ CONVERSION_ROUTES: list[Route] = [
     Route("GET", "/api/v1/conversions", c.LIST_CONVERSIONS, "List conversions",
           "Conversions", plan=Tier.Starter, query=c.ConversionListQuery,
           description="Cursor-paginated, oldest first. Filters: affiliateId, programId, status, "
-                      "since (createdAt >= since). Amounts are integer cents of `currency`."),
+                      "since (createdAt >= since), until (createdAt < until, as the export). "
+                      "Amounts are integer cents of `currency`."),
     # Before /{id}, so "export.csv" and "import" are never read as an id.
     Route("GET", "/api/v1/conversions/export.csv", bulk.EXPORT_CONVERSIONS_PAGE,
           "Export conversions as CSV", "Conversions", plan=Tier.Starter,
@@ -68,5 +69,8 @@ CONVERSION_ROUTES: list[Route] = [
     Route("GET", "/api/v1/conversions/{id}", c.GET_CONVERSION, "Get a conversion",
           "Conversions", plan=Tier.Starter,
           path_params=CONVERSION_ID,
-          description="With the events timeline (`initial`, `renewal`). Another org's id is 404."),
+          description="With the events timeline: a subscription's initial sale holds the "
+                      "subscription's (`initial`, each `renewal`, refunds); any other "
+                      "conversion, a renewal included, its own events only. Another org's id "
+                      "is 404."),
 ]

@@ -70,8 +70,11 @@ STOREFRONT_ROUTES: list[Route] = [
     Route("GET", "/api/v1/affiliates/{id}/sub-affiliates", sub.LIST_SUB_AFFILIATES,
           "An affiliate's recruits", "Sub-affiliates", plan=Tier.Starter, path_params=ID,
           local=views.sub_affiliates,
-          description="A flat array, oldest first. Commission totals are 0 until conversion "
-                      "tracking lands; `currency` is the org's home currency."),
+          description="A flat array, oldest first. `totalCommissionCents`: what the recruit's "
+                      "own conversions earned; `overrideEarnedCents`: the affiliate's "
+                      "overrides on them. Refunded and Denied rows count for nothing; both "
+                      "are in `currency`, the org's home currency (each day's amounts "
+                      "converted at that day's rate)."),
     Route("GET", "/api/v1/affiliates/{id}/tax-form", tax.GET_TAX_FORM,
           "A signed link to an affiliate's tax form", "Affiliates", plan=Tier.Starter,
           path_params=ID, local=views.tax_form, audited=True,
