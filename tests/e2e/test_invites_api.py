@@ -21,7 +21,7 @@ from tests.common.invites_api import (
 from tests.common.orgs import Org, new_org
 from tests.common.stack import rekomi
 
-PLAN_EXTRA = frozenset({"required", "current", "subscriptionStatus"})
+PLAN_EXTRA = frozenset({"required", "current", "trialing", "subscriptionStatus"})
 
 
 async def test_single_invite_returns_the_invite_and_a_one_time_url(
@@ -157,13 +157,16 @@ async def test_bulk_legacy_emails_and_limits(http: aiohttp.ClientSession, org: O
 
 
 async def test_bulk_needs_an_active_paid_plan(http: aiohttp.ClientSession) -> None:
-    for plan, status in (("Trial", "Trialing"), ("Pro", "Trialing"), ("Starter", "PastDue"),
-                         ("Trial", "Active"), ("Growth", "Canceled")):
+    # ``current`` is the effective tier, as on every 402: a lapsed Growth org is on Trial
+    for plan, status, current in (("Trial", "Trialing", "Trial"), ("Pro", "Trialing", "Pro"),
+                                  ("Starter", "PastDue", "Starter"), ("Trial", "Active", "Trial"),
+                                  ("Growth", "Canceled", "Trial")):
         denied = await new_org(plan=plan, status=status)
         async with http.post(BULK, json={"programId": str(uuid.uuid4()), "emails": [email()]},
                              headers=denied.auth) as r:
             body = await expect_error(r, 402, "paid_plan_required", extra=PLAN_EXTRA)
-        assert (body["current"], body["subscriptionStatus"]) == (plan, status)
+        assert (body["current"], body["trialing"], body["subscriptionStatus"]) == (
+            current, status == "Trialing", status)
     starter = await new_org(plan="Starter", status="Active")
     program = await create_program(http, starter)
     assert (await bulk(http, starter, {"programId": program["id"],

@@ -9,7 +9,18 @@ from aiohttp.test_utils import make_mocked_request
 
 from libs.contracts.common import Actor
 from services.gateway.domain import secrets
-from services.gateway.domain.plans import SubscriptionStatus, Tier, check_plan, effective_tier
+from services.gateway.domain.plans import (
+    ACTIVE_PAID_PLAN,
+    NOTIFY_IMPORTED,
+    PRO_OR_TRIAL,
+    S2S_TRACKING,
+    PlanGate,
+    SubscriptionStatus,
+    Tier,
+    check_plan,
+    effective_tier,
+    plan_allows,
+)
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import Scope, required_scope, satisfies
 from services.gateway.entrypoints.http.errors import STATUS
@@ -43,6 +54,25 @@ def test_denial_reports_effective_tier_and_trialing() -> None:
     assert denied is not None
     assert (denied.required, denied.current, denied.trialing) == (Tier.Pro, Tier.Growth, True)
     assert effective_tier(Tier.Pro, S.Canceled) is Tier.Trial
+
+
+@pytest.mark.parametrize(("plan", "status", "passes"), [
+    (Tier.Growth, S.Active, True), (Tier.Pro, S.Trialing, True), (Tier.Growth, S.Trialing, True),
+    (Tier.Starter, S.Trialing, False), (Tier.Pro, S.PastDue, False), (Tier.Pro, S.None_, False),
+])
+def test_notify_on_import_needs_growth_in_force(plan: Tier, status: SubscriptionStatus,
+                                                passes: bool) -> None:
+    """Not a 402 (the import runs, the flag is not honoured), so only a unit can see it."""
+    assert plan_allows(NOTIFY_IMPORTED, plan, status) is passes
+
+
+def test_only_gates_stated_in_status_name_it_in_the_402() -> None:
+    for gate, named in ((PlanGate(Tier.Starter), False), (PRO_OR_TRIAL, False),
+                        (S2S_TRACKING, True), (ACTIVE_PAID_PLAN, True)):
+        denied = check_plan(gate, Tier.Starter, S.None_)
+        assert denied is not None
+        assert ("subscriptionStatus" in denied.body()) is named
+        assert denied.body()["current"] == "Trial"
 
 
 @pytest.mark.parametrize(("method", "need"), [

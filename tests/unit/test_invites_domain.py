@@ -12,7 +12,7 @@ import pytest
 from libs.contracts.common import as_json
 from libs.contracts.invites import CREATE_BULK_INVITES, CREATE_INVITE
 from libs.shared.errors import RekomiError
-from services.gateway.domain.plans import SubscriptionStatus, Tier
+from services.gateway.domain.plans import ACTIVE_PAID_PLAN, SubscriptionStatus, Tier, effective_tier
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import Scope
 from services.gateway.entrypoints.http.route_table import Route
@@ -94,7 +94,7 @@ def test_invite_mail_parts() -> None:
 
 
 BULK = Route("POST", "/api/affiliate-invites/bulk", CREATE_BULK_INVITES, "s", "t",
-             requires_active_paid_plan=True)
+             plan=ACTIVE_PAID_PLAN)
 
 
 @pytest.mark.parametrize(("plan", "status", "allowed"), [
@@ -116,8 +116,10 @@ def test_bulk_gate_needs_an_active_paid_plan(plan: Tier, status: SubscriptionSta
     with pytest.raises(RekomiError) as caught:
         enforce_gates(BULK, principal)
     assert caught.value.code == "paid_plan_required"
-    assert caught.value.extra == {"required": "Starter", "current": plan.value,
-                                  "subscriptionStatus": status.value}
+    # ``current`` is the effective tier, as on every 402 (domain/plans.py)
+    assert caught.value.extra == {
+        "required": "Starter", "current": effective_tier(plan, status).value,
+        "trialing": status is SubscriptionStatus.Trialing, "subscriptionStatus": status.value}
 
 
 def test_routes_without_the_flag_ignore_the_subscription() -> None:

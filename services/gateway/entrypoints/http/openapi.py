@@ -156,7 +156,7 @@ def _operation(route: Route, refs: dict[str, str], schemas: dict[str, Any]) -> d
         "operationId": route.operation_id, "summary": route.summary,
         "description": route.description, "tags": [route.tag], "parameters": params,
         "responses": responses, "security": [] if route.public else [{"apiKey": []}],
-        "x-rekomi-plan": route.plan.value if route.plan else None,
+        "x-rekomi-plan": route.plan_tier.value if route.plan_tier else None,
         "x-rekomi-owner": route.service,
     }
     if route.body is not None:

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from libs.shared.rpc import Rpc
-from services.gateway.domain.plans import Tier
+from services.gateway.domain.plans import PlanGate, Tier, gate_of
 from services.gateway.domain.scopes import Scope
 
 
@@ -21,10 +21,9 @@ class Route:
     rpc: Rpc[Any, Any] | None
     summary: str
     tag: str
-    plan: Tier | None = None
-    # Beyond the tier: a paid plan (Starter or higher) whose subscription is Active; Trialing,
-    # PastDue and lapsed orgs get 402 ``paid_plan_required`` (bulk invites).
-    requires_active_paid_plan: bool = False
+    # The plan gate: a tier (its default gate: a trialing org passes the tier of its trial),
+    # or a PlanGate with the endpoint's own trial or status rule (domain/plans.py).
+    plan: Tier | PlanGate | None = None
     scope: Scope | None = None  # None: inferred from the HTTP method
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
@@ -77,6 +76,11 @@ class Route:
     @property
     def mutating(self) -> bool:
         return self.method not in ("GET", "HEAD", "OPTIONS")
+
+    @property
+    def plan_tier(self) -> Tier | None:
+        """The lowest tier the route needs (None: any plan)."""
+        return None if self.plan is None else gate_of(self.plan).tier
 
     @property
     def service(self) -> str:

@@ -22,8 +22,7 @@ View = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def enforce_gates(route: Route, principal: Principal) -> None:
-    access.require(principal, scope=required_scope(route.method, route.scope), plan=route.plan,
-                   active_paid_plan=route.requires_active_paid_plan)
+    access.require(principal, scope=required_scope(route.method, route.scope), plan=route.plan)
 
 
 def actor_of(request: web.Request, principal: Principal | None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from aiohttp import web
 from libs.contracts import invites as c
 from libs.shared.rpc import Rpc
 from services.gateway.adapters.orgs_repository import OrgsRepository
+from services.gateway.domain.plans import ACTIVE_PAID_PLAN
 from services.gateway.entrypoints.http.keys import BUS, POOL, PRINCIPAL
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -41,7 +42,7 @@ def _route(method: str, path: str, rpc: Rpc[Any, Any], summary: str, **kw: Any) 
 INVITE_ROUTES: list[Route] = [
     _route("POST", f"{I}/bulk", c.CREATE_BULK_INVITES, "Invite up to 50 affiliates",
            body=c.BulkInviteCreate,
-           requires_active_paid_plan=True, local=with_brand(c.CREATE_BULK_INVITES),
+           plan=ACTIVE_PAID_PLAN, local=with_brand(c.CREATE_BULK_INVITES),
            description="Starter+ with an Active subscription (else 402 `paid_plan_required`). "
                        "`recipients` (per-row slug and name) or legacy `emails`; recipients "
                        "wins. Duplicates and existing affiliates or pending invitees are "

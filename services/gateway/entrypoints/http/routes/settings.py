@@ -9,7 +9,7 @@ from aiohttp import web
 
 from libs.contracts.common import Actor
 from libs.contracts.fx import HomeCurrencyBody, HomeCurrencyChange, HomeCurrencySettings
-from services.gateway.domain.plans import Tier, check_plan
+from services.gateway.domain.plans import Tier, plan_allows
 from services.gateway.entrypoints.http.keys import POOL, PRINCIPAL
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.service_layer.home_currency import change_home_currency, get_home_currency
@@ -26,7 +26,7 @@ PUT_NOTE = (
 
 async def _get(request: web.Request, _payload: dict[str, Any]) -> HomeCurrencySettings:
     principal = request[PRINCIPAL]
-    can_change = check_plan(CHANGE_PLAN, principal.plan, principal.status) is None
+    can_change = plan_allows(CHANGE_PLAN, principal.plan, principal.status)
     return await get_home_currency(request.app[POOL], principal.org_id, can_change=can_change)
 
 

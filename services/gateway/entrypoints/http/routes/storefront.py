@@ -9,7 +9,7 @@ from libs.contracts import storefront as sf
 from libs.contracts import subaffiliates as sub
 from libs.contracts import tax_forms as tax
 from libs.shared.rpc import Rpc
-from services.gateway.domain.plans import Tier
+from services.gateway.domain.plans import PRO_OR_TRIAL, Tier
 from services.gateway.entrypoints.http import storefront_views as views
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -62,11 +62,12 @@ STOREFRONT_ROUTES: list[Route] = [
           "Get a program's sub-affiliate config", "Sub-affiliates", plan=Tier.Starter,
           path_params=PROGRAM),
     Route("PUT", "/api/v1/programs/{id}/sub-affiliate-config", sub.PUT_SUB_AFFILIATE_CONFIG,
-          "Set a program's sub-affiliate config", "Sub-affiliates", plan=Tier.Pro,
+          "Set a program's sub-affiliate config", "Sub-affiliates", plan=PRO_OR_TRIAL,
           body=sub.SubAffiliateConfigBody, path_params=PROGRAM, audited=True,
-          description="Pro plan (or a Pro trial). `percent` 0..100 (else 400 "
-                      "`unsupported_value`). Audited as `program.sub_affiliate_config_changed` "
-                      "with before/after when it changes. 409 `program_archived`."),
+          description="Pro plan or any trial (402 only below Pro and not trialing). "
+                      "`percent` 0..100 (else 400 `unsupported_value`). Audited as "
+                      "`program.sub_affiliate_config_changed` with before/after when it "
+                      "changes. 409 `program_archived`."),
     Route("GET", "/api/v1/affiliates/{id}/sub-affiliates", sub.LIST_SUB_AFFILIATES,
           "An affiliate's recruits", "Sub-affiliates", plan=Tier.Starter, path_params=ID,
           local=views.sub_affiliates,
