@@ -101,10 +101,11 @@ async def test_put_validation_and_nothing_changes(stack: Stack) -> None:
             await expect_error(response, 404, "program_not_found")
 
 
-async def test_put_needs_pro_unless_trialing_pro(stack: Stack) -> None:
+async def test_put_needs_pro_unless_trialing(stack: Stack) -> None:
     async with client_from(stack.base_url) as http:
         for plan, status, allowed in (("Growth", "Active", False), ("Starter", "Active", False),
-                                      ("Pro", "Trialing", True), ("Pro", "Canceled", False)):
+                                      ("Pro", "Trialing", True), ("Starter", "Trialing", True),
+                                      ("Pro", "Canceled", False)):
             org = await new_org(plan=plan, status=status)
             pro = await new_org()
             program = await create_program(http, pro)
