@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.contracts.attribution_methods import ATTRIBUTION_METHOD_DESCRIPTION, AttributionMethod
 from libs.contracts.common import CursorText, QueryDatetime, Resource, Timestamp
 from libs.contracts.programs import OrgScoped
 from libs.shared.rpc import Rpc
@@ -61,7 +62,8 @@ class ConversionResponse(Resource):
     external_event_id: str | None = Field(alias="externalEventId")
     created_at: Timestamp = Field(alias="createdAt")
     refunded_at: Timestamp | None = Field(alias="refundedAt")
-    attribution_method: str | None = Field(alias="attributionMethod")
+    attribution_method: AttributionMethod | None = Field(
+        alias="attributionMethod", description=ATTRIBUTION_METHOD_DESCRIPTION)
     coupon_code: str | None = Field(alias="couponCode")
     parent_affiliate_conversion_id: uuid.UUID | None = Field(
         default=None, alias="parentAffiliateConversionId")
