@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictStr, model_validator
 
-from libs.contracts.common import Actor, ApiModel, CursorText, Resource
+from libs.contracts.common import Actor, ApiModel, CursorText, Resource, Timestamp
 from libs.contracts.programs import CommissionType, CommissionValue, OrgScoped
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
@@ -152,7 +151,7 @@ class LinkResponse(Resource):
     custom_alias: str | None = Field(alias="customAlias")
     is_default: bool = Field(alias="isDefault")
     format: LinkFormat
-    created_at: datetime = Field(alias="createdAt")
+    created_at: Timestamp = Field(alias="createdAt")
 
 
 class AffiliateResponse(Resource):
@@ -166,9 +165,9 @@ class AffiliateResponse(Resource):
     tags: list[str]
     notes: str | None
     source: AffiliateSource
-    applied_at: datetime | None = Field(alias="appliedAt")
-    approved_at: datetime | None = Field(alias="approvedAt")
-    created_at: datetime = Field(alias="createdAt")
+    applied_at: Timestamp | None = Field(alias="appliedAt")
+    approved_at: Timestamp | None = Field(alias="approvedAt")
+    created_at: Timestamp = Field(alias="createdAt")
     links: list[LinkResponse]
 
 

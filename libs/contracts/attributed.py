@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from libs.contracts.attribution_methods import AttributionMethod
 from libs.contracts.common import ApiModel
 
 SALE_ACCEPTED = "tracking.sale.accepted"
@@ -35,7 +36,7 @@ class AcceptedSale(ApiModel):
     customer_id: str | None = Field(default=None, alias="customerId")
     customer_email: str | None = Field(default=None, alias="customerEmail")
     subscription_id: str | None = Field(default=None, alias="subscriptionId")
-    attribution_method: str | None = Field(default=None, alias="attributionMethod")
+    attribution_method: AttributionMethod | None = Field(default=None, alias="attributionMethod")
     payout_grace_days: int = Field(alias="payoutGraceDays", ge=0)
     occurred_at: datetime = Field(alias="occurredAt")
 

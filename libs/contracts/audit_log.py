@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from libs.contracts.common import QueryDatetime, Resource
+from libs.contracts.common import QueryDatetime, Resource, Timestamp
 
 # The CSV export's header rows (the reference's, in its order). Column names are AuditLogItem's
 # field names. API-key callers get the redacted one: no actor_user_id, ip or user_agent.
@@ -47,7 +45,7 @@ class AuditLogItem(Resource):
     user_agent: str | None = Field(alias="userAgent")
     before: str | None = Field(description="JSON text of the entity before the change")
     after: str | None = Field(description="JSON text of the entity after the change")
-    created_at: datetime = Field(alias="createdAt")
+    created_at: Timestamp = Field(alias="createdAt")
 
 
 class AuditLogPage(Resource):

@@ -6,12 +6,12 @@ owns the org and its plan, puts the snapshot together."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from libs.contracts.common import Resource
+from libs.contracts.common import Resource, Timestamp
 from libs.contracts.orgs import PlanTier, SubscriptionStatus
 from libs.shared.rpc import Rpc
 
@@ -36,7 +36,7 @@ class PlanLimits(Resource):
 class BillingState(Resource):
     plan_tier: PlanTier = Field(alias="planTier")
     subscription_status: SubscriptionStatus = Field(alias="subscriptionStatus")
-    trial_ends_at: datetime | None = Field(alias="trialEndsAt")
+    trial_ends_at: Timestamp | None = Field(alias="trialEndsAt")
     interval: BillingInterval | None = Field(description="null without a paid subscription")
     stripe_subscription_id: str | None = Field(alias="stripeSubscriptionId")
     stripe_customer_linked: bool = Field(alias="stripeCustomerLinked")

@@ -14,12 +14,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     WithJsonSchema,
     model_validator,
 )
 
 from libs.shared import jsonutil
 from libs.shared.errors import ValidationFailed
+from libs.shared.timestamps import WIRE_TIMESTAMP_PATTERN, wire_timestamp
 
 # The opaque ``nextCursor`` of a previous page: base64url text (libs/shared/pagination.py).
 CursorText = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$", max_length=512,
@@ -40,6 +42,14 @@ def _iso_datetime(value: Any) -> Any:
 
 QueryDatetime = Annotated[datetime, BeforeValidator(_iso_datetime), WithJsonSchema(
     {"type": "string", "anyOf": [{"format": "date-time"}, {"format": "date"}]})]
+
+# A moment in a reply (every date-time of a ``Resource``): read as any date-time, written as
+# JSON by ``wire_timestamp`` (whole seconds, UTC, ``Z``). The schema's pattern documents that,
+# and lets the conformance run check every reply's moments. Bus messages keep plain
+# ``datetime`` (full precision: ordering and last-writer-wins compare them).
+Timestamp = Annotated[
+    datetime, PlainSerializer(wire_timestamp, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": WIRE_TIMESTAMP_PATTERN})]
 
 
 def _whole_number(value: Any) -> Any:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from libs.contracts.common import CursorText, QueryDatetime, Resource
+from libs.contracts.attribution_methods import ATTRIBUTION_METHOD_DESCRIPTION, AttributionMethod
+from libs.contracts.common import CursorText, QueryDatetime, Resource, Timestamp
 from libs.contracts.programs import OrgScoped
 from libs.shared.rpc import Rpc
 
@@ -52,7 +52,7 @@ class ConversionEventResponse(Resource):
     event_type: str = Field(alias="eventType")
     amount_cents: int = Field(alias="amountCents")
     commission_cents: int = Field(alias="commissionCents")
-    occurred_at: datetime = Field(alias="occurredAt")
+    occurred_at: Timestamp = Field(alias="occurredAt")
 
 
 class ConversionResponse(Resource):
@@ -67,9 +67,10 @@ class ConversionResponse(Resource):
     stripe_subscription_id: str | None = Field(alias="stripeSubscriptionId")
     stripe_customer_id: str | None = Field(alias="stripeCustomerId")
     external_event_id: str | None = Field(alias="externalEventId")
-    created_at: datetime = Field(alias="createdAt")
-    refunded_at: datetime | None = Field(alias="refundedAt")
-    attribution_method: str | None = Field(alias="attributionMethod")
+    created_at: Timestamp = Field(alias="createdAt")
+    refunded_at: Timestamp | None = Field(alias="refundedAt")
+    attribution_method: AttributionMethod | None = Field(
+        alias="attributionMethod", description=ATTRIBUTION_METHOD_DESCRIPTION)
     coupon_code: str | None = Field(alias="couponCode")
     parent_affiliate_conversion_id: uuid.UUID | None = Field(
         default=None, alias="parentAffiliateConversionId")

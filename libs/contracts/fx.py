@@ -3,7 +3,7 @@ shapes, the internal ``org.home_currency_changed`` event, and the ledger's ``fx.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import (
@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from libs.contracts.common import ApiModel, Resource
+from libs.contracts.common import ApiModel, Resource, Timestamp
 from libs.shared.errors import ValidationFailed
 from libs.shared.money import SUPPORTED_CURRENCIES, is_supported_currency
 from libs.shared.rpc import Rpc
@@ -52,7 +52,7 @@ class HomeCurrencyBody(ApiModel):
 
 class HomeCurrencySettings(Resource):
     home_currency: str = Field(alias="homeCurrency")
-    changed_at: datetime | None = Field(alias="changedAt")
+    changed_at: Timestamp | None = Field(alias="changedAt")
     supported_currencies: list[str] = Field(alias="supportedCurrencies")
     can_change: bool = Field(alias="canChange",
                              description="Whether the org's plan permits a change (Pro).")
@@ -61,7 +61,7 @@ class HomeCurrencySettings(Resource):
 class HomeCurrencyChange(Resource):
     home_currency: str = Field(alias="homeCurrency")
     changed: bool = Field(description="false when the value was already the home currency")
-    changed_at: datetime | None = Field(alias="changedAt")
+    changed_at: Timestamp | None = Field(alias="changedAt")
 
 
 # ---- the ledger's FX methods ----

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -18,7 +17,7 @@ from pydantic import (
 )
 
 from libs.contracts.affiliates import FullName, _commission_pair
-from libs.contracts.common import Actor, ApiModel, CursorText, Resource
+from libs.contracts.common import Actor, ApiModel, CursorText, Resource, Timestamp
 from libs.contracts.programs import CommissionType, CommissionValue, OrgScoped
 from libs.shared.rpc import Rpc
 
@@ -113,10 +112,10 @@ class InviteResponse(Resource):
     custom_commission_value: float | None = Field(alias="customCommissionValue")
     personal_note_html: str | None = Field(alias="personalNoteHtml")
     affiliate_id: uuid.UUID | None = Field(alias="affiliateId")
-    expires_at: datetime = Field(alias="expiresAt")
-    created_at: datetime = Field(alias="createdAt")
-    accepted_at: datetime | None = Field(alias="acceptedAt")
-    revoked_at: datetime | None = Field(alias="revokedAt")
+    expires_at: Timestamp = Field(alias="expiresAt")
+    created_at: Timestamp = Field(alias="createdAt")
+    accepted_at: Timestamp | None = Field(alias="acceptedAt")
+    revoked_at: Timestamp | None = Field(alias="revokedAt")
 
 
 class InviteCreated(Resource):
@@ -151,7 +150,7 @@ class InvitePreview(Resource):
     full_name: str | None = Field(alias="fullName")
     state: InviteState
     personal_note_html: str | None = Field(alias="personalNoteHtml")
-    expires_at: datetime = Field(alias="expiresAt")
+    expires_at: Timestamp = Field(alias="expiresAt")
 
 
 class InviteAccepted(Resource):

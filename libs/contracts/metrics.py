@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from libs.contracts.common import ApiModel, QueryDatetime, Resource
+from libs.contracts.common import ApiModel, QueryDatetime, Resource, Timestamp
 from libs.contracts.programs import OrgScoped
 from libs.shared.rpc import Rpc
 
@@ -139,8 +139,8 @@ class Point(Resource):
 class Timeseries(Resource):
     metric: Metric
     granularity: Granularity
-    since: datetime
-    until: datetime
+    since: Timestamp
+    until: Timestamp
     points: list[Point]
 
 

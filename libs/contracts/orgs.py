@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from libs.contracts.common import ApiModel, Resource
+from libs.contracts.common import ApiModel, Resource, Timestamp
 
 ORG_SETTINGS_CHANGED = "org.settings_changed"
 ORG_SETTINGS_REQUESTED = "org.settings_requested"
@@ -64,7 +64,7 @@ class OrgProfile(Resource):
     white_label_enabled: bool = Field(alias="whiteLabelEnabled")
     plan_tier: PlanTier = Field(alias="planTier")
     subscription_status: SubscriptionStatus = Field(alias="subscriptionStatus")
-    trial_ends_at: datetime | None = Field(alias="trialEndsAt")
+    trial_ends_at: Timestamp | None = Field(alias="trialEndsAt")
     payout_grace_days: int = Field(alias="payoutGraceDays")
     payout_grace_days_max: int = Field(
         alias="payoutGraceDaysMax",

@@ -5,13 +5,21 @@ payout claims them there before any money moves)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
-from libs.contracts.common import WHOLE_NUMBER, Actor, ApiModel, CursorText, QueryDatetime, Resource
+from libs.contracts.common import (
+    WHOLE_NUMBER,
+    Actor,
+    ApiModel,
+    CursorText,
+    QueryDatetime,
+    Resource,
+    Timestamp,
+)
 from libs.contracts.programs import OrgScoped
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
@@ -116,9 +124,9 @@ class PayoutResponse(Resource):
     failure_reason: str | None = Field(alias="failureReason")
     period_start: date = Field(alias="periodStart")
     period_end: date = Field(alias="periodEnd")
-    created_at: datetime = Field(alias="createdAt")
-    paid_at: datetime | None = Field(alias="paidAt")
-    failed_at: datetime | None = Field(alias="failedAt")
+    created_at: Timestamp = Field(alias="createdAt")
+    paid_at: Timestamp | None = Field(alias="paidAt")
+    failed_at: Timestamp | None = Field(alias="failedAt")
     line_items: list[PayoutLineItem] = Field(alias="lineItems")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
@@ -26,6 +25,7 @@ from libs.contracts.common import (
     ApiModel,
     CursorText,
     Resource,
+    Timestamp,
     number_schema,
 )
 from libs.shared.errors import ValidationFailed
@@ -214,9 +214,9 @@ class ProgramResponse(Resource):
     custom_domain_verified: bool = Field(alias="customDomainVerified")
     network_visibility: NetworkVisibility = Field(alias="networkVisibility")
     is_publicly_discoverable: bool = Field(alias="isPubliclyDiscoverable")
-    created_at: datetime = Field(alias="createdAt")
-    updated_at: datetime = Field(alias="updatedAt")
-    archived_at: datetime | None = Field(alias="archivedAt")
+    created_at: Timestamp = Field(alias="createdAt")
+    updated_at: Timestamp = Field(alias="updatedAt")
+    archived_at: Timestamp | None = Field(alias="archivedAt")
     requires_tax_form: bool = Field(alias="requiresTaxForm", description=REQUIRES_TAX_FORM)
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from libs.contracts.common import Actor, Resource
+from libs.contracts.common import Actor, Resource, Timestamp
 from libs.contracts.programs import OrgScoped
 from libs.shared.rpc import Rpc
 
@@ -27,7 +26,7 @@ class TaxFormLink(Resource):
     id: uuid.UUID
     affiliate_id: uuid.UUID = Field(alias="affiliateId")
     type: TaxFormType
-    submitted_at: datetime = Field(alias="submittedAt")
+    submitted_at: Timestamp = Field(alias="submittedAt")
     signed_url: str = Field(alias="signedUrl")
     expires_in_seconds: int = Field(alias="expiresInSeconds")
 
@@ -75,7 +74,7 @@ class TaxFormRecord(Resource):
     id: uuid.UUID
     affiliate_id: uuid.UUID = Field(alias="affiliateId")
     type: TaxFormType
-    submitted_at: datetime = Field(alias="submittedAt")
+    submitted_at: Timestamp = Field(alias="submittedAt")
 
 
 class FileContent(Resource):

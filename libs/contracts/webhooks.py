@@ -4,13 +4,12 @@ webhooks service's request/reply methods."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from libs.contracts.common import Actor, ApiModel, CursorText, Resource
+from libs.contracts.common import Actor, ApiModel, CursorText, Resource, Timestamp
 from libs.contracts.events import EVENT_TYPES
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
@@ -83,9 +82,9 @@ class WebhookResponse(Resource):
     events: list[str]
     description: str | None
     is_active: bool = Field(alias="isActive")
-    created_at: datetime = Field(alias="createdAt")
-    updated_at: datetime = Field(alias="updatedAt")
-    disabled_at: datetime | None = Field(alias="disabledAt",
+    created_at: Timestamp = Field(alias="createdAt")
+    updated_at: Timestamp = Field(alias="updatedAt")
+    disabled_at: Timestamp | None = Field(alias="disabledAt",
                                          description="Set when Rekomi disabled the endpoint")
     disabled_reason: str | None = Field(alias="disabledReason")
 
@@ -102,7 +101,7 @@ class WebhookList(Resource):
 
 class SecretRotated(Resource):
     secret: str
-    previous_secret_expires_at: datetime = Field(alias="previousSecretExpiresAt")
+    previous_secret_expires_at: Timestamp = Field(alias="previousSecretExpiresAt")
 
 
 class DeliveryResponse(Resource):
@@ -116,9 +115,9 @@ class DeliveryResponse(Resource):
     last_error: str | None = Field(alias="lastError")
     last_response_body: str | None = Field(alias="lastResponseBody",
                                            description="The first 1 KiB of the last response")
-    next_attempt_at: datetime | None = Field(alias="nextAttemptAt")
-    created_at: datetime = Field(alias="createdAt")
-    delivered_at: datetime | None = Field(alias="deliveredAt")
+    next_attempt_at: Timestamp | None = Field(alias="nextAttemptAt")
+    created_at: Timestamp = Field(alias="createdAt")
+    delivered_at: Timestamp | None = Field(alias="deliveredAt")
 
 
 class DeliveryList(Resource):

@@ -207,7 +207,7 @@ def test_the_reply_json_a_client_sees() -> None:
                    "affiliateId": "01234567-0000-4000-8000-000000000001",
                    "slug": "jane-recommends", "customAlias": "jane-recommends",
                    "isDefault": True, "format": "Short",
-                   "createdAt": "2026-04-15T11:00:00.000005Z"}]}
+                   "createdAt": "2026-04-15T11:00:00Z"}]}
     assert body == expected
     assert list(body) == list(expected)
     assert list(body["links"][0]) == list(expected["links"][0])

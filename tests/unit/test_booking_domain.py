@@ -187,7 +187,7 @@ def test_conversion_reply_json_is_pinned() -> None:
         affiliate_id=uuid.UUID(int=4), amount_cents=12345, currency="USD",
         commission_cents=2469, status="Refunded", type="Recurring",
         external_event_id="ord_1", stripe_subscription_id="sub_1", stripe_customer_id="cus_1",
-        customer_id="c1", customer_email="c@example.com", attribution_method="cookie",
+        customer_id="c1", customer_email="c@example.com", attribution_method="email_match",
         coupon_code=None, parent_affiliate_conversion_id=None, created_at=AT,
         refunded_at=AT.replace(microsecond=123400))
     assert as_json(to_response(sale)) == {
@@ -197,7 +197,7 @@ def test_conversion_reply_json_is_pinned() -> None:
         "currency": "USD", "commissionCents": 2469, "status": "Refunded", "type": "Recurring",
         "stripeSubscriptionId": "sub_1", "stripeCustomerId": "cus_1",
         "externalEventId": "ord_1", "createdAt": "2026-06-10T16:00:00Z",
-        "refundedAt": "2026-06-10T16:00:00.123400Z", "attributionMethod": "cookie",
+        "refundedAt": "2026-06-10T16:00:00Z", "attributionMethod": "email_match",
         "couponCode": None, "parentAffiliateConversionId": None}
     event = ConversionEvent(uuid.UUID(int=5), sale.id, "refund", -12345, -2469, AT)
     assert as_json(event_response(event)) == {

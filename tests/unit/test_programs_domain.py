@@ -77,8 +77,8 @@ def test_the_reply_json_a_client_sees() -> None:
         "recurringDelayInvoices": 0, "attributionModel": "LastTouch", "autoApprove": False,
         "customDomain": "go.brand.com", "customDomainVerified": True,
         "networkVisibility": "InviteOnly", "isPubliclyDiscoverable": True,
-        "createdAt": "2026-05-01T12:00:00Z", "updatedAt": "2026-05-01T13:00:00.000250Z",
-        "archivedAt": "2026-05-01T13:00:00.000250Z", "requiresTaxForm": False}
+        "createdAt": "2026-05-01T12:00:00Z", "updatedAt": "2026-05-01T13:00:00Z",
+        "archivedAt": "2026-05-01T13:00:00Z", "requiresTaxForm": False}
     assert body == expected
     assert list(body) == list(expected)
     assert isinstance(body["defaultCommissionValue"], float)

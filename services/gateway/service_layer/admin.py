@@ -15,6 +15,7 @@ from libs.shared.db import Conn
 from libs.shared.errors import ValidationFailed
 from libs.shared.ids import new_id
 from libs.shared.money import is_supported_currency
+from libs.shared.timestamps import wire_timestamp
 from services.gateway.adapters.audit_repository import insert_audit
 from services.gateway.adapters.orgs_repository import NewOrg, OrgsRepository
 from services.gateway.domain import secrets
@@ -81,7 +82,7 @@ async def revoke_key(conn: Conn, key_id: uuid.UUID) -> None:
         if row is None:
             raise KeyNotFound(f"no API key {key_id}")
         await _audit(conn, row["org_id"], "api_key.revoked", "api_key", key_id, None,
-                     {"id": str(key_id), "revokedAt": row["revoked_at"].isoformat()})
+                     {"id": str(key_id), "revokedAt": wire_timestamp(row["revoked_at"])})
 
 
 async def set_plan(conn: Conn, org_id: uuid.UUID, plan: Tier,

@@ -14,6 +14,7 @@ from libs.contracts.fx import HOME_CURRENCY_CHANGED, HomeCurrencyChange, HomeCur
 from libs.shared.ids import new_id
 from libs.shared.logging import request_id_var
 from libs.shared.money import SUPPORTED_CURRENCIES
+from libs.shared.timestamps import wire_timestamp
 from libs.shared.uow import Transaction, unit_of_work
 from services.gateway.adapters.audit_repository import insert_audit
 from services.gateway.adapters.home_currency_repository import home_currency, set_home_currency
@@ -59,4 +60,4 @@ async def _record(tx: Transaction, org_id: uuid.UUID, actor: Actor, before: str,
         before={"homeCurrency": before}, after={"homeCurrency": after}, created_at=at))
     await tx.emit(HOME_CURRENCY_CHANGED, org_id=org_id, created_at=at,
                   data={"homeCurrency": after, "previousHomeCurrency": before,
-                        "changedAt": at.isoformat()})
+                        "changedAt": wire_timestamp(at)})

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
+from libs.contracts.attribution_methods import AttributionMethod
 from services.tracking.domain.errors import NoAttribution
 
 
@@ -16,7 +17,7 @@ from services.tracking.domain.errors import NoAttribution
 class Credit:
     affiliate_id: uuid.UUID
     program_id: uuid.UUID
-    method: str | None  # None: named by slug (the reference's value for S2S)
+    method: AttributionMethod | None  # None: named by slug (the reference's value for S2S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ async def credit_sale(sale: SaleFacts, sources: CreditSources) -> Credit:
         known = await sources.subscription_owner(sale.org_id, sale.subscription_id)
         if known is not None:
             return Credit(known.affiliate_id, known.program_id,
-                          None if sale.slug else "subscription")
+                          None if sale.slug else AttributionMethod.subscription)
         if sale.slug:  # the subscription's first sale: its slug must be a live link
             slug_credit = await sources.slug_owner(sale.org_id, sale.slug)
     if slug_credit is not None:
@@ -56,7 +57,7 @@ async def credit_sale(sale: SaleFacts, sources: CreditSources) -> Credit:
     if sale.email:
         lead = await sources.email_owner(sale.org_id, sale.email)
         if lead is not None:
-            return Credit(lead.affiliate_id, lead.program_id, "email_match")
+            return Credit(lead.affiliate_id, lead.program_id, AttributionMethod.email_match)
     raise NoAttribution(
         "no affiliate found for this sale: no affiliateSlug, no earlier sale of this "
         "subscriptionId and no lead with this customerEmail", field="affiliateSlug")

@@ -11,6 +11,7 @@ from typing import Any
 
 from libs.contracts.webhooks import DeliveryResponse, DeliveryStatus
 from libs.shared import jsonutil
+from libs.shared.timestamps import wire_timestamp
 from services.webhooks.domain.schedule import retry_delay
 
 OPEN = (DeliveryStatus.Pending, DeliveryStatus.Retrying)
@@ -53,9 +54,11 @@ class Outcome:
 
 def event_body(event_id: uuid.UUID, event_type: str, created_at: datetime,
                data: dict[str, Any]) -> str:
-    """The JSON body every attempt sends, fixed at fan-out so retries are byte-identical."""
+    """The JSON body every attempt sends, fixed at fan-out so retries are byte-identical.
+    ``data`` is a reply shape already written as JSON; the event's own moment is written here
+    (the bus keeps it to the microsecond)."""
     return jsonutil.dumps_str({"id": str(event_id), "type": event_type,
-                               "createdAt": created_at, "data": data})
+                               "createdAt": wire_timestamp(created_at), "data": data})
 
 
 def new_delivery(*, delivery_id: str, org_id: uuid.UUID, endpoint_id: uuid.UUID,

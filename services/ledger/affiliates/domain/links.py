@@ -72,7 +72,3 @@ def link_response(link: Link) -> LinkResponse:
     return LinkResponse(id=link.id, affiliate_id=link.affiliate_id, slug=link.slug,
                         custom_alias=link.custom_alias, is_default=link.is_default,
                         format=link.format, created_at=link.created_at)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

@@ -7,12 +7,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from libs.contracts.attribution_methods import AttributionMethod
 from services.ledger.conversions.domain.booking import Target
 from services.ledger.conversions.domain.commissions import click_commission
 from services.ledger.conversions.domain.denials import booked_status
 from services.ledger.conversions.domain.model import Conversion
 
-CPC_METHOD = "cpc_aggregation"
+CPC_METHOD = AttributionMethod.cpc_aggregation
 
 
 def bucket_event_id(bucket_id: uuid.UUID) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from libs.contracts.attribution_methods import AttributionMethod
 from libs.contracts.conversion_imports import Balance, ConversionImportPreview, ConversionImportRow
 from libs.shared.money import is_supported_currency
 from services.ledger.domain.errors import InvalidRows
@@ -25,7 +26,7 @@ ROW_TYPES = frozenset({"OneTime", "Recurring"})
 # occurredAt is history: a moment beyond now (plus clock skew) is refused.
 FUTURE_SLACK = timedelta(minutes=5)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-ATTRIBUTION_METHOD = "import"
+ATTRIBUTION_METHOD = AttributionMethod.imported
 SKIP_REASONS = frozenset({"excluded_paid", "duplicate_in_batch", "already_imported",
                           "already_recorded", "affiliate_not_found"})
 

@@ -6,9 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from libs.contracts.attribution_methods import AttributionMethod
 from libs.contracts.conversions import ConversionEventResponse, ConversionResponse
 
-OVERRIDE_METHOD = "sub_affiliate_override"
+OVERRIDE_METHOD = AttributionMethod.sub_affiliate_override
 
 
 @dataclass(frozen=True, slots=True)
