@@ -17,6 +17,8 @@ class AttributionMethod(StrEnum):
     sub_affiliate_override = "sub_affiliate_override"
     cpc_aggregation = "cpc_aggregation"
     imported = "import"
+    coupon = "coupon"
+    metadata_or_customer = "metadata_or_customer"
 
 
 # Every value, and when a conversion gets it.
@@ -35,6 +37,13 @@ ATTRIBUTION_METHODS: dict[AttributionMethod | None, str] = {
                                        "clicks on a CPC program",
     AttributionMethod.imported: "a row of `POST /api/v1/conversions/import` (historical "
                                 "import)",
+    AttributionMethod.coupon: "the reference's value for a checkout whose promotion code "
+                              "belongs to the affiliate (Stripe and Paddle ingestion, not "
+                              "written yet)",
+    AttributionMethod.metadata_or_customer: "the reference's value for a checkout that carried "
+                                            "the affiliate's referral in its metadata or "
+                                            "customer (Stripe and Paddle ingestion, not "
+                                            "written yet)",
 }
 
 
