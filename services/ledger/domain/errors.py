@@ -29,6 +29,12 @@ class InvalidStatusTransition(Conflict):
     code = "invalid_status_transition"
 
 
+class ProgramAtCapacity(Conflict):
+    """The program's ``maxAffiliates`` seats are all taken (Approved or Paused affiliates)."""
+
+    code = "program_at_capacity"
+
+
 class AliasTaken(Conflict):
     code = "alias_already_taken"
 

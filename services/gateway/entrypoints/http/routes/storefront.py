@@ -24,9 +24,11 @@ APPLY = (
     "`[a-z0-9-]{3,64}`, no leading or trailing `-`, not a reserved word (400), free across "
     "Rekomi (409 `alias_already_taken`). With `autoApprove` the affiliate is Approved at once "
     "(`affiliate.created` then `affiliate.approved`); otherwise Pending "
-    "(`affiliateLinkSlug: null`). An email that already applied gets the very same reply "
-    "shape and status as a fresh application (a new random `affiliateId`; nothing is written), "
-    "so the reply never reveals who applied. `recruitedByAffiliateId` is kept only when it "
+    "(`affiliateLinkSlug: null`). An email that already applied to the program gets 200 "
+    "`{\"ok\": true, \"message\": \"application_received\"}`: nothing is written, no event "
+    "fires, and no id is handed out. 409 `program_at_capacity` when the program's "
+    "`maxAffiliates` seats are all taken (for every applicant, whether or not they applied "
+    "before, so the reply tells no one who did). `recruitedByAffiliateId` is kept only when it "
     "names an Approved affiliate of the same org other than the applicant; otherwise it is "
     "silently ignored. 404 `program_not_found` for an unknown, inactive or archived program.")
 
