@@ -56,6 +56,12 @@ class SignedUrlExpired(RekomiError):
     code = "signed_url_expired"
 
 
+class SignedUrlUsed(RekomiError):
+    """410: a download link serves its file once (the reference: "single-use")."""
+
+    code = "signed_url_used"
+
+
 class FileNotFound(NotFound):
     code = "file_not_found"
 

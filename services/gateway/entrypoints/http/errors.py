@@ -56,6 +56,7 @@ STATUS: dict[str, int] = {
     "file_not_found": 404,
     "signed_url_invalid": 403,
     "signed_url_expired": 403,
+    "signed_url_used": 410,
     "row_cap_exceeded": 400,
     "migration_already_in_progress": 409,
     "import_job_not_found": 404,
