@@ -99,6 +99,12 @@ def _percent_in_range(kind: CommissionType | None, value: Decimal | None) -> Non
                                field="defaultCommissionValue")
 
 
+MAX_AFFILIATES = (
+    "An added field: the program's capacity, the most affiliates that hold a seat at once "
+    "(Approved or Paused; deleted, Rejected and Banned ones free theirs). null = unlimited; 0 "
+    "closes it to new ones. A full program answers 409 `program_at_capacity` to applications "
+    "and to approvals; lowering it below the seats taken keeps everyone and only stops growth.")
+Capacity = Annotated[int, Field(ge=0, le=1_000_000), WHOLE_NUMBER]
 REQUIRES_TAX_FORM = ("An added field: when true, an affiliate of this program is paid only once "
                      "a tax form is on file (payout previews say `tax_form_missing`).")
 
@@ -127,6 +133,8 @@ class ProgramCreate(ApiModel):
     is_publicly_discoverable: StrictBool = Field(default=True, alias="isPubliclyDiscoverable")
     requires_tax_form: StrictBool = Field(default=False, alias="requiresTaxForm",
                                           description=REQUIRES_TAX_FORM)
+    max_affiliates: Capacity | None = Field(default=None, alias="maxAffiliates",
+                                            description=MAX_AFFILIATES)
 
     _host = field_validator("custom_domain")(_valid_host)
 
@@ -138,7 +146,8 @@ class ProgramCreate(ApiModel):
 
 class ProgramPatch(ApiModel):
     """Every key optional; only the keys sent change. ``recurringMonths: -1`` clears the cap back
-    to lifetime (null); ``recurringMonths: null`` leaves it as it is."""
+    to lifetime (null); ``recurringMonths: null`` leaves it as it is; ``maxAffiliates: null``
+    makes the program unlimited again."""
 
     name: Name | None = None
     slug: Slug | None = None
@@ -165,12 +174,14 @@ class ProgramPatch(ApiModel):
                                                         alias="isPubliclyDiscoverable")
     requires_tax_form: StrictBool | None = Field(default=None, alias="requiresTaxForm",
                                                  description=REQUIRES_TAX_FORM)
+    max_affiliates: Capacity | None = Field(
+        default=None, alias="maxAffiliates", description=MAX_AFFILIATES + " null clears it.")
 
     _host = field_validator("custom_domain")(_valid_host)
 
     # Keys that may be set to null explicitly (clearing them); the others refuse null.
     NULLABLE: ClassVar[frozenset[str]] = frozenset(
-        {"description", "terms_url", "custom_domain", "recurring_months"})
+        {"description", "terms_url", "custom_domain", "recurring_months", "max_affiliates"})
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> ProgramPatch:
@@ -218,6 +229,7 @@ class ProgramResponse(Resource):
     updated_at: Timestamp = Field(alias="updatedAt")
     archived_at: Timestamp | None = Field(alias="archivedAt")
     requires_tax_form: bool = Field(alias="requiresTaxForm", description=REQUIRES_TAX_FORM)
+    max_affiliates: int | None = Field(alias="maxAffiliates", description=MAX_AFFILIATES)
 
 
 class ProgramList(Resource):

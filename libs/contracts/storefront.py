@@ -4,9 +4,9 @@ form, plus the ledger's methods behind them (no org id comes from the caller).""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, RootModel, StrictStr
 
 from libs.contracts.common import Actor, ApiModel, Resource
 from libs.contracts.programs import OrgScoped
@@ -43,6 +43,21 @@ class ApplyResult(Resource):
     status: str
     affiliate_link_slug: str | None = Field(alias="affiliateLinkSlug")
     message: str
+
+
+APPLICATION_RECEIVED: Final = "application_received"
+
+
+class ApplicationReceived(Resource):
+    """The reference's reply to an email that already applied to this program: nothing is
+    written and no event fires, and no id is handed out that would never resolve."""
+
+    ok: Literal[True]
+    message: Literal["application_received"]
+
+
+class ApplyReply(RootModel[ApplyResult | ApplicationReceived]):
+    """A fresh application's result, or the fixed reply to a duplicate (same status, 200)."""
 
 
 class StorefrontProgram(Resource):
@@ -103,4 +118,4 @@ class DomainOwner(Resource):
 # ---- declared methods ------------------------------------------------------------------------
 PROGRAM_BY_HANDLE = Rpc("ledger", "storefront.by_handle", ProgramByHandle, StorefrontListing)
 PROGRAM_BY_DOMAIN = Rpc("ledger", "storefront.by_domain", ProgramByDomain, DomainOwner)
-APPLY = Rpc("ledger", "storefront.apply", Apply, ApplyResult)
+APPLY = Rpc("ledger", "storefront.apply", Apply, ApplyReply)

@@ -32,7 +32,7 @@ class TaxFormLink(Resource):
 
 
 class FileQuery(BaseModel):
-    """The signature of a local signed URL (development storage)."""
+    """The signature of a download link (``signedUrl``)."""
 
     exp: Annotated[int, Field(ge=0, le=2**63 - 1)]
     sig: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]  # HMAC-SHA256, hex
@@ -63,7 +63,8 @@ class AttachTaxForm(OrgScoped):
 
 
 class FetchFile(BaseModel):
-    """``storage.fetch``: the gateway passes a local signed URL's parts for the ledger to check."""
+    """``storage.fetch``: the gateway passes a download link's parts for the ledger to check
+    and use up."""
 
     token: str
     exp: int

@@ -118,13 +118,14 @@ class Settings(BaseSettings):
     mail_max_attempts: int = 6
 
     # ---- storefront and tax forms (ledger object storage) ----
-    # "local": files under storage_local_dir, served through the gateway by HMAC-signed URLs
-    # (development and tests); "s3": any S3-compatible store, SigV4-presigned URLs.
+    # "local": files under storage_local_dir (development and tests); "s3": any S3-compatible
+    # store (the ledger talks to it with SigV4-presigned URLs). Either way clients download
+    # through the gateway's single-use, HMAC-signed links.
     storage_backend: str = "local"
     storage_local_dir: str = ".run/storage"
-    # Public base of the gateway the local URLs point at (default http://gateway_host:port).
+    # Public base of the gateway the download links point at (default http://gateway_host:port).
     storage_local_base_url: str = ""
-    # Signs local URLs; every ledger replica must share it. Set a random value in production.
+    # Signs download links; every ledger replica must share it. Set a random value in production.
     storage_signing_secret: str = "rekomi-dev-storage-secret"
     storage_s3_endpoint: str = "https://nyc3.digitaloceanspaces.com"
     storage_s3_bucket: str = "rekomi-tax"

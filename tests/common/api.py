@@ -23,6 +23,7 @@ PROGRAM_KEYS = frozenset({
     "customDomainVerified", "networkVisibility", "isPubliclyDiscoverable", "createdAt",
     "updatedAt", "archivedAt",
     "requiresTaxForm",  # added: payouts wait for a tax form when true
+    "maxAffiliates",  # added: the capacity behind the reference's `program_at_capacity`
 })
 ENVELOPE_KEYS = frozenset({"error", "message", "field"})
 

@@ -20,6 +20,8 @@ from tests.common.storefront_api import (
     events_about,
 )
 from tests.common.waiting import eventually
+from tests.common.webhooks_api import create_webhook
+from tests.common.webhooks_receiver import Received, receiver
 
 AFFILIATES_URL = "/api/v1/affiliates"
 
@@ -91,26 +93,58 @@ async def test_apply_auto_approve_fires_created_then_approved(
         assert generated["affiliateLinkSlug"]  # a generated slug when no alias is asked
 
 
-async def test_duplicate_email_is_answered_like_a_fresh_application(stack: Stack) -> None:
+async def test_duplicate_application_gets_the_reference_reply_and_writes_nothing(
+        stack: Stack, published_events: EventRecorder) -> None:
+    """The reference's duplicate reply, word for word, with the fresh reply's status; no
+    second affiliate, no second event, no second webhook delivery (and no id that 404s)."""
     org = await new_org()
-    async with client_from(stack.base_url) as http:
-        for auto in (False, True):
+    async with client_from(stack.base_url) as http, receiver() as rx:
+        await create_webhook(http, org, rx.url("/hook"),
+                             events=["affiliate.created", "affiliate.approved"])
+        for auto, events in ((False, 1), (True, 2)):
             program = await create_program(http, org, autoApprove=auto)
             email = _email()
             async with http.post(_apply(program["id"]), json={"email": email}) as response:
                 first_status, first = response.status, await response.json()
-            async with http.post(_apply(program["id"]),
-                                 json={"email": email.upper(), "fullName": "Again"}) as response:
+            assert set(first) == APPLY_KEYS
+            # Another case, other fields, even an alias that is taken: nothing is checked or
+            # written for a duplicate.
+            again_body = {"email": email.upper(), "fullName": "Again", "customAlias": "admin"}
+            async with http.post(_apply(program["id"]), json=again_body) as response:
                 again_status, again = response.status, await response.json()
             assert again_status == first_status == 200
-            assert set(again) == set(first) == APPLY_KEYS
-            assert again["status"] == first["status"] and again["message"] == first["message"]
-            assert (again["affiliateLinkSlug"] is None) == (first["affiliateLinkSlug"] is None)
-            assert again["affiliateId"] != first["affiliateId"]
-            assert await affiliate_row(again["affiliateId"]) is None  # nothing written
-            async with http.get(AFFILIATES_URL, params={"programId": program["id"]},
-                                headers=org.auth) as response:
-                assert len((await response.json())["items"]) == 1
+            assert again == {"ok": True, "message": "application_received"}
+            assert await _count(http, org, program["id"]) == 1
+            about = await published_events.settled(
+                lambda d, p=program["id"]: (d.body.get("data") or {}).get("programId") == p,
+                events)
+            assert len(about) == events  # settled waited on: a second event would show
+        hooks = await eventually(lambda: _at_least(rx.at("/hook"), 3), what="3 deliveries")
+        await asyncio.sleep(1.0)
+        assert len(rx.at("/hook")) == len(hooks) == 3
+
+
+async def _at_least(items: list[Received], n: int) -> list[Received] | None:
+    return items if len(items) >= n else None
+
+
+async def test_concurrent_duplicates_create_one_affiliate(stack: Stack) -> None:
+    org = await new_org()
+    async with client_from(stack.base_url) as http:
+        program = await create_program(http, org, autoApprove=True)
+        email = _email()
+
+        async def apply() -> tuple[int, dict[str, object]]:
+            async with http.post(_apply(program["id"]), json={"email": email}) as response:
+                return response.status, await response.json()
+
+        replies = await asyncio.gather(*(apply() for _ in range(4)))
+        assert {status for status, _ in replies} == {200}
+        fresh = [body for _, body in replies if set(body) == APPLY_KEYS]
+        assert len(fresh) == 1
+        assert [body for _, body in replies if body not in fresh] == [
+            {"ok": True, "message": "application_received"}] * 3
+        assert await _count(http, org, program["id"]) == 1
 
 
 async def test_apply_validation_alias_rules_and_conflicts(stack: Stack) -> None:

@@ -1,8 +1,11 @@
-"""Tax forms over HTTP: a 5-minute signed link that really serves the file, audited on every
-read, refused once tampered with or expired; 404 when none was submitted."""
+"""Tax forms over HTTP: a 5-minute signed link that really serves the file, once (the
+reference: single-use; concurrent uses included), audited on every read, refused once tampered
+with or expired; 404 when none was submitted."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -11,7 +14,7 @@ import pytest
 
 from libs.shared.errors import RekomiError
 from libs.shared.settings import Settings
-from services.ledger.tax_forms.adapters.local_storage import LocalFileStorage
+from services.ledger.tax_forms.adapters.signed_links import LinkSigner
 from tests.common.api import audit_page, create_program, expect_error
 from tests.common.orgs import Org, new_org
 from tests.common.stack import Stack
@@ -52,7 +55,7 @@ async def test_signed_url_serves_the_file_and_every_read_is_audited(stack: Stack
         assert link["id"] == attached["id"] and link["type"] == "W9"  # the latest one
         assert link["expiresInSeconds"] == 300
         query = parse_qs(urlsplit(link["signedUrl"]).query)
-        assert 295 <= int(query["exp"][0]) - int(__import__("time").time()) <= 300
+        assert 295 <= int(query["exp"][0]) - int(time.time()) <= 300
         async with aiohttp.ClientSession() as anonymous, anonymous.get(
                 link["signedUrl"]) as response:
             assert response.status == 200
@@ -81,11 +84,52 @@ async def test_tampered_or_expired_links_are_refused(stack: Stack) -> None:
             async with anonymous.get(url.path) as response:
                 await expect_error(response, 400, "validation_failed", "exp")
             # A correctly signed link whose time is up (signed with the ledger's dev secret).
-            storage = LocalFileStorage.from_settings(Settings())
-            key = f"tax-forms/{org.org_id}/{affiliate['id']}/x.pdf"
-            expired = urlsplit(storage.presigned_get(key, -1))
+            token = url.path.rsplit("/", 1)[1]
+            expired = urlsplit(LinkSigner.from_settings(Settings()).url(token, int(time.time())
+                                                                        - 1))
             async with anonymous.get(f"{expired.path}?{expired.query}") as response:
                 await expect_error(response, 403, "signed_url_expired")
+            # None of the refused attempts used the link up.
+            async with anonymous.get(f"{url.path}?{url.query}") as response:
+                assert response.status == 200 and await response.read() == PDF
+
+
+async def _link(http: aiohttp.ClientSession, org: Org, affiliate_id: str) -> str:
+    async with http.get(_tax_form(affiliate_id), headers=org.auth) as response:
+        assert response.status == 200
+        url: str = (await response.json())["signedUrl"]
+    return url
+
+
+async def _use(url: str) -> tuple[int, bytes]:
+    async with aiohttp.ClientSession() as anonymous, anonymous.get(url) as response:
+        return response.status, await response.read()
+
+
+async def test_a_link_serves_its_file_once(stack: Stack) -> None:
+    org = await new_org()
+    async with client_from(stack.base_url) as http:
+        affiliate = await _affiliate(http, org)
+        await attach_tax_form(org.org_id, str(affiliate["id"]), PDF)
+        first, second = [await _link(http, org, str(affiliate["id"])) for _ in range(2)]
+        assert first != second  # each read hands out a link of its own
+        assert await _use(first) == (200, PDF)
+        async with aiohttp.ClientSession() as anonymous, anonymous.get(first) as response:
+            await expect_error(response, 410, "signed_url_used")
+        assert await _use(second) == (200, PDF)  # using one link leaves the other alone
+        assert (await _use(second))[0] == 410
+
+
+async def test_concurrent_uses_of_one_link_serve_the_file_exactly_once(stack: Stack) -> None:
+    org = await new_org()
+    async with client_from(stack.base_url) as http:
+        affiliate = await _affiliate(http, org)
+        await attach_tax_form(org.org_id, str(affiliate["id"]), PDF)
+        for _ in range(3):  # a few rounds: the race is decided differently each time
+            url = await _link(http, org, str(affiliate["id"]))
+            uses = await asyncio.gather(*(_use(url) for _ in range(6)))
+            assert sorted(status for status, _ in uses) == [200] + [410] * 5
+            assert [body for status, body in uses if status == 200] == [PDF]
 
 
 async def test_no_tax_form_404_and_tenant_isolation(stack: Stack) -> None:

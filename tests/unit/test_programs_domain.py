@@ -29,7 +29,8 @@ REFERENCE_KEYS = {
     "defaultCommissionValue", "defaultCommissionModel", "cookieWindowDays", "recurringMonths",
     "recurringDelayInvoices", "attributionModel", "autoApprove", "customDomain",
     "customDomainVerified", "networkVisibility", "isPubliclyDiscoverable", "createdAt",
-    "updatedAt", "archivedAt", "requiresTaxForm",  # the last one is ours (payouts)
+    "updatedAt", "archivedAt",
+    "requiresTaxForm", "maxAffiliates",  # ours: payouts, and `program_at_capacity`'s capacity
 }
 
 
@@ -78,7 +79,8 @@ def test_the_reply_json_a_client_sees() -> None:
         "customDomain": "go.brand.com", "customDomainVerified": True,
         "networkVisibility": "InviteOnly", "isPubliclyDiscoverable": True,
         "createdAt": "2026-05-01T12:00:00Z", "updatedAt": "2026-05-01T13:00:00Z",
-        "archivedAt": "2026-05-01T13:00:00Z", "requiresTaxForm": False}
+        "archivedAt": "2026-05-01T13:00:00Z", "requiresTaxForm": False,
+        "maxAffiliates": None}
     assert body == expected
     assert list(body) == list(expected)
     assert isinstance(body["defaultCommissionValue"], float)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from datetime import UTC, datetime
@@ -15,11 +16,14 @@ from libs.contracts.affiliates import AffiliateStatus as S
 from libs.contracts.storefront import ApplyBody
 from libs.contracts.subaffiliates import SubAffiliateConfigBody, UnsupportedValue
 from services.ledger.affiliates.domain.model import Affiliate
-from services.ledger.domain.errors import SignedUrlExpired, SignedUrlInvalid
+from services.ledger.domain.errors import SignedUrlExpired, SignedUrlInvalid, SignedUrlUsed
 from services.ledger.programs.domain.model import Program
 from services.ledger.storefront.domain import model as storefront
 from services.ledger.tax_forms.adapters.local_storage import LocalFileStorage
+from services.ledger.tax_forms.adapters.signed_links import LinkSigner
 from services.ledger.tax_forms.adapters.sigv4 import Credentials, presign
+from services.ledger.tax_forms.domain import model as tax_forms
+from services.ledger.tax_forms.domain.model import TaxForm
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 ORG = uuid.uuid4()
@@ -63,25 +67,36 @@ def test_aws_sigv4_presign_matches_the_published_example() -> None:
                                          "aws4_request"]
 
 
-def test_local_signed_urls_verify_and_refuse_tampering_and_expiry(tmp_path: Path) -> None:
-    storage = LocalFileStorage(tmp_path, "http://gw", b"secret")
-    url = urlsplit(storage.presigned_get("tax-forms/a/b.pdf", 300))
-    token = url.path.rsplit("/", 1)[1]
+def test_download_links_verify_and_refuse_tampering_and_expiry() -> None:
+    signer, token = LinkSigner("http://gw", b"secret"), str(uuid.uuid4())
+    exp = int(time.time()) + 300
+    url = urlsplit(signer.url(token, exp))
+    assert url.path == f"/api/p/files/{token}" and url.netloc == "gw"
     q = {k: v[0] for k, v in parse_qs(url.query).items()}
-    exp = int(q["exp"])
-    assert storage.verified_key(token, exp, q["sig"]) == "tax-forms/a/b.pdf"
+    assert int(q["exp"]) == exp
+    signer.verify(token, exp, q["sig"])
+    for bad in ((token, exp + 1, q["sig"]), (str(uuid.uuid4()), exp, q["sig"])):
+        with pytest.raises(SignedUrlInvalid):
+            signer.verify(*bad)
     with pytest.raises(SignedUrlInvalid):
-        storage.verified_key(token, exp + 1, q["sig"])
-    with pytest.raises(SignedUrlInvalid):
-        LocalFileStorage(tmp_path, "http://gw", b"other").verified_key(token, exp, q["sig"])
+        LinkSigner("http://gw", b"other").verify(token, exp, q["sig"])
     with pytest.raises(SignedUrlExpired):
-        storage.verified_key(token, exp, q["sig"], now=time.time() + 301)
-    with pytest.raises(SignedUrlInvalid):
-        storage.verified_key("!!!", exp, q["sig"])
+        signer.verify(token, exp, q["sig"], now=time.time() + 301)
+
+
+def test_a_download_link_serves_once() -> None:
+    form = TaxForm(id=uuid.uuid4(), org_id=ORG, affiliate_id=uuid.uuid4(), type="W9",
+                   storage_key="tax-forms/x.pdf", content_type="application/pdf",
+                   size_bytes=3, submitted_at=NOW)
+    link = tax_forms.download_link(form, link_id=uuid.uuid4(), now=NOW, expires_in=300)
+    assert link.exp == int(NOW.timestamp()) + 300 and link.used_at is None
+    tax_forms.check_unused(link)
+    with pytest.raises(SignedUrlUsed):
+        tax_forms.check_unused(dataclasses.replace(link, used_at=NOW))
 
 
 async def test_local_storage_refuses_keys_outside_its_root(tmp_path: Path) -> None:
-    storage = LocalFileStorage(tmp_path / "root", "http://gw", b"secret")
+    storage = LocalFileStorage(tmp_path / "root")
     with pytest.raises(SignedUrlInvalid):
         await storage.put("../escape.pdf", b"x", "application/pdf")
     await storage.put("a/b.pdf", b"x", "application/pdf")

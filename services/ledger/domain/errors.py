@@ -29,6 +29,12 @@ class InvalidStatusTransition(Conflict):
     code = "invalid_status_transition"
 
 
+class ProgramAtCapacity(Conflict):
+    """The program's ``maxAffiliates`` seats are all taken (Approved or Paused affiliates)."""
+
+    code = "program_at_capacity"
+
+
 class AliasTaken(Conflict):
     code = "alias_already_taken"
 
@@ -48,6 +54,12 @@ class SignedUrlInvalid(RekomiError):
 
 class SignedUrlExpired(RekomiError):
     code = "signed_url_expired"
+
+
+class SignedUrlUsed(RekomiError):
+    """410: a download link serves its file once (the reference: "single-use")."""
+
+    code = "signed_url_used"
 
 
 class FileNotFound(NotFound):

@@ -63,7 +63,8 @@ async def tax_form(request: web.Request, payload: dict[str, Any]) -> Any:
 
 
 async def signed_file(request: web.Request, payload: dict[str, Any]) -> Any:
-    """Serve a local signed URL's bytes (the ledger checks the signature and reads the file)."""
+    """Serve a download link's file, once (the ledger checks the signature, reads the file and
+    uses the link up)."""
     found = await FETCH_FILE.call(request.app[BUS], {
         "token": request.match_info["token"], **payload})
     return web.Response(body=base64.b64decode(found["contentBase64"]),

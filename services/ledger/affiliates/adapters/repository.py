@@ -11,7 +11,7 @@ import asyncpg
 from libs.shared.db import Conn
 from libs.shared.pagination import Cursor, keyset_sql
 from services.ledger.affiliates.domain.links import Link
-from services.ledger.affiliates.domain.model import Affiliate
+from services.ledger.affiliates.domain.model import SEATED, Affiliate
 from services.ledger.domain.errors import AffiliateExists
 
 COLUMNS = [f.name for f in dataclasses.fields(Affiliate) if f.name != "links"]
@@ -80,6 +80,12 @@ class AffiliatesRepository:
         return bool(await self.conn.fetchval(
             "SELECT true FROM affiliates WHERE program_id = $1 AND email = $2 "
             "AND deleted_at IS NULL", program_id, email))
+
+    async def seats_taken(self, program_id: uuid.UUID) -> int:
+        """The program's affiliates that hold a seat (``SEATED``), deleted ones aside."""
+        return int(await self.conn.fetchval(
+            "SELECT count(*) FROM affiliates WHERE program_id = $1 AND deleted_at IS NULL "
+            "AND status = ANY($2)", program_id, sorted(SEATED)))
 
     async def add(self, affiliate: Affiliate) -> None:
         try:

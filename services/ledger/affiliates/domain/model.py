@@ -24,6 +24,9 @@ ALLOWED_FROM: dict[S, frozenset[S]] = {
     S.Banned: frozenset({S.Pending, S.Approved, S.Rejected, S.Paused}),
     S.Pending: frozenset(),
 }
+# The statuses that hold one of a program's ``maxAffiliates`` seats: a paused affiliate keeps
+# its seat, so resuming one never runs into the capacity.
+SEATED = frozenset({S.Approved.value, S.Paused.value})
 VERB = {S.Approved: "approve", S.Rejected: "reject", S.Paused: "pause", S.Banned: "ban",
         S.Pending: "move back to Pending"}
 
@@ -59,6 +62,16 @@ def normalize_email(email: str) -> str:
 
 def can_move(current: str, target: S) -> bool:
     return current == target or S(current) in ALLOWED_FROM[target]
+
+
+def takes_seat(before: Affiliate | None, after: Affiliate) -> bool:
+    """Whether this change (``before`` None: a creation) claims a new seat in the program."""
+    return after.status in SEATED and (before is None or before.status not in SEATED)
+
+
+def has_room(capacity: int | None, seated: int, adding: int = 1) -> bool:
+    """``capacity`` None is unlimited; a program already over it (lowered) takes no one."""
+    return capacity is None or seated + adding <= capacity
 
 
 def move(affiliate: Affiliate, target: S, *, now: datetime, reason: str | None = None

@@ -1,5 +1,7 @@
 """``bulk-action``: approve, pause or delete up to 200 affiliates in one unit of work. Ids of
-other orgs, and affiliates whose status does not allow the action, are silently not affected."""
+other orgs, and affiliates whose status does not allow the action, are silently not affected.
+Approvals that would overfill a program's ``maxAffiliates`` refuse the whole batch (409
+``program_at_capacity``): all or nothing, like the rest of the unit of work."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from libs.shared.uow import unit_of_work
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
 from services.ledger.affiliates.domain import model as domain
 from services.ledger.affiliates.service_layer.handlers import apply_change
+from services.ledger.affiliates.service_layer.seats import lock_programs
 
 Change = Callable[[domain.Affiliate, datetime], domain.Affiliate | None]
 
@@ -49,7 +52,10 @@ async def bulk_action(pool: asyncpg.Pool, cmd: contract.BulkAffiliateAction
     affected = 0
     async with unit_of_work(pool) as tx:
         repo = AffiliatesRepository(tx.conn)
-        for current in await repo.in_org(cmd.org_id, ids, lock=True):
+        found = await repo.in_org(cmd.org_id, ids, lock=True)
+        if action == BulkAction.approve:  # each approval claims a seat: lock in one order
+            await lock_programs(tx.conn, cmd.org_id, {a.program_id for a in found})
+        for current in found:
             updated = change(current, now)
             if updated is None:
                 continue

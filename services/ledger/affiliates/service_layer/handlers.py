@@ -22,6 +22,7 @@ from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository, cursor_of
 from services.ledger.affiliates.domain import model as domain
 from services.ledger.affiliates.service_layer.links import add_default_link
+from services.ledger.affiliates.service_layer.seats import ensure_seats
 from services.ledger.conversions.service_layer.denials import deny_unpaid
 from services.ledger.domain.errors import AffiliateNotFound
 from services.ledger.programs.service_layer.handlers import live_program
@@ -59,8 +60,11 @@ async def record_change(tx: Transaction, actor: Actor, before: domain.Affiliate 
 async def apply_change(tx: Transaction, repo: AffiliatesRepository, actor: Actor,
                        before: domain.Affiliate, after: domain.Affiliate, *, action: str,
                        now: datetime) -> None:
-    """Store a change of an existing affiliate with its audit row and events. A ban also
-    denies the affiliate's unpaid commission, in the same transaction (``denials``)."""
+    """Store a change of an existing affiliate with its audit row and events. An approval
+    needs a free seat (``seats``); a ban also denies the affiliate's unpaid commission, in the
+    same transaction (``denials``)."""
+    if domain.takes_seat(before, after):
+        await ensure_seats(tx.conn, after.org_id, after.program_id)
     await repo.save(after)
     await record_change(tx, actor, before, after, action=action, now=now)
     if after.status == S.Banned and before.status != S.Banned:
@@ -107,6 +111,8 @@ async def create_affiliate(pool: asyncpg.Pool, cmd: contract.CreateAffiliate
         updated_at=now)
     async with unit_of_work(pool) as tx:
         await live_program(tx.conn, cmd.org_id, data.program_id)
+        if domain.takes_seat(None, affiliate):
+            await ensure_seats(tx.conn, cmd.org_id, data.program_id)
         repo = AffiliatesRepository(tx.conn)
         await repo.add(affiliate)
         link = await add_default_link(repo, affiliate, alias=data.custom_alias, now=now)

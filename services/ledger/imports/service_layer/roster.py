@@ -22,6 +22,7 @@ from libs.shared.outbox_batch import stage_events
 from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.affiliates.domain import model as domain
 from services.ledger.affiliates.domain.links import Link, generated_slug
+from services.ledger.affiliates.service_layer.seats import ensure_seats
 from services.ledger.domain.errors import MigrationInProgress
 from services.ledger.imports.adapters.repository import ImportsRepository, job_counts
 from services.ledger.imports.domain.model import (
@@ -123,6 +124,8 @@ async def import_affiliates(pool: asyncpg.Pool, cmd: contract.ImportAffiliates
         repo = await begin_import(tx.conn, cmd.org_id, data.program_id)
         existing = await repo.existing_emails(data.program_id, candidate_emails(data.affiliates))
         plan = plan_import(data.affiliates, existing, data.include_statuses)
+        await ensure_seats(tx.conn, cmd.org_id, data.program_id,
+                          adding=sum(row.status in domain.SEATED for row in plan.rows))
         rows = {a.id: (a, row) for row in plan.rows
                 for a in [_affiliate(cmd.org_id, data.program_id, row, job_id, now)]}
         inserted = await repo.add_affiliates([a for a, _ in rows.values()],

@@ -20,6 +20,7 @@ from services.ledger.affiliates.domain import model as affiliates_domain
 from services.ledger.affiliates.domain.links import slug_problem
 from services.ledger.affiliates.service_layer.handlers import record_change
 from services.ledger.affiliates.service_layer.links import add_generated_link
+from services.ledger.affiliates.service_layer.seats import ensure_seats
 from services.ledger.domain.errors import AffiliateNotFound, InviteNotFound
 from services.ledger.invites.adapters.repository import InvitesRepository, cursor_of
 from services.ledger.invites.domain import model as domain
@@ -128,6 +129,8 @@ async def accept_invite(pool: asyncpg.Pool, cmd: contract.AcceptInvite
         domain.check_acceptable(invite, now)
         await live_program(tx.conn, invite.org_id, invite.program_id)
         affiliate = _affiliate_of(invite, now)
+        if affiliates_domain.takes_seat(None, affiliate):  # auto-approved: claims a seat
+            await ensure_seats(tx.conn, invite.org_id, invite.program_id)
         await affiliates.add(affiliate)
         preferred = invite.requested_slug
         usable = preferred if preferred and slug_problem(preferred) is None else None

@@ -35,6 +35,22 @@ class ProgramsRepository:
         row = await self.conn.fetchrow(sql, org_id, program_id)
         return _program(row) if row else None
 
+    async def capacity(self, org_id: uuid.UUID, program_id: uuid.UUID) -> int | None:
+        """The program's ``max_affiliates``, row-locked until the transaction ends. NO KEY
+        UPDATE: it serialises seat claims without blocking rows that merely reference the
+        program (their foreign-key checks take KEY SHARE)."""
+        capacity = await self.conn.fetchval(
+            "SELECT max_affiliates FROM programs WHERE org_id = $1 AND id = $2 "
+            "FOR NO KEY UPDATE", org_id, program_id)
+        return None if capacity is None else int(capacity)
+
+    async def lock_many(self, org_id: uuid.UUID, program_ids: list[uuid.UUID]) -> None:
+        """Lock as ``capacity`` does, several at once in id order (no deadlock between two
+        bulk approvals that span the same programs)."""
+        await self.conn.execute(
+            "SELECT id FROM programs WHERE org_id = $1 AND id = ANY($2) "
+            "ORDER BY id FOR NO KEY UPDATE", org_id, program_ids)
+
     async def page(self, org_id: uuid.UUID, page: PageRequest, *, include_archived: bool
                    ) -> list[Program]:
         """``page.take + 1`` programs after the cursor, oldest first."""

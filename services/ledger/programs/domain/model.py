@@ -42,6 +42,7 @@ class Program:
     updated_at: datetime
     archived_at: datetime | None
     requires_tax_form: bool = False
+    max_affiliates: int | None = None  # seats (Approved or Paused affiliates); None: unlimited
 
 
 def slugify(name: str) -> str:
@@ -98,4 +99,5 @@ def to_response(program: Program) -> ProgramResponse:
         network_visibility=program.network_visibility,
         is_publicly_discoverable=program.is_publicly_discoverable,
         created_at=program.created_at, updated_at=program.updated_at,
-        archived_at=program.archived_at, requires_tax_form=program.requires_tax_form)
+        archived_at=program.archived_at, requires_tax_form=program.requires_tax_form,
+        max_affiliates=program.max_affiliates)

@@ -8,11 +8,19 @@ import uuid
 from datetime import datetime
 
 from libs.contracts.affiliates import AffiliateStatus as S
-from libs.contracts.storefront import ApplyBody, ApplyResult, StorefrontListing
+from libs.contracts.storefront import (
+    APPLICATION_RECEIVED,
+    ApplicationReceived,
+    ApplyBody,
+    ApplyResult,
+    StorefrontListing,
+)
 from services.ledger.affiliates.domain.model import Affiliate, normalize_email
 from services.ledger.programs.domain.model import Program
 
 MESSAGES = {S.Approved: "Welcome aboard.", S.Pending: "Application received."}
+# What an email that already applied to the program gets (the reference's duplicate reply).
+DUPLICATE = ApplicationReceived(ok=True, message=APPLICATION_RECEIVED)
 
 
 def is_listed(program: Program | None) -> bool:
@@ -63,9 +71,7 @@ def honoured_recruiter(candidate: Affiliate | None, *, org_id: uuid.UUID, email:
 
 
 def apply_reply(affiliate_id: uuid.UUID, status: S, slug: str | None) -> ApplyResult:
-    """The reply to an application. A duplicate gets this very shape too (a fresh random id,
-    the status a new application would get, the requested or a generated slug), so the reply
-    never tells whether an email already applied."""
+    """The reply to a fresh application (a duplicate gets ``DUPLICATE`` instead)."""
     return ApplyResult(affiliate_id=affiliate_id, status=status.value,
                        affiliate_link_slug=slug if status == S.Approved else None,
                        message=MESSAGES[status])

@@ -15,16 +15,13 @@ from libs.shared.clock import now_utc
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction, unit_of_work
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
-from services.ledger.affiliates.domain.links import check_slug, generated_slug
 from services.ledger.affiliates.domain.model import normalize_email
 from services.ledger.affiliates.service_layer.handlers import record_change
 from services.ledger.affiliates.service_layer.links import add_default_link
-from services.ledger.domain.errors import AffiliateExists, AliasTaken, ProgramNotFound
-from services.ledger.programs.domain.model import Program
+from services.ledger.affiliates.service_layer.seats import ensure_seats
+from services.ledger.domain.errors import AffiliateExists, ProgramNotFound
 from services.ledger.storefront.adapters.repository import StorefrontRepository
 from services.ledger.storefront.domain import model as domain
-
-ALIAS_FIELD = "customAlias"
 
 
 async def program_by_handle(pool: asyncpg.Pool, cmd: contract.ProgramByHandle
@@ -47,26 +44,26 @@ async def program_by_domain(pool: asyncpg.Pool, cmd: contract.ProgramByDomain
     return contract.DomainOwner(org_id=program.org_id, slug=program.slug)
 
 
-async def apply(pool: asyncpg.Pool, cmd: contract.Apply) -> contract.ApplyResult:
+async def apply(pool: asyncpg.Pool, cmd: contract.Apply) -> contract.ApplyReply:
     try:
         async with unit_of_work(pool) as tx:
-            return await _apply(tx, cmd, now_utc())
-    except AffiliateExists:  # a concurrent duplicate won the race: answer like a fresh one
-        async with pool.acquire() as conn:
-            program = await StorefrontRepository(conn).program(cmd.program_id)
-            assert program is not None
-            return await _duplicate_reply(AffiliatesRepository(conn), program, cmd.data)
+            return contract.ApplyReply(await _apply(tx, cmd, now_utc()))
+    except AffiliateExists:  # a concurrent duplicate won the race: the duplicate's answer
+        return contract.ApplyReply(domain.DUPLICATE)
 
 
 async def _apply(tx: Transaction, cmd: contract.Apply, now: datetime
-                 ) -> contract.ApplyResult:
+                 ) -> contract.ApplyResult | contract.ApplicationReceived:
     body, store = cmd.data, StorefrontRepository(tx.conn)
     program = await store.program(cmd.program_id)
     if program is None or not domain.is_listed(program):
         raise ProgramNotFound("program not found or not accepting applications")
+    # Capacity before the duplicate check: a full program answers 409 to everyone, so its
+    # replies never tell who already applied.
+    await ensure_seats(tx.conn, program.org_id, program.id)
     repo = AffiliatesRepository(tx.conn)
     if await repo.email_taken(program.id, normalize_email(body.email)):
-        return await _duplicate_reply(repo, program, body)
+        return domain.DUPLICATE
     candidate = (await store.affiliate(body.recruited_by_affiliate_id)
                  if body.recruited_by_affiliate_id else None)
     recruiter = domain.honoured_recruiter(candidate, org_id=program.org_id, email=body.email)
@@ -77,16 +74,3 @@ async def _apply(tx: Transaction, cmd: contract.Apply, now: datetime
     affiliate = dataclasses.replace(affiliate, links=[link])
     await record_change(tx, cmd.actor, None, affiliate, action="affiliate.applied", now=now)
     return domain.apply_reply(affiliate.id, S(affiliate.status), link.slug)
-
-
-async def _duplicate_reply(repo: AffiliatesRepository, program: Program,
-                           body: contract.ApplyBody) -> contract.ApplyResult:
-    """Same checks and same shape as a fresh application, and nothing written."""
-    slug = body.custom_alias
-    if slug is not None:
-        check_slug(slug, field=ALIAS_FIELD)
-        if await repo.slug_exists(slug):
-            raise AliasTaken(f"{slug!r} is already taken", field=ALIAS_FIELD)
-    else:
-        slug = generated_slug(body.full_name, body.email)
-    return domain.apply_reply(new_id(), domain.status_for(program), slug)

@@ -1,6 +1,6 @@
 """Object storage for private files (tax forms): a small interface, an S3-compatible
 implementation for production and a file-backed one for development and tests, picked by
-``REKOMI_STORAGE_BACKEND``."""
+``REKOMI_STORAGE_BACKEND``. Clients download through single-use links (``signed_links``)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ class ObjectStorage(Protocol):
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         """Store ``data`` under ``key`` (overwriting)."""
 
-    def presigned_get(self, key: str, expires_in: int) -> str:
-        """A URL that serves the object to anyone holding it, for ``expires_in`` seconds."""
+    async def read(self, key: str) -> bytes:
+        """The bytes under ``key``; ``FileNotFound`` when there are none."""
 
 
 def storage_from(settings: Settings) -> LocalFileStorage | S3Storage:

@@ -1,5 +1,5 @@
 """Tax forms: attach one (over the bus: there is no public upload route), hand the brand a
-short-lived download link (audited on every read), and serve local signed URLs."""
+short-lived, single-use download link (audited on every read), and serve those links."""
 
 from __future__ import annotations
 
@@ -16,29 +16,33 @@ from libs.shared.errors import ValidationFailed
 from libs.shared.ids import new_id
 from libs.shared.uow import unit_of_work
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
-from services.ledger.domain.errors import AffiliateNotFound, FileNotFound, TaxFormNotFound
-from services.ledger.tax_forms.adapters.local_storage import LocalFileStorage
-from services.ledger.tax_forms.adapters.repository import TaxFormsRepository
+from services.ledger.domain.errors import AffiliateNotFound, SignedUrlInvalid, TaxFormNotFound
+from services.ledger.tax_forms.adapters.repository import (
+    DownloadLinksRepository,
+    TaxFormsRepository,
+)
+from services.ledger.tax_forms.adapters.signed_links import LinkSigner
 from services.ledger.tax_forms.adapters.storage import ObjectStorage
 from services.ledger.tax_forms.domain import model as domain
 
 SYSTEM = Actor(type=ActorType.system)
-CONTENT_TYPES = {"pdf": "application/pdf"}
 
 
 async def get_tax_form(pool: asyncpg.Pool, cmd: contract.GetTaxForm, *,
-                       storage: ObjectStorage, expires_in: int) -> contract.TaxFormLink:
+                       signer: LinkSigner, expires_in: int) -> contract.TaxFormLink:
+    now = now_utc()
     async with unit_of_work(pool) as tx:
         if await AffiliatesRepository(tx.conn).get(cmd.org_id, cmd.affiliate_id) is None:
             raise AffiliateNotFound("affiliate not found")
         form = await TaxFormsRepository(tx.conn).latest(cmd.org_id, cmd.affiliate_id)
         if form is None:
             raise TaxFormNotFound("this affiliate has not submitted a tax form")
+        link = domain.download_link(form, link_id=new_id(), now=now, expires_in=expires_in)
+        await DownloadLinksRepository(tx.conn).add(link)
         await tx.audit(org_id=cmd.org_id, actor=cmd.actor, action="affiliate.tax_form_viewed",
                        entity_type="affiliate", entity_id=str(cmd.affiliate_id), before=None,
-                       after=domain.form_response(form), created_at=now_utc())
-    return domain.link_response(form, storage.presigned_get(form.storage_key, expires_in),
-                                expires_in)
+                       after=domain.form_response(form), created_at=now)
+    return domain.link_response(form, signer.url(str(link.id), link.exp), expires_in)
 
 
 def _decoded(text: str) -> bytes:
@@ -82,13 +86,27 @@ async def attach_tax_form(pool: asyncpg.Pool, cmd: contract.AttachTaxForm, *,
     return domain.form_response(form)
 
 
-async def fetch_file(_pool: asyncpg.Pool, cmd: contract.FetchFile, *,
+def _link_id(token: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(token)
+    except ValueError:
+        raise SignedUrlInvalid("this link is not valid") from None
+
+
+async def fetch_file(pool: asyncpg.Pool, cmd: contract.FetchFile, *, signer: LinkSigner,
                      storage: ObjectStorage) -> contract.FileContent:
-    """The body behind a local signed URL, once its signature and expiry check out."""
-    if not isinstance(storage, LocalFileStorage):
-        raise FileNotFound("file not found")
-    key = storage.verified_key(cmd.token, cmd.exp, cmd.sig)
-    data = await storage.read(key)
-    return contract.FileContent(
-        content_type=CONTENT_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream"),
-        content_base64=base64.b64encode(data).decode())
+    """The file behind a download link, once: signature and expiry first (no database read
+    for a forged or stale link), then the link's row is locked, the file read and the link
+    marked used in one transaction. A concurrent use waits for that row and then finds the
+    link used; a read that fails rolls back and leaves the link usable."""
+    signer.verify(cmd.token, cmd.exp, cmd.sig)
+    async with unit_of_work(pool) as tx:
+        links = DownloadLinksRepository(tx.conn)
+        link = await links.locked(_link_id(cmd.token))
+        if link is None:
+            raise SignedUrlInvalid("this link is not valid")
+        domain.check_unused(link)
+        data = await storage.read(link.storage_key)
+        await links.mark_used(link.id, now_utc())
+    return contract.FileContent(content_type=link.content_type,
+                                content_base64=base64.b64encode(data).decode())

@@ -18,7 +18,8 @@ LIFECYCLE = ("Lifecycle: Pending -> Approved | Rejected; Approved <-> Paused; an
              "Other moves (approving a Banned affiliate, rejecting an Approved one) are 409 "
              "`invalid_status_transition`; repeating the current status is a no-op. Banning "
              "denies the affiliate's Pending and Approved conversions (and the sub-affiliate "
-             "overrides that go with them); Paid ones stay Paid.")
+             "overrides that go with them); Paid ones stay Paid. Approving into a program whose "
+             "`maxAffiliates` seats are all taken is 409 `program_at_capacity`.")
 
 
 def _route(method: str, path: str, rpc: Rpc[Any, Any], summary: str, **kw: Any) -> Route:
@@ -36,7 +37,8 @@ AFFILIATE_ROUTES: list[Route] = [
     _route("POST", f"{A}/bulk-action", c.BULK_AFFILIATE_ACTION, "Approve, pause or delete "
            "up to 200 affiliates", body=c.BulkActionBody,
            description="`affected` < `total` when ids are not in your org or their status "
-                       "does not allow the action."),
+                       "does not allow the action. An approve that would overfill a program's "
+                       "`maxAffiliates` refuses the whole batch: 409 `program_at_capacity`."),
     _route("GET", f"{A}/{{id}}", c.GET_AFFILIATE, "Get an affiliate",
            path_params=AFFILIATE_ID, description=OMITTED),
     _route("POST", A, c.CREATE_AFFILIATE, "Create an affiliate (admin path)",
@@ -44,7 +46,8 @@ AFFILIATE_ROUTES: list[Route] = [
            description="Generates the default tracking link (`customAlias` becomes its slug). "
                        "`status` defaults to Approved. Fires `affiliate.created` (and "
                        "`affiliate.approved`). 409 `affiliate_already_exists` for an email "
-                       "already in the program."),
+                       "already in the program; 409 `program_at_capacity` for an Approved one "
+                       "when the program's `maxAffiliates` seats are all taken."),
     _route("PATCH", f"{A}/{{id}}", c.UPDATE_AFFILIATE, "Update an affiliate",
            body=c.AffiliatePatch, path_params=AFFILIATE_ID,
            description="Only the keys sent change. " + LIFECYCLE),

@@ -63,7 +63,8 @@ INVITE_ROUTES: list[Route] = [
                        "generated one and a warning. Fires `affiliate.created` (and "
                        "`affiliate.approved`). Idempotent: accepting again returns the same "
                        "affiliate. 404 unknown or rotated token; 410 `invite_expired` / "
-                       "`invite_revoked`."),
+                       "`invite_revoked`; 409 `program_at_capacity` when an auto-approved "
+                       "invite meets a program whose `maxAffiliates` seats are all taken."),
     _route("GET", I, c.LIST_INVITES, "List invites", query=c.InviteListQuery,
            description="Filters `programId`, `state`. " + STATES + " "
                        + JWT_NOTE.format(scope="read")),

@@ -26,11 +26,13 @@ PROGRAM_ROUTES: list[Route] = [
     Route("POST", "/api/v1/programs", c.CREATE_PROGRAM, "Create a program",
           "Programs", plan=Tier.Starter, body=ProgramCreate, status=201, audited=True,
           description="`slug` is derived from `name` when omitted; it is unique per org among "
-                      "live programs (409 `slug_already_taken`). " + VISIBILITY_NOTE),
+                      "live programs (409 `slug_already_taken`). `maxAffiliates` (ours) caps "
+                      "the affiliates that hold a seat (null: unlimited). " + VISIBILITY_NOTE),
     Route("PATCH", "/api/v1/programs/{id}", c.UPDATE_PROGRAM, "Update a program",
           "Programs", plan=Tier.Starter, body=ProgramPatch, path_params=PROGRAM_ID, audited=True,
           description="Only the keys sent change. `recurringMonths: -1` clears the cap back to "
-                      "lifetime (null). A changed `customDomain` resets `customDomainVerified`. "
+                      "lifetime (null); `maxAffiliates: null` lifts the capacity. A changed "
+                      "`customDomain` resets `customDomainVerified`. "
                       "An archived program answers 409 `program_archived`. " + VISIBILITY_NOTE),
     Route("DELETE", "/api/v1/programs/{id}", c.ARCHIVE_PROGRAM, "Archive a program",
           "Programs", plan=Tier.Starter, status=204, path_params=PROGRAM_ID, audited=True,

@@ -24,9 +24,11 @@ APPLY = (
     "`[a-z0-9-]{3,64}`, no leading or trailing `-`, not a reserved word (400), free across "
     "Rekomi (409 `alias_already_taken`). With `autoApprove` the affiliate is Approved at once "
     "(`affiliate.created` then `affiliate.approved`); otherwise Pending "
-    "(`affiliateLinkSlug: null`). An email that already applied gets the very same reply "
-    "shape and status as a fresh application (a new random `affiliateId`; nothing is written), "
-    "so the reply never reveals who applied. `recruitedByAffiliateId` is kept only when it "
+    "(`affiliateLinkSlug: null`). An email that already applied to the program gets 200 "
+    "`{\"ok\": true, \"message\": \"application_received\"}`: nothing is written, no event "
+    "fires, and no id is handed out. 409 `program_at_capacity` when the program's "
+    "`maxAffiliates` seats are all taken (for every applicant, whether or not they applied "
+    "before, so the reply tells no one who did). `recruitedByAffiliateId` is kept only when it "
     "names an Approved affiliate of the same org other than the applicant; otherwise it is "
     "silently ignored. 404 `program_not_found` for an unknown, inactive or archived program.")
 
@@ -56,8 +58,10 @@ STOREFRONT_ROUTES: list[Route] = [
     _public("GET", f"{P}/files/{{token}}", tax.FETCH_FILE, "Download a signed file",
             query=tax.FileQuery, local=views.signed_file, raw_path_params=frozenset({"token"}),
             media_type="*/*",
-            description="Development storage only: serves the bytes behind a signed URL until "
-                        "`exp`; 403 `signed_url_invalid` or `signed_url_expired`."),
+            description="Serves the file behind a `signedUrl` once (the reference: single-use), "
+                        "until `exp`. 403 `signed_url_invalid` or `signed_url_expired`; 410 "
+                        "`signed_url_used` once the link has served its file (of concurrent "
+                        "uses exactly one gets it)."),
     Route("GET", "/api/v1/programs/{id}/sub-affiliate-config", sub.GET_SUB_AFFILIATE_CONFIG,
           "Get a program's sub-affiliate config", "Sub-affiliates", plan=Tier.Starter,
           path_params=PROGRAM),
@@ -79,7 +83,8 @@ STOREFRONT_ROUTES: list[Route] = [
     Route("GET", "/api/v1/affiliates/{id}/tax-form", tax.GET_TAX_FORM,
           "A signed link to an affiliate's tax form", "Affiliates", plan=Tier.Starter,
           path_params=ID, local=views.tax_form, audited=True,
-          description="The latest W-9 / W-8BEN; `signedUrl` works for `expiresInSeconds` "
-                      "(300). Every read is audited (`affiliate.tax_form_viewed`). 404 "
-                      "`tax_form_not_found` when none was submitted."),
+          description="The latest W-9 / W-8BEN; `signedUrl` serves it once, within "
+                      "`expiresInSeconds` (300); each read hands out a new link. Every read is "
+                      "audited (`affiliate.tax_form_viewed`). 404 `tax_form_not_found` when "
+                      "none was submitted."),
 ]
