@@ -33,7 +33,8 @@ async def _program(t: Tracking, cmd: RenderSnippet) -> dict[str, Any]:
         live = [p for p in live if p["id"] == str(cmd.program_id)]
     if not live:
         raise NoProgramFound("no active program matches in this org")
-    return max(live, key=lambda p: p["createdAt"])
+    # createdAt is whole seconds on the wire; ids are time-ordered (UUIDv7) and break a tie
+    return max(live, key=lambda p: (p["createdAt"], p["id"]))
 
 
 def _html(base: str, program_id: str, custom: str | None) -> str:
