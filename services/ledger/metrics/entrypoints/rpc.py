@@ -6,7 +6,7 @@ from libs.contracts import insights as ins
 from libs.contracts import metrics as m
 from libs.shared.rpc_handlers import HandlerTable
 from libs.shared.runtime import ServiceContext
-from services.ledger.metrics.service_layer import insights, queries
+from services.ledger.metrics.service_layer import insight_dims, insights, queries
 
 
 def add_metrics_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
@@ -21,4 +21,10 @@ def add_metrics_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
     table.add(ins.ATTRIBUTION, pool, insights.attribution)
     table.add(ins.RECURRING, pool, insights.recurring)
     table.add(ins.CUSTOMERS, pool, insights.customers)
+    table.add(ins.SALE_ORIGIN, pool, insight_dims.sale_origin)
+    table.add(ins.GEOGRAPHY, pool, insight_dims.geography)
+    table.add(ins.DEVICES, pool, insight_dims.devices)
+    table.add(ins.UTM, pool, insight_dims.utm)
+    table.add(ins.TIME_PATTERNS, pool, insight_dims.time_patterns)
+    table.add(ins.TIME_TO_CONVERT, pool, insight_dims.time_to_convert)
     table.add(ins.INSIGHT_CSV, pool, insights.as_rows)

@@ -20,6 +20,7 @@ from libs.shared.bus import Delivery
 from libs.shared.clock import now_utc
 from libs.shared.uow import Transaction
 from services.ledger.metrics.adapters.rollups import Rollups
+from services.ledger.metrics.domain.dimensions import origin_fields
 from services.ledger.metrics.domain.rollup import Deltas, Fact, fact_of, imported_fact
 
 CREATED, REFUNDED = "conversion.created", "conversion.refunded"
@@ -49,7 +50,10 @@ async def count_new(repo: Rollups, deltas: Deltas, facts: list[Fact]) -> None:
             first.discard(who)  # this sale is the customer's first
         else:
             returning.add(f.conversion_id)
-    marked = [replace(f, repeat_customer=f.conversion_id in returning) for f in facts]
+    origins = await repo.origins_of([f.conversion_id for f in sales])
+    marked = [replace(f, repeat_customer=f.conversion_id in returning,
+                      **(origin_fields(origins[f.conversion_id])
+                         if f.conversion_id in origins else {})) for f in facts]
     new = await repo.remember_many(marked)
     for f in marked:
         if f.conversion_id in new and f.counted:
