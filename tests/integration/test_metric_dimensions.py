@@ -1,4 +1,4 @@
-"""The click-dimension rollups (migration 0018) on the real database: a sale's originating click
+"""The click-dimension rollups (migration 0020) on the real database: a sale's originating click
 is stored with its booking (``conversion_origins``) and counted from ``conversion.created``
 once however often it is delivered; a refund or a denial takes back exactly what the sale
 added; and the org-wide twin equals the sums of the per-affiliate rows."""
@@ -197,7 +197,7 @@ async def test_the_org_wide_dimension_rows_equal_the_per_affiliate_sums(pool: as
         assert len({t[1] for t in totals}) == 1 and len(totals) == 8
 
 
-# ---- 0018 carries over the sales counted before it ------------------------------------------
+# ---- 0020 carries over the sales counted before it ------------------------------------------
 LEDGER_MIGRATIONS = Path(__file__).resolve().parents[2] / "services/ledger/adapters/migrations"
 
 
@@ -205,7 +205,7 @@ async def test_the_migration_puts_earlier_sales_under_unknown_at_their_hour(
         settings: Settings, migrated: None) -> None:
     schema = f"mig_{uuid.uuid4().hex[:12]}"
     migrations = load_migrations(LEDGER_MIGRATIONS)
-    before = [m for m in migrations if m.version < "0018"]
+    before = [m for m in migrations if m.version < "0020"]
     conn = await asyncpg.connect(settings.database_url)
     try:
         await migrate_schema(conn, schema, before)

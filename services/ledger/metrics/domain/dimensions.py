@@ -1,4 +1,4 @@
-"""The click dimensions of the insight modules (migration 0018): what a click cell and a sale
+"""The click dimensions of the insight modules (migration 0020): what a click cell and a sale
 add to ``metric_dims``, one row per (dimension, value).
 
 Coverage-aware: a sale carries a click dimension only when it has an originating click (the

@@ -52,7 +52,7 @@ def org_kind_rows(deltas: Deltas) -> list[tuple[Any, ...]]:
 
 
 def org_dim_rows(deltas: Deltas) -> list[tuple[Any, ...]]:
-    """``metric_org_dims`` (0018): (org, day, program, currency, dimension, value, clicks,
+    """``metric_org_dims`` (0020): (org, day, program, currency, dimension, value, clicks,
     conversions, revenue)."""
     return without_affiliate(deltas.dims.items())
 

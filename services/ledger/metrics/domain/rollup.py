@@ -68,7 +68,7 @@ class Fact:
     counted: bool
     stage: int = 0  # 0 booked, 1 approved, 2 paid
     # The click dimensions it counts under (``dimensions.py``): ``cell`` is the hour of week of
-    # its own time (None: counted before 0018, so in no dimension row); the others are its
+    # its own time (None: counted before 0020, so in no dimension row); the others are its
     # originating click's, None without one.
     cell: int | None = None
     source: str | None = None
