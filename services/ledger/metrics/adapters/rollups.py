@@ -76,12 +76,15 @@ class Rollups:
         self.conn = conn
 
     # ---- applying -----------------------------------------------------------------------------
-    async def first_time(self, event_id: uuid.UUID, at: datetime) -> bool:
-        """True the first time ``event_id`` is applied."""
-        done = await self.conn.fetchval(
-            "INSERT INTO metric_events (event_id, applied_at) VALUES ($1, $2) "
-            "ON CONFLICT DO NOTHING RETURNING true", event_id, at)
-        return bool(done)
+    async def first_time(self, event_id: uuid.UUID, at: datetime, *also: uuid.UUID) -> bool:
+        """True the first time ``event_id`` (and each of ``also``) is applied: all of them are
+        remembered, and any one seen before makes it False."""
+        ids = [event_id, *also]
+        found: int = await self.conn.fetchval(
+            "WITH new AS (INSERT INTO metric_events (event_id, applied_at) SELECT "
+            "unnest($1::uuid[]), $2 ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM new",
+            ids, at)
+        return found == len(ids)
 
     async def remember_many(self, facts: list[Fact]) -> set[uuid.UUID]:
         """The conversions among ``facts`` that were not known yet (they are now)."""

@@ -185,9 +185,13 @@ class Deltas:
                 self.sources[source] += cell.clicks
 
     def payout(self, org_id: uuid.UUID, p: PayoutResponse) -> None:
-        day = (p.paid_at or p.created_at).date()
-        self.add((org_id, day, NO_PROGRAM, p.affiliate_id, p.currency),
-                 {"payouts_cents": p.amount_cents})
+        self.paid_out(org_id, (p.paid_at or p.created_at).date(), p.affiliate_id, p.currency,
+                      p.amount_cents)
+
+    def paid_out(self, org_id: uuid.UUID, day: date, affiliate_id: uuid.UUID, currency: str,
+                 cents: int) -> None:
+        """A payout counts on the day it was paid, in its currency, with no program."""
+        self.add((org_id, day, NO_PROGRAM, affiliate_id, currency), {"payouts_cents": cents})
 
     def day_rows(self) -> list[tuple[Any, ...]]:
         return [(*key, *(cols[c] for c in COLUMNS)) for key, cols in sorted(self.days.items())
