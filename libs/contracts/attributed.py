@@ -21,10 +21,24 @@ LEAD_ACCEPTED = "tracking.lead.accepted"
 ATTRIBUTED_KEYS = [SALE_ACCEPTED, REFUND_ACCEPTED, LEAD_ACCEPTED]
 
 
+class SaleOrigin(ApiModel):
+    """The originating click of a sale, as tracking recorded it: the dimensions the dashboard's
+    insights slice sales by. Internal: never part of a conversion's wire shape."""
+
+    referrer_host: str | None = Field(alias="referrerHost")
+    country: str  # ISO alpha-2, or ``unknown``
+    device_class: str = Field(alias="deviceClass")  # Mobile | Tablet | Desktop | Bot
+    utm_source: str | None = Field(default=None, alias="utmSource")
+    utm_medium: str | None = Field(default=None, alias="utmMedium")
+    utm_campaign: str | None = Field(default=None, alias="utmCampaign")
+    clicked_at: datetime = Field(alias="clickedAt")
+
+
 class AcceptedSale(ApiModel):
     """A sale credited to one affiliate. ``attributionMethod`` is None when the caller named the
     affiliate's slug, ``email_match`` when a lead's email found it, ``subscription`` when an
-    earlier sale of the same subscription did (a renewal)."""
+    earlier sale of the same subscription did (a renewal). ``origin``: the click the sale's
+    ``referral`` names, when it was found and credits the same affiliate and program."""
 
     org_id: uuid.UUID = Field(alias="orgId")
     conversion_id: uuid.UUID = Field(alias="conversionId")
@@ -39,6 +53,7 @@ class AcceptedSale(ApiModel):
     attribution_method: AttributionMethod | None = Field(default=None, alias="attributionMethod")
     payout_grace_days: int = Field(alias="payoutGraceDays", ge=0)
     occurred_at: datetime = Field(alias="occurredAt")
+    origin: SaleOrigin | None = None
 
 
 class AcceptedRefund(ApiModel):

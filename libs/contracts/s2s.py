@@ -64,6 +64,15 @@ class S2SSale(ApiModel):
     refund_of: EventId | None = Field(
         default=None, alias="refundOf",
         description="For eventType `refund`: the externalEventId of the sale refunded.")
+    referral: Annotated[StrictStr, Field(max_length=512)] | None = Field(
+        default=None, description=(
+            "Optional (a Rekomi extension): the visitor's referral as the loader exposes it "
+            "(`Rekomi.referral().value`, the `rkm_ref` cookie `<slug>.<programId>.<unix>`). "
+            "When it names a recorded click of the affiliate and program the sale credits, "
+            "the sale's insights (sale-origin, geography, devices, utm, time-to-convert) "
+            "carry that click's referrer, country, device and UTM values; otherwise, or when "
+            "it cannot be read, the sale has no originating click. Never changes who is "
+            "credited."))
 
     _check_currency = field_validator("currency", mode="before")(_currency)
 

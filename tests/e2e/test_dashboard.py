@@ -198,7 +198,8 @@ async def test_insight_modules_on_the_small_org(http: aiohttp.ClientSession) -> 
     missing = await insight(http, org, "weather", expect=404)
     assert (missing["error"], missing["modules"]) == (
         "insight_module_not_found",
-        ["overview", "funnel", "attribution", "recurring", "customers"])
+        ["overview", "sale-origin", "geography", "devices", "utm", "time-patterns",
+         "time-to-convert", "funnel", "attribution", "recurring", "customers"])
     other = await new_org()
     assert (await insight(http, other, "overview"))["clicks"] == 0
 

@@ -15,12 +15,13 @@ from libs.contracts.fx import LOAD_FX_RATES
 from libs.contracts.imports import REVERT_IMPORT
 from libs.contracts.payables import SET_PAYOUT_DETAILS
 from libs.shared import jsonutil
-from libs.shared.bus import Bus
 from libs.shared.db import Conn, connect
 from libs.shared.errors import RekomiError
 from libs.shared.settings import get_settings
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.domain.scopes import Scope
+from services.gateway.entrypoints.admin_bus import admin_bus
+from services.gateway.entrypoints.metrics_rebuild_cli import add_rebuild_command
 from services.gateway.service_layer import admin
 from services.gateway.service_layer.org_settings import announce_all
 
@@ -74,16 +75,10 @@ async def _publish_org_settings(_args: argparse.Namespace) -> dict[str, Any]:
 
 async def _revert_import(args: argparse.Namespace) -> dict[str, Any]:
     """The data is the ledger's: ask it over the bus (the ledger must be running)."""
-    settings = get_settings()
-    bus = Bus(settings.amqp_url, namespace=settings.namespace, service="admin-cli",
-              rpc_timeout=max(settings.rpc_timeout_seconds, 60.0))
-    await bus.connect(wait_seconds=10)
-    try:
+    async with admin_bus(60.0) as bus:
         actor = Actor(type=ActorType.admin).model_dump(mode="json", by_alias=True)
         result: dict[str, Any] = await REVERT_IMPORT.call(bus, {"jobId": args.job,
                                                                 "actor": actor})
-    finally:
-        await bus.close()
     return result
 
 
@@ -92,16 +87,10 @@ async def _payout_details(args: argparse.Namespace) -> dict[str, Any]:
     details = {key: None if value == "" else value for key, value in (
         ("stripeAccountId", args.stripe_account), ("paypalEmail", args.paypal_email),
         ("wiseRecipientId", args.wise_recipient)) if value is not None}
-    settings = get_settings()
-    bus = Bus(settings.amqp_url, namespace=settings.namespace, service="admin-cli",
-              rpc_timeout=settings.rpc_timeout_seconds)
-    await bus.connect(wait_seconds=10)
-    try:
+    async with admin_bus() as bus:
         actor = Actor(type=ActorType.admin).model_dump(mode="json", by_alias=True)
         result: dict[str, Any] = await SET_PAYOUT_DETAILS.call(bus, {
             "affiliateId": args.affiliate, "actor": actor, "data": details})
-    finally:
-        await bus.close()
     return result
 
 
@@ -120,14 +109,8 @@ def _fx_source(args: argparse.Namespace) -> dict[str, str]:
 async def _load_fx(args: argparse.Namespace) -> dict[str, Any]:
     """The rates are the ledger's: ask it over the bus (the ledger must be running)."""
     payload = _fx_source(args)
-    settings = get_settings()
-    bus = Bus(settings.amqp_url, namespace=settings.namespace, service="admin-cli",
-              rpc_timeout=max(settings.rpc_timeout_seconds, 300.0))
-    await bus.connect(wait_seconds=10)
-    try:
+    async with admin_bus(300.0) as bus:
         result: dict[str, Any] = await LOAD_FX_RATES.call(bus, payload)
-    finally:
-        await bus.close()
     return result
 
 
@@ -270,6 +253,8 @@ def add_admin_commands(parser: argparse.ArgumentParser) -> None:
     fx_source.add_argument("--file", help="a local eurofxref-daily.xml / eurofxref-hist.csv")
     fx.add_argument("--json", action="store_true", help="print one JSON object")
     fx.set_defaults(handler=_runner(_load_fx))
+
+    add_rebuild_command(sub, _runner, _uuid)
 
     demo = sub.add_parser("ensure-demo", help="create the demo org once; print its key and a curl")
     demo.add_argument("--handle", default="demo")

@@ -148,3 +148,10 @@ class PayoutTotalMismatch(Conflict):
 
 class PayoutRunReleased(Conflict):
     code = "payout_run_released"
+
+
+class RebuildOutOfOrder(Conflict):
+    """A metrics rebuild is asked for a day other than the next one of its plan (another
+    rebuild of the org runs, or the plan was restarted)."""
+
+    code = "rebuild_out_of_order"

@@ -97,6 +97,14 @@ class PayoutsRepository:
             "WHERE org_id = $1 AND status = 'Paid' AND paid_at >= $2 "
             "GROUP BY 1, 2 ORDER BY 1, 2", org_id, since))
 
+    async def paid_on(self, org_id: uuid.UUID, start: datetime, end: datetime
+                      ) -> list[asyncpg.Record]:
+        """The org's Paid payouts paid in ``[start, end)``, one row each."""
+        return list(await self.conn.fetch(
+            "SELECT id, affiliate_id, currency, amount_cents, paid_at FROM payouts "
+            "WHERE org_id = $1 AND status = 'Paid' AND paid_at >= $2 AND paid_at < $3 "
+            "ORDER BY paid_at, id", org_id, start, end))
+
     async def save(self, p: Payout) -> None:
         """The fields a status change moves."""
         await self.conn.execute(

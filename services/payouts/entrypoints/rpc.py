@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from libs.contracts import payouts as p
 from libs.contracts.billing import PAID_SINCE
+from libs.contracts.metrics_rebuild import PAID_ON
 from libs.shared.rpc_handlers import HandlerTable, service_table
 from libs.shared.runtime import ServiceContext
 from services.payouts.service_layer import attempts, queries, runs
@@ -19,4 +20,5 @@ def handlers(ctx: ServiceContext, deps: PayoutsDeps) -> HandlerTable:
     table.add(p.RETRY_PAYOUT, deps, attempts.retry_payout)
     table.add(p.CANCEL_PAYOUT, deps, attempts.cancel_payout)
     table.add(PAID_SINCE, deps, queries.paid_since)
+    table.add(PAID_ON, deps, queries.paid_on)
     return table

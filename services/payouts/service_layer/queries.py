@@ -1,12 +1,13 @@
 """Reading payouts: the list (cursor pages) and one payout, with their line items; and what an
-org paid since a moment (the gateway's billing state)."""
+org paid since a moment (the gateway's billing state) and on a day (the metrics rebuild)."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, time, timedelta
 
 from libs.contracts import payouts as contract
 from libs.contracts.billing import PaidOnDay, PaidSince, PaidSinceQuery
+from libs.contracts.metrics_rebuild import PaidOnQuery, PaidPayout, PaidPayouts
 from libs.shared.pagination import Cursor, decode_cursor, page_of
 from services.payouts.adapters.repository import PayoutsRepository
 from services.payouts.domain.errors import PayoutNotFound
@@ -49,3 +50,13 @@ async def paid_since(deps: PayoutsDeps, cmd: PaidSinceQuery) -> PaidSince:
         rows = await PayoutsRepository(conn).paid_since(cmd.org_id, cmd.since)
     return PaidSince(items=[PaidOnDay(currency=r["currency"], day=r["day"],
                                       amount_cents=r["amount_cents"]) for r in rows])
+
+
+async def paid_on(deps: PayoutsDeps, q: PaidOnQuery) -> PaidPayouts:
+    """A day's Paid payouts, for rebuilding the dashboard's rollups."""
+    start = datetime.combine(q.day, time(), UTC)
+    async with deps.pool.acquire() as conn:
+        rows = await PayoutsRepository(conn).paid_on(q.org_id, start, start + timedelta(days=1))
+    return PaidPayouts(payouts=[PaidPayout(
+        id=r["id"], affiliate_id=r["affiliate_id"], currency=r["currency"],
+        amount_cents=r["amount_cents"], paid_at=r["paid_at"]) for r in rows])

@@ -6,12 +6,20 @@ import uuid
 from typing import Any
 
 from libs.contracts import attribution as attr
+from libs.contracts import metrics_rebuild as rebuild
 from libs.contracts import s2s as s
 from libs.contracts import tracking as c
 from libs.shared.bus import RpcHandler
 from libs.shared.rpc_handlers import HandlerTable, service_table, typed
 from libs.shared.runtime import ServiceContext
-from services.tracking.service_layer import attribution, clicks, s2s, settings, snippet
+from services.tracking.service_layer import (
+    attribution,
+    click_history,
+    clicks,
+    s2s,
+    settings,
+    snippet,
+)
 from services.tracking.service_layer.lookups import Tracking
 
 
@@ -41,4 +49,6 @@ def handlers(ctx: ServiceContext, t: Tracking) -> HandlerTable:
     table.add(s.ACCEPT_LEAD, t, s2s.accept_lead)
     table.add(s.ACCEPT_SIGNUP, t, s2s.accept_signup)
     table.add(s.ORG_OF_SLUG, t, s2s.org_of_slug)
+    table.add(rebuild.CLICK_CELLS, pool, click_history.cells_of_day)
+    table.add(rebuild.FIRST_CLICK, pool, click_history.first_day)
     return table

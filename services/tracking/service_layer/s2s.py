@@ -45,6 +45,7 @@ from services.tracking.domain.errors import (
 )
 from services.tracking.domain.sale_credit import Credit, SaleFacts, credit_sale
 from services.tracking.service_layer.lookups import Link, Lookups, Tracking
+from services.tracking.service_layer.sale_origins import Referred, referred, with_origins
 
 
 def deduped(conversion_id: uuid.UUID | None) -> Accepted:
@@ -107,6 +108,7 @@ class _Batch:
         self.keys: set[tuple[uuid.UUID, str]] = set()
         self.rows: list[tuple[object, ...]] = []
         self.events: list[tuple[tuple[uuid.UUID, str], str, str]] = []
+        self.referred: list[Referred] = []  # sales whose referral names their own link
 
     async def write(self, batch: list[Pending]) -> list[Accepted | Exception]:
         results: list[_Answer | _Copy | Exception] = []
@@ -121,6 +123,9 @@ class _Batch:
                 results.append(exc)
                 continue
             self.keys.add(key)
+        if self.referred:  # one query for the batch's originating clicks
+            for index, body in (await with_origins(self.repo.conn, self.referred)).items():
+                self.events[index] = (*self.events[index][:2], body)
         fresh = await self.repo.accept(self.rows, self.events,
                                        now=max(item.at for item in batch)) if self.rows \
             else set()
@@ -162,8 +167,13 @@ class _Batch:
             currency=data.currency, customer_id=data.customer_id,
             customer_email=_email(data.customer_email), subscription_id=data.subscription_id,
             attribution_method=credit.method, payout_grace_days=cmd.payout_grace_days,
-            occurred_at=item.at).model_dump_json(by_alias=True)
-        self.events.append((key, SALE_ACCEPTED, sale))
+            occurred_at=item.at)
+        found = referred(len(self.events), sale, data.referral)
+        if found is not None:
+            self.referred.append(found)
+        # Without an origin the key is left out: a ledger that predates it books the sale.
+        self.events.append((key, SALE_ACCEPTED,
+                            sale.model_dump_json(by_alias=True, exclude={"origin"})))
         return _Answer(key, Accepted(ok=True, conversion_id=conversion_id))
 
     # ---- CreditSources: what ``credit_sale`` looks up, this batch's sales first ----------

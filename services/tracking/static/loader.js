@@ -40,7 +40,8 @@
     var v = readCookie();
     if (!v) { return null; }
     var parts = v.split(".");
-    return parts.length === 3 ? {slug: parts[0], programId: parts[1]} : null;
+    /* value: what a brand's server passes on as the S2S sale's `referral` (its origin). */
+    return parts.length === 3 ? {slug: parts[0], programId: parts[1], value: v} : null;
   }
   function track() {
     var q = new URLSearchParams(w.location.search);

@@ -16,6 +16,7 @@ import uuid
 from libs.contracts.attributed import AcceptedLead, AcceptedRefund, AcceptedSale
 from libs.shared.uow import Transaction
 from services.ledger.conversions.adapters.booking_repository import BookingRepository, RenewalRow
+from services.ledger.conversions.adapters.origins_repository import add_origins
 from services.ledger.conversions.adapters.repository import ConversionsRepository
 from services.ledger.conversions.domain import booking as s2s
 from services.ledger.conversions.domain import recurring
@@ -50,6 +51,7 @@ async def book_sale(tx: Transaction, sale: AcceptedSale) -> None:
         await book_with_override(tx, target, row, None)
     else:
         await _book_subscription_sale(tx, sale, sale.subscription_id, target, terms, row)
+    await add_origins(tx.conn, [sale])
     parked = await booking.take_parked(sale.org_id, sale.external_event_id)
     if parked is not None:  # its refund came first
         await apply_refund(tx, parked)

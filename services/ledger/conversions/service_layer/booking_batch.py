@@ -24,6 +24,7 @@ from libs.shared.outbox import add_events_json
 from libs.shared.outbox_batch import event_body
 from libs.shared.uow import Transaction
 from services.ledger.conversions.adapters.booking_repository import BookingRepository
+from services.ledger.conversions.adapters.origins_repository import add_origins
 from services.ledger.conversions.adapters.repository import ConversionsRepository
 from services.ledger.conversions.domain import booking as s2s
 from services.ledger.conversions.domain.model import Conversion, ConversionEvent, to_response
@@ -75,6 +76,7 @@ async def book_one_time_sales(tx: Transaction, sales: list[AcceptedSale]) -> Non
             overrides.append(override)
     if overrides:
         await repo.add_many(overrides)
+    await add_origins(tx.conn, [sale for sale, _, _ in fresh])
     await repo.add_events([ConversionEvent(new_id(), r.id, "initial", r.amount_cents,
                                            r.commission_cents, r.created_at) for r in rows])
     bodies = [event_body("conversion.created", r.org_id, as_json(to_response(r)), r.created_at)

@@ -73,6 +73,16 @@ class Reads:
             f"{scope.table('metric_sources', 'metric_org_sources')} WHERE {where} "
             "GROUP BY source ORDER BY sum(clicks) DESC, source", *args))
 
+    async def dims(self, scope: Scope, dimension: str) -> list[asyncpg.Record]:
+        """Per (value, day, currency) of one click dimension: clicks, sales and revenue."""
+        where, args = scope.where("day", dimension)
+        return list(await self.conn.fetch(
+            "SELECT value, day, currency, sum(clicks)::bigint AS clicks, "
+            "sum(conversions)::bigint AS conversions, "
+            "sum(revenue_cents)::bigint AS revenue_cents FROM "
+            f"{scope.table('metric_dims', 'metric_org_dims')} WHERE {where} "
+            "AND dimension = $4 GROUP BY value, day, currency", *args))
+
     async def active_affiliates(self, org_id: uuid.UUID, first: date) -> int:
         """Affiliates with a click, a lead or a sale from ``first`` on (the window ends now)."""
         found: int = await self.conn.fetchval(

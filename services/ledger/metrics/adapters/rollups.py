@@ -12,6 +12,7 @@ import asyncpg
 
 from libs.shared.db import Conn
 from services.ledger.metrics.domain import grains
+from services.ledger.metrics.domain.dimensions import UTM
 from services.ledger.metrics.domain.grains import LEADER_COLUMNS
 from services.ledger.metrics.domain.rollup import COLUMNS, DEFAULT_HOME, Deltas, Fact
 
@@ -37,6 +38,7 @@ _AFFILIATE, _CURRENCY = ("affiliate_id", "uuid"), ("currency", "text")
 _COUNTERS = [(c, "bigint") for c in COLUMNS]
 _ATTRIBUTION = [("conversions", "bigint"), ("revenue_cents", "bigint"),
                 ("commission_cents", "bigint")]
+_DIM_SUMS = [("clicks", "bigint"), ("conversions", "bigint"), ("revenue_cents", "bigint")]
 _UPSERT_DAYS = _upsert("metric_days", [_ORG, _DAY, _PROGRAM, _AFFILIATE, _CURRENCY], _COUNTERS)
 _UPSERT_ORG_DAYS = _upsert("metric_org_days", [_ORG, _DAY, _PROGRAM, _CURRENCY], _COUNTERS)
 _UPSERT_KINDS = _upsert("metric_attribution", [_ORG, _DAY, _PROGRAM, _AFFILIATE, _CURRENCY,
@@ -47,6 +49,11 @@ _UPSERT_SOURCES = _upsert("metric_sources", [_ORG, _DAY, _PROGRAM, _AFFILIATE,
                                              ("source", "text")], [("clicks", "bigint")])
 _UPSERT_ORG_SOURCES = _upsert("metric_org_sources", [_ORG, _DAY, _PROGRAM, ("source", "text")],
                               [("clicks", "bigint")])
+_DIM = [("dimension", "text"), ("value", "text")]
+_UPSERT_DIMS = _upsert("metric_dims", [_ORG, _DAY, _PROGRAM, _AFFILIATE, _CURRENCY, *_DIM],
+                       _DIM_SUMS)
+_UPSERT_ORG_DIMS = _upsert("metric_org_dims", [_ORG, _DAY, _PROGRAM, _CURRENCY, *_DIM],
+                           _DIM_SUMS)
 _UPSERT_LEADERS = _upsert("metric_leaders", [_ORG, ("span", "smallint"), _DAY, _PROGRAM,
                                              _AFFILIATE, _CURRENCY],
                           [(c, "bigint") for c in LEADER_COLUMNS])
@@ -69,12 +76,15 @@ class Rollups:
         self.conn = conn
 
     # ---- applying -----------------------------------------------------------------------------
-    async def first_time(self, event_id: uuid.UUID, at: datetime) -> bool:
-        """True the first time ``event_id`` is applied."""
-        done = await self.conn.fetchval(
-            "INSERT INTO metric_events (event_id, applied_at) VALUES ($1, $2) "
-            "ON CONFLICT DO NOTHING RETURNING true", event_id, at)
-        return bool(done)
+    async def first_time(self, event_id: uuid.UUID, at: datetime, *also: uuid.UUID) -> bool:
+        """True the first time ``event_id`` (and each of ``also``) is applied: all of them are
+        remembered, and any one seen before makes it False."""
+        ids = [event_id, *also]
+        found: int = await self.conn.fetchval(
+            "WITH new AS (INSERT INTO metric_events (event_id, applied_at) SELECT "
+            "unnest($1::uuid[]), $2 ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*) FROM new",
+            ids, at)
+        return found == len(ids)
 
     async def remember_many(self, facts: list[Fact]) -> set[uuid.UUID]:
         """The conversions among ``facts`` that were not known yet (they are now)."""
@@ -83,7 +93,8 @@ class Rollups:
         casts = {"conversion_id": "uuid", "org_id": "uuid", "day": "date", "program_id": "uuid",
                  "affiliate_id": "uuid", "currency": "text", "subscription_id": "text",
                  "kind": "text", "amount_cents": "bigint", "commission_cents": "bigint",
-                 "stage": "smallint"}
+                 "stage": "smallint", "cell": "smallint",
+                 **dict.fromkeys(("source", "country", "device", *UTM, "delay"), "text")}
         arrays = ", ".join(f"${i + 1}::{casts.get(c, 'boolean')}[]"
                            for i, c in enumerate(_FACT_COLUMNS))
         rows = await self.conn.fetch(
@@ -99,6 +110,19 @@ class Rollups:
             "SELECT id, coalesce(stripe_customer_id, customer_id, lower(customer_email)) "
             "FROM conversions WHERE id = ANY($1::uuid[])", conversion_ids)
         return {r[0]: r[1] for r in rows if r[1]}
+
+    async def origins_of(self, conversion_ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+        """The originating click of each of these sales that has one, with the seconds from
+        the click to the sale."""
+        if not conversion_ids:
+            return {}
+        rows = await self.conn.fetch(
+            "SELECT o.conversion_id, o.referrer_host, o.country, o.device_class, "
+            "o.utm_source, o.utm_medium, o.utm_campaign, "
+            "extract(epoch FROM c.created_at - o.clicked_at)::float8 AS delay_seconds "
+            "FROM conversion_origins o JOIN conversions c ON c.id = o.conversion_id "
+            "WHERE o.conversion_id = ANY($1::uuid[])", conversion_ids)
+        return {r["conversion_id"]: r for r in rows}
 
     async def first_seen(self, rows: list[tuple[uuid.UUID, str, date]]
                          ) -> set[tuple[uuid.UUID, str]]:
@@ -126,6 +150,7 @@ class Rollups:
                 (_UPSERT_ORG_SOURCES, grains.org_source_rows(deltas)),
                 (_UPSERT_KINDS, deltas.kind_rows()),
                 (_UPSERT_ORG_KINDS, grains.org_kind_rows(deltas)),
+                (_UPSERT_DIMS, deltas.dim_rows()), (_UPSERT_ORG_DIMS, grains.org_dim_rows(deltas)),
                 (_UPSERT_LEADERS, grains.leader_rows(deltas, homes)),
                 (_UPSERT_ACTIVITY, grains.activity_rows(deltas)),
                 (_UPSERT_SUBSCRIPTIONS, deltas.subscription_rows())):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,33 +22,39 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def without_affiliate(items: Iterable[tuple[tuple[Any, ...], Sequence[int]]]
+                      ) -> list[tuple[Any, ...]]:
+    """Per-affiliate increments (the affiliate 4th in the key) summed over affiliates, as
+    (*key without it, *values) rows."""
+    summed: dict[tuple[Any, ...], list[int]] = {}
+    for key, values in items:
+        row = summed.setdefault((*key[:3], *key[4:]), [0] * len(values))
+        for i, value in enumerate(values):
+            row[i] += value
+    return [(*key, *values) for key, values in sorted(summed.items()) if any(values)]
+
+
 def org_day_rows(deltas: Deltas) -> list[tuple[Any, ...]]:
     """``metric_org_days``: (org, day, program, currency, *COLUMNS)."""
-    summed: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(COLUMNS))
-    for (org, day, program, _, currency), cols in deltas.days.items():
-        row = summed[(org, day, program, currency)]
-        for i, name in enumerate(COLUMNS):
-            row[i] += cols[name]
-    return [(*key, *values) for key, values in sorted(summed.items()) if any(values)]
+    return without_affiliate((key, [cols[name] for name in COLUMNS])
+                             for key, cols in deltas.days.items())
 
 
 def org_source_rows(deltas: Deltas) -> list[tuple[Any, ...]]:
     """``metric_org_sources``: (org, day, program, source, clicks)."""
-    summed: dict[tuple[Any, ...], int] = defaultdict(int)
-    for (org, day, program, _, source), clicks in deltas.sources.items():
-        summed[(org, day, program, source)] += clicks
-    return [(*key, clicks) for key, clicks in sorted(summed.items()) if clicks]
+    return without_affiliate((key, [clicks]) for key, clicks in deltas.sources.items())
 
 
 def org_kind_rows(deltas: Deltas) -> list[tuple[Any, ...]]:
     """``metric_org_attribution``: (org, day, program, currency, kind, conversions, revenue,
     commission)."""
-    summed: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for (org, day, program, _, currency, kind), sums in deltas.kinds.items():
-        row = summed[(org, day, program, currency, kind)]
-        for i in range(3):
-            row[i] += sums[i]
-    return [(*key, *sums) for key, sums in sorted(summed.items()) if any(sums)]
+    return without_affiliate(deltas.kinds.items())
+
+
+def org_dim_rows(deltas: Deltas) -> list[tuple[Any, ...]]:
+    """``metric_org_dims`` (0020): (org, day, program, currency, dimension, value, clicks,
+    conversions, revenue)."""
+    return without_affiliate(deltas.dims.items())
 
 
 def leader_rows(deltas: Deltas, homes: Mapping[uuid.UUID, str]) -> list[tuple[Any, ...]]:

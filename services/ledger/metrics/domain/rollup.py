@@ -21,12 +21,13 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from libs.contracts.conversions import ConversionResponse
 from libs.contracts.metrics import DIRECT, ClicksRolled
 from libs.contracts.payouts import PayoutResponse
+from services.ledger.metrics.domain.dimensions import DimKey, click_values, hour_cell, sale_values
 
 NO_PROGRAM = uuid.UUID(int=0)
 NO_CURRENCY = ""
@@ -66,6 +67,17 @@ class Fact:
     commission_cents: int
     counted: bool
     stage: int = 0  # 0 booked, 1 approved, 2 paid
+    # The click dimensions it counts under (``dimensions.py``): ``cell`` is the hour of week of
+    # its own time (None: counted before 0020, so in no dimension row); the others are its
+    # originating click's, None without one.
+    cell: int | None = None
+    source: str | None = None
+    country: str | None = None
+    device: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    delay: str | None = None
 
     @property
     def key(self) -> DayKey:
@@ -105,7 +117,8 @@ def imported_fact(org_id: uuid.UUID, program_id: uuid.UUID, row: dict[str, Any])
                 row["type"] in SALES, row["type"] == "LeadReward", row["type"] == "Recurring",
                 row.get("subscriptionId"), False, "Other", row["amountCents"],
                 row["commissionCents"],
-                status not in NOT_COUNTED, STAGES.get(status, 0))
+                status not in NOT_COUNTED, STAGES.get(status, 0),
+                hour_cell(datetime.fromisoformat(row["createdAt"])))
 
 
 def fact_of(org_id: uuid.UUID, c: ConversionResponse) -> Fact:
@@ -116,7 +129,7 @@ def fact_of(org_id: uuid.UUID, c: ConversionResponse) -> Fact:
                 sale, c.type.value == "LeadReward", c.type.value == "Recurring",
                 c.stripe_subscription_id, False, kind,
                 c.amount_cents, c.commission_cents, c.status.value not in NOT_COUNTED,
-                STAGES.get(c.status.value, 0))
+                STAGES.get(c.status.value, 0), hour_cell(c.created_at))
 
 
 class Deltas:
@@ -127,6 +140,8 @@ class Deltas:
         self.days: dict[DayKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
         self.sources: dict[SourceKey, int] = defaultdict(int)
         self.kinds: dict[KindKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+        # clicks, conversions, revenue per (*DayKey, dimension, value)
+        self.dims: dict[DimKey, list[int]] = defaultdict(lambda: [0, 0, 0])
         # (org, subscription) -> program, affiliate, first and last day of its charges
         self.subscriptions: dict[tuple[uuid.UUID, str], list[Any]] = {}
 
@@ -151,21 +166,32 @@ class Deltas:
             kind[0] += sign
             kind[1] += sign * fact.amount_cents
             kind[2] += sign * fact.commission_cents
+        if fact.sale and fact.cell is not None:
+            for dimension, value in sale_values(fact):
+                sums = self.dims[(*fact.key, dimension, value)]
+                sums[1] += sign
+                sums[2] += sign * fact.amount_cents
 
     def clicks(self, event: ClicksRolled) -> None:
         for cell in event.cells:
             day = cell.hour.date()
             key = (event.org_id, day, cell.program_id, cell.affiliate_id, NO_CURRENCY)
             self.add(key, {"bot_clicks" if cell.bot else "clicks": cell.clicks})
+            for dimension, value in click_values(cell):
+                self.dims[(*key, dimension, value)][0] += cell.clicks
             if not cell.bot:
                 source = (event.org_id, day, cell.program_id, cell.affiliate_id,
                           cell.referrer_host or DIRECT)
                 self.sources[source] += cell.clicks
 
     def payout(self, org_id: uuid.UUID, p: PayoutResponse) -> None:
-        day = (p.paid_at or p.created_at).date()
-        self.add((org_id, day, NO_PROGRAM, p.affiliate_id, p.currency),
-                 {"payouts_cents": p.amount_cents})
+        self.paid_out(org_id, (p.paid_at or p.created_at).date(), p.affiliate_id, p.currency,
+                      p.amount_cents)
+
+    def paid_out(self, org_id: uuid.UUID, day: date, affiliate_id: uuid.UUID, currency: str,
+                 cents: int) -> None:
+        """A payout counts on the day it was paid, in its currency, with no program."""
+        self.add((org_id, day, NO_PROGRAM, affiliate_id, currency), {"payouts_cents": cents})
 
     def day_rows(self) -> list[tuple[Any, ...]]:
         return [(*key, *(cols[c] for c in COLUMNS)) for key, cols in sorted(self.days.items())
@@ -179,3 +205,6 @@ class Deltas:
 
     def kind_rows(self) -> list[tuple[Any, ...]]:
         return [(*key, *sums) for key, sums in sorted(self.kinds.items()) if any(sums)]
+
+    def dim_rows(self) -> list[tuple[Any, ...]]:
+        return [(*key, *sums) for key, sums in sorted(self.dims.items()) if any(sums)]

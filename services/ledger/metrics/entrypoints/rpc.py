@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from libs.contracts import insights as ins
 from libs.contracts import metrics as m
+from libs.contracts import metrics_rebuild as rebuild_rpc
 from libs.shared.rpc_handlers import HandlerTable
 from libs.shared.runtime import ServiceContext
-from services.ledger.metrics.service_layer import insights, queries
+from services.ledger.metrics.service_layer import insight_dims, insights, queries, rebuild
 
 
 def add_metrics_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
@@ -21,4 +22,12 @@ def add_metrics_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
     table.add(ins.ATTRIBUTION, pool, insights.attribution)
     table.add(ins.RECURRING, pool, insights.recurring)
     table.add(ins.CUSTOMERS, pool, insights.customers)
+    table.add(ins.SALE_ORIGIN, pool, insight_dims.sale_origin)
+    table.add(ins.GEOGRAPHY, pool, insight_dims.geography)
+    table.add(ins.DEVICES, pool, insight_dims.devices)
+    table.add(ins.UTM, pool, insight_dims.utm)
+    table.add(ins.TIME_PATTERNS, pool, insight_dims.time_patterns)
+    table.add(ins.TIME_TO_CONVERT, pool, insight_dims.time_to_convert)
     table.add(ins.INSIGHT_CSV, pool, insights.as_rows)
+    table.add(rebuild_rpc.PLAN_REBUILD, pool, rebuild.plan)
+    table.add(rebuild_rpc.REBUILD_DAY, pool, rebuild.rebuild_day)

@@ -19,7 +19,9 @@ from libs.contracts.payouts import PAYOUT_PAID, PayoutResponse
 from libs.shared.bus import Delivery
 from libs.shared.clock import now_utc
 from libs.shared.uow import Transaction
+from services.ledger.metrics.adapters.rebuild_store import lock_orgs
 from services.ledger.metrics.adapters.rollups import Rollups
+from services.ledger.metrics.domain.dimensions import origin_fields
 from services.ledger.metrics.domain.rollup import Deltas, Fact, fact_of, imported_fact
 
 CREATED, REFUNDED = "conversion.created", "conversion.refunded"
@@ -49,7 +51,10 @@ async def count_new(repo: Rollups, deltas: Deltas, facts: list[Fact]) -> None:
             first.discard(who)  # this sale is the customer's first
         else:
             returning.add(f.conversion_id)
-    marked = [replace(f, repeat_customer=f.conversion_id in returning) for f in facts]
+    origins = await repo.origins_of([f.conversion_id for f in sales])
+    marked = [replace(f, repeat_customer=f.conversion_id in returning,
+                      **(origin_fields(origins[f.conversion_id])
+                         if f.conversion_id in origins else {})) for f in facts]
     new = await repo.remember_many(marked)
     for f in marked:
         if f.conversion_id in new and f.counted:
@@ -58,6 +63,7 @@ async def count_new(repo: Rollups, deltas: Deltas, facts: list[Fact]) -> None:
 
 async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
     repo, deltas = Rollups(tx.conn), Deltas()
+    await lock_orgs(tx.conn, [uuid.UUID(d.body["orgId"]) for d in deliveries], shared=True)
     booked: list[Fact] = []  # a run of bookings, counted together before anything else
     for d in deliveries:
         if d.routing_key in (CREATED, CONVERSIONS_IMPORTED):
@@ -75,8 +81,10 @@ async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
         else:
             event = DomainEvent.model_validate(d.body)
             if d.routing_key == PAYOUT_PAID:
-                if await repo.first_time(event.id, now_utc()):
-                    deltas.payout(event.org_id, PayoutResponse.model_validate(event.data))
+                payout = PayoutResponse.model_validate(event.data)
+                # by the payout's id too: a rebuild may have counted it already
+                if await repo.first_time(event.id, now_utc(), payout.id):
+                    deltas.payout(event.org_id, payout)
                 continue
             fact = fact_of(event.org_id, ConversionResponse.model_validate(event.data))
             if d.routing_key in STAGE_OF:

@@ -10,17 +10,14 @@ import asyncpg
 
 from libs.contracts import insights as ins
 from services.ledger.metrics.adapters.reads import Reads, Scope
-from services.ledger.metrics.service_layer.queries import Money, days_of, window
+from services.ledger.metrics.service_layer import insight_dims as dims
+from services.ledger.metrics.service_layer.queries import Money, days_of, ratio, window
 
 KINDS = ("Coupon", "Link", "Other")
 
 
 def _scope(cmd: ins.GetInsight, first: date, last: date) -> Scope:
     return Scope(cmd.org_id, first, last, cmd.program_id, cmd.affiliate_id)
-
-
-def _ratio(part: int, whole: int, digits: int = 4) -> float:
-    return round(part / whole, digits) if whole else 0.0
 
 
 async def _days(pool: asyncpg.Pool, cmd: ins.GetInsight) -> tuple[dict[str, int], str]:
@@ -46,14 +43,14 @@ async def overview(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Overview:
     refunded, recurring = t.get("refunded", 0), t.get("recurring", 0)
     revenue, commission = t.get("revenue_cents", 0), t.get("commission_cents", 0)
     return ins.Overview(
-        clicks=clicks, conversions=sales, conversion_rate=_ratio(sales * 100, clicks),
+        clicks=clicks, conversions=sales, conversion_rate=ratio(sales * 100, clicks),
         epc_cents=round(commission / clicks) if clicks else 0,
         aov_cents=round(revenue / sales) if sales else 0, gross_revenue_cents=revenue,
         commission_cents=commission, refunded_conversions=refunded,
-        refund_rate=_ratio(refunded, sales + refunded), recurring_conversions=recurring,
-        recurring_share_pct=_ratio(recurring * 100, sales, 2), home_currency=home,
-        leads=leads, click_to_lead_rate=_ratio(leads, clicks),
-        lead_to_sale_rate=_ratio(sales, leads))
+        refund_rate=ratio(refunded, sales + refunded), recurring_conversions=recurring,
+        recurring_share_pct=ratio(recurring * 100, sales, 2), home_currency=home,
+        leads=leads, click_to_lead_rate=ratio(leads, clicks),
+        lead_to_sale_rate=ratio(sales, leads))
 
 
 async def funnel(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Funnel:
@@ -132,6 +129,9 @@ async def as_rows(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.InsightRows:
     return ins.InsightRows(header=header, rows=[list(i.values()) for i in items])
 
 
-MODULES = {ins.Module.overview: overview, ins.Module.funnel: funnel,
+MODULES = {ins.Module.overview: overview, ins.Module.sale_origin: dims.sale_origin,
+           ins.Module.geography: dims.geography, ins.Module.devices: dims.devices,
+           ins.Module.utm: dims.utm, ins.Module.time_patterns: dims.time_patterns,
+           ins.Module.time_to_convert: dims.time_to_convert, ins.Module.funnel: funnel,
            ins.Module.attribution: attribution, ins.Module.recurring: recurring,
            ins.Module.customers: customers}

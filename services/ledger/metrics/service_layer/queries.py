@@ -41,6 +41,11 @@ def days_of(start: datetime, end: datetime) -> tuple[date, date]:
     return start.date(), (end - timedelta(microseconds=1)).date()
 
 
+def ratio(part: int, whole: int, digits: int = 4) -> float:
+    """``part / whole`` rounded; 0 with nothing to divide by."""
+    return round(part / whole, digits) if whole else 0.0
+
+
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 

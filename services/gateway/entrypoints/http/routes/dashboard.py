@@ -33,29 +33,42 @@ async def export_series(request: web.Request, payload: dict[str, Any]) -> web.Re
 
 
 INSIGHT_RPC: dict[ins.Module, Rpc[Any, Any]] = {
-    ins.Module.overview: ins.OVERVIEW, ins.Module.funnel: ins.FUNNEL,
+    ins.Module.overview: ins.OVERVIEW, ins.Module.sale_origin: ins.SALE_ORIGIN,
+    ins.Module.geography: ins.GEOGRAPHY, ins.Module.devices: ins.DEVICES,
+    ins.Module.utm: ins.UTM, ins.Module.time_patterns: ins.TIME_PATTERNS,
+    ins.Module.time_to_convert: ins.TIME_TO_CONVERT, ins.Module.funnel: ins.FUNNEL,
     ins.Module.attribution: ins.ATTRIBUTION, ins.Module.recurring: ins.RECURRING,
     ins.Module.customers: ins.CUSTOMERS}
+MODULES = [module.value for module in ins.Module]
 INSIGHTS_TEXT = (
     "Modules: `overview` (clicks, sales, conversionRate, epcCents, aovCents, "
     "grossRevenueCents, commissionCents, refundedConversions, refundRate, "
     "recurringConversions, recurringSharePct, leads, clickToLeadRate, leadToSaleRate), "
-    "`funnel` (clicks -> leads, only when the window has leads -> conversions -> approved -> "
-    "paid: sales of the window that are Approved or Paid, and Paid, now), `attribution` "
-    "(Coupon / Link / Other split of sales, revenueCents, commissionCents), `recurring` "
-    "(one-time vs Recurring mix, mrrByMonth, churnedSubscriptions), `customers` (New vs "
-    "Returning sales and revenueCents). Not built yet: sale-origin, geography, devices, "
-    "utm, time-patterns, time-to-convert (404 "
-    "like any unknown module, with `modules` listing the available ones). "
+    "`sale-origin` (top 20 referring hosts of sales by conversions, then revenueCents; "
+    "attributedConversions / totalConversions = coverage), `geography` (per country: clicks, "
+    "conversions, revenueCents), `devices` (Mobile / Tablet / Desktop / Bot / (unknown): "
+    "clicks, conversions), `utm` (`dimension` = source | medium | campaign; per value: clicks, "
+    "conversions, revenueCents; `(none)` without the parameter), `time-patterns` (168 cells, "
+    "dayOfWeek 0 = Sunday x hour, UTC: clicks, and sales at their own time), "
+    "`time-to-convert` (<1h / 1-24h / 1-7d / >7d from the originating click to the sale, "
+    "with coverage), `funnel` (clicks -> leads, only when the window has leads -> "
+    "conversions -> approved -> paid: sales of the window that are Approved or Paid, and "
+    "Paid, now), `attribution` (Coupon / Link / Other split of sales, revenueCents, "
+    "commissionCents), `recurring` (one-time vs Recurring mix, mrrByMonth, "
+    "churnedSubscriptions), `customers` (New vs Returning sales and revenueCents). "
+    "Click dimensions are coverage-aware: a sale has an originating click only when its S2S "
+    "call carried the loader's `referral` naming a stored click of the credited affiliate; "
+    "other sales count under `(unknown)`. Clicks exclude bots except the devices Bot row. "
+    "An unknown module is 404 `insight_module_not_found`, with `modules` listing them. "
     "`format=csv` answers the same rows as `text/csv` (a list's items one per row, else one "
     "row of fields; text cells that start with = + - @, TAB or CR are prefixed with `'`).")
 
 
 async def insight(request: web.Request, payload: dict[str, Any]) -> Any:
     name = payload.pop("module")
-    if name not in ins.Module.__members__:
+    if name not in MODULES:
         raise NotFound(f"no insight module {name!r}", code="insight_module_not_found",
-                       field="module", extra={"modules": list(ins.Module.__members__)})
+                       field="module", extra={"modules": MODULES})
     payload["module"] = name
     if payload.get("format") == ins.InsightFormat.csv.value:
         rows = ins.InsightRows.model_validate(
