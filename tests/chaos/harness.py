@@ -199,18 +199,20 @@ async def books(servers: PrivateServers, run: Run, retried: Run, drain_seconds: 
     conn = await connect(servers.dsn)
     try:
         deadline = time.monotonic() + drain_seconds
-        while True:
+        while True:  # until every answered sale is booked and every outbox relayed
             booked = await conn.fetch(
                 "SELECT id::text, org_id::text, external_event_id, amount_cents, "
                 "commission_cents FROM ledger.conversions WHERE type = 'OneTime'")
-            if set(answered) <= {r["id"] for r in booked} or time.monotonic() > deadline:
+            outboxes = {schema: await conn.fetchval(f"SELECT count(*) FROM {schema}.outbox")
+                        for schema in SCHEMAS}
+            settled = (set(answered) <= {r["id"] for r in booked}
+                       and not any(outboxes.values()))
+            if settled or time.monotonic() > deadline:
                 break
             await asyncio.sleep(1.0)
         twice = await conn.fetchval(
             "SELECT count(*) FROM (SELECT org_id, external_event_id FROM ledger.conversions "
             "WHERE external_event_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) t")
-        outboxes = {schema: await conn.fetchval(f"SELECT count(*) FROM {schema}.outbox")
-                    for schema in SCHEMAS}
     finally:
         await conn.close()
     terms = Terms("Percentage", Decimal(SELLER_PERCENT), "Cps")
