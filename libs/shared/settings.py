@@ -148,8 +148,8 @@ class Settings(BaseSettings):
     # How long the tracking service trusts its in-memory view of links, program terms and org
     # tracking settings (links are also refreshed at once by affiliate events).
     tracking_cache_seconds: float = 10.0
-    # Public base URL of the gateway, as embedded in the install snippet (default
-    # http://gateway_host:gateway_port).
+    # Public base URL of the gateway, as embedded in the install snippet and in the short
+    # links shown to affiliates (default http://gateway_host:gateway_port; see public_base_url).
     tracking_public_base_url: str = ""
     # CPC: non-bot clicks are counted per affiliate in UTC buckets of this many seconds (an
     # hour; a divisor of a day keeps buckets aligned to midnight UTC). A bucket closes once it
@@ -227,6 +227,11 @@ class Settings(BaseSettings):
     background_nice: int = 10
     # Set by the launcher for an extra replica: its own health/metrics port.
     ops_port_override: int = 0
+
+    @property
+    def public_base_url(self) -> str:
+        """Where clients reach the gateway: the install snippet's and short links' base."""
+        return self.tracking_public_base_url or f"http://{self.gateway_host}:{self.gateway_port}"
 
     def ops_port(self, service: str) -> int:
         if self.ops_port_override:

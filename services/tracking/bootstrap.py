@@ -17,8 +17,7 @@ def build(ctx: ServiceContext) -> Tracking:
     writer = ClickWriter(ctx.pool, flush_ms=s.tracking_click_flush_ms,
                          max_batch=s.tracking_click_batch_size)
     lookups = Lookups(ctx.pool, ctx.bus, s.tracking_cache_seconds)
-    return Tracking(ctx.pool, lookups, writer, public_base_url=s.tracking_public_base_url
-                    or f"http://{s.gateway_host}:{s.gateway_port}",
+    return Tracking(ctx.pool, lookups, writer, public_base_url=s.public_base_url,
                     sales=SaleIntake(ctx.pool, lookups))
 
 

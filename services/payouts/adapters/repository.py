@@ -88,6 +88,16 @@ class PayoutsRepository:
         rows = await self.conn.fetch(_SELECT + keyset_sql(where, args, after, take), *args)
         return [payout_from(r) for r in rows]
 
+    async def page_of_affiliates(self, org_ids: list[uuid.UUID], affiliate_ids: list[uuid.UUID],
+                                 *, take: int, after: Cursor | None) -> list[Payout]:
+        """``take + 1`` payouts of any of the (org id, affiliate id) pairs after the cursor,
+        newest first."""
+        where = ["(org_id, affiliate_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))"]
+        args: list[object] = [org_ids, affiliate_ids]
+        rows = await self.conn.fetch(
+            _SELECT + keyset_sql(where, args, after, take, newest_first=True), *args)
+        return [payout_from(r) for r in rows]
+
     async def paid_since(self, org_id: uuid.UUID, since: datetime) -> list[asyncpg.Record]:
         """``currency``, ``day`` (UTC) and ``amount_cents``: the org's Paid payouts paid at or
         after ``since``, summed per currency and day."""

@@ -19,3 +19,9 @@ class PayoutNotCancellable(Conflict):
 
 class PayoutMethodNotConfigured(ValidationFailed):
     code = "payout_method_not_configured"
+
+
+class AffiliateNotFound(NotFound):
+    """An ``affiliateId`` outside the caller's memberships (the affiliate side)."""
+
+    code = "affiliate_not_found"

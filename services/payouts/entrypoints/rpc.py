@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from libs.contracts import payouts as p
 from libs.contracts.billing import PAID_SINCE
+from libs.contracts.me_payouts import LIST_MY_PAYOUTS
 from libs.contracts.metrics_rebuild import PAID_ON
 from libs.shared.rpc_handlers import HandlerTable, service_table
 from libs.shared.runtime import ServiceContext
-from services.payouts.service_layer import attempts, queries, runs
+from services.payouts.service_layer import affiliate_payouts, attempts, queries, runs
 from services.payouts.service_layer.deps import PayoutsDeps
 
 
@@ -21,4 +22,5 @@ def handlers(ctx: ServiceContext, deps: PayoutsDeps) -> HandlerTable:
     table.add(p.CANCEL_PAYOUT, deps, attempts.cancel_payout)
     table.add(PAID_SINCE, deps, queries.paid_since)
     table.add(PAID_ON, deps, queries.paid_on)
+    table.add(LIST_MY_PAYOUTS, deps, affiliate_payouts.list_my_payouts)
     return table

@@ -109,6 +109,17 @@ class AffiliatesRepository:
             *[getattr(link, c) for c in LINK_COLUMNS])
         return bool(inserted)
 
+    async def of_memberships(self, org_ids: list[uuid.UUID], affiliate_ids: list[uuid.UUID]
+                             ) -> list[Affiliate]:
+        """The live affiliates among (org id, affiliate id) pairs, index for index (an
+        affiliate id paired with another org is none of them), oldest first, with links."""
+        rows = await self.conn.fetch(
+            f"{_SELECT} WHERE (org_id, id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[])) "
+            "AND deleted_at IS NULL ORDER BY created_at, id",
+            org_ids, affiliate_ids)
+        links = await self.links_of([r["id"] for r in rows])
+        return [affiliate_from(r, links[r["id"]]) for r in rows]
+
     async def in_org(self, org_id: uuid.UUID, ids: list[uuid.UUID], *, lock: bool = False
                      ) -> list[Affiliate]:
         rows = await self.conn.fetch(

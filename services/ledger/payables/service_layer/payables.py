@@ -17,9 +17,7 @@ from libs.contracts.payables import (
     DestinationQuery,
     PayableSelection,
     PayoutDestination,
-    PayoutDetailsSet,
     RunRef,
-    SetPayoutDetails,
 )
 from libs.contracts.payouts import (
     PayoutCandidate,
@@ -37,7 +35,6 @@ from services.ledger.domain.errors import AffiliateNotFound, PayoutRunReleased, 
 from services.ledger.payables.adapters.repository import PayablesRepository
 from services.ledger.payables.domain.eligibility import (
     Candidate,
-    Payee,
     candidates,
     total_cents,
 )
@@ -188,27 +185,3 @@ async def payout_destination(pool: asyncpg.Pool, cmd: DestinationQuery) -> Payou
     async with pool.acquire() as conn:
         payee = await PayablesRepository(conn).payee_of(cmd.org_id, cmd.payout_id)
     return PayoutDestination(destination=payee.destination(cmd.method) if payee else None)
-
-
-async def set_payout_details(pool: asyncpg.Pool, cmd: SetPayoutDetails) -> PayoutDetailsSet:
-    """Set where the affiliate is paid (only the keys sent); audit-logged without the values,
-    which stay private."""
-    sent = cmd.data.model_dump(exclude_unset=True)
-    async with unit_of_work(pool) as tx:
-        repo = PayablesRepository(tx.conn)
-        org_id = await repo.org_of_affiliate(cmd.affiliate_id)
-        if org_id is None:
-            raise AffiliateNotFound("affiliate not found")
-        before = (await repo.payees(org_id, [cmd.affiliate_id]))[cmd.affiliate_id]
-        after = await repo.set_payout_details(cmd.affiliate_id, sent)
-        shapes = [_methods_of(p) for p in (before, after)]
-        await tx.audit(org_id=org_id, actor=cmd.actor,
-                       action="affiliate.payout_details_changed", entity_type="affiliate",
-                       entity_id=str(cmd.affiliate_id), before=shapes[0], after=shapes[1],
-                       created_at=now_utc())
-    return shapes[1]
-
-
-def _methods_of(p: Payee) -> PayoutDetailsSet:
-    return PayoutDetailsSet(affiliate_id=p.affiliate_id, stripe_connect=bool(p.stripe_account_id),
-                            paypal=bool(p.paypal_email), wise=bool(p.wise_recipient_id))

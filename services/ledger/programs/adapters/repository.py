@@ -35,6 +35,12 @@ class ProgramsRepository:
         row = await self.conn.fetchrow(sql, org_id, program_id)
         return _program(row) if row else None
 
+    async def by_ids(self, program_ids: list[uuid.UUID]) -> dict[uuid.UUID, Program]:
+        """Programs of any org by id: for ids the caller took from rows it already scoped (an
+        affiliate's own program)."""
+        rows = await self.conn.fetch(f"{_SELECT} WHERE id = ANY($1::uuid[])", program_ids)
+        return {r["id"]: _program(r) for r in rows}
+
     async def capacity(self, org_id: uuid.UUID, program_id: uuid.UUID) -> int | None:
         """The program's ``max_affiliates``, row-locked until the transaction ends. NO KEY
         UPDATE: it serialises seat claims without blocking rows that merely reference the

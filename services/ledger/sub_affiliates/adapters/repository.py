@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from libs.shared.db import Conn
+from libs.shared.pagination import Cursor, keyset_sql
 from services.ledger.affiliates.adapters.repository import COLUMNS, affiliate_from
 from services.ledger.affiliates.domain.model import Affiliate
 from services.ledger.metrics.domain.rollup import NOT_COUNTED
@@ -63,6 +64,17 @@ class SubAffiliatesRepository:
             f"SELECT {', '.join(COLUMNS)} FROM affiliates WHERE org_id = $1 "
             "AND recruited_by_affiliate_id = $2 AND deleted_at IS NULL "
             "ORDER BY created_at, id", org_id, recruiter_id)
+        return [affiliate_from(row) for row in rows]
+
+    async def recruits_page(self, org_ids: list[uuid.UUID], recruiter_ids: list[uuid.UUID], *,
+                            take: int, after: Cursor | None) -> list[Affiliate]:
+        """``take + 1`` recruits of any of the (org id, recruiter id) pairs after the cursor,
+        oldest first."""
+        where = ["(org_id, recruited_by_affiliate_id) IN "
+                 "(SELECT * FROM unnest($1::uuid[], $2::uuid[]))", "deleted_at IS NULL"]
+        args: list[object] = [org_ids, recruiter_ids]
+        rows = await self.conn.fetch(f"SELECT {', '.join(COLUMNS)} FROM affiliates"
+                                     + keyset_sql(where, args, after, take), *args)
         return [affiliate_from(row) for row in rows]
 
     async def downline_sums(self, org_id: uuid.UUID, recruiter_id: uuid.UUID) -> list[DaySum]:
