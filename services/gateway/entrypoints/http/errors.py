@@ -85,6 +85,7 @@ STATUS: dict[str, int] = {
     "payout_total_mismatch": 409,
     "payout_run_released": 409,
     "rebuild_out_of_order": 409,  # only the admin command meets it; listed for completeness
+    "sub_affiliate_recruiting_disabled": 400,
     "payout_not_retryable": 409,
     "payout_not_cancellable": 409,
     "payout_method_not_configured": 400,
