@@ -31,6 +31,7 @@ class SaleOrigin(ApiModel):
     utm_source: str | None = Field(default=None, alias="utmSource")
     utm_medium: str | None = Field(default=None, alias="utmMedium")
     utm_campaign: str | None = Field(default=None, alias="utmCampaign")
+    sub_id: str | None = Field(default=None, alias="subId")
     clicked_at: datetime = Field(alias="clickedAt")
 
 
@@ -38,7 +39,9 @@ class AcceptedSale(ApiModel):
     """A sale credited to one affiliate. ``attributionMethod`` is None when the caller named the
     affiliate's slug, ``email_match`` when a lead's email found it, ``subscription`` when an
     earlier sale of the same subscription did (a renewal). ``origin``: the click the sale's
-    ``referral`` names, when it was found and credits the same affiliate and program."""
+    ``referral`` names, when it was found and credits the same affiliate and program.
+    ``linkSlug``: the link the sale came through (the ``affiliateSlug`` that credited it, else
+    its originating click's link), for the affiliate's own insights."""
 
     org_id: uuid.UUID = Field(alias="orgId")
     conversion_id: uuid.UUID = Field(alias="conversionId")
@@ -54,6 +57,7 @@ class AcceptedSale(ApiModel):
     payout_grace_days: int = Field(alias="payoutGraceDays", ge=0)
     occurred_at: datetime = Field(alias="occurredAt")
     origin: SaleOrigin | None = None
+    link_slug: str | None = Field(default=None, alias="linkSlug")
 
 
 class AcceptedRefund(ApiModel):

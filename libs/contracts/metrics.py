@@ -41,6 +41,10 @@ class ClickCell(ApiModel):
     utm_campaign: str | None = Field(alias="utmCampaign")
     bot: bool
     clicks: Annotated[int, Field(gt=0)]
+    # The link the clicks came through and their sub-id (the landing URL's ``sub_id``...,
+    # ``services/tracking/domain/visits.py``). None: a cell of a tracking that predates them.
+    slug: str | None = None
+    sub_id: str | None = Field(default=None, alias="subId")
 
 
 class ClicksRolled(ApiModel):

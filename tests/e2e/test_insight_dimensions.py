@@ -75,11 +75,12 @@ async def _sell(http: aiohttp.ClientSession, org: Org, slug: str, cents: int, *,
 
 
 async def seeded(http: aiohttp.ClientSession) -> Seeded:
-    """A's clicks: youtube.com (DE, Desktop, utm_source=yt, utm_campaign=spring), youtube.com
-    (FR, iPhone, utm_source=yt), direct (no country, iPad), a bot's (US); B's: twitter.com (DE,
-    Desktop, utm_medium=social). Sales: S1 A 100.00 (click 1), S2 A 50.00 (click 2, refunded),
-    S3 A 30.00 EUR (click 3), S4 B 200.00 (no referral), S5 B 40.00 (A's click 1: another
-    affiliate's, so none), S6 A 10.00 (unreadable referral), S7 B 20.00 (click 4)."""
+    """A's clicks: youtube.com (DE, Desktop, utm_source=yt, utm_campaign=spring, sub_id=ig),
+    youtube.com (FR, iPhone, utm_source=yt), direct (no country, iPad), a bot's (US); B's:
+    twitter.com (DE, Desktop, utm_medium=social, subid=story). Sales: S1 A 100.00 (click 1),
+    S2 A 50.00 (click 2, refunded), S3 A 30.00 EUR (click 3), S4 B 200.00 (no referral), S5 B
+    40.00 (A's click 1: another affiliate's, so none), S6 A 10.00 (unreadable referral), S7 B
+    20.00 (click 4)."""
     started = datetime.now(UTC)
     org = await new_org()
     rate = await _usd_per_eur(started.date())
@@ -87,12 +88,12 @@ async def seeded(http: aiohttp.ClientSession) -> Seeded:
     b = await tracked_link(http, org, a.program_id)
     cookies = [
         await _click(http, a, referrer="https://youtube.com/watch?v=1", country="DE",
-                     query="&utm_source=yt&utm_campaign=spring"),
+                     query="&utm_source=yt&utm_campaign=spring&sub_id=ig"),
         await _click(http, a, referrer="https://youtube.com/watch?v=2", ua=IPHONE,
                      country="FR", query="&utm_source=yt"),
         await _click(http, a, referrer=None, ua=IPAD),
         await _click(http, b, referrer="https://twitter.com/i/1", country="DE",
-                     query="&utm_medium=social")]
+                     query="&utm_medium=social&subid=story")]
     await post_click(http, {"landingUrl": f"https://brand.example/?via={a.slug}",
                             "referrer": "https://youtube.com/x"}, ua=GOOGLEBOT,
                      **{"CF-IPCountry": "US"})
@@ -170,6 +171,28 @@ async def test_the_click_dimension_modules(http: aiohttp.ClientSession) -> None:
     # the overview agrees: 6 sales, 4 non-bot clicks
     overview = await insight(http, org, "overview")
     assert (overview["conversions"], overview["clicks"]) == (6, 4)
+    await _the_affiliates_links_and_sub_ids(s)
+
+
+async def _the_affiliates_links_and_sub_ids(s: Seeded) -> None:
+    """The affiliate's own dimensions in the ledger's rollups: every sale names its link
+    (``affiliateSlug``); a sale's sub-id is its originating click's (clicks and sales per
+    value; commission per currency, 20%)."""
+    rows = await ledger_sql(
+        "SELECT affiliate_id::text, dimension, value, sum(clicks)::int, "
+        "sum(conversions)::int, sum(commission_cents) FILTER (WHERE currency = 'USD')::int, "
+        "sum(commission_cents) FILTER (WHERE currency = 'EUR')::int FROM metric_dims "
+        "WHERE org_id = $1::uuid AND dimension IN ('link', 'channel') "
+        "GROUP BY 1, 2, 3", s.org.org_id)
+    a, b = s.a.affiliate_id, s.b.affiliate_id
+    assert {tuple(r)[:3]: tuple(r)[3:] for r in rows} == {
+        (a, "link", s.a.slug): (3, 3, 2000 + 200, 600),  # S1, S3 (EUR), S6
+        (a, "channel", "ig"): (1, 1, 2000, None),
+        (a, "channel", NONE): (2, 1, 0, 600),  # S2's USD row taken back by its refund
+        (a, "channel", UNKNOWN): (0, 1, 200, None),
+        (b, "link", s.b.slug): (1, 3, 4000 + 800 + 400, None),  # S4, S5, S7
+        (b, "channel", "story"): (1, 1, 400, None),
+        (b, "channel", UNKNOWN): (0, 2, 4000 + 800, None)}
 
 
 async def test_filters_csv_and_isolation(http: aiohttp.ClientSession) -> None:

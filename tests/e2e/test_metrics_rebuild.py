@@ -35,6 +35,11 @@ async def figures(http: aiohttp.ClientSession, org: Org) -> dict[str, Any]:
              for path, params in FIGURES}
     for module in MODULES:
         found[module] = await insight(http, org, module)
+    # every dimension row, the affiliate's own (link, channel) and their commission included
+    found["dims"] = sorted(map(tuple, await ledger_sql(
+        "SELECT affiliate_id::text, dimension, value, sum(clicks)::int, sum(conversions)::int, "
+        "sum(commission_cents)::int FROM metric_dims WHERE org_id = $1::uuid GROUP BY 1, 2, 3 "
+        "HAVING sum(clicks) <> 0 OR sum(conversions) <> 0", org.org_id)))
     return found
 
 
@@ -55,7 +60,7 @@ def rebuild(org: Org, *extra: str) -> tuple[dict[str, Any], str]:
 
 async def test_lost_rollups_come_back_from_the_owners_data(http: aiohttp.ClientSession
                                                            ) -> None:
-    org, _a, _b, big = await seeded(http)
+    org, a, _b, big = await seeded(http)
     # its grace period ends now: the ledger's approval job approves it (conversion.approved)
     await ledger_sql("UPDATE conversions SET approve_after = now() WHERE id = $1",
                      uuid.UUID(big))
@@ -66,6 +71,8 @@ async def test_lost_rollups_come_back_from_the_owners_data(http: aiohttp.ClientS
     await eventually(approved, timeout=20, what="the approval in the funnel")
     before = await figures(http, org)
     assert before["summary {}"]["totalClicks"] == 4
+    assert [d[1:] for d in before["dims"] if d[0] == a.affiliate_id and d[1] == "link"] == [
+        ("link", a.slug, 3, 1, 2000)]
 
     await lose_rollups(org)
     assert (await get(http, org, "summary"))["totalClicks"] == 0

@@ -20,7 +20,7 @@ from tests.common.tracking_api import (
 )
 
 LANDING = "https://brand.example/pricing?via={slug}&utm_source=news&utm_medium=email" \
-          "&utm_campaign=spring&utm_term=shoes&utm_content=hero"
+          "&utm_campaign=spring&utm_term=shoes&utm_content=hero&sub_id=Story-7"
 
 
 async def test_json_click_stores_visit_details(http: aiohttp.ClientSession, org: Org) -> None:
@@ -43,6 +43,7 @@ async def test_json_click_stores_visit_details(http: aiohttp.ClientSession, org:
         "news", "email", "spring", "shoes", "hero"]
     assert (row["device_class"], row["country"], row["is_bot"], row["source"]) == (
         "Mobile", "DE", False, "js")
+    assert row["sub_id"] == "Story-7"
 
 
 @pytest.mark.parametrize(("ua", "headers", "device", "country"), [
@@ -131,7 +132,7 @@ async def test_other_orgs_program_does_not_match(http: aiohttp.ClientSession, or
 
 async def test_pixel_records_from_referer(http: aiohttp.ClientSession, org: Org) -> None:
     link = await tracked_link(http, org)
-    page = f"https://brand.example/?aff={link.slug}&utm_source=nojs"
+    page = f"https://brand.example/?aff={link.slug}&utm_source=nojs&sub1=px-1"
     async with http.get("/api/v1/r/c.gif", headers={"Referer": page, "User-Agent": IPHONE,
                                                      "X-Country": "JP"}) as response:
         assert response.status == 200
@@ -143,6 +144,7 @@ async def test_pixel_records_from_referer(http: aiohttp.ClientSession, org: Org)
     [row] = await click_rows(link.slug, 1)
     assert (row["source"], row["utm_source"], row["device_class"], row["country"]) == (
         "gif", "nojs", "Mobile", "JP")
+    assert row["sub_id"] == "px-1"  # a fallback key
 
 
 async def test_click_preflight_allows_json(http: aiohttp.ClientSession) -> None:

@@ -47,7 +47,7 @@ async def clicks(pool: asyncpg.Pool, affiliate: uuid.UUID, at: datetime, n: int,
     for i in range(n + bots):
         bot = i >= n
         writer.add((ORG, PROGRAM, affiliate, "s", "s", None, None, None, None, None, None,
-                    None, None, "Bot" if bot else "Desktop", "US", bot, "js", at))
+                    None, None, "Bot" if bot else "Desktop", "US", bot, "js", at, None))
     await writer.flush()
 
 

@@ -1,5 +1,6 @@
-"""The click-dimension rollups (migration 0020) on the real database: a sale's originating click
-is stored with its booking (``conversion_origins``) and counted from ``conversion.created``
+"""The click-dimension rollups (migrations 0020, 0022) on the real database: a sale's originating
+click and its link are stored with its booking (``conversion_origins``, ``conversion_links``)
+and counted from ``conversion.created``
 once however often it is delivered; a refund or a denial takes back exactly what the sale
 added; and the org-wide twin equals the sums of the per-affiliate rows."""
 
@@ -39,9 +40,16 @@ def _origin(**fields: Any) -> dict[str, Any]:
 async def _dims(pool: asyncpg.Pool, org: uuid.UUID) -> dict[tuple[str, str], tuple[int, ...]]:
     rows = await pool.fetch(
         "SELECT dimension, value, sum(clicks)::bigint, sum(conversions)::bigint, "
-        "sum(revenue_cents)::bigint FROM metric_dims WHERE org_id = $1 "
-        "GROUP BY dimension, value", org)
-    return {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows if any(r[2:])}
+        "sum(revenue_cents)::bigint, sum(commission_cents)::bigint FROM metric_dims "
+        "WHERE org_id = $1 GROUP BY dimension, value", org)
+    return {(r[0], r[1]): (r[2], r[3], r[4], r[5]) for r in rows if any(r[2:])}
+
+
+def _earning(expected: dict[tuple[str, str], tuple[int, int, int]], commission: int
+             ) -> dict[tuple[str, str], tuple[int, ...]]:
+    """(clicks, sales, revenue) rows with their sales' commission (every sale earns the
+    same here)."""
+    return {key: (*sums, sums[1] * commission) for key, sums in expected.items()}
 
 
 async def _created(pool: asyncpg.Pool, org: uuid.UUID) -> dict[str, dict[str, Any]]:
@@ -58,9 +66,9 @@ async def test_a_sales_origin_counts_once_and_a_refund_or_denial_takes_it_back(
         pool: asyncpg.Pool) -> None:
     p = await new_program(pool)
     clicked = T0 - timedelta(hours=2)
-    s1 = AcceptedSale.model_validate({**sale(p, "o_1"), "origin": _origin(
+    s1 = AcceptedSale.model_validate({**sale(p, "o_1"), "linkSlug": "jane", "origin": _origin(
         referrerHost="youtube.com", country="DE", deviceClass="Mobile", utmSource="yt",
-        utmCampaign="spring", clickedAt=clicked.isoformat())})
+        utmCampaign="spring", subId="ig", clickedAt=clicked.isoformat())})
     s2 = AcceptedSale.model_validate(sale(p, "o_2"))  # no originating click
     s3 = AcceptedSale.model_validate({  # a subscription's sale: booked one by one
         **sale(p, "o_3", subscription="sub_o"),
@@ -72,6 +80,11 @@ async def test_a_sales_origin_counts_once_and_a_refund_or_denial_takes_it_back(
                               p.org_id)
     assert [tuple(r) for r in stored] == [(s3.conversion_id, None, "unknown", T0 - timedelta(
         days=3)), (s1.conversion_id, "youtube.com", "DE", clicked)]
+    assert await pool.fetchval("SELECT array_agg(sub_id ORDER BY clicked_at) FROM "
+                               "conversion_origins WHERE org_id = $1", p.org_id) == [None, "ig"]
+    assert [tuple(r) for r in await pool.fetch(
+        "SELECT conversion_id, slug FROM conversion_links WHERE org_id = $1", p.org_id)] == [
+        (s1.conversion_id, "jane")]
 
     created = await _created(pool, p.org_id)
     sales = [delivery(CREATED, created[k]) for k in ("o_1", "o_2", "o_3")]
@@ -79,17 +92,18 @@ async def test_a_sales_origin_counts_once_and_a_refund_or_denial_takes_it_back(
         {"programId": str(p.program_id), "affiliateId": str(p.affiliate_id),
          "hour": clicked.replace(minute=0).isoformat(), "referrerHost": "youtube.com",
          "country": "DE", "device": "Mobile", "utmSource": "yt", "utmMedium": None,
-         "utmCampaign": "spring", "bot": False, "clicks": 3},
+         "utmCampaign": "spring", "bot": False, "clicks": 3, "slug": "jane",
+         "subId": "ig"},
         {"programId": str(p.program_id), "affiliateId": str(p.affiliate_id),
          "hour": clicked.isoformat(), "referrerHost": None, "country": "US",
          "device": "Bot", "utmSource": None, "utmMedium": None, "utmCampaign": None,
-         "bot": True, "clicks": 2}]})
+         "bot": True, "clicks": 2, "slug": "jane"}]})
     await applied(pool, clicks, *sales)
     await applied(pool, clicks, *sales)  # redelivered: nothing changes
-    c = 9900
+    c, k = 9900, 1980  # each sale and its commission (20%)
     both = {("hour", SUNDAY_16): (0, 3, 3 * c), ("hour", "14"): (3, 0, 0),
             ("device", "Bot"): (2, 0, 0)}
-    assert await _dims(pool, p.org_id) == {
+    assert await _dims(pool, p.org_id) == _earning({
         **both,
         ("source", "youtube.com"): (3, 1, c), ("source", "(direct)"): (0, 1, c),
         ("source", U): (0, 1, c),
@@ -101,14 +115,16 @@ async def test_a_sales_origin_counts_once_and_a_refund_or_denial_takes_it_back(
         ("utm_medium", N): (3, 2, 2 * c), ("utm_medium", U): (0, 1, c),
         ("utm_campaign", "spring"): (3, 1, c), ("utm_campaign", N): (0, 1, c),
         ("utm_campaign", U): (0, 1, c),
-        ("delay", "1-24h"): (0, 1, c), ("delay", "1-7d"): (0, 1, c), ("delay", U): (0, 1, c)}
+        ("delay", "1-24h"): (0, 1, c), ("delay", "1-7d"): (0, 1, c), ("delay", U): (0, 1, c),
+        ("link", "jane"): (3, 1, c), ("link", U): (0, 2, 2 * c),
+        ("channel", "ig"): (3, 1, c), ("channel", N): (0, 1, c), ("channel", U): (0, 1, c)}, k)
 
     refund = {**created["o_1"], "data": {**created["o_1"]["data"], "status": "Refunded"}}
     denial = delivery(CONVERSIONS_DENIED, {"orgId": str(p.org_id),
                                            "conversionIds": [str(s3.conversion_id)]})
     await applied(pool, delivery(REFUNDED, refund), denial)
     await applied(pool, delivery(REFUNDED, refund), denial)
-    assert await _dims(pool, p.org_id) == {
+    assert await _dims(pool, p.org_id) == _earning({
         ("hour", SUNDAY_16): (0, 1, c), ("hour", "14"): (3, 0, 0), ("device", "Bot"): (2, 0, 0),
         ("source", "youtube.com"): (3, 0, 0), ("source", U): (0, 1, c),
         ("country", "DE"): (3, 0, 0), ("country", U): (0, 1, c),
@@ -116,7 +132,8 @@ async def test_a_sales_origin_counts_once_and_a_refund_or_denial_takes_it_back(
         ("utm_source", "yt"): (3, 0, 0), ("utm_source", U): (0, 1, c),
         ("utm_medium", N): (3, 0, 0), ("utm_medium", U): (0, 1, c),
         ("utm_campaign", "spring"): (3, 0, 0), ("utm_campaign", U): (0, 1, c),
-        ("delay", U): (0, 1, c)}
+        ("delay", U): (0, 1, c), ("link", "jane"): (3, 0, 0), ("link", U): (0, 1, c),
+        ("channel", "ig"): (3, 0, 0), ("channel", U): (0, 1, c)}, k)
 
 
 # ---- the org-wide twin ---------------------------------------------------------------------
@@ -140,7 +157,8 @@ def _fact(rng: random.Random, org: uuid.UUID, program: uuid.UUID, affiliate: uui
                 device=pick(["Mobile", "Desktop"]) if clicked else None,
                 utm_source=pick(["yt", N]) if clicked else None,
                 utm_medium=N if clicked else None, utm_campaign=N if clicked else None,
-                delay=pick(["<1h", ">7d"]) if clicked else None)
+                delay=pick(["<1h", ">7d"]) if clicked else None,
+                link=pick(["jane", None]), channel=pick(["ig", N]) if clicked else None)
 
 
 def _cells(rng: random.Random, programs: list[uuid.UUID], affiliates: list[uuid.UUID]
@@ -152,7 +170,8 @@ def _cells(rng: random.Random, programs: list[uuid.UUID], affiliates: list[uuid.
         "referrerHost": rng.choice(HOSTS), "country": rng.choice(["DE", "unknown"]),
         "device": rng.choice(["Mobile", "Tablet", "Bot"]), "utmSource": rng.choice([None, "x"]),
         "utmMedium": None, "utmCampaign": rng.choice([None, "c"]), "bot": False,
-        "clicks": rng.randrange(1, 9)}) for _ in range(40)]
+        "clicks": rng.randrange(1, 9), "slug": rng.choice(["jane", "joe"]),
+        "subId": rng.choice([None, "ig"])}) for _ in range(40)]
 
 
 async def test_the_org_wide_dimension_rows_equal_the_per_affiliate_sums(pool: asyncpg.Pool
@@ -176,11 +195,12 @@ async def test_the_org_wide_dimension_rows_equal_the_per_affiliate_sums(pool: as
     async with pool.acquire() as conn:
         reads = Reads(conn)
         for dimension in ("source", "country", "device", "utm_source", "utm_medium",
-                          "utm_campaign", "hour", "delay"):
+                          "utm_campaign", "hour", "delay", "link", "channel"):
             for program in (None, programs[0]):
                 fine = await conn.fetch(
                     "SELECT value, day, currency, sum(clicks)::bigint, "
-                    "sum(conversions)::bigint, sum(revenue_cents)::bigint FROM metric_dims "
+                    "sum(conversions)::bigint, sum(revenue_cents)::bigint, "
+                    "sum(commission_cents)::bigint FROM metric_dims "
                     "WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND dimension = $4 "
                     "AND ($5::uuid IS NULL OR program_id = $5) GROUP BY value, day, currency",
                     org, first, TODAY, dimension, program)
@@ -194,14 +214,14 @@ async def test_the_org_wide_dimension_rows_equal_the_per_affiliate_sums(pool: as
         # every dimension holds every counted sale once
         totals = await conn.fetch("SELECT dimension, sum(conversions) FROM metric_org_dims "
                                   "WHERE org_id = $1 GROUP BY dimension", org)
-        assert len({t[1] for t in totals}) == 1 and len(totals) == 8
+        assert len({t[1] for t in totals}) == 1 and len(totals) == 10
 
 
-# ---- 0020 carries over the sales counted before it ------------------------------------------
+# ---- 0020 and 0022 carry over the sales counted before them -----------------------------------
 LEDGER_MIGRATIONS = Path(__file__).resolve().parents[2] / "services/ledger/adapters/migrations"
 
 
-async def test_the_migration_puts_earlier_sales_under_unknown_at_their_hour(
+async def test_the_migrations_put_earlier_sales_under_unknown_at_their_hour_with_commission(
         settings: Settings, migrated: None) -> None:
     schema = f"mig_{uuid.uuid4().hex[:12]}"
     migrations = load_migrations(LEDGER_MIGRATIONS)
@@ -225,19 +245,20 @@ async def test_the_migration_puts_earlier_sales_under_unknown_at_their_hour(
                 f'INSERT INTO "{schema}".metric_conversions (conversion_id, org_id, day, '
                 "program_id, affiliate_id, currency, sale, lead, recurring, kind, "
                 "amount_cents, commission_cents, counted) VALUES ($1, $2, $3, $4, $5, 'USD', "
-                "true, false, false, 'Link', $6, 0, $7)",
-                cid, org, at.date(), program, affiliate, cents, counted)
+                "true, false, false, 'Link', $6, $7, $8)",
+                cid, org, at.date(), program, affiliate, cents, cents // 5, counted)
         await conn.execute("RESET session_replication_role")
         await migrate_schema(conn, schema, migrations)
         cells = await conn.fetch(f'SELECT conversion_id, cell FROM "{schema}".metric_conversions')
         assert {r[0]: r[1] for r in cells} == {ids[0]: 81, ids[1]: 81, ids[2]: None}
         for table in ("metric_dims", "metric_org_dims"):
             rows = await conn.fetch(f'SELECT dimension, value, clicks, conversions, '
-                                    f'revenue_cents FROM "{schema}".{table}')
+                                    f'revenue_cents, commission_cents FROM "{schema}".{table}')
             assert sorted(map(tuple, rows)) == sorted(
-                [(d, U, 0, 2, 3500) for d in ("source", "country", "device", "utm_source",
-                                              "utm_medium", "utm_campaign", "delay")]
-                + [("hour", "81", 0, 2, 3500)])
+                [(d, U, 0, 2, 3500, 700) for d in ("source", "country", "device", "utm_source",
+                                                   "utm_medium", "utm_campaign", "delay",
+                                                   "link", "channel")]
+                + [("hour", "81", 0, 2, 3500, 700)])
     finally:
         await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await conn.close()

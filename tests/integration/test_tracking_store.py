@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from libs.contracts.metrics import CLICKS_ROLLED
 from libs.shared.db import create_pool
 from libs.shared.settings import Settings
 from services.tracking.adapters.click_writer import ClickWriter
@@ -48,7 +49,7 @@ async def test_writer_batches_and_flushes_on_stop(settings: Settings, migrated: 
     writer = ClickWriter(pool, flush_ms=60_000, max_batch=3)
     task = asyncio.ensure_future(writer.run())
     row = (org, org, org, "slug", "slug", None, "ref.example", "https://b/?via=slug", None,
-           None, None, None, None, "Desktop", "unknown", False, "js", datetime.now(UTC))
+           None, None, None, None, "Desktop", "unknown", False, "js", datetime.now(UTC), "ig")
     count = "SELECT count(*) FROM tracking.clicks WHERE org_id = $1"
     try:
         for _ in range(3):  # a full batch is written without waiting for the interval
@@ -61,5 +62,14 @@ async def test_writer_batches_and_flushes_on_stop(settings: Settings, migrated: 
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         assert await pool.fetchval(count, org) == 4
+        assert await pool.fetchval("SELECT array_agg(DISTINCT sub_id) FROM tracking.clicks "
+                                   "WHERE org_id = $1", org) == ["ig"]
+        # each batch's roll-up names the link and the sub-id of its clicks
+        rolled = await pool.fetch(
+            "SELECT payload FROM tracking.outbox WHERE routing_key = $1 "
+            "AND payload->>'orgId' = $2", CLICKS_ROLLED, str(org))
+        cells = [c for r in rolled for c in r[0]["cells"]]
+        assert sorted((c["slug"], c["subId"], c["clicks"]) for c in cells) == [
+            ("slug", "ig", 1), ("slug", "ig", 3)]
     finally:
         await pool.close()

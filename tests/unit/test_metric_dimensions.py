@@ -13,6 +13,7 @@ from services.ledger.metrics.domain.dimensions import (
     country_value,
     delay_bucket,
     hour_cell,
+    origin_fields,
     sale_values,
 )
 from services.ledger.metrics.domain.rollup import Fact
@@ -44,11 +45,16 @@ def _cell(**fields: object) -> ClickCell:
 
 
 def test_a_bot_cell_counts_only_in_devices() -> None:
-    assert click_values(_cell(bot=True, device="Bot")) == [("device", "Bot")]
-    assert click_values(_cell()) == [
+    assert click_values(_cell(bot=True, device="Bot", slug="jane")) == [("device", "Bot")]
+    assert click_values(_cell(slug="jane", subId="ig-story")) == [
         ("source", "(direct)"), ("country", "FR"), ("device", "Mobile"),
         ("utm_source", "yt"), ("utm_medium", "(none)"), ("utm_campaign", "(none)"),
-        ("hour", "56")]
+        ("hour", "56"), ("link", "jane"), ("channel", "ig-story")]
+
+
+def test_a_cell_without_a_sub_id_is_none_and_one_from_an_older_tracking_has_no_link() -> None:
+    assert click_values(_cell(slug="jane"))[-2:] == [("link", "jane"), ("channel", "(none)")]
+    assert click_values(_cell())[-2:] == [("link", "(unknown)"), ("channel", "(none)")]
 
 
 def test_a_sale_without_an_originating_click_is_unknown_but_has_its_hour() -> None:
@@ -57,7 +63,23 @@ def test_a_sale_without_an_originating_click_is_unknown_but_has_its_hour() -> No
     assert sale_values(fact) == [
         ("source", "(unknown)"), ("country", "(unknown)"), ("device", "(unknown)"),
         ("utm_source", "(unknown)"), ("utm_medium", "(unknown)"),
-        ("utm_campaign", "(unknown)"), ("hour", "56"), ("delay", "(unknown)")]
+        ("utm_campaign", "(unknown)"), ("hour", "56"), ("delay", "(unknown)"),
+        ("link", "(unknown)"), ("channel", "(unknown)")]
+
+
+def test_a_sale_has_its_link_without_a_click_and_its_clicks_sub_id_with_one() -> None:
+    def origin(**fields: object) -> dict[str, object]:
+        return {"clicked_at": None, "referrer_host": None, "country": None,
+                "device_class": None, "utm_source": None, "utm_medium": None,
+                "utm_campaign": None, "sub_id": None, "delay_seconds": None, **fields}
+
+    assert origin_fields(origin(link_slug="jane")) == {"link": "jane"}
+    clicked = origin_fields(origin(link_slug=None, clicked_at=datetime.now(UTC),
+                                   country="DE", device_class="Mobile", delay_seconds=5.0))
+    assert (clicked["link"], clicked["channel"], clicked["delay"]) == (None, "(none)", "<1h")
+    assert origin_fields(origin(link_slug="jane", clicked_at=datetime.now(UTC), country="DE",
+                                device_class="Mobile", sub_id="yt",
+                                delay_seconds=5.0))["channel"] == "yt"
 
 
 def test_only_a_readable_referral_of_the_sales_program_asks_for_its_click() -> None:

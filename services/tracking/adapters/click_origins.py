@@ -16,7 +16,7 @@ from libs.shared.db import Conn
 LOOKBACK_SECONDS = 30
 _FIND = f"""
 SELECT k.i, c.referrer_host, c.country, c.device_class, c.utm_source, c.utm_medium,
-       c.utm_campaign, c.created_at
+       c.utm_campaign, c.sub_id, c.created_at
 FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[])
      AS k(i, org_id, program_id, affiliate_id, slug, set_at)
 CROSS JOIN LATERAL (
@@ -42,5 +42,5 @@ class ClickOrigins:
         return {r["i"]: SaleOrigin(
             referrer_host=r["referrer_host"], country=r["country"],
             device_class=r["device_class"], utm_source=r["utm_source"],
-            utm_medium=r["utm_medium"], utm_campaign=r["utm_campaign"],
+            utm_medium=r["utm_medium"], utm_campaign=r["utm_campaign"], sub_id=r["sub_id"],
             clicked_at=r["created_at"]) for r in rows}

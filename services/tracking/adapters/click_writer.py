@@ -32,7 +32,7 @@ def rolled_events(rows: list[tuple[Any, ...]]) -> list[tuple[uuid.UUID, str, str
 COLUMNS = ("org_id", "program_id", "affiliate_id", "slug", "attributed_slug", "visitor_id",
            "referrer_host", "landing_url", "utm_source", "utm_medium", "utm_campaign",
            "utm_term", "utm_content", "device_class", "country", "is_bot", "source",
-           "created_at")
+           "created_at", "sub_id")
 
 
 class ClickWriter:

@@ -18,6 +18,7 @@ class Credit:
     affiliate_id: uuid.UUID
     program_id: uuid.UUID
     method: AttributionMethod | None  # None: named by slug (the reference's value for S2S)
+    slug: str | None = None  # the link that credited the sale, when a link did
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,12 @@ PARAM_NAME = re.compile(r"[a-z0-9_-]{2,32}")
 SLUG_VALUE = re.compile(r"[a-z0-9-]{1,64}")
 MAX_CANDIDATES = 20
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+# The reference names no sub-id parameter: these landing-URL params, first usable one wins
+# (``sub_id`` is ours; the others are what affiliate networks commonly append).
+SUB_ID_KEYS = ("sub_id", "subid", "sub1", "sub")
+# A sub-id is a label an affiliate picks (a channel, a post): URL-unreserved characters, at
+# most 64, so it is bounded in the rollups and safe as a CSV cell or a path segment.
+SUB_ID_VALUE = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 UNKNOWN = "unknown"
 
 
@@ -76,6 +82,16 @@ def candidates(query: dict[str, str]) -> list[tuple[str, str]]:
 
 def utm(query: dict[str, str]) -> dict[str, str | None]:
     return {key: (query.get(key) or None) and query[key][:200] for key in UTM_KEYS}
+
+
+def sub_id(query: dict[str, str]) -> str | None:
+    """The click's sub-id: the first of ``SUB_ID_KEYS`` whose value (trimmed) is usable;
+    others are ignored, never cut down (a cut value would merge two channels)."""
+    for key in SUB_ID_KEYS:
+        value = query.get(key)
+        if value is not None and SUB_ID_VALUE.fullmatch(value := value.strip()):
+            return value
+    return None
 
 
 @dataclass(frozen=True, slots=True)

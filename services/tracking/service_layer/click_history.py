@@ -14,9 +14,9 @@ from libs.contracts.metrics import ClickCell
 _CELLS = (
     "SELECT program_id, affiliate_id, date_trunc('hour', created_at AT TIME ZONE 'UTC') AS hour, "
     "nullif(referrer_host, '') AS referrer_host, country, device_class, utm_source, utm_medium, "
-    "utm_campaign, is_bot, count(*) AS clicks FROM clicks "
+    "utm_campaign, is_bot, slug, sub_id, count(*) AS clicks FROM clicks "
     "WHERE org_id = $1 AND created_at >= $2 AND created_at < $3 "
-    "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10")
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12")
 
 
 async def cells_of_day(pool: asyncpg.Pool, q: r.ClickCellsQuery) -> r.ClickCells:
@@ -27,7 +27,7 @@ async def cells_of_day(pool: asyncpg.Pool, q: r.ClickCellsQuery) -> r.ClickCells
         hour=row["hour"].replace(tzinfo=UTC), referrer_host=row["referrer_host"],
         country=row["country"], device=row["device_class"], utm_source=row["utm_source"],
         utm_medium=row["utm_medium"], utm_campaign=row["utm_campaign"], bot=row["is_bot"],
-        clicks=row["clicks"]) for row in rows])
+        clicks=row["clicks"], slug=row["slug"], sub_id=row["sub_id"]) for row in rows])
 
 
 async def first_day(pool: asyncpg.Pool, q: r.FirstClickQuery) -> r.FirstClick:

@@ -70,7 +70,7 @@ async def record_click(t: Tracking, cmd: RecordClick) -> ClickResult:
             link.org_id, link.program_id, link.affiliate_id, link.slug, credited.slug, None,
             visits.host_of(data.referrer), data.landing_url, *utm.values(), device.value,
             visits.country(cmd.visitor.country), device == DeviceClass.Bot, cmd.source.value,
-            datetime.fromtimestamp(now, UTC)))
+            datetime.fromtimestamp(now, UTC), visits.sub_id(query)))
     return ClickResult(
         counted=device != DeviceClass.Bot, slug=link.slug, attributed_slug=credited.slug,
         program_id=link.program_id, attribution_model=terms.attribution_model,

@@ -167,13 +167,14 @@ class _Batch:
             currency=data.currency, customer_id=data.customer_id,
             customer_email=_email(data.customer_email), subscription_id=data.subscription_id,
             attribution_method=credit.method, payout_grace_days=cmd.payout_grace_days,
-            occurred_at=item.at)
+            occurred_at=item.at, link_slug=credit.slug)
         found = referred(len(self.events), sale, data.referral)
         if found is not None:
             self.referred.append(found)
-        # Without an origin the key is left out: a ledger that predates it books the sale.
-        self.events.append((key, SALE_ACCEPTED,
-                            sale.model_dump_json(by_alias=True, exclude={"origin"})))
+        # Keys without a value are left out: a ledger that predates them books the sale.
+        self.events.append((key, SALE_ACCEPTED, sale.model_dump_json(
+            by_alias=True, exclude={"origin"} | ({"link_slug"} if credit.slug is None
+                                                 else set()))))
         return _Answer(key, Accepted(ok=True, conversion_id=conversion_id))
 
     # ---- CreditSources: what ``credit_sale`` looks up, this batch's sales first ----------
@@ -240,7 +241,7 @@ def _final(result: _Answer | _Copy | Exception, fresh: set[tuple[uuid.UUID, str]
 
 
 def _slug_credit(link: Link) -> Credit:
-    return Credit(link.affiliate_id, link.program_id, None)
+    return Credit(link.affiliate_id, link.program_id, None, link.slug)
 
 
 def _email(value: str | None) -> str | None:

@@ -3,7 +3,8 @@
 program as the sale, its dimensions travel with the sale to the ledger (``origin``). A referral
 that cannot be read, names another program or affiliate, or whose click is not stored (yet:
 clicks are written in batches every ``tracking_click_flush_ms``) leaves the sale without one.
-It never changes who the sale credits."""
+It never changes who the sale credits. A sale no link credited (an e-mail match, a renewal)
+takes its originating click's link as its ``linkSlug``."""
 
 from __future__ import annotations
 
@@ -43,5 +44,6 @@ async def with_origins(conn: Conn, sales: list[Referred]) -> dict[int, str]:
         (n, s.sale.org_id, s.sale.program_id, s.sale.affiliate_id, s.referral.slug,
          datetime.fromtimestamp(s.referral.set_at, UTC)) for n, s in enumerate(sales)]
     found = await ClickOrigins(conn).find(wanted)
-    return {s.index: s.sale.model_copy(update={"origin": found[n]}).model_dump_json(
+    return {s.index: s.sale.model_copy(update={
+        "origin": found[n], "link_slug": s.sale.link_slug or s.referral.slug}).model_dump_json(
         by_alias=True) for n, s in enumerate(sales) if n in found}

@@ -15,7 +15,7 @@ import asyncpg
 from libs.shared.db import Conn
 from services.ledger.metrics.adapters.rollups import CHURN_DAYS
 from services.ledger.metrics.domain.grains import monday
-from services.ledger.metrics.domain.rollup import COLUMNS
+from services.ledger.metrics.domain.rollup import COLUMNS, DEFAULT_HOME
 
 
 class Scope:
@@ -74,14 +74,24 @@ class Reads:
             "GROUP BY source ORDER BY sum(clicks) DESC, source", *args))
 
     async def dims(self, scope: Scope, dimension: str) -> list[asyncpg.Record]:
-        """Per (value, day, currency) of one click dimension: clicks, sales and revenue."""
+        """Per (value, day, currency) of one click dimension: clicks, sales, their revenue
+        and commission."""
         where, args = scope.where("day", dimension)
         return list(await self.conn.fetch(
             "SELECT value, day, currency, sum(clicks)::bigint AS clicks, "
             "sum(conversions)::bigint AS conversions, "
-            "sum(revenue_cents)::bigint AS revenue_cents FROM "
+            "sum(revenue_cents)::bigint AS revenue_cents, "
+            "sum(commission_cents)::bigint AS commission_cents FROM "
             f"{scope.table('metric_dims', 'metric_org_dims')} WHERE {where} "
             "AND dimension = $4 GROUP BY value, day, currency", *args))
+
+    async def home_currencies(self, org_ids: list[uuid.UUID]) -> set[str]:
+        """The distinct home currencies of these orgs (the default for an org without
+        settings)."""
+        rows = await self.conn.fetch(
+            "SELECT DISTINCT coalesce(s.home_currency, $2) FROM unnest($1::uuid[]) AS o "
+            "LEFT JOIN org_settings s ON s.org_id = o", org_ids, DEFAULT_HOME)
+        return {r[0] for r in rows}
 
     async def active_affiliates(self, org_id: uuid.UUID, first: date) -> int:
         """Affiliates with a click, a lead or a sale from ``first`` on (the window ends now)."""

@@ -38,7 +38,8 @@ _AFFILIATE, _CURRENCY = ("affiliate_id", "uuid"), ("currency", "text")
 _COUNTERS = [(c, "bigint") for c in COLUMNS]
 _ATTRIBUTION = [("conversions", "bigint"), ("revenue_cents", "bigint"),
                 ("commission_cents", "bigint")]
-_DIM_SUMS = [("clicks", "bigint"), ("conversions", "bigint"), ("revenue_cents", "bigint")]
+_DIM_SUMS = [("clicks", "bigint"), ("conversions", "bigint"), ("revenue_cents", "bigint"),
+             ("commission_cents", "bigint")]
 _UPSERT_DAYS = _upsert("metric_days", [_ORG, _DAY, _PROGRAM, _AFFILIATE, _CURRENCY], _COUNTERS)
 _UPSERT_ORG_DAYS = _upsert("metric_org_days", [_ORG, _DAY, _PROGRAM, _CURRENCY], _COUNTERS)
 _UPSERT_KINDS = _upsert("metric_attribution", [_ORG, _DAY, _PROGRAM, _AFFILIATE, _CURRENCY,
@@ -94,7 +95,8 @@ class Rollups:
                  "affiliate_id": "uuid", "currency": "text", "subscription_id": "text",
                  "kind": "text", "amount_cents": "bigint", "commission_cents": "bigint",
                  "stage": "smallint", "cell": "smallint",
-                 **dict.fromkeys(("source", "country", "device", *UTM, "delay"), "text")}
+                 **dict.fromkeys(("source", "country", "device", *UTM, "delay", "link",
+                                  "channel"), "text")}
         arrays = ", ".join(f"${i + 1}::{casts.get(c, 'boolean')}[]"
                            for i, c in enumerate(_FACT_COLUMNS))
         rows = await self.conn.fetch(
@@ -112,16 +114,20 @@ class Rollups:
         return {r[0]: r[1] for r in rows if r[1]}
 
     async def origins_of(self, conversion_ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-        """The originating click of each of these sales that has one, with the seconds from
-        the click to the sale."""
+        """Where each of these sales came from, for those with an originating click or a
+        link: the click's values (None without one) with the seconds from the click to the
+        sale, and the link's slug."""
         if not conversion_ids:
             return {}
         rows = await self.conn.fetch(
-            "SELECT o.conversion_id, o.referrer_host, o.country, o.device_class, "
-            "o.utm_source, o.utm_medium, o.utm_campaign, "
-            "extract(epoch FROM c.created_at - o.clicked_at)::float8 AS delay_seconds "
-            "FROM conversion_origins o JOIN conversions c ON c.id = o.conversion_id "
-            "WHERE o.conversion_id = ANY($1::uuid[])", conversion_ids)
+            "SELECT c.id AS conversion_id, o.referrer_host, o.country, o.device_class, "
+            "o.utm_source, o.utm_medium, o.utm_campaign, o.sub_id, o.clicked_at, "
+            "extract(epoch FROM c.created_at - o.clicked_at)::float8 AS delay_seconds, "
+            "l.slug AS link_slug FROM conversions c "
+            "LEFT JOIN conversion_origins o ON o.conversion_id = c.id "
+            "LEFT JOIN conversion_links l ON l.conversion_id = c.id "
+            "WHERE c.id = ANY($1::uuid[]) AND (o.conversion_id IS NOT NULL "
+            "OR l.conversion_id IS NOT NULL)", conversion_ids)
         return {r["conversion_id"]: r for r in rows}
 
     async def first_seen(self, rows: list[tuple[uuid.UUID, str, date]]

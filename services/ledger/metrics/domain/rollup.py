@@ -78,6 +78,10 @@ class Fact:
     utm_medium: str | None = None
     utm_campaign: str | None = None
     delay: str | None = None
+    # The affiliate's own dimensions (0022): the link the sale came through (known without a
+    # click too) and its originating click's sub-id (``(none)`` when the click had none).
+    link: str | None = None
+    channel: str | None = None
 
     @property
     def key(self) -> DayKey:
@@ -140,8 +144,8 @@ class Deltas:
         self.days: dict[DayKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
         self.sources: dict[SourceKey, int] = defaultdict(int)
         self.kinds: dict[KindKey, list[int]] = defaultdict(lambda: [0, 0, 0])
-        # clicks, conversions, revenue per (*DayKey, dimension, value)
-        self.dims: dict[DimKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+        # clicks, conversions, revenue, commission per (*DayKey, dimension, value)
+        self.dims: dict[DimKey, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         # (org, subscription) -> program, affiliate, first and last day of its charges
         self.subscriptions: dict[tuple[uuid.UUID, str], list[Any]] = {}
 
@@ -171,6 +175,7 @@ class Deltas:
                 sums = self.dims[(*fact.key, dimension, value)]
                 sums[1] += sign
                 sums[2] += sign * fact.amount_cents
+                sums[3] += sign * fact.commission_cents
 
     def clicks(self, event: ClicksRolled) -> None:
         for cell in event.cells:

@@ -4,11 +4,15 @@ rounded as the contract's field descriptions say; a rate with nothing to divide 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import asyncpg
+from pydantic import BaseModel
 
 from libs.contracts import insights as ins
+from libs.shared.db import Conn
 from services.ledger.metrics.adapters.reads import Reads, Scope
 from services.ledger.metrics.service_layer import insight_dims as dims
 from services.ledger.metrics.service_layer.queries import Money, days_of, ratio, window
@@ -20,12 +24,20 @@ def _scope(cmd: ins.GetInsight, first: date, last: date) -> Scope:
     return Scope(cmd.org_id, first, last, cmd.program_id, cmd.affiliate_id)
 
 
-async def _days(pool: asyncpg.Pool, cmd: ins.GetInsight) -> tuple[dict[str, int], str]:
-    """Every rollup column over the window, money converted; and the home currency."""
-    first, last = days_of(*window(cmd.since, cmd.until))
-    async with pool.acquire() as conn:
-        rows = await Reads(conn).by_day(_scope(cmd, first, last))
-        money = await Money.load(conn, cmd.org_id, [(r["day"], r["currency"]) for r in rows])
+async def day_rows(conn: Conn, scopes: Sequence[Scope], home: str | None = None
+                   ) -> tuple[list[Any], Money]:
+    """The scopes' (day, currency) rows of every rollup column, and the money that converts
+    them into ``home`` (by default the first scope's org's home currency)."""
+    reads = Reads(conn)
+    rows = [r for scope in scopes for r in await reads.by_day(scope)]
+    amounts = [(r["day"], r["currency"]) for r in rows]
+    money = await (Money.into(conn, home, amounts) if home is not None
+                   else Money.load(conn, scopes[0].org_id, amounts))
+    return rows, money
+
+
+def totals_of(rows: list[Any], money: Money) -> dict[str, int]:
+    """Every rollup column summed over ``rows``, money converted."""
     totals: dict[str, int] = {}
     for r in rows:
         for name, value in r.items():
@@ -34,23 +46,38 @@ async def _days(pool: asyncpg.Pool, cmd: ins.GetInsight) -> tuple[dict[str, int]
             if name.endswith("_cents"):
                 value = money.home_cents(r["day"], r["currency"], value)
             totals[name] = totals.get(name, 0) + value
-    return totals, money.home
+    return totals
+
+
+def overview_fields(t: dict[str, int]) -> dict[str, Any]:
+    """The overview's counts and rates that hold no revenue (the affiliate's overview has
+    them too)."""
+    clicks, sales, leads = t.get("clicks", 0), t.get("conversions", 0), t.get("leads", 0)
+    refunded, recurring = t.get("refunded", 0), t.get("recurring", 0)
+    commission = t.get("commission_cents", 0)
+    return {"clicks": clicks, "conversions": sales,
+            "conversion_rate": ratio(sales * 100, clicks),
+            "epc_cents": round(commission / clicks) if clicks else 0,
+            "commission_cents": commission, "refunded_conversions": refunded,
+            "refund_rate": ratio(refunded, sales + refunded),
+            "recurring_conversions": recurring,
+            "recurring_share_pct": ratio(recurring * 100, sales, 2), "leads": leads,
+            "click_to_lead_rate": ratio(leads, clicks), "lead_to_sale_rate": ratio(sales, leads)}
+
+
+async def _days(pool: asyncpg.Pool, cmd: ins.GetInsight) -> tuple[dict[str, int], str]:
+    """Every rollup column over the window, money converted; and the home currency."""
+    first, last = days_of(*window(cmd.since, cmd.until))
+    async with pool.acquire() as conn:
+        rows, money = await day_rows(conn, [_scope(cmd, first, last)])
+    return totals_of(rows, money), money.home
 
 
 async def overview(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Overview:
     t, home = await _days(pool, cmd)
-    clicks, sales, leads = t.get("clicks", 0), t.get("conversions", 0), t.get("leads", 0)
-    refunded, recurring = t.get("refunded", 0), t.get("recurring", 0)
-    revenue, commission = t.get("revenue_cents", 0), t.get("commission_cents", 0)
-    return ins.Overview(
-        clicks=clicks, conversions=sales, conversion_rate=ratio(sales * 100, clicks),
-        epc_cents=round(commission / clicks) if clicks else 0,
-        aov_cents=round(revenue / sales) if sales else 0, gross_revenue_cents=revenue,
-        commission_cents=commission, refunded_conversions=refunded,
-        refund_rate=ratio(refunded, sales + refunded), recurring_conversions=recurring,
-        recurring_share_pct=ratio(recurring * 100, sales, 2), home_currency=home,
-        leads=leads, click_to_lead_rate=ratio(leads, clicks),
-        lead_to_sale_rate=ratio(sales, leads))
+    sales, revenue = t.get("conversions", 0), t.get("revenue_cents", 0)
+    return ins.Overview(**overview_fields(t), aov_cents=round(revenue / sales) if sales else 0,
+                        gross_revenue_cents=revenue, home_currency=home)
 
 
 async def funnel(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.Funnel:
@@ -119,9 +146,13 @@ def _days_between(first: date, last: date) -> list[date]:
 
 
 async def as_rows(pool: asyncpg.Pool, cmd: ins.GetInsight) -> ins.InsightRows:
-    """The module's answer as CSV rows: a list's items one per row, else one row of fields."""
-    answer = await MODULES[cmd.module](pool, cmd)
-    data = answer.model_dump(mode="json", by_alias=True)
+    return rows_of(await MODULES[cmd.module](pool, cmd))
+
+
+def rows_of(answer: BaseModel, leave_out: frozenset[str] = frozenset()) -> ins.InsightRows:
+    """An answer as CSV rows: a list's items one per row, else one row of fields (without the
+    fields in ``leave_out``)."""
+    data = answer.model_dump(mode="json", by_alias=True, exclude=set(leave_out))
     items = next((v for v in data.values() if isinstance(v, list)), None)
     if items is None:
         return ins.InsightRows(header=list(data), rows=[list(data.values())])

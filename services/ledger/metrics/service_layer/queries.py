@@ -67,7 +67,11 @@ class Money:
                    home: str | None = None) -> Money:
         """``home``: the org's home currency when the caller already knows it (the gateway's
         own value), else the ledger's copy."""
-        home = home or await home_currency(conn, org_id)
+        return await cls.into(conn, home or await home_currency(conn, org_id), amounts)
+
+    @classmethod
+    async def into(cls, conn: Conn, home: str, amounts: Iterable[tuple[date, str]]) -> Money:
+        """Converting into ``home``, with the rates of the days of ``amounts``."""
         foreign = [(day, cur) for day, cur in amounts if cur not in (home, NO_CURRENCY)]
         if not foreign:
             return cls(home, RateTable([]))
