@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from libs.contracts import affiliates as c
+from libs.contracts.affiliate_sessions import RESOLVE_AFFILIATE_IDENTITY
 from libs.contracts.s2s import RESOLVE_LINK
 from libs.shared.rpc_handlers import HandlerTable
 from libs.shared.runtime import ServiceContext
 from services.ledger.affiliates.service_layer import bulk as affiliate_bulk
 from services.ledger.affiliates.service_layer import handlers as affiliates
-from services.ledger.affiliates.service_layer import links
+from services.ledger.affiliates.service_layer import identity, links
 
 
 def add_affiliate_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
@@ -22,3 +23,4 @@ def add_affiliate_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
     table.add(c.REJECT_AFFILIATE, pool, affiliates.reject_affiliate)
     table.add(c.BULK_AFFILIATE_ACTION, pool, affiliate_bulk.bulk_action)
     table.add(RESOLVE_LINK, pool, links.resolve_link)
+    table.add(RESOLVE_AFFILIATE_IDENTITY, pool, identity.resolve_identity)
