@@ -119,3 +119,12 @@ def affiliate_identity_of(claims: Mapping[str, Any], cmap: ClaimMap
         return None
     return AffiliateIdentity(subject=subject, email=email.lower(),
                              verified=is_verified(claim(claims, cmap.email_verified)))
+
+
+def put_claim(claims: dict[str, Any], path: str, value: Any) -> None:
+    """Set the claim at ``path`` (the dev issuer's tokens follow the configured layout)."""
+    *parents, last = path.split(".") if "/" not in path and ":" not in path else [path]
+    node = claims
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value

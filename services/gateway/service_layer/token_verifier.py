@@ -85,6 +85,8 @@ def policy_from_settings(settings: Settings) -> TokenPolicy | None:
 
 def key_fits(jwk: Mapping[str, Any], alg: str) -> bool:
     """Whether the JWK is one that verifies ``alg`` (its type, curve and own ``alg``)."""
+    if alg not in KEY_TYPES:  # a symmetric algorithm: no JWK here verifies one
+        return False
     kty, curve = KEY_TYPES[alg]
     if jwk.get("alg", alg) != alg or jwk.get("kty") != kty:
         return False
