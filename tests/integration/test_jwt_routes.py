@@ -7,23 +7,19 @@ key's org. A gateway without a trusted issuer refuses every JWT (401)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from libs.shared.settings import Settings
 from services.gateway.domain.plans import Tier
 from services.gateway.domain.roles import Auth, Role
-from services.gateway.entrypoints.http.app import create_app
 from services.gateway.entrypoints.http.keys import PRINCIPAL
 from services.gateway.entrypoints.http.route_table import Route
+from tests.common.gateway_app import Client, serving_routes
 from tests.common.oidc_issuer import AUDIENCE, TestIssuer
 from tests.common.orgs import Org, new_org
-
-Client = TestClient[web.Request, web.Application]
 
 
 async def whoami(request: web.Request, _payload: dict[str, Any]) -> dict[str, Any]:
@@ -52,11 +48,8 @@ def issuer() -> Iterator[TestIssuer]:
     running.stop()
 
 
-@asynccontextmanager
-async def serving(**settings: Any) -> AsyncIterator[Client]:
-    app = create_app(Settings(**{"rate_limit_per_minute": 100_000, **settings}), ROUTES)
-    async with TestClient(TestServer(app)) as client:
-        yield client
+def serving(**settings: Any) -> AbstractAsyncContextManager[Client]:
+    return serving_routes(ROUTES, **settings)
 
 
 @pytest.fixture(scope="module")
