@@ -20,8 +20,8 @@ from services.gateway.entrypoints.http.route_table import Route
 I = "/api/affiliate-invites"  # noqa: E741 - the reference's path, no /v1 alias
 INVITE_ID = {"id": "inviteId"}
 TOKEN = {"token": "token"}
-JWT_NOTE = ("JWT-only in the reference; until the dashboard session exists it is open to API "
-            "keys ({scope} scope).")
+JWT_NOTE = ("JWT-only in the reference; open to API keys too ({scope} scope), as it was before "
+            "dashboard sign-in existed, so existing integrations keep working.")
 STATES = "States: Pending -> Accepted | Expired (14 days after create or resend) | Revoked."
 
 
