@@ -56,6 +56,23 @@ def start_mail_catcher() -> subprocess.Popen[bytes] | None:
                             stdout=subprocess.DEVNULL)
 
 
+def start_dev_issuer() -> subprocess.Popen[bytes] | None:
+    """In development, with no issuer configured, the local dev issuer whose tokens
+    ``rekomi admin dev-token`` prints (services/gateway/entrypoints/dev_issuer.py), unless
+    something already listens on its port."""
+    from services.gateway.service_layer.token_verifier import dev_issuer_url, issuer_of
+
+    settings = get_settings()
+    url = dev_issuer_url(settings)
+    if settings.env != "development" or issuer_of(settings) != url:
+        return None
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", int(url.rsplit(":", 1)[1]))) == 0:
+            return None
+    return subprocess.Popen([sys.executable, "-m", "services.gateway.entrypoints.dev_issuer"],
+                            env=os.environ.copy(), stdout=subprocess.DEVNULL)
+
+
 def stop_all(procs: dict[str, subprocess.Popen[bytes]], grace: float = 10.0) -> None:
     for proc in procs.values():
         if proc.poll() is None:
@@ -121,16 +138,19 @@ def _supervised() -> list[Supervised]:
     for name, (service, port) in extra_replicas().items():
         specs[name] = functools.partial(start, service, REKOMI_OPS_PORT_OVERRIDE=str(port))
     running = [Supervised(name, launch, launch(), now) for name, launch in specs.items()]
-    if (catcher := start_mail_catcher()) is not None:
-        running.append(Supervised("mail-catcher", start_mail_catcher_now, catcher, now))
+    for name, helper in (("mail-catcher", start_mail_catcher), ("dev-issuer", start_dev_issuer)):
+        if (proc := helper()) is not None:
+            running.append(Supervised(name, functools.partial(_restart_helper, helper), proc,
+                                      now))
     return running
 
 
-def start_mail_catcher_now() -> subprocess.Popen[bytes]:
-    catcher = start_mail_catcher()
-    if catcher is None:  # something else took its port meanwhile: a placeholder that exits
+def _restart_helper(helper: Callable[[], subprocess.Popen[bytes] | None]
+                    ) -> subprocess.Popen[bytes]:
+    proc = helper()
+    if proc is None:  # something else took its port meanwhile: a placeholder that exits
         return subprocess.Popen([sys.executable, "-c", "pass"])
-    return catcher
+    return proc
 
 
 def run_all() -> int:

@@ -10,19 +10,24 @@ from libs.contracts.common import QueryDatetime, Resource, Timestamp
 # field names. API-key callers get the redacted one: no actor_user_id, ip or user_agent.
 EXPORT_COLUMNS = ("id", "created_at", "action", "entity_type", "entity_id", "actor_type",
                   "before", "after")
-# For the dashboard (JWT) caller, once there is one.
+# For dashboard (JWT) callers: the Owner sees who did what, from where.
 EXPORT_FULL_COLUMNS = ("id", "created_at", "action", "entity_type", "entity_id", "actor_type",
                        "actor_user_id", "ip", "user_agent", "before", "after")
 
 
 class AuditLogFilter(BaseModel):
-    """What the list and the CSV export both filter on. The reference's actorUserId and ip
-    filters are not offered: API-key callers may not filter on what they cannot see."""
+    """What the list and the CSV export both filter on. ``actorUserId`` and ``ip`` filter for
+    dashboard callers only: API-key callers may not filter on what they cannot see, so for
+    them the two are ignored (the reference: "disabled for API-key callers")."""
 
     action: str | None = Field(default=None, max_length=100)
     entity_type: str | None = Field(default=None, alias="entityType", max_length=100)
     since: QueryDatetime | None = Field(default=None, description="createdAt >= since")
     until: QueryDatetime | None = Field(default=None, description="createdAt < until")
+    actor_user_id: str | None = Field(default=None, alias="actorUserId", max_length=255,
+                                      description="dashboard callers only; ignored for API keys")
+    ip: str | None = Field(default=None, max_length=64,
+                           description="dashboard callers only; ignored for API keys")
 
     model_config = ConfigDict(populate_by_name=True)
 

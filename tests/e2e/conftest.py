@@ -10,6 +10,7 @@ import pytest
 from libs.shared.settings import Settings
 from services.ledger.invites.adapters.mail_catcher import MailCatcher
 from tests.common.events import EventRecorder
+from tests.common.oidc_issuer import TestIssuer
 from tests.common.orgs import Org, new_org
 from tests.common.stack import Stack
 from tests.common.stripe_server import API_KEY as STRIPE_KEY
@@ -37,7 +38,18 @@ def stripe_base() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def stack(mail_catcher: MailCatcher, stripe_base: str) -> Iterator[Stack]:
+def issuer() -> Iterator[TestIssuer]:
+    """The OpenID Connect issuer the stack's gateway trusts (dashboard and portal sign-in):
+    discovery and JWKS over real HTTP, with an RS256 and an ES256 key."""
+    running = TestIssuer().start()
+    running.add_key("RS256")
+    running.add_key("ES256")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(mail_catcher: MailCatcher, stripe_base: str, issuer: TestIssuer) -> Iterator[Stack]:
     # Rate limits high enough that tests only meet them where they mean to (rate-limit tests
     # use a second, strict stack).
     running = Stack(Settings(), {"REKOMI_RATE_LIMIT_PER_MINUTE": "100000",
@@ -55,7 +67,12 @@ def stack(mail_catcher: MailCatcher, stripe_base: str) -> Iterator[Stack]:
                                  "REKOMI_STRIPE_API_BASE": stripe_base,
                                  "REKOMI_PAYOUTS_SEND_LEASE_SECONDS": "3",
                                  "REKOMI_PAYOUTS_SEND_INTERVAL_SECONDS": "0.2",
-                                 "REKOMI_PAYOUTS_PROVIDER_BACKOFF_SECONDS": "0.05"})
+                                 "REKOMI_PAYOUTS_PROVIDER_BACKOFF_SECONDS": "0.05",
+                                 # sign-in: the test issuer; a rotated key is fetched at once
+                                 "REKOMI_JWT_ISSUER": issuer.url,
+                                 "REKOMI_JWT_AUDIENCE": issuer.audience,
+                                 "REKOMI_JWT_JWKS_MIN_REFRESH_SECONDS": "0",
+                                 "REKOMI_JWT_AFFILIATE_CACHE_SECONDS": "0"})
     import asyncio
     asyncio.run(running.start())
     yield running

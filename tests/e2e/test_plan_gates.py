@@ -139,7 +139,8 @@ PASSED = frozenset({200, 400, 404})
 
 
 def test_the_table_covers_every_authenticated_route() -> None:
-    routes = {(r.method, r.path) for r in ROUTES if not r.public}
+    # Routes that take API keys: the affiliate portal's have no org and so no plan.
+    routes = {(r.method, r.path) for r in ROUTES if not r.public and r.auth.takes_api_key}
     assert set(TABLE) == routes, (set(TABLE) ^ routes)
 
 

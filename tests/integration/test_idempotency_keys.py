@@ -9,7 +9,7 @@ import asyncio
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,7 +17,6 @@ from typing import Any
 import asyncpg
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 from multidict import CIMultiDictProxy
 from pydantic import BaseModel
 
@@ -26,9 +25,9 @@ from libs.shared.clock import now_utc
 from libs.shared.db import create_pool
 from libs.shared.errors import Conflict, RekomiError
 from libs.shared.settings import Settings
-from services.gateway.entrypoints.http.app import create_app
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.service_layer.idempotency import purge_expired
+from tests.common.gateway_app import Client, serving_routes
 from tests.common.orgs import Org, new_key, new_org
 from tests.common.waiting import eventually
 
@@ -40,8 +39,6 @@ REPLAYED = "Idempotency-Replayed"
 
 calls: Counter[str] = Counter()
 gates: dict[str, asyncio.Event] = {}
-
-Client = TestClient[web.Request, web.Application]
 
 
 class Order(BaseModel):
@@ -75,11 +72,8 @@ ROUTES = [_route(RUN), _route(OTHER_RUN), _route(CANCEL, status=204),
           _route(PLAIN, idempotent=False)]
 
 
-@asynccontextmanager
-async def serving(**settings: Any) -> AsyncIterator[Client]:
-    app = create_app(Settings(**{"rate_limit_per_minute": 100_000, **settings}), ROUTES)
-    async with TestClient(TestServer(app)) as client:
-        yield client
+def serving(**settings: Any) -> AbstractAsyncContextManager[Client]:
+    return serving_routes(ROUTES, **settings)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,8 @@ class AuditFilter:
     entity_type: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    actor_user_id: str | None = None
+    ip: str | None = None
 
     def where(self) -> tuple[str, list[object]]:
         """The SQL condition and its arguments ($1 is the org)."""
@@ -30,7 +32,9 @@ class AuditFilter:
         for column, value, op in (("action", self.action, "="),
                                   ("entity_type", self.entity_type, "="),
                                   ("created_at", self.since, ">="),
-                                  ("created_at", self.until, "<")):
+                                  ("created_at", self.until, "<"),
+                                  ("actor_user_id", self.actor_user_id, "="),
+                                  ("ip", self.ip, "=")):
             if value is not None:
                 args.append(value)
                 where.append(f"{column} {op} ${len(args)}")

@@ -13,6 +13,17 @@ class InsufficientScope(RekomiError):
     code = "insufficient_scope"
 
 
+class Forbidden(RekomiError):
+    """403 with an empty body, as the reference answers a caller whose role is not enough
+    (or whose kind of credential the route does not take)."""
+
+    code = "forbidden"
+
+
+class EmailNotVerified(RekomiError):
+    code = "email_not_verified"
+
+
 class PlanTierRequired(RekomiError):
     code = "plan_tier_required"
 

@@ -11,7 +11,9 @@ subscription status count there, as the reference states per endpoint:
 - ``trial_any_tier``: a trialing org passes whatever its tier (S2S tracking: "Trialing orgs are
   always accepted"; PUT sub-affiliate-config: 402 only for "below Pro and not trialing");
 - ``statuses`` narrows the statuses that pass (bulk invites: "Starter+ with SubscriptionStatus =
-  Active", so Trialing and PastDue are refused too, with 402 ``paid_plan_required``)."""
+  Active", so Trialing and PastDue are refused too, with 402 ``paid_plan_required``);
+- ``binds_dashboard``: the gate holds for dashboard (JWT) callers too, who otherwise bypass
+  plan gates (``access.py``)."""
 
 from __future__ import annotations
 
@@ -60,6 +62,10 @@ class PlanGate:
     # The 402 also names ``subscriptionStatus``, where the reference states the gate in terms
     # of it (S2S: "SubscriptionStatus = None return 402"; bulk invites: "= Active").
     names_status: bool = False
+    # Brand operators signed in to the dashboard (JWT) bypass plan gates ("the in-app
+    # dashboard bypasses plan gates"), except gates that say they bind them too: embed (a
+    # white-label feature, "applies to both JWT and API-key auth") and bulk invites (Active).
+    binds_dashboard: bool = False
 
     @property
     def needs(self) -> str:
@@ -74,7 +80,9 @@ class PlanGate:
 S2S_TRACKING = PlanGate(Tier.Starter, trial_any_tier=True, names_status=True)
 PRO_OR_TRIAL = PlanGate(Tier.Pro, trial_any_tier=True)
 ACTIVE_PAID_PLAN = PlanGate(Tier.Starter, statuses=frozenset({SubscriptionStatus.Active}),
-                            code=PAID_PLAN_REQUIRED, names_status=True)
+                            code=PAID_PLAN_REQUIRED, names_status=True, binds_dashboard=True)
+# Embed (tokens, the embedded dashboard): Growth+ for API keys and dashboard users alike.
+WHITE_LABEL = PlanGate(Tier.Growth, binds_dashboard=True)
 # The roster import's ``notifyAffiliates``: "Growth+ with an active subscription", read as a
 # subscription in force (Active, or Trialing on a Growth+ trial); not a 402, the flag is only
 # not honoured.

@@ -21,6 +21,7 @@ from libs.shared.settings import get_settings
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.domain.scopes import Scope
 from services.gateway.entrypoints.admin_bus import admin_bus
+from services.gateway.entrypoints.dev_token_cli import add_dev_token_command
 from services.gateway.entrypoints.metrics_rebuild_cli import add_rebuild_command
 from services.gateway.service_layer import admin
 from services.gateway.service_layer.org_settings import announce_all
@@ -255,6 +256,7 @@ def add_admin_commands(parser: argparse.ArgumentParser) -> None:
     fx.set_defaults(handler=_runner(_load_fx))
 
     add_rebuild_command(sub, _runner, _uuid)
+    add_dev_token_command(sub, _runner, _uuid)
 
     demo = sub.add_parser("ensure-demo", help="create the demo org once; print its key and a curl")
     demo.add_argument("--handle", default="demo")

@@ -32,16 +32,16 @@ def export_cells(row: asyncpg.Record, redacted: bool) -> tuple[Cell, ...]:
 
 
 async def count_matching(pool: asyncpg.Pool, org_id: uuid.UUID, filters: AuditLogFilter,
-                         up_to: int) -> int:
+                         up_to: int, *, redacted: bool) -> int:
     async with pool.acquire() as conn:
-        return await count_audit_up_to(conn, audit_filter(org_id, filters), up_to)
+        return await count_audit_up_to(conn, audit_filter(org_id, filters, redacted), up_to)
 
 
 async def export_pages(pool: asyncpg.Pool, org_id: uuid.UUID, filters: AuditLogFilter, *,
                        redacted: bool, cap: int, take: int) -> AsyncGenerator[CsvPage, None]:
     """At most ``cap`` rows, ``take`` a page. A connection is held for one page's query, never
     while the caller writes the page out to a slow client."""
-    where = audit_filter(org_id, filters)
+    where = audit_filter(org_id, filters, redacted)
     after: Position | None = None
     sent = 0
     while sent < cap:

@@ -24,16 +24,20 @@ async def audit_log_page(pool: asyncpg.Pool, org_id: uuid.UUID, query: AuditLogQ
                          *, redacted: bool) -> AuditLogPage:
     """A page of the org's audit log, newest first. API-key callers get operator PII nulled."""
     async with pool.acquire() as conn:
-        total, rows = await query_audit(conn, audit_filter(org_id, query),
+        total, rows = await query_audit(conn, audit_filter(org_id, query, redacted),
                                         offset=(query.page - 1) * query.page_size,
                                         limit=query.page_size)
     return AuditLogPage(page=query.page, page_size=query.page_size, total=total,
                         items=[audit_item(row, redacted) for row in rows])
 
 
-def audit_filter(org_id: uuid.UUID, query: AuditLogFilter) -> AuditFilter:
+def audit_filter(org_id: uuid.UUID, query: AuditLogFilter, redacted: bool) -> AuditFilter:
+    """The list's and the export's filter; a redacted caller's actorUserId and ip are
+    dropped (it may not filter on what it cannot see)."""
     return AuditFilter(org_id, action=query.action, entity_type=query.entity_type,
-                       since=query.since, until=query.until)
+                       since=query.since, until=query.until,
+                       actor_user_id=None if redacted else query.actor_user_id,
+                       ip=None if redacted else query.ip)
 
 
 def audit_item(row: asyncpg.Record, redacted: bool) -> AuditLogItem:

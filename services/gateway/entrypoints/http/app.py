@@ -13,6 +13,7 @@ from libs.shared.bus import Bus
 from libs.shared.db import create_pool
 from libs.shared.ops import ops_routes
 from libs.shared.settings import Settings
+from services.gateway.adapters.affiliate_directory import AffiliateDirectory
 from services.gateway.adapters.principal_cache import PrincipalCache
 from services.gateway.adapters.rate_limiter import RateLimiter
 from services.gateway.entrypoints.amqp import subscribe_all
@@ -23,6 +24,7 @@ from services.gateway.entrypoints.http.keys import (
     OPENAPI,
     POOL,
     PRINCIPALS,
+    SESSIONS,
     SETTINGS,
 )
 from services.gateway.entrypoints.http.middleware import edge
@@ -32,6 +34,8 @@ from services.gateway.entrypoints.http.routes import ROUTES
 from services.gateway.entrypoints.http.views import forwarding_view
 from services.gateway.entrypoints.idempotency_purge import idempotency_purge
 from services.gateway.entrypoints.outbox_relay import outbox_relay
+from services.gateway.service_layer.sessions import Sessions
+from services.gateway.service_layer.token_verifier import policy_from_settings
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -66,6 +70,19 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
     await bus.close()
 
 
+async def _sessions(app: web.Application) -> AsyncIterator[None]:
+    """Dashboard and portal sign-in, when an issuer is trusted (the signing keys are fetched
+    at the first token, not here: an issuer that is down must not keep the gateway down)."""
+    settings = app[SETTINGS]
+    directory = AffiliateDirectory(app[BUS], settings.jwt_affiliate_cache_seconds)
+    sessions = Sessions.from_settings(settings, app[PRINCIPALS], directory)
+    if sessions is not None:
+        app[SESSIONS] = sessions
+    yield
+    if sessions is not None:
+        await sessions.close()
+
+
 async def _openapi(request: web.Request) -> web.Response:
     return web.Response(body=request.app[OPENAPI], content_type="application/json")
 
@@ -75,7 +92,10 @@ def create_app(settings: Settings, routes: list[Route] = ROUTES) -> web.Applicat
     app = web.Application(middlewares=[edge], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[OPENAPI] = jsonutil.dumps(build_openapi(routes))
-    app.cleanup_ctx.extend([_database, _redis, _bus, outbox_relay, idempotency_purge])
+    # Misconfigured sign-in (an http issuer in production, HS algorithms) stops the start here.
+    policy_from_settings(settings)
+    app.cleanup_ctx.extend([_database, _redis, _bus, _sessions, outbox_relay,
+                            idempotency_purge])
 
     async def ready() -> bool:
         async with app[POOL].acquire() as conn:

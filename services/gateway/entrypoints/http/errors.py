@@ -15,6 +15,8 @@ STATUS: dict[str, int] = {
     "unauthorized": 401,
     "plan_tier_required": 402,
     "insufficient_scope": 403,
+    "forbidden": 403,  # answered with an empty body (error_response)
+    "email_not_verified": 403,
     "not_found": 404,
     "route_not_found": 404,
     "program_not_found": 404,
@@ -103,6 +105,8 @@ def status_of(code: str) -> int:
 
 
 def error_response(error: RekomiError) -> web.Response:
+    if error.code == "forbidden":  # the reference's role refusal: 403, no body
+        return web.Response(status=403)
     return json_response(error.envelope(), status_of(error.code))
 
 

@@ -9,7 +9,8 @@ from libs.shared.bus import Bus
 from libs.shared.settings import Settings
 from services.gateway.adapters.principal_cache import PrincipalCache
 from services.gateway.adapters.rate_limiter import RateLimiter
-from services.gateway.domain.principal import Principal
+from services.gateway.domain.principal import AffiliatePrincipal, Principal
+from services.gateway.service_layer.sessions import Sessions
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
@@ -17,9 +18,14 @@ BUS = web.AppKey("bus", Bus)
 PRINCIPALS = web.AppKey("principals", PrincipalCache)
 LIMITER = web.AppKey("limiter", RateLimiter)
 OPENAPI = web.AppKey("openapi", bytes)
+# Set only when an issuer is trusted (REKOMI_JWT_ISSUER, or the dev issuer in development).
+SESSIONS = web.AppKey("sessions", Sessions)
 
 # Typed request keys: aiohttp 3.14 warns (NotAppKeyWarning) on every request stored under a str.
+# The brand-side caller (an API key or a dashboard operator): every authenticated route but
+# the affiliate-side ones, which carry AFFILIATE instead.
 PRINCIPAL = web.RequestKey("principal", Principal)
+AFFILIATE = web.RequestKey("affiliate", AffiliatePrincipal)
 QUOTA_REMAINING = web.RequestKey("quota_remaining", int)
-__all__ = ["BUS", "LIMITER", "OPENAPI", "POOL", "PRINCIPAL", "PRINCIPALS", "QUOTA_REMAINING",
-           "SETTINGS", "Principal"]
+__all__ = ["AFFILIATE", "BUS", "LIMITER", "OPENAPI", "POOL", "PRINCIPAL", "PRINCIPALS",
+           "QUOTA_REMAINING", "SESSIONS", "SETTINGS", "Principal"]

@@ -22,9 +22,9 @@ AUDIT_EXPORT = CsvExport("audit-log.csv", audit_action="audit_log.exported",
 
 
 def redacted_for(principal: Principal) -> bool:
-    """Operator PII is hidden from API keys, and every caller is an API key today; a dashboard
-    (JWT) principal will be the one that sees it, in the list and in the export."""
-    return True
+    """Operator PII (user ids, IPs, user agents) is hidden from API keys; dashboard Owners
+    (the routes' role) see it, in the list and in the export."""
+    return principal.is_api_key
 
 
 async def audit_log(request: web.Request, payload: dict[str, Any]) -> AuditLogPage:
@@ -39,7 +39,7 @@ async def export_audit_log(request: web.Request, payload: dict[str, Any]
     filters, principal = AuditLogFilter.model_validate(payload), request[PRINCIPAL]
     settings, pool, redacted = request.app[SETTINGS], request.app[POOL], redacted_for(principal)
     cap, take = settings.audit_export_max_rows, settings.audit_export_page_rows
-    matching = await count_matching(pool, principal.org_id, filters, cap + 1)
+    matching = await count_matching(pool, principal.org_id, filters, cap + 1, redacted=redacted)
     return await stream_csv(request, AUDIT_EXPORT, ExportRun(
         columns=export_columns(redacted),
         pages=export_pages(pool, principal.org_id, filters, redacted=redacted, cap=cap,

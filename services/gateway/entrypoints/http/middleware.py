@@ -17,17 +17,18 @@ from libs.shared.logging import request_id_var
 from libs.shared.metrics import HTTP_REQUESTS, HTTP_SECONDS, child
 from libs.shared.settings import Settings
 from services.gateway.domain.errors import PayloadTooLarge, RateLimited, Unauthorized
+from services.gateway.domain.principal import Principal
 from services.gateway.entrypoints.http.errors import envelope_response, error_response
 from services.gateway.entrypoints.http.keys import (
+    AFFILIATE,
     LIMITER,
     PRINCIPAL,
-    PRINCIPALS,
     QUOTA_REMAINING,
     SETTINGS,
 )
 from services.gateway.entrypoints.http.parsing import screen_headers, screen_text
 from services.gateway.entrypoints.http.route_table import Route
-from services.gateway.service_layer.authenticate import authenticate
+from services.gateway.entrypoints.http.signin import caller_of
 
 log = logging.getLogger(__name__)
 OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -88,17 +89,20 @@ async def _guarded(request: web.Request, handler: Handler, route: Route | None
         await _rate_limit(request, f"{policy}:{request.remote}", policy=policy)
         return await handler(request)
     try:
-        principal = await authenticate(credentials(request, route), request.app[PRINCIPALS])
+        caller = await caller_of(request, route, credentials(request, route))
     except Unauthorized:
         # Failed authentication counts against the client address: slows key guessing.
         await _rate_limit(request, f"anonymous:{request.remote}", policy="anonymous")
         raise
-    request[PRINCIPAL] = principal
-    await _rate_limit(request, f"key:{principal.key_id}", policy="api_key")
+    if isinstance(caller, Principal):
+        request[PRINCIPAL] = caller
+    else:
+        request[AFFILIATE] = caller
+    subject = caller.rate_subject  # the API key, the operator or the affiliate
+    await _rate_limit(request, subject, policy="api_key")
     if route.rate_policy != "anonymous":
-        # A route's own policy (e.g. "import") is a second, tighter count per key.
-        await _rate_limit(request, f"{route.rate_policy}:key:{principal.key_id}",
-                          policy=route.rate_policy)
+        # A route's own policy (e.g. "import") is a second, tighter count per caller.
+        await _rate_limit(request, f"{route.rate_policy}:{subject}", policy=route.rate_policy)
     return await handler(request)
 
 

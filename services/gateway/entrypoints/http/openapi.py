@@ -17,6 +17,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from services.gateway.domain.idempotency import KEY_HEADER, MAX_KEY_LENGTH
+from services.gateway.domain.plans import gate_of
+from services.gateway.domain.roles import Auth
 from services.gateway.entrypoints.http.errors import STATUS
 from services.gateway.entrypoints.http.idempotency import REPLAYED_HEADER
 from services.gateway.entrypoints.http.route_table import Route
@@ -30,11 +32,33 @@ ERROR_SCHEMA = {
                    "field": {"type": ["string", "null"]}},
 }
 GATE_ERRORS = {
-    "400": "validation_failed / invalid_json", "401": "missing, unknown or revoked API key",
+    "400": "validation_failed / invalid_json",
+    "401": "missing, unknown or revoked API key, or an invalid or expired dashboard token",
     "402": "plan_tier_required (with required, current, trialing)",
-    "403": "insufficient_scope", "429": "rate_limited (see Retry-After)",
+    "403": "insufficient_scope (API keys); for dashboard users an empty body when their role "
+           "is below x-rekomi-role",
+    "429": "rate_limited (see Retry-After)",
 }
 PUBLIC_GATE_ERRORS = ("400", "429")
+# Routes that take no API key: a valid key is refused with an empty 403, and no plan applies
+# (unless the gate binds the dashboard too).
+SESSION_GATE_ERRORS = ("400", "401", "429")
+EMPTY_403 = ("an empty body: a valid credential of a kind this route does not take (an API "
+             "key), or a dashboard role below x-rekomi-role")
+VERIFIED = "email_not_verified: a dashboard user whose e-mail is not verified"
+SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
+    Auth.KEY_OR_JWT: [{"apiKey": []}, {"dashboardJwt": []}],
+    Auth.API_KEY_ONLY: [{"apiKey": []}], Auth.JWT_ONLY: [{"dashboardJwt": []}],
+    Auth.AFFILIATE_JWT: [{"affiliateJwt": []}]}
+SECURITY_SCHEMES = {
+    "apiKey": {"type": "http", "scheme": "bearer", "bearerFormat": "rk_live_..."},
+    "dashboardJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                     "description": "A brand operator's OpenID Connect token: an org and a "
+                                    "role (Owner > Manager > Viewer) in its claims."},
+    "affiliateJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                     "description": "An affiliate's OpenID Connect token with a verified "
+                                    "e-mail: the affiliate portal's routes."},
+}
 NOT_FOUND = "not_found: an unknown id, or one of another org"
 TOO_LARGE = "payload_too_large"
 NOT_JSON = "unsupported_media_type: a body without Content-Type: application/json"
@@ -94,10 +118,23 @@ def _names_a_resource(model: type[BaseModel] | None, schemas: dict[str, Any]) ->
     return any(name.endswith("Id") and "uuid" in str(prop) for name, prop in props.items())
 
 
+def _gate_errors(route: Route) -> dict[str, list[str]]:
+    if route.public:
+        return {status: [GATE_ERRORS[status]] for status in PUBLIC_GATE_ERRORS}
+    if route.auth.takes_api_key:
+        codes = {status: [text] for status, text in GATE_ERRORS.items()}
+    else:
+        codes = {status: [GATE_ERRORS[status]] for status in SESSION_GATE_ERRORS}
+        if route.plan is not None and gate_of(route.plan).binds_dashboard:
+            codes["402"] = [GATE_ERRORS["402"]]
+    if route.email_verified or route.auth is Auth.AFFILIATE_JWT:
+        codes.setdefault("403", []).append(VERIFIED)
+    return codes
+
+
 def _error_statuses(route: Route, schemas: dict[str, Any]) -> dict[str, str]:
     """Each documented error status and the codes that answer it."""
-    gates = PUBLIC_GATE_ERRORS if route.public else GATE_ERRORS
-    codes: dict[str, list[str]] = {status: [GATE_ERRORS[status]] for status in gates}
+    codes = _gate_errors(route)
     if "{" in route.path or _names_a_resource(route.body, schemas):
         codes.setdefault("404", []).append(NOT_FOUND)
     if route.body is not None:
@@ -149,14 +186,22 @@ def _operation(route: Route, refs: dict[str, str], schemas: dict[str, Any]) -> d
     for status, text in _error_statuses(route, schemas).items():
         responses[status] = {"description": text,
                              "content": {"application/json": {"schema": ERROR_REF}}}
+    if not route.public and not route.auth.takes_api_key:
+        # What an API key meets here: a 403 without a body (a JSON one only for a dashboard
+        # user's unverified e-mail, which one status cannot document beside it).
+        responses["403"] = {"description": "; ".join(
+            [EMPTY_403] + ([VERIFIED] if "403" in _gate_errors(route) else []))}
     if route.idempotent:
         for response in responses.values():
             response["headers"] = REPLAYED
     op: dict[str, Any] = {
         "operationId": route.operation_id, "summary": route.summary,
         "description": route.description, "tags": [route.tag], "parameters": params,
-        "responses": responses, "security": [] if route.public else [{"apiKey": []}],
+        "responses": responses, "security": [] if route.public else SECURITY[route.auth],
         "x-rekomi-plan": route.plan_tier.value if route.plan_tier else None,
+        # Dashboard users: the least role, and whether a verified e-mail is needed.
+        "x-rekomi-role": route.role.name if route.role is not None else None,
+        "x-rekomi-email-verified": route.email_verified,
         "x-rekomi-owner": route.service,
     }
     if route.body is not None:
@@ -181,6 +226,5 @@ def build_openapi(routes: list[Route]) -> dict[str, Any]:
                  "description": "Affiliate programs, tracking, commissions and payouts."},
         "servers": [{"url": "/"}],
         "paths": paths,
-        "components": {"schemas": schemas, "securitySchemes": {
-            "apiKey": {"type": "http", "scheme": "bearer", "bearerFormat": "rk_live_..."}}},
+        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
     }

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from libs.shared.rpc import Rpc
 from services.gateway.domain.plans import PlanGate, Tier, gate_of
+from services.gateway.domain.roles import Auth, Role
 from services.gateway.domain.scopes import Scope
 
 
@@ -58,9 +59,20 @@ class Route:
     # Takes an ``Idempotency-Key`` header: the same request again within the window gets the
     # first answer replayed, another one with the key a 409 (entrypoints/http/idempotency.py).
     idempotent: bool = False
+    # The credentials the route takes (domain/roles.py): API keys and dashboard operators by
+    # default; ``Auth.JWT_ONLY`` for the dashboard alone, ``Auth.AFFILIATE_JWT`` for
+    # affiliates' own portal, ``Auth.API_KEY_ONLY`` for signed server calls.
+    auth: Auth = Auth.KEY_OR_JWT
+    # The least role of a dashboard operator (Viewer < Manager < Owner). Every route that
+    # admits operators decides it; None there refuses them all (403) and fails
+    # tests/unit/test_route_roles.py. API keys skip roles.
+    role: Role | None = None
+    # Operators also need a verified e-mail (403 ``email_not_verified``); API keys skip it.
+    email_verified: bool = False
 
     def __post_init__(self) -> None:
         where = f"{self.method} {self.path}"
+        self._check_auth(where)
         if self.local is None and self.rpc is None:
             raise ValueError(f"{where}: neither an RPC nor a local view")
         if self.response is not None and self.rpc is not None and (
@@ -72,6 +84,16 @@ class Route:
         if self.idempotent and (self.public or not self.mutating):
             raise ValueError(f"{where}: keys are kept per org, for writes: an idempotent route "
                              "is an authenticated POST, PUT, PATCH or DELETE")
+
+    def _check_auth(self, where: str) -> None:
+        if self.public and (self.auth is not Auth.KEY_OR_JWT or self.role is not None):
+            raise ValueError(f"{where}: a public route takes no credentials and no role")
+        if not self.auth.takes_operator and (self.role is not None or self.email_verified):
+            raise ValueError(f"{where}: roles and e-mail verification are for routes that "
+                             "admit dashboard operators")
+        if self.auth is Auth.AFFILIATE_JWT and (self.plan is not None or self.idempotent):
+            raise ValueError(f"{where}: an affiliate route has no org: no plan gate and no "
+                             "idempotency keys (kept per org)")
 
     @property
     def mutating(self) -> bool:

@@ -19,7 +19,7 @@ class Later:
     why: str
 
 
-AFFILIATE_SIDE = Later(21, "needs the affiliate's own session (JWT), not an API key")
+AFFILIATE_SIDE = Later(21, "the affiliate's own session (JWT) exists; the endpoint does not yet")
 EMBED = Later(22, "embed tokens, the public embed dashboard and the widget")
 PROVIDERS = Later(23, "Stripe and Paddle ingestion, connection and coupon attribution")
 MCP = Later(24, "the MCP server")
@@ -35,7 +35,6 @@ UNROUTED: dict[str, Later] = {
     "GET /api/v1/me/sub-affiliate/recruits": AFFILIATE_SIDE,
     "GET /api/v1/me/payout-details": AFFILIATE_SIDE,
     "PUT /api/v1/me/payout-details": AFFILIATE_SIDE,
-    "GET /api/v1/me/memberships": AFFILIATE_SIDE,
     "PUT /api/v1/integrations/stripe": PROVIDERS,
     "GET /api/v1/integrations/stripe": PROVIDERS,
     "DELETE /api/v1/integrations/stripe": PROVIDERS,

@@ -10,11 +10,12 @@ from pydantic import BaseModel
 
 from libs.contracts.common import ActorType, as_json
 from services.gateway.domain import access
-from services.gateway.domain.principal import Principal
+from services.gateway.domain.principal import AffiliatePrincipal, Principal
+from services.gateway.domain.roles import Auth
 from services.gateway.domain.scopes import required_scope
 from services.gateway.entrypoints.http.errors import json_response
 from services.gateway.entrypoints.http.idempotency import requested_key, run_once
-from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL
+from services.gateway.entrypoints.http.keys import AFFILIATE, BUS, PRINCIPAL
 from services.gateway.entrypoints.http.parsing import parse_body, parse_query, path_id
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -22,22 +23,43 @@ View = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def enforce_gates(route: Route, principal: Principal) -> None:
-    access.require(principal, scope=required_scope(route.method, route.scope), plan=route.plan)
+    access.require(principal, scope=required_scope(route.method, route.scope), plan=route.plan,
+                   role=route.role, email_verified=route.email_verified)
 
 
-def actor_of(request: web.Request, principal: Principal | None) -> dict[str, Any]:
-    """API keys act as ``api_key``; an anonymous caller of a public route (an applicant, an
+def actor_of(request: web.Request, principal: Principal | AffiliatePrincipal | None
+             ) -> dict[str, Any]:
+    """API keys act as ``api_key``; dashboard operators and affiliates as ``user`` with their
+    id (the token's subject); an anonymous caller of a public route (an applicant, an
     invitee) as ``user`` without an id. The dict is ``Actor``'s JSON dump, built directly:
     every write (each S2S sale) carries one, and the model round trip cost more than the rest
     of the view."""
-    return {"type": (ActorType.api_key if principal else ActorType.user).value,
-            "keyId": str(principal.key_id) if principal else None, "userId": None,
+    key_id = user_id = None
+    if isinstance(principal, AffiliatePrincipal):
+        user_id = principal.subject
+    elif principal is not None and principal.operator is not None:
+        user_id = principal.operator.user_id
+    elif principal is not None:
+        key_id = str(principal.key_id)
+    return {"type": (ActorType.api_key if key_id else ActorType.user).value,
+            "keyId": key_id, "userId": user_id,
             "ip": request.remote, "userAgent": request.headers.get("User-Agent")}
 
 
-async def build_payload(request: web.Request, route: Route, principal: Principal | None
-                        ) -> dict[str, Any]:
-    payload: dict[str, Any] = {"orgId": str(principal.org_id)} if principal else {}
+def session_of(affiliate: AffiliatePrincipal) -> dict[str, Any]:
+    """``AffiliateSession``'s JSON: what an affiliate-side route tells its owner."""
+    return {"subject": affiliate.subject, "email": affiliate.email, "memberships": [
+        {"orgId": str(m.org_id), "affiliateId": str(m.affiliate_id),
+         "programId": str(m.program_id), "status": m.status} for m in affiliate.memberships]}
+
+
+async def build_payload(request: web.Request, route: Route,
+                        principal: Principal | AffiliatePrincipal | None) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    if isinstance(principal, AffiliatePrincipal):
+        payload["affiliate"] = session_of(principal)
+    elif principal is not None:
+        payload["orgId"] = str(principal.org_id)
     for url_name, message_field in route.path_params.items():
         raw = url_name in route.raw_path_params
         payload[message_field] = request.match_info[url_name] if raw else path_id(request,
@@ -53,16 +75,19 @@ async def build_payload(request: web.Request, route: Route, principal: Principal
 
 def forwarding_view(route: Route) -> View:
     async def view(request: web.Request) -> web.StreamResponse:
-        principal: Principal | None = None
-        if not route.public:
-            principal = request[PRINCIPAL]
-            enforce_gates(route, principal)
+        caller: Principal | AffiliatePrincipal | None = None
+        if route.auth is Auth.AFFILIATE_JWT:
+            caller = request[AFFILIATE]  # no org and no gates: the owner scopes to the person
+        elif not route.public:
+            caller = request[PRINCIPAL]
+            enforce_gates(route, caller)
         key = requested_key(request, route)
-        payload = await build_payload(request, route, principal)
+        payload = await build_payload(request, route, caller)
         if key is None:
             return await answer(request, route, payload)
-        assert principal is not None  # idempotent routes are never public
-        return await run_once(request, route, principal.org_id, key,
+        # Idempotent routes are never public nor affiliate-side (route_table.py).
+        assert isinstance(caller, Principal)
+        return await run_once(request, route, caller.org_id, key,
                               lambda: answer(request, route, payload))
 
     view.rekomi_route = route  # type: ignore[attr-defined]

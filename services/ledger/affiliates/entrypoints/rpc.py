@@ -6,12 +6,13 @@ from functools import partial
 
 from libs.contracts import affiliates as c
 from libs.contracts import me
+from libs.contracts.affiliate_sessions import RESOLVE_AFFILIATE_IDENTITY
 from libs.contracts.s2s import RESOLVE_LINK
 from libs.shared.rpc_handlers import HandlerTable
 from libs.shared.runtime import ServiceContext
 from services.ledger.affiliates.service_layer import bulk as affiliate_bulk
 from services.ledger.affiliates.service_layer import handlers as affiliates
-from services.ledger.affiliates.service_layer import links, memberships
+from services.ledger.affiliates.service_layer import identity, links, memberships
 
 
 def add_affiliate_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
@@ -27,3 +28,4 @@ def add_affiliate_handlers(table: HandlerTable, ctx: ServiceContext) -> None:
     table.add(RESOLVE_LINK, pool, links.resolve_link)
     table.add(me.LIST_MEMBERSHIPS, pool, partial(memberships.list_memberships,
                                                   base_url=ctx.settings.public_base_url))
+    table.add(RESOLVE_AFFILIATE_IDENTITY, pool, identity.resolve_identity)

@@ -9,6 +9,7 @@ from services.gateway.entrypoints.http.routes.conversions import CONVERSION_ROUT
 from services.gateway.entrypoints.http.routes.dashboard import DASHBOARD_ROUTES
 from services.gateway.entrypoints.http.routes.imports import IMPORT_ROUTES
 from services.gateway.entrypoints.http.routes.invites import INVITE_ROUTES
+from services.gateway.entrypoints.http.routes.me import ME_ROUTES
 from services.gateway.entrypoints.http.routes.organization import ORGANIZATION_ROUTES
 from services.gateway.entrypoints.http.routes.payouts import PAYOUT_ROUTES
 from services.gateway.entrypoints.http.routes.programs import PROGRAM_ROUTES
@@ -33,4 +34,5 @@ ROUTES: list[Route] = [
     *PAYOUT_ROUTES,
     *DASHBOARD_ROUTES,
     *ORGANIZATION_ROUTES,
+    *ME_ROUTES,
 ]

@@ -7,6 +7,7 @@ from typing import Any
 from libs.contracts import affiliates as c
 from libs.shared.rpc import Rpc
 from services.gateway.domain.plans import Tier
+from services.gateway.domain.roles import Role
 from services.gateway.entrypoints.http.route_table import Route
 
 AFFILIATE_ID = {"id": "affiliateId"}
@@ -28,33 +29,34 @@ def _route(method: str, path: str, rpc: Rpc[Any, Any], summary: str, **kw: Any) 
 
 
 AFFILIATE_ROUTES: list[Route] = [
-    _route("GET", A, c.LIST_AFFILIATES, "List affiliates", query=c.AffiliateListQuery,
+    _route("GET", A, c.LIST_AFFILIATES, "List affiliates", role=Role.Viewer,
+           query=c.AffiliateListQuery,
            description="Filters `programId`, `status`, `q` (email or name, case-insensitive). "
                        + OMITTED),
     _route("GET", f"{A}/applications", c.LIST_APPLICATIONS, "List pending applications",
-           query=c.ApplicationsQuery,
+           role=Role.Viewer, query=c.ApplicationsQuery,
            description="The same list, filtered to `status=Pending`."),
     _route("POST", f"{A}/bulk-action", c.BULK_AFFILIATE_ACTION, "Approve, pause or delete "
-           "up to 200 affiliates", body=c.BulkActionBody,
+           "up to 200 affiliates", body=c.BulkActionBody, role=Role.Owner,
            description="`affected` < `total` when ids are not in your org or their status "
                        "does not allow the action. An approve that would overfill a program's "
                        "`maxAffiliates` refuses the whole batch: 409 `program_at_capacity`."),
     _route("GET", f"{A}/{{id}}", c.GET_AFFILIATE, "Get an affiliate",
-           path_params=AFFILIATE_ID, description=OMITTED),
+           path_params=AFFILIATE_ID, role=Role.Viewer, description=OMITTED),
     _route("POST", A, c.CREATE_AFFILIATE, "Create an affiliate (admin path)",
-           body=c.AffiliateCreate, status=201,
+           body=c.AffiliateCreate, status=201, role=Role.Manager,
            description="Generates the default tracking link (`customAlias` becomes its slug). "
                        "`status` defaults to Approved. Fires `affiliate.created` (and "
                        "`affiliate.approved`). 409 `affiliate_already_exists` for an email "
                        "already in the program; 409 `program_at_capacity` for an Approved one "
                        "when the program's `maxAffiliates` seats are all taken."),
     _route("PATCH", f"{A}/{{id}}", c.UPDATE_AFFILIATE, "Update an affiliate",
-           body=c.AffiliatePatch, path_params=AFFILIATE_ID,
+           body=c.AffiliatePatch, path_params=AFFILIATE_ID, role=Role.Manager,
            description="Only the keys sent change. " + LIFECYCLE),
     _route("POST", f"{A}/{{id}}/approve", c.APPROVE_AFFILIATE, "Approve an affiliate",
-           body=c.EmptyBody, path_params=AFFILIATE_ID,
+           body=c.EmptyBody, path_params=AFFILIATE_ID, role=Role.Manager,
            description=LIFECYCLE),
     _route("POST", f"{A}/{{id}}/reject", c.REJECT_AFFILIATE, "Reject an application",
-           body=c.RejectBody, path_params=AFFILIATE_ID,
+           body=c.RejectBody, path_params=AFFILIATE_ID, role=Role.Manager,
            description=LIFECYCLE),
 ]

@@ -7,6 +7,7 @@ from libs.contracts import conversions as c
 from libs.contracts.common import EXPORT_TRUNCATED_HEADER
 from libs.contracts.imports import MAX_IMPORT_ROWS
 from services.gateway.domain.plans import Tier
+from services.gateway.domain.roles import Role
 from services.gateway.entrypoints.http.conversion_export_view import export_conversions
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -15,12 +16,14 @@ CONVERSION_ID = {"id": "conversionId"}
 CONVERSION_ROUTES: list[Route] = [
     Route("GET", "/api/v1/conversions", c.LIST_CONVERSIONS, "List conversions",
           "Conversions", plan=Tier.Starter, query=c.ConversionListQuery,
+          role=Role.Viewer,
           description="Cursor-paginated, oldest first. Filters: affiliateId, programId, status, "
                       "since (createdAt >= since), until (createdAt < until, as the export). "
                       "Amounts are integer cents of `currency`."),
     # Before /{id}, so "export.csv" and "import" are never read as an id.
     Route("GET", "/api/v1/conversions/export.csv", bulk.EXPORT_CONVERSIONS_PAGE,
           "Export conversions as CSV", "Conversions", plan=Tier.Starter,
+          role=Role.Viewer,
           query=bulk.ConversionExportQuery, local=export_conversions, media_type="text/csv",
           operation="conversions.export",
           description=(
@@ -35,6 +38,7 @@ CONVERSION_ROUTES: list[Route] = [
               "count). Rows booked while an export runs may or may not appear.")),
     Route("POST", "/api/v1/conversions/import/preview", bulk.PREVIEW_CONVERSION_IMPORT,
           "Preview a conversion import (dry run)", "Import", plan=Tier.Starter,
+          role=Role.Manager,
           body=bulk.ConversionImportPreviewBody,
           rate_policy="import",
           description=(
@@ -44,6 +48,7 @@ CONVERSION_ROUTES: list[Route] = [
               "`unpaidBalance` is what would become payable with `confirmUnpaidPayout: true`.")),
     Route("POST", "/api/v1/conversions/import", bulk.IMPORT_CONVERSIONS,
           "Import historical conversions (bulk migration)", "Import", plan=Tier.Starter,
+          role=Role.Manager,
           body=bulk.ConversionImportBody,
           rate_policy="import",
           description=(
@@ -68,6 +73,7 @@ CONVERSION_ROUTES: list[Route] = [
               "revert-import`.")),
     Route("GET", "/api/v1/conversions/{id}", c.GET_CONVERSION, "Get a conversion",
           "Conversions", plan=Tier.Starter,
+          role=Role.Viewer,
           path_params=CONVERSION_ID,
           description="With the events timeline: a subscription's initial sale holds the "
                       "subscription's (`initial`, each `renewal`, refunds); any other "

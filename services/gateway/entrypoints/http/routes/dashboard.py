@@ -13,6 +13,7 @@ from libs.shared.csvsafe import csv_lines
 from libs.shared.errors import NotFound
 from libs.shared.rpc import Rpc
 from services.gateway.domain.plans import Tier
+from services.gateway.domain.roles import Role
 from services.gateway.entrypoints.http.keys import BUS
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -84,6 +85,7 @@ async def insight(request: web.Request, payload: dict[str, Any]) -> Any:
 
 def _insight_route(path: str, operation: str, summary: str) -> Route:
     return Route("GET", path, None, summary, TAG, plan=Tier.Starter, query=ins.InsightQuery,
+                 role=Role.Manager,
                  local=insight, response=ins.Insight, path_params={"module": "module"},
                  raw_path_params=frozenset({"module"}), operation=operation,
                  also_media_type="text/csv", description=INSIGHTS_TEXT + DAYS)
@@ -91,6 +93,7 @@ def _insight_route(path: str, operation: str, summary: str) -> Route:
 
 DASHBOARD_ROUTES: list[Route] = [
     Route("GET", "/api/v1/dashboard/summary", m.SUMMARY, "Headline figures", TAG,
+          role=Role.Manager,
           plan=Tier.Starter, query=m.SummaryQuery, description=(
               "`totalConversions` counts sales (OneTime and Recurring rows; overrides are "
               "commission, not sales); `totalLeads` counts LeadReward rows; "
@@ -100,21 +103,25 @@ DASHBOARD_ROUTES: list[Route] = [
               "conversion in the window. `pendingPayoutsCents`: Approved commission awaiting "
               "payout now (not windowed), at today's rate." + DAYS)),
     Route("GET", "/api/v1/dashboard/timeseries", m.TIMESERIES, "A metric per day", TAG,
+          role=Role.Manager,
           plan=Tier.Starter, query=m.TimeseriesQuery, description=(
               "Every day of `[since, until)` is present, zero-filled. For `payouts`, `count` "
               "is the day's paid payouts' amountCents in the home currency." + DAYS)),
     Route("GET", "/api/v1/dashboard/leaderboard", m.LEADERBOARD, "Top affiliates", TAG,
+          role=Role.Manager,
           plan=Tier.Starter, query=m.LeaderboardQuery, description=(
               "`value`: clicks, sales, earnings (home-currency commission cents) or epc "
               "(earnings per click in cents, rounded; only affiliates with a click). Ties "
               "rank by affiliate id." + DAYS)),
     Route("GET", "/api/v1/dashboard/traffic-sources", m.TRAFFIC_SOURCES,
           "Clicks by referrer host", TAG, plan=Tier.Starter, query=m.TrafficQuery,
+          role=Role.Manager,
           description="The top 20 sources by non-bot clicks; `percentage` of all clicks in "
                       "the window, one decimal. Empty or unparseable referrers are "
                       "`(direct)`." + DAYS),
     Route("GET", "/api/v1/dashboard/export.csv", m.EXPORT_SERIES, "Export a series as CSV",
           TAG, plan=Tier.Starter, query=m.ExportQuery, local=export_series,
+          role=Role.Manager,
           media_type="text/csv", operation="dashboard.export",
           description="`date,<metric>`, one line per day of `[since, until)`, as the "
                       "timeseries." + DAYS),

@@ -10,6 +10,7 @@ from aiohttp import web
 from libs.contracts import imports as c
 from services.gateway.domain import access
 from services.gateway.domain.plans import Tier
+from services.gateway.domain.roles import Role
 from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -22,6 +23,7 @@ async def import_affiliates(request: web.Request, payload: dict[str, Any]) -> An
 IMPORT_ROUTES: list[Route] = [
     Route("POST", "/api/v1/affiliates/import", c.IMPORT_AFFILIATES,
           "Import an affiliate roster (bulk migration)", "Import", plan=Tier.Starter,
+          role=Role.Manager,
           body=c.AffiliateImportBody, rate_policy="import",
           local=import_affiliates,
           description=(

@@ -13,14 +13,15 @@ from libs.contracts import invites as c
 from libs.shared.rpc import Rpc
 from services.gateway.adapters.orgs_repository import OrgsRepository
 from services.gateway.domain.plans import ACTIVE_PAID_PLAN
+from services.gateway.domain.roles import Role
 from services.gateway.entrypoints.http.keys import BUS, POOL, PRINCIPAL
 from services.gateway.entrypoints.http.route_table import Route
 
 I = "/api/affiliate-invites"  # noqa: E741 - the reference's path, no /v1 alias
 INVITE_ID = {"id": "inviteId"}
 TOKEN = {"token": "token"}
-JWT_NOTE = ("JWT-only in the reference; until the dashboard session exists it is open to API "
-            "keys ({scope} scope).")
+JWT_NOTE = ("JWT-only in the reference; open to API keys too ({scope} scope), as it was before "
+            "dashboard sign-in existed, so existing integrations keep working.")
 STATES = "States: Pending -> Accepted | Expired (14 days after create or resend) | Revoked."
 
 
@@ -41,6 +42,7 @@ def _route(method: str, path: str, rpc: Rpc[Any, Any], summary: str, **kw: Any) 
 
 INVITE_ROUTES: list[Route] = [
     _route("POST", f"{I}/bulk", c.CREATE_BULK_INVITES, "Invite up to 50 affiliates",
+           role=Role.Manager, email_verified=True,
            body=c.BulkInviteCreate,
            plan=ACTIVE_PAID_PLAN, local=with_brand(c.CREATE_BULK_INVITES),
            description="Starter+ with an Active subscription (else 402 `paid_plan_required`). "
@@ -66,9 +68,11 @@ INVITE_ROUTES: list[Route] = [
                        "`invite_revoked`; 409 `program_at_capacity` when an auto-approved "
                        "invite meets a program whose `maxAffiliates` seats are all taken."),
     _route("GET", I, c.LIST_INVITES, "List invites", query=c.InviteListQuery,
+           role=Role.Viewer,
            description="Filters `programId`, `state`. " + STATES + " "
                        + JWT_NOTE.format(scope="read")),
     _route("POST", I, c.CREATE_INVITE, "Invite one affiliate", body=c.InviteCreate,
+           role=Role.Manager, email_verified=True,
            status=201, local=with_brand(c.CREATE_INVITE),
            description="Every plan, Trial included. Returns the invite and its one-time "
                        "`acceptUrl` (shown once; only a hash is stored). `personalNoteHtml` is "
@@ -80,11 +84,13 @@ INVITE_ROUTES: list[Route] = [
                        "`invite_already_pending`, `pending_invites_limit_reached` (500). "
                        + STATES),
     _route("POST", f"{I}/{{id}}/resend", c.RESEND_INVITE, "Resend an invite",
+           role=Role.Manager,
            path_params=INVITE_ID,
            description="Rotates the token (the old accept URL stops working), renews the "
                        "expiry and sends the e-mail again. 409 `invite_not_pending` for an "
                        "accepted or revoked invite. " + JWT_NOTE.format(scope="read_write")),
     _route("DELETE", f"{I}/{{id}}", c.REVOKE_INVITE, "Revoke an invite",
+           role=Role.Manager,
            path_params=INVITE_ID,
            description="State Revoked (repeating is a no-op); its token then answers 410. 409 "
                        "`invite_not_pending` for an accepted invite. "

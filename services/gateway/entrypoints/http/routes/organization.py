@@ -12,6 +12,7 @@ from aiohttp import web
 from libs.contracts.billing import BillingState
 from libs.contracts.orgs import OrgProfile
 from libs.shared.clock import now_utc
+from services.gateway.domain.roles import Role
 from services.gateway.entrypoints.http.keys import BUS, POOL, PRINCIPAL
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.service_layer.billing_state import billing_state
@@ -43,9 +44,11 @@ async def _billing(request: web.Request, _payload: dict[str, Any]) -> BillingSta
 
 ORGANIZATION_ROUTES: list[Route] = [
     Route("GET", "/api/organizations/me", None, "Get the organization profile", "Organization",
+          role=Role.Viewer,
           response=OrgProfile, local=_profile, operation="organizations.me",
           description=PROFILE_NOTE),
     Route("GET", "/api/billing/state", None, "Get the billing state", "Billing",
+          role=Role.Viewer,
           response=BillingState, local=_billing, operation="billing.state",
           description=BILLING_NOTE),
 ]

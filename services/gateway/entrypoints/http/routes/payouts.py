@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from libs.contracts import payouts as c
 from services.gateway.domain.plans import Tier
+from services.gateway.domain.roles import Role
 from services.gateway.entrypoints.http.route_table import Route
 
 PAYOUT_ID = {"id": "payoutId"}
@@ -26,14 +27,17 @@ SELECTION = (
 
 PAYOUT_ROUTES: list[Route] = [
     Route("GET", "/api/v1/payouts", c.LIST_PAYOUTS, "List payouts", TAG, plan=Tier.Starter,
+          role=Role.Viewer,
           query=c.PayoutListQuery,
           description="Cursor-paginated, oldest first, each with its `lineItems`. Filters: "
                       "affiliateId, status, method, since (createdAt >= since)."),
     Route("POST", "/api/v1/payouts/preview", c.PREVIEW_PAYOUTS, "Preview a payout run", TAG,
+          role=Role.Owner,
           plan=Tier.Starter, body=c.PayoutPreviewBody,
           description="What a run with the same selection would pay now; writes nothing."
                       + SELECTION),
     Route("POST", "/api/v1/payouts/run", c.RUN_PAYOUTS, "Run payouts", TAG, plan=Tier.Starter,
+          role=Role.Owner,
           body=c.PayoutRunBody, audited=True, idempotent=True, rpc_timeout=RUN_TIMEOUT,
           description=(
               "Pays every eligible candidate of the selection: one payout per affiliate and "
@@ -52,13 +56,16 @@ PAYOUT_ROUTES: list[Route] = [
               "409 `idempotency_key_reused`; while the first is still running, 409 "
               "`idempotency_request_in_progress` (never a second run)." + SELECTION)),
     Route("GET", "/api/v1/payouts/{id}", c.GET_PAYOUT, "Get a payout", TAG, plan=Tier.Starter,
+          role=Role.Viewer,
           path_params=PAYOUT_ID, description="Another org's id is 404."),
     Route("POST", "/api/v1/payouts/{id}/retry", c.RETRY_PAYOUT, "Retry a failed payout", TAG,
+          role=Role.Owner,
           plan=Tier.Starter, path_params=PAYOUT_ID, audited=True,
           description="Only a `Failed` payout (else 409 `payout_not_retryable`): it becomes "
                       "`Processing` with a new attempt, sent to the affiliate's account as it "
                       "is on file now. Fires the same events as a run."),
     Route("POST", "/api/v1/payouts/{id}/cancel", c.CANCEL_PAYOUT, "Cancel a failed payout", TAG,
+          role=Role.Owner,
           plan=Tier.Starter, path_params=PAYOUT_ID, audited=True,
           description="Only a `Failed` payout (else 409 `payout_not_cancellable`): it becomes "
                       "`Cancelled` and its commissions are payable again by a later run. "

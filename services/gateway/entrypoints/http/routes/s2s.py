@@ -10,6 +10,7 @@ from libs.contracts.s2s import (
     S2SSale,
     SignupLead,
 )
+from services.gateway.domain.roles import Auth
 from services.gateway.entrypoints.http import s2s_views
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -24,6 +25,7 @@ AUTH_NOTE = (
 S2S_ROUTES: list[Route] = [
     Route("POST", "/api/tracking/s2s", ACCEPT_SALE, "Record a sale (S2S)",
           "S2S tracking", local=s2s_views.signed_sale,
+          auth=Auth.API_KEY_ONLY,
           description=AUTH_NOTE + "Body: " + ", ".join(S2SSale.model_json_schema()["properties"])
           + ". Replies `{ok, conversionId}` once the sale is durably accepted (the ledger books "
           "the conversion under that id from the bus, within moments), or `{ok, deduped: true, "
@@ -39,6 +41,7 @@ S2S_ROUTES: list[Route] = [
           "for a refund of an unknown sale."),
     Route("POST", "/api/tracking/lead", ACCEPT_LEAD, "Record a lead (S2S)",
           "S2S tracking", local=s2s_views.signed_lead,
+          auth=Auth.API_KEY_ONLY,
           description=AUTH_NOTE + "Body: " + ", ".join(S2SLead.model_json_schema()["properties"])
           + ". Books a LeadReward conversion (0/0 on CPS programs, the program's value on CPL "
           "programs, in the org's home currency) and links the e-mail to the affiliate. "

@@ -10,6 +10,7 @@ from libs.contracts import subaffiliates as sub
 from libs.contracts import tax_forms as tax
 from libs.shared.rpc import Rpc
 from services.gateway.domain.plans import PRO_OR_TRIAL, Tier
+from services.gateway.domain.roles import Role
 from services.gateway.entrypoints.http import storefront_views as views
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -64,17 +65,18 @@ STOREFRONT_ROUTES: list[Route] = [
                         "uses exactly one gets it)."),
     Route("GET", "/api/v1/programs/{id}/sub-affiliate-config", sub.GET_SUB_AFFILIATE_CONFIG,
           "Get a program's sub-affiliate config", "Sub-affiliates", plan=Tier.Starter,
-          path_params=PROGRAM),
+          path_params=PROGRAM, role=Role.Viewer),
     Route("PUT", "/api/v1/programs/{id}/sub-affiliate-config", sub.PUT_SUB_AFFILIATE_CONFIG,
           "Set a program's sub-affiliate config", "Sub-affiliates", plan=PRO_OR_TRIAL,
           body=sub.SubAffiliateConfigBody, path_params=PROGRAM, audited=True,
+          role=Role.Owner, email_verified=True,
           description="Pro plan or any trial (402 only below Pro and not trialing). "
                       "`percent` 0..100 (else 400 `unsupported_value`). Audited as "
                       "`program.sub_affiliate_config_changed` with before/after when it "
                       "changes. 409 `program_archived`."),
     Route("GET", "/api/v1/affiliates/{id}/sub-affiliates", sub.LIST_SUB_AFFILIATES,
           "An affiliate's recruits", "Sub-affiliates", plan=Tier.Starter, path_params=ID,
-          local=views.sub_affiliates,
+          local=views.sub_affiliates, role=Role.Viewer,
           description="A flat array, oldest first. `totalCommissionCents`: what the recruit's "
                       "own conversions earned; `overrideEarnedCents`: the affiliate's "
                       "overrides on them. Refunded and Denied rows count for nothing; both "
@@ -82,7 +84,7 @@ STOREFRONT_ROUTES: list[Route] = [
                       "converted at that day's rate)."),
     Route("GET", "/api/v1/affiliates/{id}/tax-form", tax.GET_TAX_FORM,
           "A signed link to an affiliate's tax form", "Affiliates", plan=Tier.Starter,
-          path_params=ID, local=views.tax_form, audited=True,
+          path_params=ID, local=views.tax_form, audited=True, role=Role.Owner,
           description="The latest W-9 / W-8BEN; `signedUrl` serves it once, within "
                       "`expiresInSeconds` (300); each read hands out a new link. Every read is "
                       "audited (`affiliate.tax_form_viewed`). 404 `tax_form_not_found` when "

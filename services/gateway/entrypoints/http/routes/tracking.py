@@ -10,6 +10,7 @@ from aiohttp import web
 from libs.contracts import attribution as attr
 from libs.contracts import tracking as c
 from services.gateway.domain.plans import Tier
+from services.gateway.domain.roles import Role
 from services.gateway.entrypoints.http import tracking_views as views
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -34,10 +35,11 @@ TRACKING_ROUTES: list[Route] = [
           response=attr.AttributionDefaults, local=_defaults, operation="attribution.defaults",
           description="Public; rate-limited per client address."),
     Route("GET", SETTINGS, attr.GET_ATTRIBUTION_PARAMS, "Get the attribution params",
-          "Tracking", plan=Tier.Starter,
+          "Tracking", plan=Tier.Starter, role=Role.Viewer,
           description="`effectiveOrder`: custom params first, then the 16 defaults."),
     Route("PATCH", SETTINGS, attr.UPDATE_ATTRIBUTION_PARAMS, "Set custom attribution params",
           "Tracking", plan=Tier.Starter, body=attr.AttributionParamsBody, audited=True,
+          role=Role.Owner, email_verified=True,
           description=PATCH_NOTE),
 ]
 
@@ -68,14 +70,14 @@ BROWSER_ROUTES: list[Route] = [
           description="302 to the org's landing URL with `?via=<slug>` after recording the "
                       "click. 404 `link_not_found`; 404 `landing_url_not_configured`."),
     Route("GET", f"{R}/install-snippet", c.RENDER_SNIPPET, "Install snippet",
-          "Tracking", plan=Tier.Starter, query=c.SnippetQuery,
+          "Tracking", plan=Tier.Starter, query=c.SnippetQuery, role=Role.Viewer,
           description="404 `no_program_found`; 409 `pixel_not_provisioned` for "
                       "`withPixel=true` (pixel keys are not provisioned yet)."),
     Route("GET", "/api/v1/settings/tracking", c.GET_TRACKING_SETTINGS,
-          "Get tracking settings", "Tracking", plan=Tier.Starter),
+          "Get tracking settings", "Tracking", plan=Tier.Starter, role=Role.Viewer),
     Route("PATCH", "/api/v1/settings/tracking", c.UPDATE_TRACKING_SETTINGS,
           "Set tracking settings", "Tracking", plan=Tier.Starter, body=c.TrackingSettingsBody,
-          audited=True,
+          audited=True, role=Role.Owner,
           description="`landingUrl`: where short links (`/r/{slug}`) send visitors; null "
                       "clears it. Audited as `org.tracking_settings_changed`."),
 ]

@@ -11,6 +11,7 @@ from libs.contracts import webhooks as c
 from libs.contracts.webhooks import catalogue_text
 from libs.shared.errors import NotFound
 from services.gateway.domain.plans import Tier
+from services.gateway.domain.roles import Role
 from services.gateway.entrypoints.http.keys import BUS
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -44,39 +45,47 @@ async def resend(request: web.Request, payload: dict[str, Any]) -> Any:
 
 WEBHOOK_ROUTES: list[Route] = [
     Route("GET", "/api/v1/webhooks", c.LIST_WEBHOOKS, "List webhook endpoints", TAG,
+          role=Role.Viewer,
           plan=Tier.Starter, query=c.WebhookListQuery,
           description="Cursor-paginated, oldest first; secrets are never listed." + CATALOGUE),
     Route("POST", "/api/v1/webhooks", c.CREATE_WEBHOOK, "Create a webhook endpoint",
           TAG, plan=Tier.Starter, body=c.WebhookCreate, status=201,
+          role=Role.Manager,
           audited=True,
           description="The answer carries the signing `secret` (whsec_...), shown only here "
                       "and on rotation." + URL_RULES + DELIVERY + CATALOGUE),
     Route("GET", "/api/v1/webhooks/{id}", c.GET_WEBHOOK, "Get a webhook endpoint",
-          TAG, plan=Tier.Starter, path_params=WEBHOOK_ID),
+          TAG, plan=Tier.Starter, path_params=WEBHOOK_ID, role=Role.Viewer),
     Route("PATCH", "/api/v1/webhooks/{id}", c.UPDATE_WEBHOOK,
           "Update a webhook endpoint", TAG, plan=Tier.Starter, body=c.WebhookPatch,
+          role=Role.Manager,
           path_params=WEBHOOK_ID, audited=True,
           description="Only the keys sent change. `isActive: true` re-enables an endpoint "
                       "Rekomi disabled." + URL_RULES + CATALOGUE),
     Route("DELETE", "/api/v1/webhooks/{id}", c.DELETE_WEBHOOK,
           "Delete a webhook endpoint", TAG, plan=Tier.Starter, status=204,
+          role=Role.Manager,
           path_params=WEBHOOK_ID, audited=True,
           description="Removes the endpoint and its delivery log."),
     Route("POST", "/api/v1/webhooks/{id}/rotate-secret", c.ROTATE_SECRET,
           "Rotate the signing secret", TAG, plan=Tier.Starter, path_params=WEBHOOK_ID, audited=True,
+          role=Role.Manager,
           description="For 24 hours deliveries carry both signatures (`t=...,v1=<new>,"
                       "v1=<old>`), so receivers can switch secrets without dropping events."),
     Route("POST", "/api/v1/webhooks/{id}/test", c.SEND_TEST,
           "Send a test event", TAG, plan=Tier.Starter, status=202,
+          role=Role.Manager,
           path_params=WEBHOOK_ID,
           description="Queues a `webhook.test` event to this endpoint and answers with its "
                       "delivery. 409 `webhook_inactive` if the endpoint is not active."),
     Route("GET", "/api/v1/webhooks/{id}/deliveries", c.LIST_DELIVERIES,
           "List an endpoint's deliveries", TAG, plan=Tier.Starter, query=c.DeliveryListQuery,
+          role=Role.Viewer,
           path_params=WEBHOOK_ID,
           description="Newest first; filter by `status` and `eventType`." + DELIVERY),
     Route("POST", "/api/v1/webhooks/deliveries/{id}/resend", c.RESEND_DELIVERY,
           "Resend a delivery", TAG, plan=Tier.Starter, status=202,
+          role=Role.Manager,
           audited=True, local=resend,
           description="A new attempt of the same delivery (same id and body), due now."),
 ]

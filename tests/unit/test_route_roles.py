@@ -1,0 +1,104 @@
+"""Each route's sign-in decisions against the inventory (docs/spec/ENDPOINTS.md, a copy of the
+shared spec) and the reference: the "Role (JWT)" column is the role a dashboard operator needs,
+"jwt" rows take no API key, "(JWT too)" / "Active" plan gates bind the dashboard as well, and
+the reference's "Email verification: required" endpoints ask operators for a verified e-mail.
+
+Every route that admits dashboard operators must decide a role: a new route without one fails
+here, before any request is made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.gateway.domain.plans import Tier, gate_of
+from services.gateway.domain.roles import Auth, Role
+from services.gateway.entrypoints.http.route_table import Route
+from services.gateway.entrypoints.http.routes import ROUTES
+from tests.unit.test_endpoint_inventory import endpoints_in, shape
+
+INVENTORY = Path(__file__).resolve().parents[2] / "docs" / "spec" / "ENDPOINTS.md"
+BY_SHAPE = {shape(f"{r.method} {r.path}"): r for r in ROUTES}
+# "Email verification: required" in the reference (UserIdentity.cs for JWT callers).
+EMAIL_VERIFIED = frozenset({
+    "PUT /api/v1/programs/{id}/sub-affiliate-config", "PUT /api/v1/settings/home-currency",
+    "POST /api/affiliate-invites", "POST /api/affiliate-invites/bulk",
+    "PATCH /api/v1/settings/attribution-params"})
+# The reference makes these dashboard-only; they were open to API keys before dashboard
+# sign-in existed and stay so ("API keys keep working exactly as today"): operators need a
+# role there like anywhere else.
+JWT_ROWS_KEPT_FOR_KEYS = frozenset({
+    "GET /api/affiliate-invites", "POST /api/affiliate-invites/{id}/resend",
+    "DELETE /api/affiliate-invites/{id}"})
+
+
+def inventory_rows() -> list[dict[str, str]]:
+    rows = []
+    for line in INVENTORY.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0].isdigit() and len(cells) == 7:
+            rows.append(dict(zip(("n", "endpoint", "auth", "plan", "role", "owner", "notes"),
+                                 cells, strict=False)))
+    return rows
+
+
+ROWS = [(row, endpoint) for row in inventory_rows() for endpoint in endpoints_in(row["endpoint"])
+        if shape(endpoint) in BY_SHAPE]
+
+
+def test_the_inventory_names_routed_rows_with_roles() -> None:
+    assert len(ROWS) >= 55
+    assert sum(1 for row, _ in ROWS if row["role"]) >= 20
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if not r.public and r.auth.takes_operator],
+                         ids=lambda r: f"{r.method} {r.path}")
+def test_every_route_that_admits_operators_decides_a_role(route: Route) -> None:
+    assert route.role is not None, (
+        f"{route.method} {route.path} admits dashboard operators (auth {route.auth}) but "
+        "decides no role: add role=Role.Viewer | Role.Manager | Role.Owner")
+
+
+@pytest.mark.parametrize(("row", "endpoint"), ROWS, ids=lambda x: x if isinstance(x, str) else "")
+def test_routes_follow_the_inventory(row: dict[str, str], endpoint: str) -> None:
+    route = BY_SHAPE[shape(endpoint)]
+    if row["auth"] == "anon":
+        assert route.public
+        return
+    if row["role"]:
+        assert route.role is Role[row["role"]], (endpoint, row["role"])
+    if row["auth"].startswith("jwt") and endpoint not in JWT_ROWS_KEPT_FOR_KEYS:
+        wanted = Auth.AFFILIATE_JWT if "affiliate" in row["auth"] else Auth.JWT_ONLY
+        assert route.auth is wanted, endpoint
+    elif row["auth"] in ("read", "rw"):
+        assert route.auth is Auth.KEY_OR_JWT, endpoint
+    elif row["auth"] == "hmac":
+        assert route.auth is Auth.API_KEY_ONLY, endpoint
+    binds = "JWT too" in row["plan"] or "Active" in row["plan"]
+    assert (route.plan is not None and gate_of(route.plan).binds_dashboard) == binds, endpoint
+    assert route.email_verified == (endpoint in EMAIL_VERIFIED), endpoint
+
+
+def test_writes_need_more_than_a_viewer() -> None:
+    """Where the reference names no role, reads are Viewer's and writes at least Manager's:
+    a Viewer changes nothing."""
+    for route in ROUTES:
+        if route.role is not None and route.mutating:
+            assert route.role >= Role.Manager, f"{route.method} {route.path}"
+
+
+def test_route_declarations_are_checked() -> None:
+    with pytest.raises(ValueError, match="public"):
+        Route("GET", "/x", None, "x", "x", public=True, role=Role.Owner, operation="x",
+              local=_view)
+    with pytest.raises(ValueError, match="roles"):
+        Route("GET", "/x", None, "x", "x", auth=Auth.API_KEY_ONLY, role=Role.Owner,
+              operation="x", local=_view)
+    with pytest.raises(ValueError, match="affiliate route"):
+        Route("GET", "/x", None, "x", "x", auth=Auth.AFFILIATE_JWT, plan=Tier.Pro,
+              operation="x", local=_view)
+
+
+async def _view(_request: object, _payload: object) -> None:
+    return None
