@@ -12,6 +12,7 @@ import aiohttp
 from yarl import URL
 
 from services.gateway.entrypoints.admin_cli import first_curls
+from tests.common.oidc_issuer import TestIssuer
 from tests.common.orgs import Org
 from tests.common.stack import ROOT, Stack
 
@@ -65,13 +66,14 @@ def test_every_curl_with_a_body_says_it_is_json() -> None:
 
 
 async def test_the_readme_curls_work_as_written(http: aiohttp.ClientSession, stack: Stack,
-                                                org: Org) -> None:
-    values = {"KEY": org.api_key}
+                                                org: Org, issuer: TestIssuer) -> None:
+    # $TOKEN: what `rekomi admin dev-token --role Manager` prints, from the suite's issuer
+    values = {"KEY": org.api_key, "TOKEN": issuer.operator_token(org.org_id, "Manager")}
     for words in _curls(Path(ROOT / "README.md").read_text()):
         if "127.0.0.1:8080" not in " ".join(words):
             continue
         body = await _run(http, stack, words, values)
-        if "/api/v1/programs" in " ".join(words):
+        if "/api/v1/programs" in " ".join(words) and "id" in body:  # the program made
             values["PROGRAM"] = body["id"]
     assert "PROGRAM" in values
 
