@@ -6,7 +6,16 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictStr,
+    model_serializer,
+    model_validator,
+)
 
 from libs.contracts.common import Actor, ApiModel, CursorText, Resource, Timestamp
 from libs.contracts.programs import CommissionType, CommissionValue, OrgScoped
@@ -169,6 +178,21 @@ class AffiliateResponse(Resource):
     approved_at: Timestamp | None = Field(alias="approvedAt")
     created_at: Timestamp = Field(alias="createdAt")
     links: list[LinkResponse]
+    application_data: dict[str, Any] | None = Field(
+        default=None, alias="applicationData", description=(
+            "The application form's answers (null when it came another way). Dashboard "
+            "sign-in only: absent for API keys, and from webhook and audit bodies."))
+
+    @model_serializer(mode="wrap")
+    def _application_data_when_given(self, handler: SerializerFunctionWrapHandler
+                                     ) -> dict[str, Any]:
+        """``applicationData`` is written only when the ledger set it (for a dashboard
+        operator): any other reader gets no key at all, as the reference has it."""
+        data: dict[str, Any] = handler(self)
+        if "application_data" not in self.model_fields_set:
+            data.pop("applicationData", None)
+            data.pop("application_data", None)
+        return data
 
 
 class AffiliateList(Resource):
@@ -184,7 +208,16 @@ class BulkActionResult(Resource):
 
 
 # ---- the ledger's request/reply methods ------------------------------------------------------
-class ListAffiliates(OrgScoped):
+class ForDashboard(BaseModel):
+    """Reads whose answer differs for a brand operator signed in to the dashboard (the
+    gateway says so): they keep ``applicationData``, API keys never see it."""
+
+    for_dashboard: bool = Field(default=False, alias="forDashboard")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ListAffiliates(OrgScoped, ForDashboard):
     take: int = 50
     cursor: CursorText | None = None
     program_id: uuid.UUID | None = Field(default=None, alias="programId")
@@ -192,7 +225,7 @@ class ListAffiliates(OrgScoped):
     q: str | None = None
 
 
-class GetAffiliate(OrgScoped):
+class GetAffiliate(OrgScoped, ForDashboard):
     affiliate_id: uuid.UUID = Field(alias="affiliateId")
 
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     BaseModel,
@@ -104,6 +104,21 @@ class ApiModel(BaseModel):
             raise ValidationFailed("text must not contain NUL (\\u0000) characters",
                                    field=field or None)
         return data
+
+
+class PatchBody(ApiModel):
+    """A PATCH body: every key optional, only the keys sent change. ``NULLABLE`` names the
+    fields (by field name) that null clears; null for any other key is refused."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> Self:
+        for name in self.model_fields_set - self.NULLABLE:
+            if getattr(self, name) is None:
+                alias = type(self).model_fields[name].alias or name
+                raise ValidationFailed(f"{alias} cannot be null", field=alias)
+        return self
 
 
 def _may_hold_nul(data: Any) -> bool:

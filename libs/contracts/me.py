@@ -3,55 +3,25 @@ balances, sub-affiliate recruiting and payout details, and the owners' methods b
 
 The gateway resolves the JWT to the person's memberships (one per affiliate row: an org, a
 program, an affiliate id) and sends them, with the org's name and handle (it owns orgs), in
-every command. The owners answer for those memberships only: a ``programId`` or
-``affiliateId`` outside them is 404, another affiliate of the same org is never seen. The
-payouts the person received are the payouts service's (``libs/contracts/me_payouts.py``)."""
+every command (``MeScoped``, ``libs/contracts/affiliate_sessions.py``). The payouts the person
+received are the payouts service's (``libs/contracts/me_payouts.py``)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.contracts.affiliate_sessions import MeScoped
 from libs.contracts.common import CursorText, Resource, Timestamp
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
-
-# More affiliate rows than one person plausibly holds; bounds what one command carries.
-MAX_MEMBERSHIPS = 1000
 
 
 class SubAffiliateRecruitingDisabled(ValidationFailed):
     """400: the campaign's sub-affiliate toggle is off (the reference's code)."""
 
     code = "sub_affiliate_recruiting_disabled"
-
-
-class Membership(BaseModel):
-    """One affiliate row of the caller, as the gateway resolved it from the JWT."""
-
-    org_id: uuid.UUID = Field(alias="orgId")
-    affiliate_id: uuid.UUID = Field(alias="affiliateId")
-    org_name: str = Field(alias="orgName")
-    org_handle: str = Field(alias="orgHandle", description="The `{handle}` of "
-                                                           "`{handle}.rekomi.com`.")
-
-    model_config = ConfigDict(populate_by_name=True)
-
-
-class MeScoped(BaseModel):
-    """Every affiliate-side command: the caller's memberships, then the endpoint's own
-    parameters."""
-
-    memberships: Annotated[list[Membership], Field(max_length=MAX_MEMBERSHIPS)]
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    def pairs(self) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
-        """(org ids, affiliate ids), index for index: how SQL takes the memberships."""
-        return ([m.org_id for m in self.memberships],
-                [m.affiliate_id for m in self.memberships])
 
 
 # ---- GET /api/v1/me/sub-affiliate/link and /recruits ----------------------------------------
@@ -100,6 +70,8 @@ class RecruitList(Resource):
 
 
 class GetRecruitLink(MeScoped):
+    needs_org_names = True  # the link is on the org's branded subdomain
+
     program_id: uuid.UUID = Field(alias="programId")
 
 
@@ -166,7 +138,7 @@ class MyMembershipList(Resource):
 
 
 class ListMemberships(MeScoped):
-    pass
+    needs_org_names = True  # each membership shows its org
 
 
 # ---- declared methods ------------------------------------------------------------------------

@@ -8,8 +8,8 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libs.contracts.affiliate_sessions import MeScoped
 from libs.contracts.common import Actor, CursorText, Resource
-from libs.contracts.me import MeScoped
 from libs.contracts.payables import PayoutDetails
 from libs.contracts.payouts import PayoutList
 from libs.shared.rpc import Rpc

@@ -18,13 +18,13 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import Field, RootModel
 
 from libs.contracts import insights as ins
+from libs.contracts.affiliate_sessions import MeScoped
 from libs.contracts.common import Resource
 from libs.shared.rpc import Rpc
 
-MAX_MEMBERSHIPS = 1000
 CURRENCY = ("The currency money is reported in: the focused membership's org's home currency, "
             "else the one the caller's orgs share, else USD")
 MY_COMMISSION = "The caller's commission on these sales, in `currency`"
@@ -43,15 +43,6 @@ class MyModule(StrEnum):
     channels = "channels"
 
 
-class Membership(BaseModel):
-    """One org the caller is an affiliate of, and their affiliate id there."""
-
-    org_id: uuid.UUID = Field(alias="orgId")
-    affiliate_id: uuid.UUID = Field(alias="affiliateId")
-
-    model_config = ConfigDict(populate_by_name=True)
-
-
 class MyInsightQuery(ins.InsightQuery):
     """The brand modules' query; ``affiliateId`` focuses one of the caller's memberships."""
 
@@ -60,10 +51,9 @@ class MyInsightQuery(ins.InsightQuery):
         "`affiliate_not_found` when it is not one of yours)"))
 
 
-class GetMyInsight(MyInsightQuery):
+class GetMyInsight(MeScoped, MyInsightQuery):
     """The gateway's query plus the caller's memberships, as it resolved them."""
 
-    memberships: list[Membership] = Field(max_length=MAX_MEMBERSHIPS)
     module: MyModule
 
 

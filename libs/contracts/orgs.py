@@ -10,21 +10,31 @@ copy keeps the event with the latest ``changedAt`` and ignores older or repeated
 ``org.settings_requested`` asks the gateway to announce one org again: a consumer that meets an
 org it has no copy of (its event was published before the consumer's queue existed) pulls it.
 
-``OrgProfile`` is the public ``GET /api/organizations/me`` (libs/contracts/billing.py has the
-billing state)."""
+``OrgProfile`` is the public ``GET /api/organizations/me``, ``OrgProfilePatch`` the dashboard
+Owner's ``PATCH`` of it (libs/contracts/billing.py has the billing state)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
+import zoneinfo
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import (
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
-from libs.contracts.common import ApiModel, Resource, Timestamp
+from libs.contracts.common import WHOLE_NUMBER, ApiModel, PatchBody, Resource, Timestamp
+from libs.shared.errors import ValidationFailed
 
 ORG_SETTINGS_CHANGED = "org.settings_changed"
 ORG_SETTINGS_REQUESTED = "org.settings_requested"
+PROFILE_CHANGED = "org.profile_changed"  # the audit action of a profile PATCH
 
 PlanTier = Literal["Trial", "Starter", "Growth", "Pro"]
 SubscriptionStatus = Literal["None", "Trialing", "Active", "PastDue", "Canceled"]
@@ -70,3 +80,57 @@ class OrgProfile(Resource):
         alias="payoutGraceDaysMax",
         description="The most grace days the org's current tier allows (a lapsed "
                     "subscription counts as Trial).")
+
+
+# The most grace days any tier allows is the plan table's business (the gateway checks the
+# org's own ceiling); this bound only keeps nonsense out of the schema.
+GRACE_DAYS_BOUND = 365
+BRAND_COLOR = r"^#[0-9A-Fa-f]{6}$"
+
+
+@functools.cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+class OrgProfilePatch(PatchBody):
+    """``PATCH /api/organizations/me``: only the keys sent change; ``billingEmail``,
+    ``primaryBrandColor`` and ``description`` take null to clear, the others refuse it."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=200)] | None = None
+    billing_email: Annotated[EmailStr, Field(max_length=320)] | None = Field(
+        default=None, alias="billingEmail")
+    timezone: str | None = Field(default=None, max_length=64, description=(
+        "An IANA time zone name, e.g. `America/Los_Angeles` or `UTC`."))
+    primary_brand_color: Annotated[str, Field(pattern=BRAND_COLOR)] | None = Field(
+        default=None, alias="primaryBrandColor", description="`#RRGGBB`; stored upper-case.")
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    payout_grace_days: Annotated[int, Field(ge=0, le=GRACE_DAYS_BOUND), WHOLE_NUMBER] | None = (
+        Field(default=None, alias="payoutGraceDays", description=(
+            "Days a commission stays Pending (refundable) before it is approved for payout; "
+            "at most the tier's `payoutGraceDaysMax`.")))
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset(
+        {"billing_email", "primary_brand_color", "description"})
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana(cls, value: str | None) -> str | None:
+        if value is not None and value not in _timezones():
+            raise ValidationFailed("timezone must be an IANA time zone name, e.g. "
+                                   "America/Los_Angeles", field="timezone")
+        return value
+
+    @field_validator("primary_brand_color")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.upper() if value is not None else None
+
+    def changes(self) -> dict[str, object]:
+        """The keys sent, by field name (the org row's column names)."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+    @classmethod
+    def wire_name(cls, name: str) -> str:
+        return cls.model_fields[name].alias or name

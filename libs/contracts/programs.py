@@ -24,6 +24,7 @@ from libs.contracts.common import (
     Actor,
     ApiModel,
     CursorText,
+    PatchBody,
     Resource,
     Timestamp,
     number_schema,
@@ -144,7 +145,7 @@ class ProgramCreate(ApiModel):
         return self
 
 
-class ProgramPatch(ApiModel):
+class ProgramPatch(PatchBody):
     """Every key optional; only the keys sent change. ``recurringMonths: -1`` clears the cap back
     to lifetime (null); ``recurringMonths: null`` leaves it as it is; ``maxAffiliates: null``
     makes the program unlimited again."""
@@ -182,14 +183,6 @@ class ProgramPatch(ApiModel):
     # Keys that may be set to null explicitly (clearing them); the others refuse null.
     NULLABLE: ClassVar[frozenset[str]] = frozenset(
         {"description", "terms_url", "custom_domain", "recurring_months", "max_affiliates"})
-
-    @model_validator(mode="after")
-    def _no_null_for_required(self) -> ProgramPatch:
-        for name in self.model_fields_set - self.NULLABLE:
-            if getattr(self, name) is None:
-                alias = type(self).model_fields[name].alias or name
-                raise ValidationFailed(f"{alias} cannot be null", field=alias)
-        return self
 
     def changes(self) -> dict[str, Any]:
         """The keys the caller sent, by field name (``recurringMonths: null`` is dropped)."""

@@ -7,9 +7,9 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from libs.contracts.common import Actor, ApiModel, CursorText, Resource, Timestamp
+from libs.contracts.common import Actor, ApiModel, CursorText, PatchBody, Resource, Timestamp
 from libs.contracts.events import EVENT_TYPES
 from libs.shared.errors import ValidationFailed
 from libs.shared.rpc import Rpc
@@ -55,7 +55,7 @@ class WebhookCreate(ApiModel):
     _events = field_validator("events")(_valid_events)
 
 
-class WebhookPatch(ApiModel):
+class WebhookPatch(PatchBody):
     """Only the keys sent change; ``description: null`` clears it, other keys refuse null.
     ``isActive: true`` also re-enables an endpoint the system disabled."""
 
@@ -66,14 +66,6 @@ class WebhookPatch(ApiModel):
 
     _events = field_validator("events")(_valid_events)
     NULLABLE: ClassVar[frozenset[str]] = frozenset({"description"})
-
-    @model_validator(mode="after")
-    def _no_null_for_required(self) -> WebhookPatch:
-        for name in self.model_fields_set - self.NULLABLE:
-            if getattr(self, name) is None:
-                alias = type(self).model_fields[name].alias or name
-                raise ValidationFailed(f"{alias} cannot be null", field=alias)
-        return self
 
 
 class WebhookResponse(Resource):

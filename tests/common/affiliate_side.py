@@ -67,9 +67,11 @@ async def join(pool: asyncpg.Pool, org: Org, email: str, *, status: str = "Appro
     return made.id
 
 
-def membership(org: Org, affiliate_id: uuid.UUID) -> dict[str, Any]:
-    """One membership as the gateway sends it."""
-    return {"orgId": str(org.id), "affiliateId": str(affiliate_id), "orgName": org.name,
+def membership(org: Org, affiliate_id: uuid.UUID, status: str = "Approved") -> dict[str, Any]:
+    """One membership as the gateway sends it (the owners read the affiliate's live status and
+    program themselves; these are what the gateway resolved)."""
+    return {"orgId": str(org.id), "affiliateId": str(affiliate_id),
+            "programId": str(org.program_id), "status": status, "orgName": org.name,
             "orgHandle": org.handle}
 
 

@@ -94,8 +94,20 @@ class TestIssuer:
             claims["sub"] = sub
         return self.sign(claims, kid)
 
-    def affiliate_token(self, email: str, *, verified: bool = True) -> str:
-        return self.sign(self.claims(email=email, email_verified=verified))
+    def affiliate_token(self, email: str, *, verified: bool = True, sub: str | None = None
+                        ) -> str:
+        claims = self.claims(email=email, email_verified=verified)
+        if sub is not None:
+            claims["sub"] = sub
+        return self.sign(claims)
+
+    def operator_auth(self, org_id: object, role: str = "Owner", **kw: Any) -> dict[str, str]:
+        """Authorization headers of a dashboard operator (``operator_token``)."""
+        return {"Authorization": f"Bearer {self.operator_token(org_id, role, **kw)}"}
+
+    def affiliate_auth(self, email: str, **kw: Any) -> dict[str, str]:
+        """Authorization headers of an affiliate signed in to their portal."""
+        return {"Authorization": f"Bearer {self.affiliate_token(email, **kw)}"}
 
     # ---- serving ------------------------------------------------------------------------
     def _app(self) -> web.Application:

@@ -213,12 +213,14 @@ async def test_an_affiliate_signs_in_to_their_memberships(
     for brand in (org, other_org):
         program = await create_program(http, brand)
         affiliate = await create_affiliate(http, brand, program["id"], email=email.upper())
-        made.append({"orgId": brand.org_id, "affiliateId": affiliate["id"],
-                     "programId": program["id"], "status": "Approved"})
+        made.append((affiliate["id"], brand.org_id, f"Brand {brand.handle}", brand.handle,
+                     program["id"], "Approved"))
     async with http.get(MEMBERSHIPS, headers=bearer(issuer.affiliate_token(email))) as response:
         body = await response.json()
         assert response.status == 200, body
-    assert body == {"items": made}
+    assert [(m["affiliateId"], m["organization"]["id"], m["organization"]["name"],
+             m["organization"]["handle"], m["program"]["id"], m["status"])
+            for m in body["items"]] == made
     # Someone else's verified e-mail: signed in, with nothing to see.
     stranger = issuer.affiliate_token(f"nobody-{uuid.uuid4().hex[:8]}@example.com")
     async with http.get(MEMBERSHIPS, headers=bearer(stranger)) as response:
@@ -237,3 +239,28 @@ async def test_an_affiliate_signs_in_to_their_memberships(
     # An affiliate's token names no org or role: the brand routes refuse it.
     async with http.get(PROGRAMS, headers=bearer(issuer.affiliate_token(email))) as response:
         assert (response.status, await response.read()) == (403, b"")
+
+
+async def test_application_data_for_the_dashboard_only(
+        http: aiohttp.ClientSession, org: Org, issuer: TestIssuer) -> None:
+    """The reference: API-key responses omit ``applicationData``; the dashboard keeps it for
+    the review screen (one affiliate, the list and the applications)."""
+    program = await create_program(http, org)
+    async with http.post(f"/api/p/id/{program['id']}/apply", json={
+            "email": f"applicant-{uuid.uuid4().hex[:8]}@example.com",
+            "website": "https://blog.example", "whyInterested": "I review widgets"}) as response:
+        applied = (await response.json())["affiliateId"]
+    direct = (await create_affiliate(http, org, program["id"]))["id"]
+    answers = {"website": "https://blog.example", "whyInterested": "I review widgets"}
+    viewer = bearer(issuer.operator_token(org.org_id, "Viewer"))
+    for path in (f"/api/v1/affiliates/{applied}", "/api/v1/affiliates",
+                 "/api/v1/affiliates/applications"):
+        async with http.get(path, headers=viewer, params={"programId": program["id"]}) as r:
+            body = await r.json()
+        shown = {a["id"]: a["applicationData"] for a in body.get("items", [body])}
+        assert shown[applied] == answers, path
+        if path == "/api/v1/affiliates":
+            assert shown[direct] is None  # created directly: no form, null
+        async with http.get(path, headers=org.auth, params={"programId": program["id"]}) as r:
+            keyed = await r.json()
+        assert all("applicationData" not in a for a in keyed.get("items", [keyed])), path

@@ -21,6 +21,7 @@ from tests.common.invites_api import (
     token_in_mail,
     token_of,
 )
+from tests.common.oidc_issuer import TestIssuer
 from tests.common.orgs import Org
 from tests.common.stack import Stack
 
@@ -70,13 +71,14 @@ async def test_bulk_mail_is_paced_per_org_and_other_orgs_are_not_delayed(
 
 
 async def test_resend_mails_a_new_token(http: aiohttp.ClientSession, org: Org,
-                                        mail_catcher: MailCatcher, stack: Stack) -> None:
+                                        mail_catcher: MailCatcher, stack: Stack,
+                                        issuer: TestIssuer) -> None:
     program = await create_program(http, org)
     to = email()
     created = await invite(http, org, program["id"], email=to)
     [first] = await mail_to(mail_catcher, to)
     async with http.post(f"{INVITES}/{created['invite']['id']}/resend",
-                         headers=org.auth) as r:
+                         headers=issuer.operator_auth(org.org_id, "Manager")) as r:
         resent = await r.json()
     second = (await mail_to(mail_catcher, to, count=2))[1]
     assert token_in_mail(second) == token_of(resent["acceptUrl"]) != token_in_mail(first)

@@ -72,7 +72,9 @@ async def _paid(pool: asyncpg.Pool, org_id: uuid.UUID, affiliate_id: uuid.UUID,
 
 
 def _member(org_id: uuid.UUID, affiliate_id: uuid.UUID) -> dict[str, str]:
-    return {"orgId": str(org_id), "affiliateId": str(affiliate_id), "orgName": "Org",
+    """A membership as the gateway sends it (the payouts service reads the two ids only)."""
+    return {"orgId": str(org_id), "affiliateId": str(affiliate_id),
+            "programId": str(uuid.uuid4()), "status": "Approved", "orgName": "Org",
             "orgHandle": "org"}
 
 

@@ -57,8 +57,13 @@ class Seeded:
         return my.GetMyInsight.model_validate({
             "module": module, "since": T0.date().isoformat(),
             "until": (T0.date() + timedelta(days=1)).isoformat(), **query,
-            "memberships": [{"orgId": self.a.org_id, "affiliateId": self.a.affiliate_id},
-                            {"orgId": self.b.org_id, "affiliateId": self.b.affiliate_id}]})
+            "memberships": [_member(self.a), _member(self.b)]})
+
+
+def _member(p: Program) -> dict[str, Any]:
+    """A membership as the gateway sends it (the insights read only the org and affiliate)."""
+    return {"orgId": p.org_id, "affiliateId": p.affiliate_id, "programId": p.program_id,
+            "status": "Approved", "orgName": "Org", "orgHandle": "org"}
 
 
 def _sale(p: Program, key: str, cents: int, *, affiliate: uuid.UUID | None = None,

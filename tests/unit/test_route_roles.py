@@ -25,12 +25,6 @@ EMAIL_VERIFIED = frozenset({
     "PUT /api/v1/programs/{id}/sub-affiliate-config", "PUT /api/v1/settings/home-currency",
     "POST /api/affiliate-invites", "POST /api/affiliate-invites/bulk",
     "PATCH /api/v1/settings/attribution-params"})
-# The reference makes these dashboard-only; they were open to API keys before dashboard
-# sign-in existed and stay so ("API keys keep working exactly as today"): operators need a
-# role there like anywhere else.
-JWT_ROWS_KEPT_FOR_KEYS = frozenset({
-    "GET /api/affiliate-invites", "POST /api/affiliate-invites/{id}/resend",
-    "DELETE /api/affiliate-invites/{id}"})
 
 
 def inventory_rows() -> list[dict[str, str]]:
@@ -68,7 +62,7 @@ def test_routes_follow_the_inventory(row: dict[str, str], endpoint: str) -> None
         return
     if row["role"]:
         assert route.role is Role[row["role"]], (endpoint, row["role"])
-    if row["auth"].startswith("jwt") and endpoint not in JWT_ROWS_KEPT_FOR_KEYS:
+    if row["auth"].startswith("jwt"):
         wanted = Auth.AFFILIATE_JWT if "affiliate" in row["auth"] else Auth.JWT_ONLY
         assert route.auth is wanted, endpoint
     elif row["auth"] in ("read", "rw"):

@@ -4,10 +4,13 @@ are not kept: a person who just accepted an invite sees it on the next call."""
 
 from __future__ import annotations
 
-from libs.contracts.affiliate_sessions import RESOLVE_AFFILIATE_IDENTITY, AffiliateIdentity
+from libs.contracts.affiliate_sessions import (
+    RESOLVE_AFFILIATE_IDENTITY,
+    AffiliateIdentity,
+    Membership,
+)
 from libs.shared.bus import Bus
 from libs.shared.ttl_cache import TtlCache
-from services.gateway.domain.principal import Membership
 
 
 class AffiliateDirectory:
@@ -22,8 +25,6 @@ class AffiliateDirectory:
     async def _load(self, email: str) -> tuple[Membership, ...]:
         found = AffiliateIdentity.model_validate(
             await RESOLVE_AFFILIATE_IDENTITY.call(self.bus, {"email": email}))
-        return tuple(Membership(org_id=m.org_id, affiliate_id=m.affiliate_id,
-                                program_id=m.program_id, status=m.status.value)
-                     for m in found.memberships)
+        return tuple(found.memberships)
 
 

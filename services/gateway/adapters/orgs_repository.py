@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
@@ -26,6 +27,12 @@ _PROFILE = (
     "payout_grace_days, home_currency, billing_interval, stripe_subscription_id, "
     "stripe_customer_id IS NOT NULL AS stripe_customer_linked, "
     "stripe_connect_account_id IS NOT NULL AS stripe_connect_linked FROM orgs WHERE id = $1")
+
+
+# The profile's writable columns (OrgProfilePatch's field names): the only names that ever
+# reach set_profile's SQL.
+PROFILE_COLUMNS = ("name", "billing_email", "timezone", "primary_brand_color", "description",
+                   "payout_grace_days")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +66,21 @@ class OrgsRepository:
     async def org(self, org_id: uuid.UUID) -> asyncpg.Record | None:
         return await self.conn.fetchrow("SELECT * FROM orgs WHERE id = $1", org_id)
 
-    async def profile(self, org_id: uuid.UUID) -> asyncpg.Record | None:
-        """What the org profile and the billing state report (never the signing secret)."""
-        return await self.conn.fetchrow(_PROFILE, org_id)
+    async def profile(self, org_id: uuid.UUID, *, for_update: bool = False
+                      ) -> asyncpg.Record | None:
+        """What the org profile and the billing state report (never the signing secret);
+        locked when the caller will change it."""
+        return await self.conn.fetchrow(_PROFILE + (" FOR UPDATE" if for_update else ""),
+                                        org_id)
+
+    async def set_profile(self, org_id: uuid.UUID, changes: dict[str, Any]) -> None:
+        """``changes``: profile columns (``PROFILE_COLUMNS``) to their new values."""
+        columns = [c for c in PROFILE_COLUMNS if c in changes]
+        assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=2))
+        await self.conn.execute(
+            f"UPDATE orgs SET {assignments}, {BUMP_UPDATED_AT} WHERE id = $1", org_id,
+            *(changes[c] for c in columns))
+        await self._notify()  # replicas cache org rows: names, grace days (S2S) change here
 
     async def settings(self, org_id: uuid.UUID) -> asyncpg.Record | None:
         """What ``org.settings_changed`` announces (``updated_at`` is its version)."""

@@ -50,12 +50,15 @@ class Principal:
 
 @dataclass(frozen=True, slots=True)
 class Membership:
-    """One affiliate row of the signed-in person: one program of one org."""
+    """One affiliate row of the signed-in person: one program of one org, and the org's name
+    and handle (the owners show them; the gateway owns orgs)."""
 
     org_id: uuid.UUID
     affiliate_id: uuid.UUID
     program_id: uuid.UUID
     status: str  # Pending | Approved | Rejected | Paused | Banned
+    org_name: str
+    org_handle: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,14 @@
   API keys use (emptied by NOTIFY on any change). A token without an org or a role there is
   403 (empty body); one naming an org that does not exist is 401.
 - An affiliate (``Auth.AFFILIATE_JWT``): the verified e-mail claim, resolved by the ledger to
-  the person's affiliate rows across orgs (``adapters/affiliate_directory.py``). An e-mail the
-  issuer has not verified is 403 ``email_not_verified``: anyone can type an address."""
+  the person's affiliate rows across orgs (``adapters/affiliate_directory.py``), each with its
+  org's name and handle. An e-mail the issuer has not verified is 403 ``email_not_verified``:
+  anyone can type an address. A brand operator's token (an org and a role) is 403 (empty
+  body) there, as an API key is: it is the dashboard's, not an affiliate's."""
 
 from __future__ import annotations
 
+from libs.contracts.affiliate_sessions import Membership as Row
 from libs.shared.settings import Settings
 from services.gateway.adapters.affiliate_directory import AffiliateDirectory
 from services.gateway.adapters.jwks import JwksClient
@@ -22,7 +25,7 @@ from services.gateway.domain.claims import (
 )
 from services.gateway.domain.errors import EmailNotVerified, Forbidden, Unauthorized
 from services.gateway.domain.plans import SubscriptionStatus, Tier
-from services.gateway.domain.principal import AffiliatePrincipal, Principal
+from services.gateway.domain.principal import AffiliatePrincipal, Membership, Principal
 from services.gateway.domain.scopes import Scope
 from services.gateway.service_layer.token_verifier import JwtVerifier, policy_from_settings
 
@@ -76,10 +79,26 @@ class Sessions:
 
     async def affiliate(self, token: str) -> AffiliatePrincipal:
         claims = await self.verifier.claims(token)
+        if operator_of(claims, self.cmap) is not None:
+            # A brand operator's token speaks for an org: its e-mail is no affiliate identity.
+            raise Forbidden("a dashboard token on the affiliate portal")
         identity = affiliate_identity_of(claims, self.cmap)
         if identity is None:
             raise Forbidden("the token names no affiliate identity")
         if not identity.verified:
             raise EmailNotVerified("verify your e-mail address to use the affiliate portal")
+        found = await self.affiliates.memberships(identity.email)
         return AffiliatePrincipal(subject=identity.subject, email=identity.email,
-                                  memberships=await self.affiliates.memberships(identity.email))
+                                  memberships=await self._with_orgs(found))
+
+    async def _with_orgs(self, found: tuple[Row, ...]) -> tuple[Membership, ...]:
+        """Each membership with its org's name and handle, from the org rows every replica
+        caches (a change NOTIFYs); a row of an org the gateway does not know is left out."""
+        named = []
+        for m in found:
+            org = await self.principals.org(m.org_id)
+            if org is not None:
+                named.append(Membership(org_id=m.org_id, affiliate_id=m.affiliate_id,
+                                        program_id=m.program_id, status=m.status.value,
+                                        org_name=org["name"], org_handle=org["handle"]))
+        return tuple(named)

@@ -19,7 +19,6 @@ class Later:
     why: str
 
 
-AFFILIATE_SIDE = Later(21, "the affiliate's own session (JWT) exists; the endpoint does not yet")
 EMBED = Later(22, "embed tokens, the public embed dashboard and the widget")
 PROVIDERS = Later(23, "Stripe and Paddle ingestion, connection and coupon attribution")
 MCP = Later(24, "the MCP server")
@@ -27,14 +26,9 @@ SELF_SERVICE = Later(26, "API keys and secrets over HTTP; the CLI manages them t
 
 # "METHOD /path" as the inventory writes it (parameter names as there).
 UNROUTED: dict[str, Later] = {
-    "GET /api/me/insights/{module}": AFFILIATE_SIDE,
     "POST /api/v1/embed/tokens": EMBED,
     "POST /api/v1/embed/tokens/{id}/revoke": EMBED,
     "GET /api/embed/public/dashboard": EMBED,
-    "GET /api/v1/me/sub-affiliate/link": AFFILIATE_SIDE,
-    "GET /api/v1/me/sub-affiliate/recruits": AFFILIATE_SIDE,
-    "GET /api/v1/me/payout-details": AFFILIATE_SIDE,
-    "PUT /api/v1/me/payout-details": AFFILIATE_SIDE,
     "PUT /api/v1/integrations/stripe": PROVIDERS,
     "GET /api/v1/integrations/stripe": PROVIDERS,
     "DELETE /api/v1/integrations/stripe": PROVIDERS,

@@ -46,18 +46,19 @@ def actor_of(request: web.Request, principal: Principal | AffiliatePrincipal | N
             "ip": request.remote, "userAgent": request.headers.get("User-Agent")}
 
 
-def session_of(affiliate: AffiliatePrincipal) -> dict[str, Any]:
-    """``AffiliateSession``'s JSON: what an affiliate-side route tells its owner."""
-    return {"subject": affiliate.subject, "email": affiliate.email, "memberships": [
-        {"orgId": str(m.org_id), "affiliateId": str(m.affiliate_id),
-         "programId": str(m.program_id), "status": m.status} for m in affiliate.memberships]}
+def memberships_of(affiliate: AffiliatePrincipal) -> list[dict[str, Any]]:
+    """``MeScoped.memberships``' JSON (libs/contracts/affiliate_sessions.py): whom an
+    affiliate-side route's owner answers for."""
+    return [{"orgId": str(m.org_id), "affiliateId": str(m.affiliate_id),
+             "programId": str(m.program_id), "status": m.status, "orgName": m.org_name,
+             "orgHandle": m.org_handle} for m in affiliate.memberships]
 
 
 async def build_payload(request: web.Request, route: Route,
                         principal: Principal | AffiliatePrincipal | None) -> dict[str, Any]:
     payload: dict[str, Any] = {}
     if isinstance(principal, AffiliatePrincipal):
-        payload["affiliate"] = session_of(principal)
+        payload["memberships"] = memberships_of(principal)
     elif principal is not None:
         payload["orgId"] = str(principal.org_id)
     for url_name, message_field in route.path_params.items():

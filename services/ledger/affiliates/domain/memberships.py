@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from libs.contracts.affiliate_sessions import Membership
 from libs.contracts.affiliates import AffiliateStatus as S
 from libs.contracts.me import (
-    Membership,
     MembershipBalance,
     MembershipLink,
     MembershipOrg,
@@ -27,6 +27,16 @@ class Member:
     membership: Membership
     affiliate: Affiliate
 
+    @property
+    def org_name(self) -> str:
+        assert self.membership.org_name is not None  # refused earlier (needs_org_names)
+        return self.membership.org_name
+
+    @property
+    def org_handle(self) -> str:
+        assert self.membership.org_handle is not None  # refused earlier (needs_org_names)
+        return self.membership.org_handle
+
 
 def members_of(memberships: list[Membership], found: list[Affiliate]) -> list[Member]:
     """Pairs each affiliate the ledger found with the membership that named it."""
@@ -43,13 +53,14 @@ def membership_view(member: Member, program: Program, balances: list[MembershipB
                     base_url: str) -> MyMembership:
     """Links only while Approved: no other status's links track (the storefront likewise
     hands out no link slug before approval)."""
-    a, m = member.affiliate, member.membership
+    a = member.affiliate
     links = [MembershipLink(slug=link.slug, url=short_link(base_url, link.slug),
                             is_default=link.is_default)
              for link in a.links] if a.status == S.Approved else []
     return MyMembership(
         affiliate_id=a.id, email=a.email, status=a.status, joined_at=a.created_at,
-        organization=MembershipOrg(id=a.org_id, name=m.org_name, handle=m.org_handle),
+        organization=MembershipOrg(id=a.org_id, name=member.org_name,
+                                   handle=member.org_handle),
         program=MembershipProgram(id=program.id, name=program.name, slug=program.slug),
         links=links, balances=balances)
 

@@ -116,9 +116,12 @@ def _check_commission(affiliate: Affiliate) -> None:
                                field="customCommissionValue")
 
 
-def to_response(affiliate: Affiliate) -> AffiliateResponse:
-    """Identity, payment and tax fields never leave the ledger, nor ``applicationData`` (the
-    reference keeps it for the dashboard's review screen only, never for API keys)."""
+def to_response(affiliate: Affiliate, *, for_dashboard: bool = False) -> AffiliateResponse:
+    """Identity, payment and tax fields never leave the ledger; ``applicationData`` only for
+    a dashboard operator (the reference keeps it for the review screen, never for API keys,
+    and so never in webhook or audit bodies, which are built without it)."""
+    # Set or not set: an unset field is left out of the JSON (AffiliateResponse).
+    kept = {"application_data": affiliate.application_data} if for_dashboard else {}
     return AffiliateResponse(
         id=affiliate.id, program_id=affiliate.program_id, email=affiliate.email,
         full_name=affiliate.full_name, status=affiliate.status,
@@ -126,4 +129,4 @@ def to_response(affiliate: Affiliate) -> AffiliateResponse:
         custom_commission_value=affiliate.custom_commission_value, tags=affiliate.tags,
         notes=affiliate.notes, source=affiliate.source, applied_at=affiliate.applied_at,
         approved_at=affiliate.approved_at, created_at=affiliate.created_at,
-        links=[link_response(link) for link in affiliate.links])
+        links=[link_response(link) for link in affiliate.links], **kept)

@@ -76,7 +76,7 @@ async def get_affiliate(pool: asyncpg.Pool, cmd: contract.GetAffiliate) -> Affil
         affiliate = await AffiliatesRepository(conn).get(cmd.org_id, cmd.affiliate_id)
     if affiliate is None:
         raise AffiliateNotFound("affiliate not found")
-    return domain.to_response(affiliate)
+    return domain.to_response(affiliate, for_dashboard=cmd.for_dashboard)
 
 
 async def list_affiliates(pool: asyncpg.Pool, cmd: contract.ListAffiliates) -> AffiliateList:
@@ -86,8 +86,8 @@ async def list_affiliates(pool: asyncpg.Pool, cmd: contract.ListAffiliates) -> A
             program_id=cmd.program_id, status=cmd.status.value if cmd.status else None,
             q=cmd.q)
     items, next_cursor, has_more = page_of(rows, cmd.take, cursor_of)
-    return AffiliateList(items=[domain.to_response(a) for a in items], next_cursor=next_cursor,
-                         has_more=has_more)
+    return AffiliateList(items=[domain.to_response(a, for_dashboard=cmd.for_dashboard)
+                                for a in items], next_cursor=next_cursor, has_more=has_more)
 
 
 async def list_applications(pool: asyncpg.Pool, cmd: contract.ListAffiliates

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from libs.contracts.me import ListMemberships, MeScoped, MyMembershipList
+from libs.contracts.affiliate_sessions import MeScoped
+from libs.contracts.me import ListMemberships, MyMembershipList
 from libs.shared.db import Conn
 from services.ledger.affiliates.adapters.repository import AffiliatesRepository
 from services.ledger.affiliates.domain.memberships import (

@@ -38,7 +38,7 @@ def recruit_link(member: Member, program: Program, config: SubAffiliateConfig
     affiliate_id = member.affiliate.id
     return contract.RecruitLink(
         affiliate_id=affiliate_id, program_id=program.id, program_slug=program.slug,
-        url=RECRUIT_URL.format(handle=member.membership.org_handle, slug=program.slug,
+        url=RECRUIT_URL.format(handle=member.org_handle, slug=program.slug,
                                affiliate_id=affiliate_id))
 
 

@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from aiohttp import web
 
 from libs.contracts import affiliates as c
 from libs.shared.rpc import Rpc
 from services.gateway.domain.plans import Tier
 from services.gateway.domain.roles import Role
+from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL
 from services.gateway.entrypoints.http.route_table import Route
 
 AFFILIATE_ID = {"id": "affiliateId"}
 A = "/api/v1/affiliates"
-OMITTED = ("API-key responses never include `applicationData` nor identity, payment or tax "
-           "fields (ClerkUserId, StripeConnectAccountId, PaypalEmail, TaxFormStatus, "
-           "KycStatus).")
+OMITTED = ("Responses never include identity, payment or tax fields (ClerkUserId, "
+           "StripeConnectAccountId, PaypalEmail, TaxFormStatus, KycStatus). `applicationData` "
+           "(the application form's answers) is kept for dashboard sign-in and left out for "
+           "API keys.")
 LIFECYCLE = ("Lifecycle: Pending -> Approved | Rejected; Approved <-> Paused; any -> Banned. "
              "Other moves (approving a Banned affiliate, rejecting an Approved one) are 409 "
              "`invalid_status_transition`; repeating the current status is a no-op. Banning "
              "denies the affiliate's Pending and Approved conversions (and the sub-affiliate "
              "overrides that go with them); Paid ones stay Paid. Approving into a program whose "
              "`maxAffiliates` seats are all taken is 409 `program_at_capacity`.")
+
+
+def for_dashboard(rpc: Rpc[Any, Any]) -> Callable[[web.Request, dict[str, Any]], Awaitable[Any]]:
+    """Forwards with whether the caller is a dashboard operator: the ledger keeps
+    ``applicationData`` for them alone."""
+    async def forward(request: web.Request, payload: dict[str, Any]) -> Any:
+        payload["forDashboard"] = not request[PRINCIPAL].is_api_key
+        return await rpc.call(request.app[BUS], payload)
+
+    return forward
 
 
 def _route(method: str, path: str, rpc: Rpc[Any, Any], summary: str, **kw: Any) -> Route:
@@ -30,19 +45,21 @@ def _route(method: str, path: str, rpc: Rpc[Any, Any], summary: str, **kw: Any) 
 
 AFFILIATE_ROUTES: list[Route] = [
     _route("GET", A, c.LIST_AFFILIATES, "List affiliates", role=Role.Viewer,
-           query=c.AffiliateListQuery,
+           query=c.AffiliateListQuery, local=for_dashboard(c.LIST_AFFILIATES),
            description="Filters `programId`, `status`, `q` (email or name, case-insensitive). "
                        + OMITTED),
     _route("GET", f"{A}/applications", c.LIST_APPLICATIONS, "List pending applications",
            role=Role.Viewer, query=c.ApplicationsQuery,
-           description="The same list, filtered to `status=Pending`."),
+           local=for_dashboard(c.LIST_APPLICATIONS),
+           description="The same list, filtered to `status=Pending`. " + OMITTED),
     _route("POST", f"{A}/bulk-action", c.BULK_AFFILIATE_ACTION, "Approve, pause or delete "
            "up to 200 affiliates", body=c.BulkActionBody, role=Role.Owner,
            description="`affected` < `total` when ids are not in your org or their status "
                        "does not allow the action. An approve that would overfill a program's "
                        "`maxAffiliates` refuses the whole batch: 409 `program_at_capacity`."),
     _route("GET", f"{A}/{{id}}", c.GET_AFFILIATE, "Get an affiliate",
-           path_params=AFFILIATE_ID, role=Role.Viewer, description=OMITTED),
+           path_params=AFFILIATE_ID, role=Role.Viewer, local=for_dashboard(c.GET_AFFILIATE),
+           description=OMITTED),
     _route("POST", A, c.CREATE_AFFILIATE, "Create an affiliate (admin path)",
            body=c.AffiliateCreate, status=201, role=Role.Manager,
            description="Generates the default tracking link (`customAlias` becomes its slug). "

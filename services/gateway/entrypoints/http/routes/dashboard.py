@@ -9,11 +9,10 @@ from aiohttp import web
 
 from libs.contracts import insights as ins
 from libs.contracts import metrics as m
-from libs.shared.csvsafe import csv_lines
-from libs.shared.errors import NotFound
 from libs.shared.rpc import Rpc
 from services.gateway.domain.plans import Tier
 from services.gateway.domain.roles import Role
+from services.gateway.entrypoints.http.insight_views import UNKNOWN_AND_CSV, insight_view
 from services.gateway.entrypoints.http.keys import BUS
 from services.gateway.entrypoints.http.route_table import Route
 
@@ -40,7 +39,6 @@ INSIGHT_RPC: dict[ins.Module, Rpc[Any, Any]] = {
     ins.Module.time_to_convert: ins.TIME_TO_CONVERT, ins.Module.funnel: ins.FUNNEL,
     ins.Module.attribution: ins.ATTRIBUTION, ins.Module.recurring: ins.RECURRING,
     ins.Module.customers: ins.CUSTOMERS}
-MODULES = [module.value for module in ins.Module]
 INSIGHTS_TEXT = (
     "Modules: `overview` (clicks, sales, conversionRate, epcCents, aovCents, "
     "grossRevenueCents, commissionCents, refundedConversions, refundRate, "
@@ -60,33 +58,14 @@ INSIGHTS_TEXT = (
     "Click dimensions are coverage-aware: a sale has an originating click only when its S2S "
     "call carried the loader's `referral` naming a stored click of the credited affiliate; "
     "other sales count under `(unknown)`. Clicks exclude bots except the devices Bot row. "
-    "An unknown module is 404 `insight_module_not_found`, with `modules` listing them. "
-    "`format=csv` answers the same rows as `text/csv` (a list's items one per row, else one "
-    "row of fields; text cells that start with = + - @, TAB or CR are prefixed with `'`).")
-
-
-async def insight(request: web.Request, payload: dict[str, Any]) -> Any:
-    name = payload.pop("module")
-    if name not in MODULES:
-        raise NotFound(f"no insight module {name!r}", code="insight_module_not_found",
-                       field="module", extra={"modules": MODULES})
-    payload["module"] = name
-    if payload.get("format") == ins.InsightFormat.csv.value:
-        rows = ins.InsightRows.model_validate(
-            await ins.INSIGHT_CSV.call(request.app[BUS], payload))
-        return web.Response(
-            body=csv_lines([rows.header, *([str(c) if isinstance(c, float) else c for c in r]
-                                           for r in rows.rows)]).encode(),
-            content_type="text/csv",
-            charset="utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return await INSIGHT_RPC[ins.Module(name)].call(request.app[BUS], payload)
+    + UNKNOWN_AND_CSV)
 
 
 def _insight_route(path: str, operation: str, summary: str) -> Route:
     return Route("GET", path, None, summary, TAG, plan=Tier.Starter, query=ins.InsightQuery,
                  role=Role.Manager,
-                 local=insight, response=ins.Insight, path_params={"module": "module"},
+                 local=insight_view(ins.Module, INSIGHT_RPC, ins.INSIGHT_CSV),
+                 response=ins.Insight, path_params={"module": "module"},
                  raw_path_params=frozenset({"module"}), operation=operation,
                  also_media_type="text/csv", description=INSIGHTS_TEXT + DAYS)
 

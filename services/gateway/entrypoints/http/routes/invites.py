@@ -1,6 +1,7 @@
 """Affiliate invites: owned by the ledger. Creating ones resolves the org's name and home
 currency here first (the gateway owns orgs) for the {{brand.name}} and {{program.commission}}
-merge tags; by-token routes are public and rate-limited per client address."""
+merge tags; by-token routes are public and rate-limited per client address; list, resend and
+revoke are the dashboard's alone (``Auth.JWT_ONLY``), as the reference has them."""
 
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ from libs.contracts import invites as c
 from libs.shared.rpc import Rpc
 from services.gateway.adapters.orgs_repository import OrgsRepository
 from services.gateway.domain.plans import ACTIVE_PAID_PLAN
-from services.gateway.domain.roles import Role
+from services.gateway.domain.roles import Auth, Role
 from services.gateway.entrypoints.http.keys import BUS, POOL, PRINCIPAL
 from services.gateway.entrypoints.http.route_table import Route
 
 I = "/api/affiliate-invites"  # noqa: E741 - the reference's path, no /v1 alias
 INVITE_ID = {"id": "inviteId"}
 TOKEN = {"token": "token"}
-JWT_NOTE = ("JWT-only in the reference; open to API keys too ({scope} scope), as it was before "
-            "dashboard sign-in existed, so existing integrations keep working.")
+JWT_NOTE = ("Dashboard only, as the reference has it: a brand operator's sign-in token; API "
+            "keys get 403 with an empty body.")
 STATES = "States: Pending -> Accepted | Expired (14 days after create or resend) | Revoked."
 
 
@@ -68,9 +69,8 @@ INVITE_ROUTES: list[Route] = [
                        "`invite_revoked`; 409 `program_at_capacity` when an auto-approved "
                        "invite meets a program whose `maxAffiliates` seats are all taken."),
     _route("GET", I, c.LIST_INVITES, "List invites", query=c.InviteListQuery,
-           role=Role.Viewer,
-           description="Filters `programId`, `state`. " + STATES + " "
-                       + JWT_NOTE.format(scope="read")),
+           role=Role.Viewer, auth=Auth.JWT_ONLY,
+           description="Filters `programId`, `state`. " + STATES + " " + JWT_NOTE),
     _route("POST", I, c.CREATE_INVITE, "Invite one affiliate", body=c.InviteCreate,
            role=Role.Manager, email_verified=True,
            status=201, local=with_brand(c.CREATE_INVITE),
@@ -84,15 +84,14 @@ INVITE_ROUTES: list[Route] = [
                        "`invite_already_pending`, `pending_invites_limit_reached` (500). "
                        + STATES),
     _route("POST", f"{I}/{{id}}/resend", c.RESEND_INVITE, "Resend an invite",
-           role=Role.Manager,
+           role=Role.Manager, auth=Auth.JWT_ONLY,
            path_params=INVITE_ID,
            description="Rotates the token (the old accept URL stops working), renews the "
                        "expiry and sends the e-mail again. 409 `invite_not_pending` for an "
-                       "accepted or revoked invite. " + JWT_NOTE.format(scope="read_write")),
+                       "accepted or revoked invite. " + JWT_NOTE),
     _route("DELETE", f"{I}/{{id}}", c.REVOKE_INVITE, "Revoke an invite",
-           role=Role.Manager,
+           role=Role.Manager, auth=Auth.JWT_ONLY,
            path_params=INVITE_ID,
            description="State Revoked (repeating is a no-op); its token then answers 410. 409 "
-                       "`invite_not_pending` for an accepted invite. "
-                       + JWT_NOTE.format(scope="read_write")),
+                       "`invite_not_pending` for an accepted invite. " + JWT_NOTE),
 ]
