@@ -22,6 +22,8 @@ from services.gateway.entrypoints.http.routes.dashboard import INSIGHT_RPC
 DASHBOARD = "/api/v1/dashboard"
 TIMESERIES = ("clicks", "conversions", "leads", "payouts")
 RANKINGS = ("clicks", "conversions", "earnings", "epc")
+MAX_OUTAGE_S = 180.0
+OUTAGE_PAUSE_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ class Timings:
     # 504s: the ledger did not answer within the gateway's RPC timeout. Counted as samples of
     # the time they took (the endpoint is that slow at least), not as a broken run.
     timeouts: dict[str, int] = field(default_factory=dict)
+    outage_s: float = 0.0  # waited out on 503s (``_outage``)
 
     def stats(self, name: str) -> dict[str, float]:
         ordered = sorted(self.seconds.get(name, []))
@@ -93,10 +96,13 @@ async def modules(client: aiohttp.ClientSession, base_url: str, auth: dict[str, 
 
 async def _one(client: aiohttp.ClientSession, url: str, ep: Endpoint, auth: dict[str, str],
                timings: Timings, record: bool) -> None:
-    started = time.perf_counter()
-    async with client.get(url, params=ep.params, headers=auth) as response:
-        raw = await response.read()
-    elapsed = time.perf_counter() - started
+    while True:
+        started = time.perf_counter()
+        async with client.get(url, params=ep.params, headers=auth) as response:
+            raw = await response.read()
+        elapsed = time.perf_counter() - started
+        if response.status != 503 or not await _outage(timings):
+            break
     if response.status not in (200, 504):
         timings.failures.append(f"{ep.name}: HTTP {response.status} {raw[:200]!r}")
         return
@@ -106,6 +112,20 @@ async def _one(client: aiohttp.ClientSession, url: str, ep: Endpoint, auth: dict
             timings.timeouts[ep.name] = timings.timeouts.get(ep.name, 0) + 1
         else:
             timings.bodies[ep.name] = raw
+
+
+async def _outage(timings: Timings) -> bool:
+    """A 503 (the ledger unreachable): the shared servers on this machine are restarted by
+    other work at times (the fault tests restart RabbitMQ). Wait it out, up to
+    ``MAX_OUTAGE_S`` a run, and ask again: True to retry, False to give up."""
+    if timings.outage_s == 0:
+        print("    WARNING: the ledger is unreachable (a broker or database restart?): "
+              f"retrying, up to {MAX_OUTAGE_S:.0f} s a run", flush=True)
+    if timings.outage_s >= MAX_OUTAGE_S:
+        return False
+    timings.outage_s += OUTAGE_PAUSE_S
+    await asyncio.sleep(OUTAGE_PAUSE_S)
+    return True
 
 
 async def sequential(base_url: str, auth: dict[str, str], eps: list[Endpoint], *,

@@ -97,7 +97,7 @@ async def _measure(opts: BenchOptions, stack: RekomiStack, data: seeding.DataSet
                                    warmup=WARMUP, timeout=opts.timeout,
                                    budget_s=ENDPOINT_BUDGET_S, at_least=MIN_REQUESTS)
     result = Result(since, first, end, [web_row(timings, ep) for ep in eps],
-                    list(timings.failures), busy_before_pct=busy)
+                    list(timings.failures), busy_before_pct=busy, outage_s=timings.outage_s)
     if opts.concurrent:
         result.concurrent = await _concurrent(opts, stack, data, eps)
     print("[4/4] raw baselines (median of 3), cross-check, the ledger's time per endpoint "

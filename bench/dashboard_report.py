@@ -39,6 +39,8 @@ class Row:
 
     def targets(self) -> list[Target]:
         name = self.endpoint.name
+        if not self.stats["requests"]:
+            return []  # nothing measured: the run is broken, not on target
         out = [Target(f"{name} p99", self.stats["p99Ms"], P99_TARGET_MS, "ms", at_least=False)]
         if self.ratio is not None:
             out.append(Target(f"{name} raw/p99", self.ratio, RATIO_TARGET, "x", at_least=True))
@@ -64,6 +66,7 @@ class Result:
     window: dict[str, int] = field(default_factory=dict)
     busy_before_pct: float = 0.0
     concurrent: dict[str, Any] | None = None
+    outage_s: float = 0.0  # waited out while the ledger was unreachable (503s)
 
 
 def _cell(value: float | None, fmt: str) -> str:
@@ -117,6 +120,9 @@ def report(name: str, opts: BenchOptions, data: DataSet, result: Result) -> int:
           "the time they took); raw = one SQL statement over the raw rows (median of 3); "
           "ledger = its handler in-process (median of 5; SQL apart)")
     print(_table(result.rows))
+    if result.outage_s:
+        print(f"  WARNING: {result.outage_s:.0f} s waited out while the ledger was unreachable "
+              "(503s, retried): the shared servers were restarted during the run?")
     if result.concurrent:
         c = result.concurrent
         print(f"\n  concurrent: {c['clients']} callers, {c['requestsPerSecond']:.1f} req/s over "
@@ -147,6 +153,7 @@ def report(name: str, opts: BenchOptions, data: DataSet, result: Result) -> int:
         "config": {**environment(opts), "sequentialRequests": requests,
                    "concurrentClients": opts.concurrent},
         "machineBusyBeforePct": round(result.busy_before_pct, 1),
+        "unreachableWaitedS": result.outage_s,
         "concurrent": result.concurrent, "targets": [t.to_dict() for t in targets],
         "endpointsMeetingBoth": met, "broken": broken or None})
     print(f"\nwrote {path}")
