@@ -17,6 +17,7 @@ from types import FrameType
 from bench import (
     affiliates_import,
     clicks_ingest,
+    dashboard_read,
     mechanisms,
     payouts_run,
     programs_get,
@@ -40,6 +41,7 @@ SCENARIOS: dict[str, Scenario] = {
     s2s_ingest.NAME: s2s_ingest.run,
     mechanisms.NAME: mechanisms.run,
     payouts_run.NAME: payouts_run.run,
+    dashboard_read.NAME: dashboard_read.run,
 }
 DEFAULT = "all"  # `make bench` runs every scenario
 DEFAULT_DURATION = 10
@@ -78,18 +80,24 @@ def parse_args(argv: list[str] | None) -> tuple[list[str], BenchOptions]:
                         help=f"the bench stack's REKOMI_OPS_BASE_PORT ({DEFAULT_OPS_BASE_PORT})")
     parser.add_argument("--profile", type=_profile_list, default=(), metavar="SVC[,SVC]",
                         help="py-spy record these stack services during the measured run")
+    parser.add_argument("--reseed", action="store_true",
+                        help="dashboard_read: seed its data set again (else a stored one is "
+                             "reused)")
+    parser.add_argument("--concurrent", type=int, default=0, metavar="N",
+                        help="dashboard_read: also N concurrent callers for --duration s (0)")
     args = parser.parse_args(argv)
     s2s_duration = args.duration or S2S_SUSTAINED_SECONDS
     args.duration = args.duration or DEFAULT_DURATION
     if args.duration < 1 or args.warmup < 0 or args.connections < 1 or args.threads < 1 \
-            or args.rate <= 0:
+            or args.rate <= 0 or args.concurrent < 0:
         parser.error("--duration and --connections and --threads must be >= 1, --warmup >= 0,"
-                     " --rate > 0")
+                     " --rate > 0, --concurrent >= 0")
     tool: Tool = args.tool
     opts = BenchOptions(duration=args.duration, warmup=args.warmup, connections=args.connections,
                         threads=args.threads, tool=tool, timeout=args.timeout,
                         gateway_port=args.gateway_port, ops_base_port=args.ops_base_port,
-                        profile=args.profile, rate=args.rate, s2s_duration=s2s_duration)
+                        profile=args.profile, rate=args.rate, s2s_duration=s2s_duration,
+                        reseed=args.reseed, concurrent=args.concurrent)
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     return names, opts
 

@@ -46,3 +46,7 @@ class BenchOptions:
     s2s_duration: int = 60
     # Record py-spy profiles of the named stack services during the measured run.
     profile: tuple[str, ...] = ()
+    # ``dashboard_read``: seed its data set again even when a usable one is stored.
+    reseed: bool = False
+    # ``dashboard_read``: concurrent callers of a run after the sequential one (0: none).
+    concurrent: int = 0

@@ -72,7 +72,7 @@ class RekomiStack:
                  ops_base_port: int = DEFAULT_OPS_BASE_PORT,
                  overrides: dict[str, str] | None = None,
                  log_path: Path = RESULTS_DIR / "stack.log",
-                 shared_servers: bool = True) -> None:
+                 shared_servers: bool = True, keep_database: bool = False) -> None:
         self.gateway_port = gateway_port
         self.ops_base_port = ops_base_port
         self.env = bench_env({"REKOMI_GATEWAY_PORT": str(gateway_port),
@@ -82,6 +82,9 @@ class RekomiStack:
         # False: the database and the broker are the caller's own, fresh and running (the fault
         # harness's), so there is nothing to reset or start.
         self.shared_servers = shared_servers
+        # True: start on the database as it is (a scenario reusing its seeded data set; it uses
+        # a database of its own, so the other scenarios' resets never drop it).
+        self.keep_database = keep_database
         self.proc: subprocess.Popen[bytes] | None = None
         self.base_url = f"http://{HOST}:{gateway_port}"
 
@@ -114,8 +117,10 @@ class RekomiStack:
         scenario (e.g. the events of many imports) would otherwise be consumed during this
         one's measurement and skew it."""
         database = self.env["REKOMI_DATABASE_URL"].rsplit("/", 1)[-1]
-        self._run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
-                   f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'], "drop bench database")
+        if not self.keep_database:
+            self._run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
+                       f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'],
+                      "drop bench database")
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.vhost],
                        capture_output=True, check=False, timeout=60)
 
