@@ -185,7 +185,7 @@ class Clicks:
                 p = visitors[bits & 4095]
                 rows.append((org, program, affiliates[a], slugs[a], slugs[a], None, p[0],
                              landing[a], p[1], p[2], p[3], None, None, p[4], p[5], p[6], p[7],
-                             base + SECONDS[(bits >> 12) * 3600 >> 12]))
+                             base + SECONDS[(bits >> 12) * 3600 >> 12], None))
                 cells.append(a * width + dimension_of[bits & 4095])
             yield ClickHour(base, rows, cells)
 
@@ -203,7 +203,7 @@ class Clicks:
                 "program_id": program, "affiliate_id": affiliates[a], "hour": hour.start,
                 "referrer_host": host, "country": country, "device": device,
                 "utm_source": source, "utm_medium": medium, "utm_campaign": campaign,
-                "bot": bot, "clicks": n}))
+                "bot": bot, "clicks": n, "slug": self.ids.slugs[a], "sub_id": None}))
         return ClicksRolled.model_construct(org_id=self.ids.org_id, cells=cells)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from bench.dashboard_data import Ids, Shape, click_weights, per_hour, start_of, zipf_cumulative
 from bench.dashboard_data import hour_weights as traffic
+from libs.contracts.attribution_methods import AttributionMethod
 from libs.contracts.conversions import ConversionResponse, ConversionStatus, ConversionType
 from libs.contracts.payouts import PayoutResponse
 from services.ledger.fx.domain.model import DayRate
@@ -172,8 +173,8 @@ def as_booked(row: tuple[Any, ...]) -> ConversionResponse:
         status=ConversionStatus.Pending, type=ConversionType(row[TYPE]),
         stripe_subscription_id=row[SUBSCRIPTION], stripe_customer_id=row[CUSTOMER],
         external_event_id=row[EXTERNAL], created_at=row[CREATED], refunded_at=None,
-        attribution_method=row[METHOD], coupon_code=row[COUPON],
-        parent_affiliate_conversion_id=None)
+        attribution_method=None if row[METHOD] is None else AttributionMethod(row[METHOD]),
+        coupon_code=row[COUPON], parent_affiliate_conversion_id=None)
 
 
 def booked_fact(row: tuple[Any, ...]) -> Fact:

@@ -16,7 +16,7 @@ from bench.dashboard_seed import by_utc_day
 from libs.contracts.conversions import ConversionResponse
 from libs.contracts.metrics import ClicksRolled
 from services.ledger.metrics.domain.rollup import fact_of
-from services.tracking.domain.click_rollup import roll_up
+from services.tracking.domain.click_rollup import AT, roll_up
 
 SHAPE = Shape(affiliates=200, clicks=30_000, conversions=6_000)
 ANCHOR = datetime(2025, 3, 14, 9, tzinfo=UTC)
@@ -51,7 +51,7 @@ def test_counts_and_times_are_the_asked_ones(clicks: list, conversions: tuple) -
     rows = conversions[0]
     assert len(clicks) == SHAPE.clicks and len(rows) == SHAPE.conversions
     start = start_of(SHAPE, ANCHOR)
-    assert all(start <= r[-1] < ANCHOR for r in clicks)
+    assert all(start <= r[AT] < ANCHOR for r in clicks)
     assert all(start <= r[sales.CREATED] < ANCHOR for r in rows)
     assert len({r[sales.ID] for r in rows}) == len(rows)
     assert len({r[sales.EXTERNAL] for r in rows}) == len(rows)
@@ -70,7 +70,7 @@ def test_traffic_is_skewed_over_affiliates_and_follows_the_clock(ids: Ids, click
     assert 0.22 < direct < 0.34 and 0.015 < bots < 0.05
     assert len({r[6] for r in clicks}) <= 51
     assert all((r[13] == "Bot") == r[15] for r in clicks)
-    by_hour = Counter(r[-1].hour for r in clicks)
+    by_hour = Counter(r[AT].hour for r in clicks)
     assert by_hour[15] > 1.8 * by_hour[3]  # afternoon UTC busier than the night
 
 
