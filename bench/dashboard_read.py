@@ -58,7 +58,7 @@ _DUE = ("SELECT count(*) FROM ledger.conversions WHERE status = 'Pending' "
 APPROVAL_INTERVAL_S = 86_400
 # A vhost and namespace of its own beside its database: another scenario's reset (which deletes
 # the shared bench vhost) cannot pull the queues from under a run that lasts half an hour.
-VHOST = "rekomi_bench_dashboard"
+VHOST = seeding.DATABASE  # its vhost is named after its database
 
 
 async def _settle(stack: RekomiStack, due_by: datetime) -> None:
@@ -158,7 +158,7 @@ def run(opts: BenchOptions) -> int:
                             "REKOMI_DATABASE_URL": seeding.DSN,
                             "REKOMI_AMQP_URL": BENCH_ENV["REKOMI_AMQP_URL"].rsplit("/", 1)[0]
                             + "/" + VHOST,
-                            "REKOMI_NAMESPACE": "rekomibenchdash",
+                            "REKOMI_NAMESPACE": "rekomibench" + seeding.DATABASE.rsplit("_", 1)[-1],
                             "REKOMI_CONVERSION_APPROVAL_INTERVAL_SECONDS":
                                 str(APPROVAL_INTERVAL_S)},
                         keep_database=found is not None)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -49,7 +50,8 @@ from services.ledger.metrics.domain.rollup import Deltas, Fact
 from services.ledger.metrics.service_layer.apply import count_new
 from services.tracking.adapters.click_writer import COLUMNS as CLICK_COLUMNS
 
-DATABASE = "rekomi_bench_dashboard"
+# REKOMI_BENCH_DASHBOARD_DB: another name keeps a second data set (two checkouts side by side)
+DATABASE = os.environ.get("REKOMI_BENCH_DASHBOARD_DB", "rekomi_bench_dashboard")
 DSN = BENCH_ENV["REKOMI_DATABASE_URL"].rsplit("/", 1)[0] + "/" + DATABASE
 # The generator's code: changed rows want a new set. (A change to how this module writes them
 # does too: run once with --reseed.)
