@@ -31,6 +31,16 @@ ROUTING_KEYS = [CLICKS_ROLLED, CREATED, REFUNDED, APPROVED, PAID, CONVERSIONS_DE
                 CONVERSIONS_IMPORTED, CONVERSIONS_REVERTED, PAYOUT_PAID]
 
 
+async def with_origins(repo: Rollups, facts: list[Fact], sales: list[Fact],
+                       returning: set[uuid.UUID]) -> list[Fact]:
+    """``facts`` marked Returning (those in ``returning``) and with the originating click and
+    link of those of ``sales`` that have one: what live counting and a rebuild both store."""
+    origins = await repo.origins_of([f.conversion_id for f in sales])
+    return [replace(f, repeat_customer=f.conversion_id in returning,
+                    **(origin_fields(origins[f.conversion_id])
+                       if f.conversion_id in origins else {})) for f in facts]
+
+
 async def count_new(repo: Rollups, deltas: Deltas, facts: list[Fact]) -> None:
     """Booked conversions, counted once each: three statements for the whole run of them (a
     booking burst arrives as hundreds). A sale is a repeat (``returning``) when its customer bought
@@ -51,10 +61,7 @@ async def count_new(repo: Rollups, deltas: Deltas, facts: list[Fact]) -> None:
             first.discard(who)  # this sale is the customer's first
         else:
             returning.add(f.conversion_id)
-    origins = await repo.origins_of([f.conversion_id for f in sales])
-    marked = [replace(f, repeat_customer=f.conversion_id in returning,
-                      **(origin_fields(origins[f.conversion_id])
-                         if f.conversion_id in origins else {})) for f in facts]
+    marked = await with_origins(repo, facts, sales, returning)
     new = await repo.remember_many(marked)
     for f in marked:
         if f.conversion_id in new and f.counted:

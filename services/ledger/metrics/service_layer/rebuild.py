@@ -14,6 +14,7 @@ stops two days before today by default (clicks are rolled within seconds of bein
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 
 import asyncpg
@@ -26,8 +27,8 @@ from services.ledger.conversions.domain.model import Conversion, to_response
 from services.ledger.domain.errors import RebuildOutOfOrder
 from services.ledger.metrics.adapters.rebuild_store import RebuildStore, lock_orgs
 from services.ledger.metrics.adapters.rollups import Rollups
-from services.ledger.metrics.domain.dimensions import origin_fields
 from services.ledger.metrics.domain.rollup import Deltas, Fact, fact_of
+from services.ledger.metrics.service_layer.apply import with_origins
 
 
 async def plan(pool: asyncpg.Pool, cmd: r.PlanRebuild) -> r.RebuildPlan:
@@ -99,7 +100,7 @@ async def _facts(store: RebuildStore, repo: Rollups, conversions: list[Conversio
     customers = await repo.customers_of([f.conversion_id for f in sales])
     first_days = await store.customer_first_days(org, sorted(set(customers.values())))
     seen: set[str] = {c for c, first in first_days.items() if first < day}
-    returning = set()
+    returning: set[uuid.UUID] = set()
     for f in sales:
         who = customers.get(f.conversion_id)
         if who is None:
@@ -108,7 +109,4 @@ async def _facts(store: RebuildStore, repo: Rollups, conversions: list[Conversio
             returning.add(f.conversion_id)
         seen.add(who)
     await store.saw_customers(org, list(set(customers.values())), day)
-    origins = await repo.origins_of([f.conversion_id for f in sales])
-    return [replace(f, repeat_customer=f.conversion_id in returning,
-                    **(origin_fields(origins[f.conversion_id])
-                       if f.conversion_id in origins else {})) for f in facts]
+    return await with_origins(repo, facts, sales, returning)
