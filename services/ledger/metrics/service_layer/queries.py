@@ -147,7 +147,7 @@ async def affiliate_totals(conn: Conn, org_id: uuid.UUID, first: date, last: dat
     reads, home = Reads(conn), await home_currency(conn, org_id)
     rows = await reads.leaders(org_id, first, last, program_id, home)
     foreign = await reads.foreign_commission(org_id, first, last, program_id, home)
-    money = await Money.load(conn, org_id, [(r["day"], r["currency"]) for r in foreign])
+    money = await Money.into(conn, home, [(r["day"], r["currency"]) for r in foreign])
     totals = {r["affiliate_id"]: [r["clicks"], r["conversions"], r["commission_cents"]]
               for r in rows}
     for r in foreign:
