@@ -91,6 +91,30 @@ def _customers(api: Any, raw: Rows) -> list[str]:
     return [f"{k}: api {shown.get(k)} raw {v}" for k, v in counts.items() if shown.get(k) != v]
 
 
+def _coverage(api: Any, total: int, attributed: int) -> list[str]:
+    return _fields(api, {"totalConversions": total, "attributedConversions": attributed})
+
+
+def _sale_origin(api: Any, raw: Rows) -> list[str]:
+    hosts: dict[str, int] = {}
+    for r in _days(raw[0]["hosts"]):
+        hosts[r["host"]] = hosts.get(r["host"], 0) + r["n"]
+    shown = {s["source"]: s["conversions"] for s in api["sources"]}
+    wrong = [f"{h}: api {n} raw {hosts.get(h)}" for h, n in shown.items() if hosts.get(h) != n]
+    if len(shown) != min(len(hosts), 20):
+        wrong.append(f"hosts: api {len(shown)} raw {len(hosts)}")
+    return _coverage(api, raw[0]["total"], raw[0]["attributed"]) + wrong
+
+
+def _time_to_convert(api: Any, raw: Rows) -> list[str]:
+    counts = {r["bucket"]: r["n"] for r in raw}
+    shown = {b["bucket"]: b["conversions"] for b in api["buckets"]}
+    wrong = [f"{b}: api {n} raw {counts.get(b, 0)}" for b, n in shown.items()
+             if n != counts.get(b, 0)]
+    total = sum(counts.values())
+    return _coverage(api, total, total - counts.get("(unknown)", 0)) + wrong
+
+
 def _fields(api: Any, expected: dict[str, Any]) -> list[str]:
     return [f"{k}: api {api.get(k)} raw {v}" for k, v in expected.items() if api.get(k) != v]
 
@@ -101,7 +125,8 @@ CHECKS: dict[str, Callable[[Any, Rows], list[str]]] = {
     "leaderboard conversions": _ranking, "leaderboard earnings": _ranking,
     "traffic-sources": _sources, "insights overview": _overview, "insights funnel": _funnel,
     "insights attribution": _attribution, "insights recurring": _recurring,
-    "insights customers": _customers}
+    "insights customers": _customers, "insights sale-origin": _sale_origin,
+    "insights time-to-convert": _time_to_convert}
 
 
 def check(name: str, api: Any, raw: Rows) -> list[str] | None:

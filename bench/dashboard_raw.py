@@ -41,6 +41,9 @@ _EARNINGS = (
     "FROM v JOIN r USING (day) GROUP BY 1)")
 _NAMED = ("SELECT t.affiliate_id, t.n, a.full_name, a.email FROM t JOIN ledger.affiliates a "
           "ON a.id = t.affiliate_id ORDER BY t.n DESC, t.affiliate_id")
+_WITH_ORIGIN = (f"FROM ledger.conversions c LEFT JOIN ledger.conversion_origins o ON "
+                "o.conversion_id = c.id WHERE c.org_id = $1 AND c.created_at >= $2 AND "
+                f"c.created_at < $3 AND {COUNTED} AND {SALE}")
 _PAY_DAY = "approved + (8 - extract(isodow FROM approved)::int)"
 KIND = ("CASE WHEN attribution_method = 'coupon' THEN 'Coupon' WHEN attribution_method IS NULL "
         "OR attribution_method = 'metadata_or_customer' THEN 'Link' ELSE 'Other' END")
@@ -126,7 +129,21 @@ RAW: dict[str, str] = {
         "s.currency, count(*) AS n, sum(s.amount_cents) AS revenue FROM s LEFT JOIN f "
         f"USING (who) WHERE s.created_at >= $2 AND s.created_at < $3 AND s.{COUNTED} "
         "GROUP BY 1, 2, 3"),
-    # Modules the reference lists that are not built yet: their raw group-by, ready.
+    # A sale's originating click is in conversion_origins (written when the sale was booked):
+    # the raw rows these two modules read beside the conversions.
+    "insights sale-origin": (
+        f"WITH s AS (SELECT c.created_at::date AS day, c.currency, c.amount_cents, "
+        "o.conversion_id IS NOT NULL AS attributed, coalesce(o.referrer_host, '(direct)') AS "
+        f"host {_WITH_ORIGIN}) SELECT count(*) AS total, count(*) FILTER (WHERE attributed) AS "
+        "attributed, (SELECT json_agg(x)::text FROM (SELECT host, day, currency, count(*) AS n, "
+        "sum(amount_cents) AS revenue FROM s WHERE attributed GROUP BY 1, 2, 3) x) AS hosts "
+        "FROM s"),
+    "insights time-to-convert": (
+        "SELECT CASE WHEN o.conversion_id IS NULL THEN '(unknown)' WHEN c.created_at - "
+        "o.clicked_at < interval '1 hour' THEN '<1h' WHEN c.created_at - o.clicked_at < "
+        "interval '1 day' THEN '1-24h' WHEN c.created_at - o.clicked_at < interval '7 days' "
+        f"THEN '1-7d' ELSE '>7d' END AS bucket, count(*) AS n {_WITH_ORIGIN} GROUP BY 1"),
+    # The click modules: one group-by of the clicks each.
     "insights geography": f"SELECT country, count(*) AS n {CLICKS} GROUP BY 1",
     "insights devices": f"SELECT device_class, count(*) AS n {CLICKS} GROUP BY 1",
     "insights utm": (

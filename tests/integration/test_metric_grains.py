@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -16,10 +17,10 @@ import asyncpg
 from libs.contracts.metrics import ClickCell, ClicksRolled
 from libs.contracts.payouts import PayoutResponse
 from libs.shared.uow import unit_of_work
-from services.ledger.metrics.adapters.reads import Reads, Scope
+from services.ledger.metrics.adapters.reads import RANKABLE, Reads, Scope
 from services.ledger.metrics.adapters.rollups import Rollups
 from services.ledger.metrics.domain.rollup import COLUMNS, Deltas, Fact
-from services.ledger.metrics.service_layer.queries import Money, affiliate_totals
+from services.ledger.metrics.service_layer.queries import Money, affiliate_totals, board_of
 
 TODAY = datetime.now(UTC).date()
 DAYS = 60
@@ -110,8 +111,14 @@ async def test_the_leaderboard_totals_match_the_day_rows_for_every_window(
         for since in range(DAYS + 3):
             first = TODAY - timedelta(days=since)
             for program in (None, programs[1]):
-                assert await affiliate_totals(conn, org, first, TODAY, program) == \
-                    await _from_day_rows(conn, org, first, program)
+                totals = await affiliate_totals(conn, org, first, TODAY, program)
+                assert totals == await _from_day_rows(conn, org, first, program)
+                board = await board_of(conn, org, first, TODAY, program)
+                for column, metric in enumerate(RANKABLE):
+                    top = await Reads(conn).leaders(replace(board, rank_by=metric, limit=5))
+                    assert [(r["affiliate_id"], r[metric]) for r in top] == sorted(
+                        ((a, t[column]) for a, t in totals.items()),
+                        key=lambda at: (-at[1], str(at[0])))[:5]
         assert await Reads(conn).active_affiliates(org, TODAY - timedelta(days=DAYS)) == \
             await conn.fetchval(
                 "SELECT count(DISTINCT affiliate_id) FROM metric_days WHERE org_id = $1 "
@@ -138,3 +145,29 @@ async def _from_day_rows(conn: asyncpg.Connection, org: uuid.UUID, first: date,
         t[1] += r["conversions"]
         t[2] += money.home_cents(r["day"], r["currency"], r["commission_cents"])
     return totals
+
+
+async def test_foreign_commission_rounds_half_away_from_zero_as_normalize_does(
+        pool: asyncpg.Pool) -> None:
+    """One euro cent is 1.5 US cents at a rate of 1.5: the database's rounding of each
+    (affiliate, day) sum must be ``normalize``'s, halves away from zero, negatives too."""
+    org, program = uuid.uuid4(), uuid.uuid4()
+    day = date(2001, 1, 3)  # its own rate: no other test writes one this old
+    await pool.execute("INSERT INTO fx_rates (day, currency, per_eur, source) VALUES "
+                       "($1, 'USD', 1.5, 'ecb') ON CONFLICT DO NOTHING", day)
+    cents = {uuid.uuid4(): c for c in (1, 3, -1, -3, 7, 2)}
+    deltas = Deltas()
+    for affiliate, commission in cents.items():
+        fact = Fact(uuid.uuid4(), org, day, program, affiliate, "EUR", sale=True, lead=False,
+                    recurring=False, subscription_id=None, repeat_customer=False, kind="Link",
+                    amount_cents=abs(commission) * 5, commission_cents=abs(commission),
+                    counted=True)
+        deltas.count(fact, 1 if commission > 0 else -1)
+    async with unit_of_work(pool) as tx:
+        await Rollups(tx.conn).write(deltas)
+    async with pool.acquire() as conn:
+        totals = await affiliate_totals(conn, org, day, day + timedelta(days=9), None)
+        money = await Money.load(conn, org, [(day, "EUR")])
+    assert {a: t[2] for a, t in totals.items()} == {
+        a: money.home_cents(day, "EUR", c) for a, c in cents.items()}
+    assert sorted(t[2] for t in totals.values()) == [-5, -2, 2, 3, 5, 11]

@@ -93,12 +93,18 @@ def normalize(amount_cents: int, currency: str, day: date, home: str,
               rates: RateTable) -> Normalized:
     if currency == home:
         return Normalized(amount_cents, None)
+    factor, rate_day = conversion(currency, day, home, rates)
+    return Normalized(round_half_up(amount_cents * factor), rate_day)
+
+
+def conversion(currency: str, day: date, home: str, rates: RateTable) -> tuple[Fraction, date]:
+    """What one minor unit of ``currency`` is worth in minor units of ``home`` on ``day``
+    (exactly), and the oldest rate day that says so. ``currency`` is not ``home``."""
     from_day, from_rate = rates.rate_on(currency, day)
     to_day, to_rate = rates.rate_on(home, day)
-    exact = (Fraction(amount_cents) * Fraction(to_rate) * minor_per_major(home)
-             / (Fraction(from_rate) * minor_per_major(currency)))
-    used = [d for c, d in ((currency, from_day), (home, to_day)) if c != BASE]
-    return Normalized(round_half_up(exact), min(used))
+    factor = (Fraction(to_rate) * minor_per_major(home)
+              / (Fraction(from_rate) * minor_per_major(currency)))
+    return factor, min(d for c, d in ((currency, from_day), (home, to_day)) if c != BASE)
 
 
 def to_response(home: str, results: list[Normalized]) -> NormalizedAmounts:

@@ -7,7 +7,10 @@ plan cannot push into the index)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -42,6 +45,30 @@ class Scope:
 
     def table(self, per_affiliate: str, org_wide: str) -> str:
         return per_affiliate if self.affiliate_id is not None else org_wide
+
+
+RANKABLE = ("clicks", "conversions", "earnings")
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """What a leaderboard read sums: the org's window (``last`` is today), the home currency,
+    the exact factor (numerator, denominator) of each foreign (day, currency) and, to rank
+    in SQL, the column to rank by and how many to keep."""
+
+    org_id: uuid.UUID
+    first: date
+    last: date
+    program_id: uuid.UUID | None
+    home: str
+    factors: Sequence[tuple[date, str, int, int]] = ()
+    rank_by: str | None = None  # clicks | conversions | earnings
+    limit: int = 0
+
+    @property
+    def start_of_weeks(self) -> date:
+        """The first Monday on or after ``first``: week rows from there on."""
+        return self.first if self.first.weekday() == 0 else monday(self.first) + timedelta(7)
 
 
 class Reads:
@@ -100,38 +127,57 @@ class Reads:
             "AND last_day >= $2", org_id, first)
         return found
 
-    async def leaders(self, org_id: uuid.UUID, first: date, last: date,
-                      program_id: uuid.UUID | None, home: str) -> list[asyncpg.Record]:
-        """Per affiliate over ``[first, last]`` (``last`` is today): clicks, sales and the
-        commission in ``home``: the day rows up to the first Monday, then the week rows."""
-        start_of_weeks = first if first.weekday() == 0 else monday(first) + timedelta(days=7)
-        program = "" if program_id is None else " AND program_id = $6"
+    async def leaders(self, board: Board) -> list[asyncpg.Record]:
+        """Per affiliate over ``[first, last]`` (``last`` is today): clicks, sales and
+        ``earnings``, the commission in ``home`` plus each foreign (affiliate, day, currency)
+        sum converted with its day's factor and rounded half away from zero, exactly as
+        ``normalize`` rounds (numeric ``div`` is exact). Home-currency sums come from the day
+        rows up to the first Monday, then the week rows; foreign ones from the day rows (their
+        day's rate). Ranked and cut in SQL when ``board.rank_by`` is given."""
+        args: list[Any] = [board.org_id, board.first, board.start_of_weeks, board.last,
+                           board.home]
+        program = ""
+        if board.program_id is not None:
+            args.append(board.program_id)
+            program = f" AND program_id = ${len(args)}"
+        foreign, joined, converted = "", "0", ""
+        if board.factors:
+            days, currencies, numerators, denominators = zip(*board.factors, strict=True)
+            args += [list(days), list(currencies), [Decimal(n) for n in numerators],
+                     [Decimal(d) for d in denominators]]
+            n = len(args)
+            foreign = (
+                f", f AS (SELECT * FROM unnest(${n - 3}::date[], ${n - 2}::text[], "
+                f"${n - 1}::numeric[], ${n}::numeric[]) AS f (day, currency, num, den)), "
+                "d AS (SELECT affiliate_id, sum(commission_cents) AS cents, num, den "
+                "FROM metric_leaders JOIN f USING (day, currency) WHERE org_id = $1 AND "
+                f"span = 1 AND day BETWEEN $2 AND $4{program} "
+                "GROUP BY affiliate_id, day, currency, num, den), "
+                "x AS (SELECT affiliate_id, sum(sign(cents) * div(2 * abs(cents) * num + den, "
+                "2 * den)) AS cents FROM d GROUP BY affiliate_id)")
+            joined, converted = "coalesce(x.cents, 0)", " LEFT JOIN x USING (affiliate_id)"
+        if board.rank_by not in (None, *RANKABLE):
+            raise ValueError(f"cannot rank by {board.rank_by!r}")
+        ranked = ("" if board.rank_by is None else
+                  f" ORDER BY {board.rank_by} DESC, affiliate_id LIMIT {int(board.limit)}")
         return list(await self.conn.fetch(
-            "SELECT affiliate_id, sum(clicks)::bigint AS clicks, "
+            "WITH h AS (SELECT affiliate_id, sum(clicks)::bigint AS clicks, "
             "sum(conversions)::bigint AS conversions, coalesce(sum(commission_cents) "
-            "FILTER (WHERE currency = $5), 0)::bigint AS commission_cents FROM metric_leaders "
+            "FILTER (WHERE currency = $5), 0) AS home_cents FROM metric_leaders "
             "WHERE org_id = $1 AND ((span = 1 AND day >= $2 AND day < $3) "
-            f"OR (span = 7 AND day >= $3 AND day <= $4)){program} GROUP BY affiliate_id",
-            org_id, first, start_of_weeks, last, home,
-            *([] if program_id is None else [program_id])))
+            f"OR (span = 7 AND day >= $3 AND day <= $4)){program} GROUP BY affiliate_id)"
+            f"{foreign} SELECT affiliate_id, clicks, conversions, "
+            f"(home_cents + {joined})::bigint AS earnings FROM h{converted}{ranked}", *args))
 
-    async def foreign_commission(self, org_id: uuid.UUID, first: date, last: date,
-                                 program_id: uuid.UUID | None, home: str
-                                 ) -> list[asyncpg.Record]:
-        """Per (affiliate, day, currency): commission in currencies other than ``home``, by
-        day for each day's rate (few rows: most orgs sell in one currency)."""
-        currencies = [r[0] for r in await self.conn.fetch(
-            "SELECT DISTINCT currency FROM metric_org_days WHERE org_id = $1 AND day BETWEEN "
-            "$2 AND $3 AND currency NOT IN ('', $4) AND commission_cents <> 0",
-            org_id, first, last, home)]
-        if not currencies:
-            return []
+    async def foreign_days(self, org_id: uuid.UUID, first: date, last: date,
+                           program_id: uuid.UUID | None, home: str) -> list[asyncpg.Record]:
+        """The (day, currency) pairs with commission in currencies other than ``home`` (few:
+        most orgs sell in one currency), and whether any of it is not zero."""
         program = "" if program_id is None else " AND program_id = $5"
         return list(await self.conn.fetch(
-            "SELECT affiliate_id, day, currency, sum(commission_cents)::bigint AS "
-            "commission_cents FROM metric_leaders WHERE org_id = $1 AND span = 1 "
-            f"AND currency = ANY($4::text[]) AND day BETWEEN $2 AND $3{program} "
-            "GROUP BY affiliate_id, day, currency", org_id, first, last, currencies,
+            "SELECT day, currency, bool_or(commission_cents <> 0) AS owed FROM metric_org_days "
+            f"WHERE org_id = $1 AND day BETWEEN $2 AND $3 AND currency NOT IN ('', $4){program} "
+            "GROUP BY day, currency", org_id, first, last, home,
             *([] if program_id is None else [program_id])))
 
     async def churned(self, scope: Scope) -> int:

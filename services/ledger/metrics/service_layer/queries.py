@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
@@ -15,9 +16,10 @@ from libs.contracts import metrics as m
 from libs.shared.clock import now_utc
 from libs.shared.db import Conn
 from libs.shared.errors import ValidationFailed
+from services.ledger.domain.errors import FxRateUnavailable
 from services.ledger.fx.adapters.repository import rates_for
-from services.ledger.fx.domain.model import BASE, RateTable, normalize
-from services.ledger.metrics.adapters.reads import Reads, Scope
+from services.ledger.fx.domain.model import BASE, RateTable, conversion, normalize
+from services.ledger.metrics.adapters.reads import Board, Reads, Scope
 from services.ledger.metrics.domain.rollup import DEFAULT_HOME, NO_CURRENCY
 
 DEFAULT_DAYS = 30
@@ -140,29 +142,51 @@ async def export_series(pool: asyncpg.Pool, cmd: m.GetExport) -> m.ExportRows:
     return m.ExportRows(metric=cmd.metric, points=points)
 
 
+async def board_of(conn: Conn, org_id: uuid.UUID, first: date, last: date,
+                   program_id: uuid.UUID | None, earnings: bool = True) -> Board:
+    """The leaderboard's read over ``[first, last]`` (``last`` is today); with ``earnings``,
+    the exact factor of each foreign day's commission at that day's rate. A day without a rate
+    fails only when it has commission to convert (as ``Money.home_cents`` does)."""
+    reads, home = Reads(conn), await home_currency(conn, org_id)
+    pairs = await reads.foreign_days(org_id, first, last, program_id, home) if earnings else []
+    rates = (await Money.into(conn, home, [(r["day"], r["currency"]) for r in pairs])).rates
+    factors = []
+    for r in pairs:
+        try:
+            factor, _ = conversion(r["currency"], r["day"], home, rates)
+        except FxRateUnavailable:
+            if r["owed"]:
+                raise
+            continue
+        factors.append((r["day"], r["currency"], factor.numerator, factor.denominator))
+    return Board(org_id, first, last, program_id, home, factors)
+
+
 async def affiliate_totals(conn: Conn, org_id: uuid.UUID, first: date, last: date,
                            program_id: uuid.UUID | None) -> dict[uuid.UUID, list[int]]:
     """Per affiliate over ``[first, last]`` (``last`` is today): clicks, sales and earnings in
     the home currency, each foreign day's commission at that day's rate."""
-    reads, home = Reads(conn), await home_currency(conn, org_id)
-    rows = await reads.leaders(org_id, first, last, program_id, home)
-    foreign = await reads.foreign_commission(org_id, first, last, program_id, home)
-    money = await Money.into(conn, home, [(r["day"], r["currency"]) for r in foreign])
-    totals = {r["affiliate_id"]: [r["clicks"], r["conversions"], r["commission_cents"]]
-              for r in rows}
-    for r in foreign:
-        earned = money.home_cents(r["day"], r["currency"], r["commission_cents"])
-        totals.setdefault(r["affiliate_id"], [0, 0, 0])[2] += earned
-    return totals
+    board = await board_of(conn, org_id, first, last, program_id)
+    return {r["affiliate_id"]: [r["clicks"], r["conversions"], r["earnings"]]
+            for r in await Reads(conn).leaders(board)}
 
 
 async def leaderboard(pool: asyncpg.Pool, cmd: m.GetLeaderboard) -> m.Leaderboard:
+    """Clicks, sales and earnings are ranked by the database, which returns the top
+    ``limit``; epc (rounded as ``_value`` rounds) over every affiliate with clicks, here."""
     start, end = window(cmd.since, None)
     first, last = days_of(start, end)
     async with pool.acquire() as conn:
-        totals = await affiliate_totals(conn, cmd.org_id, first, last, cmd.program_id)
-        ranked = sorted(((_value(cmd.metric, *t), str(a)) for a, t in totals.items()
-                         if cmd.metric != m.RankBy.epc or t[0] > 0),
+        board = await board_of(conn, cmd.org_id, first, last, cmd.program_id,
+                               earnings=cmd.metric in (m.RankBy.earnings, m.RankBy.epc))
+        if cmd.metric == m.RankBy.epc:
+            rows = await Reads(conn).leaders(board)
+        else:
+            rows = await Reads(conn).leaders(replace(board, rank_by=cmd.metric.value,
+                                                     limit=cmd.limit))
+        ranked = sorted(((_value(cmd.metric, r["clicks"], r["conversions"], r["earnings"]),
+                          str(r["affiliate_id"])) for r in rows
+                         if cmd.metric != m.RankBy.epc or r["clicks"] > 0),
                         key=lambda v: (-v[0], v[1]))[:cmd.limit]
         people = {r["id"]: r for r in await conn.fetch(
             "SELECT id, full_name, email FROM affiliates WHERE org_id = $1 "
