@@ -5,6 +5,7 @@ Growth+ gate for API keys and dashboard operators alike, and the audit rows."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -213,3 +214,20 @@ async def test_an_existing_token_is_answered_in_the_documented_shape(
     assert set(existing) == EXISTING and existing["alreadyExists"] is True
     assert _at(existing["expiresAt"]) > datetime.now(UTC) + timedelta(hours=23)
     assert ORIGIN not in existing["allowedOrigins"]
+
+
+async def test_concurrent_mints_leave_one_live_token(http: aiohttp.ClientSession,
+                                                     org: Org) -> None:
+    s = await seller(http, org)
+    answers = await asyncio.gather(*(mint(http, org.auth, s.affiliate["id"]) for _ in range(5)))
+    [issued] = [a for a in answers if "token" in a]
+    assert all(a == {"id": issued["id"], "allowedOrigins": ORIGIN,
+                     "expiresAt": issued["expiresAt"], "alreadyExists": True}
+               for a in answers if a is not issued)
+    rotated = await asyncio.gather(*(mint(http, org.auth, s.affiliate["id"], rotate=True)
+                                     for _ in range(4)))
+    assert all(set(a) == ISSUED for a in rotated)
+    [live] = await gateway_sql("SELECT id FROM embed_tokens WHERE affiliate_id = $1 "
+                               "AND revoked_at IS NULL", uuid.UUID(s.affiliate["id"]))
+    working = [a["id"] for a in [issued, *rotated] if (await read(http, a["token"]))[0] == 200]
+    assert working == [str(live["id"])]
