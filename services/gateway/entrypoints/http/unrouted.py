@@ -26,9 +26,6 @@ SELF_SERVICE = Later(26, "API keys and secrets over HTTP; the CLI manages them t
 
 # "METHOD /path" as the inventory writes it (parameter names as there).
 UNROUTED: dict[str, Later] = {
-    "POST /api/v1/embed/tokens": EMBED,
-    "POST /api/v1/embed/tokens/{id}/revoke": EMBED,
-    "GET /api/embed/public/dashboard": EMBED,
     "PUT /api/v1/integrations/stripe": PROVIDERS,
     "GET /api/v1/integrations/stripe": PROVIDERS,
     "DELETE /api/v1/integrations/stripe": PROVIDERS,
