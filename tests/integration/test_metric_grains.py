@@ -11,16 +11,22 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 
 import asyncpg
 
-from libs.contracts.metrics import ClickCell, ClicksRolled
+from libs.contracts.metrics import ClickCell, ClicksRolled, RankBy
 from libs.contracts.payouts import PayoutResponse
 from libs.shared.uow import unit_of_work
-from services.ledger.metrics.adapters.reads import RANKABLE, Reads, Scope
+from services.ledger.metrics.adapters.reads import EPC, RANKABLE, Reads, Scope
 from services.ledger.metrics.adapters.rollups import Rollups
 from services.ledger.metrics.domain.rollup import COLUMNS, Deltas, Fact
-from services.ledger.metrics.service_layer.queries import Money, affiliate_totals, board_of
+from services.ledger.metrics.service_layer.queries import (
+    Money,
+    affiliate_totals,
+    board_of,
+    rank_value,
+)
 
 TODAY = datetime.now(UTC).date()
 DAYS = 60
@@ -114,10 +120,13 @@ async def test_the_leaderboard_totals_match_the_day_rows_for_every_window(
                 totals = await affiliate_totals(conn, org, first, TODAY, program)
                 assert totals == await _from_day_rows(conn, org, first, program)
                 board = await board_of(conn, org, first, TODAY, program)
-                for column, metric in enumerate(RANKABLE):
+                for metric in RANKABLE:
                     top = await Reads(conn).leaders(replace(board, rank_by=metric, limit=5))
-                    assert [(r["affiliate_id"], r[metric]) for r in top] == sorted(
-                        ((a, t[column]) for a, t in totals.items()),
+                    value = partial(rank_value, RankBy(metric))
+                    assert [(r["affiliate_id"], value(r["clicks"], r["conversions"],
+                                                      r["earnings"])) for r in top] == sorted(
+                        ((a, value(*t)) for a, t in totals.items()
+                         if metric != "epc" or t[0] > 0),
                         key=lambda at: (-at[1], str(at[0])))[:5]
         assert await Reads(conn).active_affiliates(org, TODAY - timedelta(days=DAYS)) == \
             await conn.fetchval(
@@ -171,3 +180,16 @@ async def test_foreign_commission_rounds_half_away_from_zero_as_normalize_does(
     assert {a: t[2] for a, t in totals.items()} == {
         a: money.home_cents(day, "EUR", c) for a, c in cents.items()}
     assert sorted(t[2] for t in totals.values()) == [-5, -2, 2, 3, 5, 11]
+
+
+async def test_the_databases_epc_rounds_as_python_rounds(pool: asyncpg.Pool) -> None:
+    """The leaderboard ranks epc in SQL: its value must be ``round(earnings / clicks)``,
+    halves to even, for negative earnings too."""
+    rng = random.Random(7)
+    pairs = [(e, c) for c in (1, 2, 3, 4, 7, 10) for e in range(-25, 26)]
+    pairs += [(rng.randrange(-10**9, 10**9), rng.randrange(1, 10**5)) for _ in range(500)]
+    rows = await pool.fetch(
+        f"SELECT earnings, clicks, {EPC} AS epc FROM unnest($1::bigint[], $2::bigint[]) "
+        "AS v (earnings, clicks)", [e for e, _ in pairs], [c for _, c in pairs])
+    assert [(r["earnings"], r["clicks"], r["epc"]) for r in rows] == [
+        (e, c, round(e / c)) for e, c in pairs]

@@ -172,19 +172,16 @@ async def affiliate_totals(conn: Conn, org_id: uuid.UUID, first: date, last: dat
 
 
 async def leaderboard(pool: asyncpg.Pool, cmd: m.GetLeaderboard) -> m.Leaderboard:
-    """Clicks, sales and earnings are ranked by the database, which returns the top
-    ``limit``; epc (rounded as ``_value`` rounds) over every affiliate with clicks, here."""
+    """Ranked by the database, which returns the top ``limit`` (epc rounded as ``rank_value``
+    rounds, so the order here is the database's)."""
     start, end = window(cmd.since, None)
     first, last = days_of(start, end)
     async with pool.acquire() as conn:
         board = await board_of(conn, cmd.org_id, first, last, cmd.program_id,
                                earnings=cmd.metric in (m.RankBy.earnings, m.RankBy.epc))
-        if cmd.metric == m.RankBy.epc:
-            rows = await Reads(conn).leaders(board)
-        else:
-            rows = await Reads(conn).leaders(replace(board, rank_by=cmd.metric.value,
-                                                     limit=cmd.limit))
-        ranked = sorted(((_value(cmd.metric, r["clicks"], r["conversions"], r["earnings"]),
+        rows = await Reads(conn).leaders(replace(board, rank_by=cmd.metric.value,
+                                                 limit=cmd.limit))
+        ranked = sorted(((rank_value(cmd.metric, r["clicks"], r["conversions"], r["earnings"]),
                           str(r["affiliate_id"])) for r in rows
                          if cmd.metric != m.RankBy.epc or r["clicks"] > 0),
                         key=lambda v: (-v[0], v[1]))[:cmd.limit]
@@ -197,7 +194,7 @@ async def leaderboard(pool: asyncpg.Pool, cmd: m.GetLeaderboard) -> m.Leaderboar
                           for value, a in ranked if uuid.UUID(a) in people])
 
 
-def _value(metric: m.RankBy, clicks: int, conversions: int, earnings: int) -> int:
+def rank_value(metric: m.RankBy, clicks: int, conversions: int, earnings: int) -> int:
     if metric == m.RankBy.clicks:
         return clicks
     if metric == m.RankBy.conversions:
