@@ -46,13 +46,13 @@ PROSE_ROUTED: dict[str, tuple[str, ...]] = {
            "PATCH /api/v1/webhooks/{id}", "DELETE /api/v1/webhooks/{id}",
            "POST /api/v1/webhooks/{id}/rotate-secret", "GET /api/v1/webhooks/{id}/deliveries",
            "POST /api/v1/webhooks/deliveries/{id}/resend"),
+    "69": ("GET /embed/v1/dashboard",),
+    "the embed widget script": ("GET /embed/v1/dashboard.js",),
 }
 # ... or the issue that will build them (the text of rows that have no number).
 PROSE_LATER: dict[str, Later] = {
     "67": PROVIDERS,
     "68": SELF_SERVICE,  # `rekomi admin create-org / create-key / revoke-key` serve it now
-    "69": EMBED,
     "70": MCP,
     "/mcp (Streamable HTTP)": MCP,
-    "the embed widget script": EMBED,
 }
