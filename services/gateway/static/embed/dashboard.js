@@ -5,7 +5,8 @@
    figures, read from GET /api/embed/public/dashboard?token= on the script's own origin (or
    data-api-base). The browser sends the brand page's Origin with that call, and the token's
    allowedOrigins must name it: that check, not this script, is what protects the data.
-   Optional attributes: data-currency (ISO 4217: amounts as money), data-locale (BCP 47).
+   Optional attributes: data-currency (ISO 4217, for an answer that names no currency),
+   data-locale (BCP 47), data-api-base (also on the script tag).
    The host element's data-rekomi-state says loading | ready | empty | expired | refused |
    error, and a "rekomi-embed:state" event reports each change. */
 (() => {
@@ -23,6 +24,7 @@
     no_allowed_origins_configured: "No website is allowed to show this dashboard yet.",
     invalid_token: "This dashboard link is not valid or has been revoked.",
     missing_token: "This page did not give a dashboard token.",
+    not_readable: "This website is not allowed to show this dashboard, or its link is not valid.",
   };
   const CSS = `
 :host { display: block; color: #1f2933; font: inherit; line-height: 1.45; }
@@ -102,27 +104,31 @@ button:focus-visible { outline: 3px solid #1f2933; outline-offset: 2px; }
   }
 
   function formats(host) {
-    const locale = host.getAttribute("data-locale") || document.documentElement.lang ||
-      undefined;
-    const wanted = (host.getAttribute("data-currency") || "").toUpperCase();
-    const currency = CURRENCY.test(wanted) ? wanted : null;
-    const digits = currency && ZERO_DECIMAL.has(currency) ? 0 : 2;
-    const options = {minimumFractionDigits: digits, maximumFractionDigits: digits};
-    let number, date;
-    try {
-      number = new Intl.NumberFormat(locale, currency ? {...options, style: "currency",
-        currency} : options);
-      date = new Intl.DateTimeFormat(locale, {dateStyle: "medium"});
-    } catch { /* an unknown locale tag: the browser's own */
-      number = new Intl.NumberFormat(undefined, options);
-      date = new Intl.DateTimeFormat(undefined, {dateStyle: "medium"});
-    }
-    const cents = (value) => Number.isFinite(value) ? number.format(value / 10 ** digits) : "–";
+    /* Amounts are minor units. The answer's own currency (Rekomi adds one; the reference has
+       none) wins over data-currency; with neither, plain amounts with two decimals. */
+    const wanted = host.getAttribute("data-locale") || document.documentElement.lang;
+    let locale;
+    try { locale = Intl.getCanonicalLocales(wanted || [])[0]; } catch { /* the browser's */ }
+    const fallback = (host.getAttribute("data-currency") || "").toUpperCase();
+    const known = new Map();
+    const money = (code) => {
+      const currency = CURRENCY.test(code || "") ? code : CURRENCY.test(fallback) ? fallback : "";
+      if (!known.has(currency)) {
+        const digits = ZERO_DECIMAL.has(currency) ? 0 : 2;
+        const options = {minimumFractionDigits: digits, maximumFractionDigits: digits};
+        const format = new Intl.NumberFormat(locale, currency ? {...options, style: "currency",
+          currency} : options);
+        known.set(currency, (cents) => Number.isFinite(cents) ? format.format(cents / 10 ** digits)
+          : "–");
+      }
+      return known.get(currency);
+    };
+    const date = new Intl.DateTimeFormat(locale, {dateStyle: "medium"});
     const day = (text) => {
       const at = new Date(text);
       return Number.isNaN(at.getTime()) ? String(text || "") : date.format(at);
     };
-    return {cents, day};
+    return {money, day};
   }
 
   class Dashboard {
@@ -169,8 +175,14 @@ button:focus-visible { outline: 3px solid #1f2933; outline-offset: 2px; }
         const body = await response.json().catch(() => ({}));
         if (abort === this.pending) { this.answer(response.status, body || {}); }
       } catch {
-        /* Offline, timed out, or an answer the browser would not show this page (CORS). */
-        if (abort === this.pending) { this.failed("network"); }
+        /* Unreadable: offline or timed out, or answered without naming this page's origin in
+           CORS (a token that does not allow this website, or no such token). A no-cors
+           request tells them apart: it resolves whenever the server answers. */
+        const answered = await fetch(url, {credentials: "omit", mode: "no-cors",
+          cache: "no-store", signal: abort.signal}).then(() => true, () => false);
+        if (abort === this.pending) {
+          if (answered) { this.refused("not_readable"); } else { this.failed("network"); }
+        }
       } finally {
         clearTimeout(timer);
       }
@@ -199,13 +211,15 @@ button:focus-visible { outline: 3px solid #1f2933; outline-offset: 2px; }
 
     ready(body) {
       this.theme(body);
-      const {cents, day} = formats(this.host);
+      const {money, day} = formats(this.host);
+      const cents = money(body.currency);
       const figure = (label, value, key) => el("div", {class: "rk-figure", "data-figure": key},
         el("dt", {}, label), el("dd", {}, cents(value)));
       const figures = el("dl", {class: "rk-figures"},
         figure("Earned", body.earnedCents, "earned"), figure("Paid", body.paidCents, "paid"),
         figure("Pending", body.pendingCents, "pending"));
-      const who = el("h2", {class: "rk-who"}, String(body.affiliateName || ""));
+      const who = el("h2", {class: "rk-who"}, typeof body.affiliateName === "string" &&
+        body.affiliateName.trim() ? body.affiliateName : "Your earnings");
       const rows = Array.isArray(body.recentConversions) ? body.recentConversions : [];
       if (!rows.length) {
         return this.state("empty", {}, who, figures, el("p", {class: "rk-note"},
@@ -217,8 +231,8 @@ button:focus-visible { outline: 3px solid #1f2933; outline-offset: 2px; }
         el("th", {scope: "col"}, "Status"));
       const line = (c) => el("tr", {},
         el("td", {}, el("time", {datetime: String(c.createdAt || "")}, day(c.createdAt))),
-        el("td", {class: "rk-num"}, cents(c.amountCents)),
-        el("td", {class: "rk-num"}, cents(c.commissionCents)),
+        el("td", {class: "rk-num"}, money(c.currency)(c.amountCents)),
+        el("td", {class: "rk-num"}, money(c.currency)(c.commissionCents)),
         el("td", {}, el("span", {class: STATUSES.has(c.status) ? `rk-status rk-status-${c.status}`
           : "rk-status"}, String(c.status || ""))));
       const table = el("table", {}, el("caption", {}, "Recent conversions"),
