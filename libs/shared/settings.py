@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     anonymous_rate_limit_per_minute: int = 600
     # Public writes (affiliate applications, invite acceptance) per client address.
     strict_write_rate_limit_per_minute: int = 20
+    # The public embedded dashboard: calls per client address, and per embed token on top.
+    embed_ip_rate_limit_per_minute: int = 300
+    embed_token_rate_limit_per_minute: int = 60
     # How long a gateway replica trusts its cached view of an API key; revocations are also
     # pushed to every replica at once through PostgreSQL NOTIFY.
     api_key_cache_seconds: float = 30.0

@@ -13,6 +13,7 @@ from services.ledger.click_rewards.entrypoints.consumers import subscribe_click_
 from services.ledger.conversions.entrypoints.consumers import subscribe as subscribe_attributed
 from services.ledger.conversions.entrypoints.jobs import start_conversion_lifecycle
 from services.ledger.conversions.entrypoints.rpc import add_conversion_handlers
+from services.ledger.embed.entrypoints.rpc import add_embed_handlers
 from services.ledger.fx.adapters.source import FxSource, HttpFxSource
 from services.ledger.fx.entrypoints.jobs import start_fx_refresh
 from services.ledger.fx.entrypoints.rpc import add_fx_handlers
@@ -62,6 +63,7 @@ def handlers(ctx: ServiceContext, outside: OutsideSystems) -> HandlerTable:
     add_payables_handlers(table, ctx)
     add_metrics_handlers(table, ctx)
     add_usage_handlers(table, ctx)
+    add_embed_handlers(table, ctx)
     return table
 
 

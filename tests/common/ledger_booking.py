@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 
 from libs.contracts.affiliates import CreateAffiliate
+from libs.contracts.attributed import AcceptedSale
 from libs.contracts.programs import CreateProgram
+from libs.shared.uow import unit_of_work
 from services.ledger.affiliates.service_layer.handlers import create_affiliate
+from services.ledger.conversions.service_layer.booking import Accepted, book_accepted
+from services.ledger.fx.domain.model import DayRate
+from services.ledger.fx.service_layer.handlers import load_rates
 from services.ledger.programs.service_layer.handlers import create_program
 
 ACTOR = {"type": "api_key", "keyId": str(uuid.uuid4())}
@@ -55,6 +61,31 @@ def sale(p: Program, event_id: str, *, subscription: str | None = None,
             "subscriptionId": subscription,
             "attributionMethod": "subscription" if subscription else None,
             "payoutGraceDays": grace_days, "occurredAt": at.isoformat()}
+
+
+def sale_on(p: Program, event_id: str, day: date, currency: str = "USD", amount: int = 10000,
+            *, affiliate_id: uuid.UUID | None = None, minute: int = 0) -> AcceptedSale:
+    """A sale of ``p``'s affiliate (or ``affiliate_id``) at noon (and ``minute``) of ``day``."""
+    at = datetime(day.year, day.month, day.day, 12, minute, tzinfo=UTC)
+    return AcceptedSale.model_validate({
+        **sale(p, event_id, at=at), "currency": currency, "amountCents": amount,
+        "affiliateId": str(affiliate_id or p.affiliate_id)})
+
+
+async def book(pool: asyncpg.Pool, *events: Accepted) -> None:
+    """Book accepted sales and refunds in one transaction."""
+    async with unit_of_work(pool) as tx:
+        for event in events:
+            await book_accepted(tx, event)
+
+
+async def usd_per_eur(pool: asyncpg.Pool, rates: dict[date, str]) -> None:
+    """What 1 EUR buys in USD on each of ``rates``' days, and no other rate in the week
+    around them (each module keeps days of its own, in a year no other test uses)."""
+    await pool.execute("DELETE FROM fx_rates WHERE day BETWEEN $1 AND $2",
+                       min(rates) - timedelta(days=7), max(rates) + timedelta(days=7))
+    await load_rates(pool, [DayRate(day, "USD", Decimal(rate), "ecb")
+                            for day, rate in rates.items()])
 
 
 def refund(p: Program, sale_event_id: str, at: datetime = T0) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """No input reaches a 5xx (issue 18): for every route, NUL, lone surrogates, huge and negative
 numbers and non-ASCII go into its path params, query params and the S2S signature header;
-the answer is never a 5xx, and a 4xx is the error envelope with its code's status.
+the answer is never a 5xx, and a 4xx is the error envelope with its code's status (or the
+empty object a route declares for a status, where the reference shows one).
 
 Requests come from 127.0.0.3, so the per-address counters the other tests share are left
 alone (a 429 here is a 4xx like any other). Paths and queries are percent-encoded by hand
@@ -99,6 +100,8 @@ async def _answer_is_not_a_server_error(response: aiohttp.ClientResponse, route:
         return
     body = await response.json(content_type=None)
     assert response.content_type == "application/json"
+    if body == {} and response.status in route.bare_errors:
+        return  # the reference's empty object (the embedded dashboard's unknown token)
     allowed = ENVELOPE_KEYS | EXTRA_KEYS | EXTRA_KEYS_BY_CODE.get(body.get("error"), frozenset())
     assert ENVELOPE_KEYS <= set(body) <= allowed, body
     assert STATUS[body["error"]] == response.status, body

@@ -7,8 +7,9 @@ The expectations are written here from the reference, not read from the gateway'
 ENDPOINTS.md's plan column ("a trialing org passes the tier of its trial"), the S2S section
 ("Trialing orgs are always accepted ... SubscriptionStatus = None return 402"), the
 sub-affiliate config's failure table ("Org below Pro and not trialing") and bulk invites
-("Starter+ with SubscriptionStatus = Active", 402 ``paid_plan_required``). PastDue keeps its
-tier (README, a decision where the reference is silent) except where Active is required.
+("Starter+ with SubscriptionStatus = Active", 402 ``paid_plan_required``) and embed tokens
+(Growth+; the dashboard's side of that gate: tests/e2e/test_embed_tokens.py). PastDue keeps
+its tier (README, a decision where the reference is silent) except where Active is required.
 
 A call that passes the gate goes nowhere: ids are random (404) and bodies invalid (400), so
 only the gate can answer 402."""
@@ -41,25 +42,26 @@ class Rule:
 
 RULES = (Rule("STARTER"), Rule("PRO", required="Pro"), Rule("PRO_OR_TRIAL", required="Pro"),
          Rule("S2S", names_status=True),
-         Rule("ACTIVE_PAID", code="paid_plan_required", names_status=True), Rule("ANY"))
+         Rule("ACTIVE_PAID", code="paid_plan_required", names_status=True), Rule("ANY"),
+         Rule("GROWTH", required="Growth"))
 
 # (plan, status): the tier a 402 reports as ``current``, then 1 (passes) or 0 (402) under
 # each rule, in the order of RULES.
-#                                    STARTER PRO PRO_OR_TRIAL S2S ACTIVE_PAID ANY
-MATRIX: dict[tuple[str, str], tuple[str, int, int, int, int, int, int]] = {
-    ("Trial", "Active"):     ("Trial",   0, 0, 0, 0, 0, 1),
-    ("Starter", "Active"):   ("Starter", 1, 0, 0, 1, 1, 1),
-    ("Growth", "Active"):    ("Growth",  1, 0, 0, 1, 1, 1),
-    ("Pro", "Active"):       ("Pro",     1, 1, 1, 1, 1, 1),
-    ("Trial", "Trialing"):   ("Trial",   0, 0, 1, 1, 0, 1),
-    ("Starter", "Trialing"): ("Starter", 1, 0, 1, 1, 0, 1),
-    ("Growth", "Trialing"):  ("Growth",  1, 0, 1, 1, 0, 1),
-    ("Pro", "Trialing"):     ("Pro",     1, 1, 1, 1, 0, 1),
-    ("Starter", "PastDue"):  ("Starter", 1, 0, 0, 1, 0, 1),
-    ("Pro", "PastDue"):      ("Pro",     1, 1, 1, 1, 0, 1),
-    ("Starter", "None"):     ("Trial",   0, 0, 0, 0, 0, 1),
-    ("Pro", "None"):         ("Trial",   0, 0, 0, 0, 0, 1),
-    ("Pro", "Canceled"):     ("Trial",   0, 0, 0, 0, 0, 1),
+#                                    STARTER PRO PRO_OR_TRIAL S2S ACTIVE_PAID ANY GROWTH
+MATRIX: dict[tuple[str, str], tuple[str, int, int, int, int, int, int, int]] = {
+    ("Trial", "Active"):     ("Trial",   0, 0, 0, 0, 0, 1, 0),
+    ("Starter", "Active"):   ("Starter", 1, 0, 0, 1, 1, 1, 0),
+    ("Growth", "Active"):    ("Growth",  1, 0, 0, 1, 1, 1, 1),
+    ("Pro", "Active"):       ("Pro",     1, 1, 1, 1, 1, 1, 1),
+    ("Trial", "Trialing"):   ("Trial",   0, 0, 1, 1, 0, 1, 0),
+    ("Starter", "Trialing"): ("Starter", 1, 0, 1, 1, 0, 1, 0),
+    ("Growth", "Trialing"):  ("Growth",  1, 0, 1, 1, 0, 1, 1),
+    ("Pro", "Trialing"):     ("Pro",     1, 1, 1, 1, 0, 1, 1),
+    ("Starter", "PastDue"):  ("Starter", 1, 0, 0, 1, 0, 1, 0),
+    ("Pro", "PastDue"):      ("Pro",     1, 1, 1, 1, 0, 1, 1),
+    ("Starter", "None"):     ("Trial",   0, 0, 0, 0, 0, 1, 0),
+    ("Pro", "None"):         ("Trial",   0, 0, 0, 0, 0, 1, 0),
+    ("Pro", "Canceled"):     ("Trial",   0, 0, 0, 0, 0, 1, 0),
 }
 TIERS = ("Trial", "Starter", "Growth", "Pro")
 
@@ -101,6 +103,8 @@ GET    /api/v1/dashboard/traffic-sources               STARTER       32
 GET    /api/v1/dashboard/export.csv                    STARTER       33
 GET    /api/v1/dashboard/insights/{module}             STARTER       34
 GET    /api/metrics/insights/{module}                  STARTER       34 (alias)
+POST   /api/v1/embed/tokens                            GROWTH        36 (JWT too)
+POST   /api/v1/embed/tokens/{id}/revoke                GROWTH        37
 POST   /api/tracking/s2s                               S2S           39
 POST   /api/tracking/lead                              S2S           40
 GET    /api/v1/settings/home-currency                  STARTER       44

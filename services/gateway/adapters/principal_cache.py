@@ -1,19 +1,24 @@
-"""A replica-local cache of authenticated principals, so the hot path skips PostgreSQL.
+"""A replica-local cache of authenticated principals (API keys, orgs, embed tokens), so the hot
+path skips PostgreSQL.
 
-Entries live ``ttl`` seconds at most; any change to keys or plans NOTIFYs every replica, which
-empties its cache at once. While the replica cannot listen (PostgreSQL away or restarted), a
-revocation would go unheard: nothing is cached then (fail safe), until the LISTEN is back."""
+Entries live ``ttl`` seconds at most; any change to keys, orgs or plans, and any revoked embed
+token, NOTIFYs every replica, which empties its cache at once. While the replica cannot listen
+(PostgreSQL away or restarted), a revocation would go unheard: nothing is cached then (fail
+safe), until the LISTEN is back."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import asyncpg
 
 from libs.shared.listen import Listener, listen_or_poll
 from libs.shared.ttl_cache import TtlCache
+from services.gateway.adapters.embed_tokens_repository import EmbedTokensRepository
 from services.gateway.adapters.orgs_repository import KEYS_CHANGED_CHANNEL, OrgsRepository
+from services.gateway.domain.embed import EmbedToken
 from services.gateway.domain.principal import Principal
 
 log = logging.getLogger(__name__)
@@ -23,11 +28,13 @@ class PrincipalCache:
     def __init__(self, pool: asyncpg.Pool, ttl: float) -> None:
         self.pool = pool
         self.ttl = ttl
-        # Unknown keys and orgs are not kept: a guessed key must not fill the memory.
+        # Unknown keys, orgs and tokens are not kept: guesses must not fill the memory.
         self._principals: TtlCache[bytes, Principal | None] = TtlCache(
             ttl, self._principal, keep=_found)
         self._orgs: TtlCache[uuid.UUID, asyncpg.Record | None] = TtlCache(
             ttl, self._org, keep=_found)
+        self._embed_tokens: TtlCache[bytes, EmbedToken | None] = TtlCache(
+            ttl, self._embed_token, keep=_found)
         self._listener: Listener | None = None
 
     async def start(self) -> None:
@@ -40,8 +47,12 @@ class PrincipalCache:
             await listener.close()
 
     def _on_change(self, *_args: object) -> None:
-        self._principals.clear()
-        self._orgs.clear()
+        for cache in self._caches:
+            cache.clear()
+
+    @property
+    def _caches(self) -> tuple[TtlCache[Any, Any], ...]:
+        return self._principals, self._orgs, self._embed_tokens
 
     def _deaf(self) -> None:
         log.warning("principal cache has no listener; caching disabled until it is back")
@@ -54,7 +65,7 @@ class PrincipalCache:
         self._cache_for(self.ttl)
 
     def _cache_for(self, seconds: float) -> None:
-        for cache in (self._principals, self._orgs):
+        for cache in self._caches:
             cache.seconds = seconds
             cache.clear()
 
@@ -66,6 +77,11 @@ class PrincipalCache:
         write to orgs NOTIFYs, which empties this too."""
         return await self._orgs.get(org_id)
 
+    async def embed_token(self, token_hash: bytes) -> EmbedToken | None:
+        """The live embed token with this hash (the public embedded dashboard's lookup);
+        a revocation NOTIFYs, which empties this too."""
+        return await self._embed_tokens.get(token_hash)
+
     async def _principal(self, key_hash: bytes) -> Principal | None:
         async with self.pool.acquire() as conn:
             return await OrgsRepository(conn).principal(key_hash)
@@ -73,6 +89,10 @@ class PrincipalCache:
     async def _org(self, org_id: uuid.UUID) -> asyncpg.Record | None:
         async with self.pool.acquire() as conn:
             return await OrgsRepository(conn).org(org_id)
+
+    async def _embed_token(self, token_hash: bytes) -> EmbedToken | None:
+        async with self.pool.acquire() as conn:
+            return await EmbedTokensRepository(conn).by_hash(token_hash)
 
 
 def _found(value: object) -> bool:

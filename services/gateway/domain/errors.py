@@ -66,3 +66,34 @@ class IdempotencyKeyReused(RekomiError):
 
 class IdempotencyRequestInProgress(RekomiError):
     code = "idempotency_request_in_progress"
+
+
+# ---- the public embedded dashboard (domain/embed.py) ----
+class EmbedTokenInvalid(RekomiError):
+    """401 with an empty JSON object, as the reference answers an unknown or revoked token."""
+
+    code = "embed_token_invalid"
+
+
+class EmbedTokenExpired(RekomiError):
+    code = "token_expired"
+
+
+class NoAllowedOrigins(RekomiError):
+    code = "no_allowed_origins_configured"
+
+
+class OriginRequired(RekomiError):
+    code = "origin_required"
+
+
+class OriginInvalid(RekomiError):
+    code = "origin_invalid"
+
+
+class OriginNotAllowed(RekomiError):
+    code = "origin_not_allowed"
+
+
+class EmbedTokenNotFound(NotFound):
+    code = "embed_token_not_found"

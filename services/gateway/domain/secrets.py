@@ -1,5 +1,6 @@
-"""API keys and signing secrets. Keys are random, shown once and stored only as a SHA-256 hash:
-with 190 bits of entropy a fast hash is enough (no offline guessing is feasible)."""
+"""API keys, signing secrets and embed tokens. Keys and tokens are random, shown once and stored
+only as a SHA-256 hash: with 190 bits of entropy or more a fast hash is enough (no offline
+guessing is feasible)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import string
 
 KEY_PREFIX = "rk_live_"
 SIGNING_PREFIX = "rks_"
+EMBED_PREFIX = "rk_embed_"  # base62 after it: travels in a query string unencoded
 _ALPHABET = string.ascii_letters + string.digits
 _KEY_SHAPE = re.compile(r"^rk_live_[A-Za-z0-9]{32}$")
 
@@ -24,6 +26,10 @@ def new_api_key() -> str:
 
 def new_signing_secret() -> str:
     return SIGNING_PREFIX + _random(40)
+
+
+def new_embed_token() -> str:
+    return EMBED_PREFIX + _random(40)
 
 
 def hash_key(plaintext: str) -> bytes:

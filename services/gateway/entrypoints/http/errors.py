@@ -93,6 +93,14 @@ STATUS: dict[str, int] = {
     "payout_method_not_configured": 400,
     # ---- dashboard ----
     "insight_module_not_found": 404,
+    # ---- embed (gateway) ----
+    "embed_token_not_found": 404,
+    "embed_token_invalid": 401,  # answered with {} (error_response)
+    "token_expired": 401,
+    "no_allowed_origins_configured": 403,
+    "origin_required": 403,
+    "origin_invalid": 403,
+    "origin_not_allowed": 403,
     # ---- FX rates (ledger) ----
     "fx_rate_unavailable": 503,
     "fx_file_invalid": 400,
@@ -104,10 +112,19 @@ def status_of(code: str) -> int:
     return STATUS.get(code, 500)
 
 
+# Codes the reference answers with an empty JSON object instead of the envelope.
+EMPTY_OBJECT_CODES = frozenset({"embed_token_invalid"})
+
+
 def error_response(error: RekomiError) -> web.Response:
     if error.code == "forbidden":  # the reference's role refusal: 403, no body
         return web.Response(status=403)
-    return json_response(error.envelope(), status_of(error.code))
+    if error.code in EMPTY_OBJECT_CODES:
+        return json_response({}, status_of(error.code))
+    response = json_response(error.envelope(), status_of(error.code))
+    if "retryAfter" in error.extra:  # a 429 says when to come back, in the body and header
+        response.headers["Retry-After"] = str(error.extra["retryAfter"])
+    return response
 
 
 def envelope_response(code: str, message: str, field: str | None = None) -> web.Response:

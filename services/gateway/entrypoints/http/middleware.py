@@ -50,8 +50,6 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await _guarded(request, handler, route)
     except RekomiError as exc:
         response = error_response(exc)
-        if isinstance(exc, RateLimited):
-            response.headers["Retry-After"] = str(exc.extra["retryAfter"])
     except web.HTTPException as exc:
         response = _http_exception(exc)
     except Exception as exc:
@@ -86,23 +84,23 @@ async def _guarded(request: web.Request, handler: Handler, route: Route | None
     if route is None or route.public:
         # Unknown routes and public ones: limited per client address.
         policy = route.rate_policy if route is not None else "anonymous"
-        await _rate_limit(request, f"{policy}:{request.remote}", policy=policy)
+        await rate_limit(request, f"{policy}:{request.remote}", policy=policy)
         return await handler(request)
     try:
         caller = await caller_of(request, route, credentials(request, route))
     except Unauthorized:
         # Failed authentication counts against the client address: slows key guessing.
-        await _rate_limit(request, f"anonymous:{request.remote}", policy="anonymous")
+        await rate_limit(request, f"anonymous:{request.remote}", policy="anonymous")
         raise
     if isinstance(caller, Principal):
         request[PRINCIPAL] = caller
     else:
         request[AFFILIATE] = caller
     subject = caller.rate_subject  # the API key, the operator or the affiliate
-    await _rate_limit(request, subject, policy="api_key")
+    await rate_limit(request, subject, policy="api_key")
     if route.rate_policy != "anonymous":
         # A route's own policy (e.g. "import") is a second, tighter count per caller.
-        await _rate_limit(request, f"{route.rate_policy}:{subject}", policy=route.rate_policy)
+        await rate_limit(request, f"{route.rate_policy}:{subject}", policy=route.rate_policy)
     return await handler(request)
 
 
@@ -119,10 +117,14 @@ def _limit(settings: Settings, policy: str) -> int:
     return {"api_key": settings.rate_limit_per_minute,
             "strict_write": settings.strict_write_rate_limit_per_minute,
             "import": settings.import_rate_limit_per_minute,
+            "embed": settings.embed_ip_rate_limit_per_minute,
+            "embed_token": settings.embed_token_rate_limit_per_minute,
             }.get(policy, settings.anonymous_rate_limit_per_minute)
 
 
-async def _rate_limit(request: web.Request, subject: str, *, policy: str) -> None:
+async def rate_limit(request: web.Request, subject: str, *, policy: str) -> None:
+    """Count this call against ``subject`` under ``policy``'s limit: 429 ``rate_limited``
+    past it (the embedded dashboard's view counts its token here too)."""
     limit = _limit(request.app[SETTINGS], policy)
     try:
         quota = await request.app[LIMITER].hit(subject, limit)

@@ -46,6 +46,7 @@ SESSION_GATE_ERRORS = ("400", "401", "429")
 EMPTY_403 = ("an empty body: a valid credential of a kind this route does not take (an API "
              "key), or a dashboard role below x-rekomi-role")
 VERIFIED = "email_not_verified: a dashboard user whose e-mail is not verified"
+EMPTY_OBJECT = "an empty object {}, as the reference answers it"
 SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
     Auth.KEY_OR_JWT: [{"apiKey": []}, {"dashboardJwt": []}],
     Auth.API_KEY_ONLY: [{"apiKey": []}], Auth.JWT_ONLY: [{"dashboardJwt": []}],
@@ -186,6 +187,12 @@ def _operation(route: Route, refs: dict[str, str], schemas: dict[str, Any]) -> d
     for status, text in _error_statuses(route, schemas).items():
         responses[status] = {"description": text,
                              "content": {"application/json": {"schema": ERROR_REF}}}
+    for status in map(str, sorted(route.bare_errors)):
+        described = responses.get(status, {}).get("description")
+        responses[status] = {
+            "description": "; ".join(filter(None, [EMPTY_OBJECT, described])),
+            "content": {"application/json": {"schema": {"anyOf": [
+                {"type": "object", "maxProperties": 0}, ERROR_REF]}}}}
     if not route.public and not route.auth.takes_api_key:
         # What an API key meets here: a 403 without a body (a JSON one only for a dashboard
         # user's unverified e-mail, which one status cannot document beside it).

@@ -69,6 +69,9 @@ class Route:
     role: Role | None = None
     # Operators also need a verified e-mail (403 ``email_not_verified``); API keys skip it.
     email_verified: bool = False
+    # Error statuses the route may answer with an empty JSON object instead of the envelope,
+    # where the reference shows one (the embedded dashboard's 401 for an unknown token).
+    bare_errors: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         where = f"{self.method} {self.path}"

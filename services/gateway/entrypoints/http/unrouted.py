@@ -19,16 +19,12 @@ class Later:
     why: str
 
 
-EMBED = Later(22, "embed tokens, the public embed dashboard and the widget")
 PROVIDERS = Later(23, "Stripe and Paddle ingestion, connection and coupon attribution")
 MCP = Later(24, "the MCP server")
 SELF_SERVICE = Later(26, "API keys and secrets over HTTP; the CLI manages them today")
 
 # "METHOD /path" as the inventory writes it (parameter names as there).
 UNROUTED: dict[str, Later] = {
-    "POST /api/v1/embed/tokens": EMBED,
-    "POST /api/v1/embed/tokens/{id}/revoke": EMBED,
-    "GET /api/embed/public/dashboard": EMBED,
     "PUT /api/v1/integrations/stripe": PROVIDERS,
     "GET /api/v1/integrations/stripe": PROVIDERS,
     "DELETE /api/v1/integrations/stripe": PROVIDERS,

@@ -7,6 +7,7 @@ from services.gateway.entrypoints.http.routes.affiliates import AFFILIATE_ROUTES
 from services.gateway.entrypoints.http.routes.audit_log import AUDIT_LOG_ROUTES
 from services.gateway.entrypoints.http.routes.conversions import CONVERSION_ROUTES
 from services.gateway.entrypoints.http.routes.dashboard import DASHBOARD_ROUTES
+from services.gateway.entrypoints.http.routes.embed import EMBED_ROUTES
 from services.gateway.entrypoints.http.routes.embed_widget import EMBED_WIDGET_ROUTES
 from services.gateway.entrypoints.http.routes.imports import IMPORT_ROUTES
 from services.gateway.entrypoints.http.routes.invites import INVITE_ROUTES
@@ -36,5 +37,6 @@ ROUTES: list[Route] = [
     *DASHBOARD_ROUTES,
     *ORGANIZATION_ROUTES,
     *ME_ROUTES,
+    *EMBED_ROUTES,
     *EMBED_WIDGET_ROUTES,
 ]
