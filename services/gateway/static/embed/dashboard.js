@@ -193,7 +193,7 @@ button:focus-visible { outline: 3px solid #1f2933; outline-offset: 2px; }
       if (status === 401 && body.error === "token_expired") { return this.expired(); }
       if (status === 401) { return this.refused("invalid_token"); }
       if (status === 403) { return this.refused(body.error || "forbidden"); }
-      if (status === 400) { return this.refused(body.error || "invalid_token"); }
+      if (status === 400) { return this.refused("invalid_token"); } // no usable token
       return this.failed(`http_${status}`);
     }
 
