@@ -235,3 +235,45 @@ async def test_an_expired_token_shows_the_expired_state(
     assert (origin, status, body["error"]) == (sites.allowed, 401, "token_expired")
     await context.close()
 
+
+def frame_page(gateway: str, token: str) -> str:
+    """The README's iframe alternative: the gateway's own page in the brand's page."""
+    return ("<!doctype html><html lang='en'><body><h1>Brand app</h1>"
+            "<iframe title='Affiliate dashboard' style='width:100%;height:520px;border:0' "
+            f"src='{gateway}/embed/v1/dashboard?token={token}&amp;locale=en-US'></iframe>"
+            "</body></html>")
+
+
+async def test_the_iframe_page_shows_the_figures_only_where_the_token_allows(
+        http: aiohttp.ClientSession, stack: Stack, issuer: TestIssuer, sites: BrandSites,
+        browser: Any) -> None:
+    org = await growth_brand(http, issuer)
+    s = await seller(http, org)
+    commission = await booked_sale(http, s, 4321)  # 20%: 864.2 -> 864
+    # The widget's call now comes from the gateway's own page: its origin is listed too.
+    minted = await mint(http, org.auth, s.affiliate["id"],
+                        allowedOrigins=f"{sites.allowed},{stack.base_url}")
+    sites.html = frame_page(stack.base_url, minted["token"])
+    context = await browser.new_context(user_agent=DESKTOP)
+
+    page = await context.new_page()
+    async with page.expect_response(lambda r: DASHBOARD in r.url) as answered:
+        await page.goto(sites.allowed)
+    response = await answered.value
+    assert response.status == 200, await response.text()
+    assert await response.request.header_value("origin") is None  # same-origin: none is sent
+    [frame] = [f for f in page.frames if f.url.startswith(f"{stack.base_url}/embed/v1/")]
+    assert await settled(frame) == "ready"
+    assert [await figure(frame, key) for key in ("earned", "paid", "pending")] == [
+        usd(commission), usd(0), usd(commission)]
+    assert await frame.locator(f"{WIDGET} .rk-brand").inner_text() == BRAND_NAME
+
+    calls: list[str] = []
+    other = await context.new_page()
+    other.on("request", lambda request: calls.append(request.url) if DASHBOARD in request.url
+             else None)
+    await other.goto(sites.other, wait_until="load")  # the frame has loaded or failed by then
+    [blocked] = other.main_frame.child_frames
+    assert await blocked.locator(WIDGET).count() == 0  # frame-ancestors: not rendered here
+    assert calls == []
+    await context.close()

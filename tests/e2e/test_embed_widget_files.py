@@ -7,6 +7,9 @@ from __future__ import annotations
 import aiohttp
 
 from services.gateway.entrypoints.http.embed_widget_views import SCRIPT
+from tests.common.embed_api import mint
+from tests.common.orgs import new_org
+from tests.common.s2s import seller
 
 JS = "/embed/v1/dashboard.js"
 PAGE = "/embed/v1/dashboard"
@@ -48,6 +51,19 @@ async def test_the_iframe_page_holds_one_widget_element(http: aiohttp.ClientSess
     assert '<script src="dashboard.js"></script>' in html and '<html lang="de-DE">' in html
     assert (headers["Cache-Control"], headers["Referrer-Policy"]) == ("no-store", "no-referrer")
     assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors" not in headers["Content-Security-Policy"]  # no such token
+
+
+async def test_only_the_tokens_origins_may_frame_its_page(http: aiohttp.ClientSession) -> None:
+    s = await seller(http, await new_org(plan="Growth"))
+    origins = ["https://app.yourapp.com", "http://localhost:3000"]
+    for allowed, framers in ((",".join(origins), " ".join(origins)), ("", "'none'")):
+        minted = await mint(http, s.org.auth, s.affiliate["id"], allowedOrigins=allowed,
+                            rotate=True)
+        async with http.get(PAGE, params={"token": minted["token"]}) as response:
+            assert response.status == 200
+            policy = response.headers["Content-Security-Policy"]
+        assert policy.endswith(f"; frame-ancestors {framers}"), policy
 
 
 async def test_the_iframe_page_refuses_what_it_cannot_write(http: aiohttp.ClientSession

@@ -13,6 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
+
+from services.gateway.domain.embed import origin_of
+from services.gateway.domain.embed_frame import frame_ancestors
+from services.gateway.domain.secrets import hash_key
+from services.gateway.entrypoints.http.keys import PRINCIPALS, SETTINGS
 
 SCRIPT = Path(__file__).resolve().parents[2] / "static" / "embed" / "dashboard.js"
 # Public and the same for every brand: any page may load it (CORS, CORP), caches may keep it
@@ -25,10 +31,9 @@ SCRIPT_HEADERS = {"Cache-Control": "public, max-age=300",
 # script alone and talks to this origin alone.
 PAGE_HEADERS = {"Cache-Control": "no-store",
                 "Referrer-Policy": "no-referrer",
-                "X-Content-Type-Options": "nosniff",
-                "Content-Security-Policy": (
-                    "default-src 'none'; script-src 'self'; connect-src 'self'; "
-                    "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")}
+                "X-Content-Type-Options": "nosniff"}
+PAGE_POLICY = ("default-src 'none'; script-src 'self'; connect-src 'self'; "
+               "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
 PAGE = """<!doctype html>
 <html lang="{lang}">
 <head>
@@ -86,6 +91,14 @@ def page_html(payload: dict[str, Any]) -> str:
     return PAGE.format(lang=lang, attributes=attributes)
 
 
-async def page(_request: web.Request, payload: dict[str, Any]) -> web.StreamResponse:
+async def page(request: web.Request, payload: dict[str, Any]) -> web.StreamResponse:
+    token = await request.app[PRINCIPALS].embed_token(hash_key(payload["token"]))
+    framers = frame_ancestors(token)
+    policy = PAGE_POLICY if framers is None else f"{PAGE_POLICY}; frame-ancestors {framers}"
     return web.Response(text=page_html(payload), content_type="text/html",
-                        headers=PAGE_HEADERS)
+                        headers={**PAGE_HEADERS, "Content-Security-Policy": policy})
+
+
+def own_origin(request: web.Request) -> str | None:
+    """This gateway's public origin (``public_base_url``, what the install snippet links)."""
+    return origin_of(str(URL(request.app[SETTINGS].public_base_url).origin()))

@@ -15,9 +15,11 @@ SCRIPT_NOTE = (
     "`ETag` (`If-None-Match` answers 304); `Access-Control-Allow-Origin: *`.")
 PAGE_NOTE = (
     "A minimal HTML page holding one widget element, for brands who prefer an `<iframe>`. "
-    "The data call then comes from this gateway's own origin. `Cache-Control: no-store`, "
+    "The widget's call then comes from this gateway's own page, so the token's "
+    "`allowedOrigins` must list the gateway's public origin too. `Cache-Control: no-store`, "
     "`Referrer-Policy: no-referrer` (the token is in the URL) and a Content-Security-Policy "
-    "that admits this origin's script and calls only.")
+    "that admits this origin's script and calls only, with `frame-ancestors` naming the "
+    "token's origins (`'none'` when it lists none).")
 
 EMBED_WIDGET_ROUTES: list[Route] = [
     Route("GET", "/embed/v1/dashboard.js", None, "The embed widget script", "Embed",
