@@ -23,7 +23,9 @@ from libs.contracts.embed import (
 from libs.shared.clock import now_utc
 from libs.shared.errors import RekomiError
 from services.gateway.domain.embed import EmbedToken, admit, allows
+from services.gateway.domain.embed_frame import caller_origin
 from services.gateway.domain.secrets import hash_key
+from services.gateway.entrypoints.http.embed_widget_views import own_origin
 from services.gateway.entrypoints.http.errors import error_response, json_response
 from services.gateway.entrypoints.http.keys import BUS, POOL, PRINCIPAL, PRINCIPALS
 from services.gateway.entrypoints.http.middleware import rate_limit
@@ -47,7 +49,8 @@ async def revoke(request: web.Request, payload: dict[str, Any]) -> EmbedTokenRev
 
 
 async def dashboard(request: web.Request, payload: dict[str, Any]) -> web.StreamResponse:
-    origin = request.headers.get(hdrs.ORIGIN)
+    origin = caller_origin(request.headers.get(hdrs.ORIGIN),
+                           request.headers.get("Sec-Fetch-Site"), own_origin(request))
     token = await request.app[PRINCIPALS].embed_token(hash_key(payload["token"]))
     try:
         admit(token, origin, now_utc())

@@ -19,7 +19,6 @@ class Later:
     why: str
 
 
-EMBED = Later(22, "embed tokens, the public embed dashboard and the widget")
 PROVIDERS = Later(23, "Stripe and Paddle ingestion, connection and coupon attribution")
 MCP = Later(24, "the MCP server")
 SELF_SERVICE = Later(26, "API keys and secrets over HTTP; the CLI manages them today")
@@ -43,13 +42,13 @@ PROSE_ROUTED: dict[str, tuple[str, ...]] = {
            "PATCH /api/v1/webhooks/{id}", "DELETE /api/v1/webhooks/{id}",
            "POST /api/v1/webhooks/{id}/rotate-secret", "GET /api/v1/webhooks/{id}/deliveries",
            "POST /api/v1/webhooks/deliveries/{id}/resend"),
+    "69": ("GET /embed/v1/dashboard",),
+    "the embed widget script": ("GET /embed/v1/dashboard.js",),
 }
 # ... or the issue that will build them (the text of rows that have no number).
 PROSE_LATER: dict[str, Later] = {
     "67": PROVIDERS,
     "68": SELF_SERVICE,  # `rekomi admin create-org / create-key / revoke-key` serve it now
-    "69": EMBED,
     "70": MCP,
     "/mcp (Streamable HTTP)": MCP,
-    "the embed widget script": EMBED,
 }

@@ -8,6 +8,7 @@ from services.gateway.entrypoints.http.routes.audit_log import AUDIT_LOG_ROUTES
 from services.gateway.entrypoints.http.routes.conversions import CONVERSION_ROUTES
 from services.gateway.entrypoints.http.routes.dashboard import DASHBOARD_ROUTES
 from services.gateway.entrypoints.http.routes.embed import EMBED_ROUTES
+from services.gateway.entrypoints.http.routes.embed_widget import EMBED_WIDGET_ROUTES
 from services.gateway.entrypoints.http.routes.imports import IMPORT_ROUTES
 from services.gateway.entrypoints.http.routes.invites import INVITE_ROUTES
 from services.gateway.entrypoints.http.routes.me import ME_ROUTES
@@ -37,4 +38,5 @@ ROUTES: list[Route] = [
     *ORGANIZATION_ROUTES,
     *ME_ROUTES,
     *EMBED_ROUTES,
+    *EMBED_WIDGET_ROUTES,
 ]
