@@ -46,6 +46,11 @@ class PrincipalCache:
             listener, self._listener = self._listener, None
             await listener.close()
 
+    def forget_embed_tokens(self) -> None:
+        """This replica's own change of a token: dropped now, not when its NOTIFY comes back
+        (the caller's next read may come first)."""
+        self._embed_tokens.clear()
+
     def _on_change(self, *_args: object) -> None:
         for cache in self._caches:
             cache.clear()

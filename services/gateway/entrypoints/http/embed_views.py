@@ -37,15 +37,19 @@ PREFLIGHT_MAX_AGE = "600"
 
 async def create_token(request: web.Request, payload: dict[str, Any]
                        ) -> EmbedTokenIssued | EmbedTokenExisting:
-    return await issue_token(request.app[POOL], request.app[BUS], request[PRINCIPAL].org_id,
-                             EmbedTokenBody.model_validate(payload["data"]),
-                             Actor.model_validate(payload["actor"]), now_utc())
+    issued = await issue_token(request.app[POOL], request.app[BUS], request[PRINCIPAL].org_id,
+                               EmbedTokenBody.model_validate(payload["data"]),
+                               Actor.model_validate(payload["actor"]), now_utc())
+    request.app[PRINCIPALS].forget_embed_tokens()  # a rotation revoked the previous token
+    return issued
 
 
 async def revoke(request: web.Request, payload: dict[str, Any]) -> EmbedTokenRevoked:
-    return await revoke_token(request.app[POOL], request[PRINCIPAL].org_id,
-                              payload["tokenId"], Actor.model_validate(payload["actor"]),
-                              now_utc())
+    revoked = await revoke_token(request.app[POOL], request[PRINCIPAL].org_id,
+                                 payload["tokenId"], Actor.model_validate(payload["actor"]),
+                                 now_utc())
+    request.app[PRINCIPALS].forget_embed_tokens()
+    return revoked
 
 
 async def dashboard(request: web.Request, payload: dict[str, Any]) -> web.StreamResponse:
