@@ -32,7 +32,10 @@ MONDAY, TUESDAY = date(2004, 9, 6), date(2004, 9, 7)
 
 async def _set(pool: asyncpg.Pool, p: Program, status: str, *event_ids: str,
                locked: bool = False) -> None:
-    await pool.execute("UPDATE conversions SET status = $3, locked = $4 WHERE org_id = $1 "
+    # A locked row is imported history: an import leaves it without a grace period (NULL
+    # approve_after), as here, so the approval job never takes it.
+    await pool.execute("UPDATE conversions SET status = $3, locked = $4, approve_after = "
+                       "CASE WHEN $4 THEN NULL ELSE approve_after END WHERE org_id = $1 "
                        "AND external_event_id = ANY($2::text[])", p.org_id, list(event_ids),
                        status, locked)
 

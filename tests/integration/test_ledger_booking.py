@@ -303,6 +303,20 @@ async def test_the_approval_job_never_approves_refunded_or_denied_rows(
         ("in_refunded", "Refunded"), ("in_denied", "Denied")}
 
 
+async def test_a_locked_row_is_never_approved_and_blocks_no_other(pool: asyncpg.Pool
+                                                                  ) -> None:
+    p = await new_program(pool)
+    for event_id in ("in_locked", "in_due"):
+        async with unit_of_work(pool) as tx:
+            await book_sale(tx, AcceptedSale.model_validate(sale(p, event_id, grace_days=0)))
+    await pool.execute("UPDATE conversions SET locked = true WHERE org_id = $1 "
+                       "AND external_event_id = 'in_locked'", p.org_id)
+    while await approve_due(pool, now=datetime.now(UTC), batch=1000) == 1000:
+        pass
+    assert {(r["external_event_id"], r["status"]) for r in await rows(pool, p.org_id)} == {
+        ("in_locked", "Pending"), ("in_due", "Approved")}
+
+
 async def test_sales_and_their_refunds_booked_at_once_lose_no_refund(
         pool: asyncpg.Pool) -> None:
     p = await new_program(pool)

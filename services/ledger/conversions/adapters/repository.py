@@ -183,10 +183,13 @@ class ConversionsRepository:
 
     async def approve_due(self, now: datetime, limit: int) -> list[Conversion]:
         """Approve up to ``limit`` Pending rows whose grace period ended; replicas running this
-        at once take disjoint rows (SKIP LOCKED)."""
+        at once take disjoint rows (SKIP LOCKED). A locked row (imported history) is never
+        payable, so never approved: one such row due would otherwise fail every round's
+        batch on the CHECK and stop all approvals."""
         rows = await self.conn.fetch(
             "UPDATE conversions SET status = 'Approved', approved_at = $1 WHERE id IN ("
             "SELECT id FROM conversions WHERE status = 'Pending' AND approve_after <= $1 "
+            "AND NOT locked "
             "ORDER BY approve_after LIMIT $2 FOR UPDATE SKIP LOCKED) "
             f"RETURNING {', '.join(COLUMNS)}", now, limit)
         return [conversion_from(r) for r in rows]
