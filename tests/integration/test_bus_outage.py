@@ -76,6 +76,10 @@ async def _first_success(attempt: Callable[[], Awaitable[Any]], budget: float) -
             await asyncio.sleep(0.02)
 
 
+async def _append(into: list[Any], answer: Awaitable[Any]) -> None:
+    into.append(await answer)
+
+
 async def test_rpc_and_publish_recover_within_a_second(make_bus: MakeBus, client: Bus,
                                                        behind_proxy: MakeBus,
                                                        proxy: TcpProxy) -> None:
@@ -154,6 +158,11 @@ async def test_a_stalled_connection_is_dropped_and_publishing_resumes(
                                  timeout=0.5)
     await _first_success(
         lambda: client.publish("stall.probe", {"n": 2}, message_id=uuid.uuid4().hex), 10)
-    assert await client.call(service, "echo", {"n": 3}) == {"n": 3}
+    # The calls' channel can still be reopening on the new connection when plain publishing
+    # works again (seen under make test's load: a call's publish failed in that moment and the
+    # call was refused as unreachable, which a caller retries); within 2 s they answer.
+    answers: list[Any] = []
+    await _first_success(lambda: _append(answers, client.call(service, "echo", {"n": 3})), 2)
+    assert answers == [{"n": 3}]
     print(f"publishing and calls resumed {time.monotonic() - started:.2f}s after the stall")
     assert time.monotonic() - started < 10
