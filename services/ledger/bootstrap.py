@@ -13,6 +13,7 @@ from services.ledger.click_rewards.entrypoints.consumers import subscribe_click_
 from services.ledger.conversions.entrypoints.consumers import subscribe as subscribe_attributed
 from services.ledger.conversions.entrypoints.jobs import start_conversion_lifecycle
 from services.ledger.conversions.entrypoints.rpc import add_conversion_handlers
+from services.ledger.coupon_codes.entrypoints.rpc import add_coupon_code_handlers
 from services.ledger.embed.entrypoints.rpc import add_embed_handlers
 from services.ledger.fx.adapters.source import FxSource, HttpFxSource
 from services.ledger.fx.entrypoints.jobs import start_fx_refresh
@@ -53,6 +54,7 @@ def handlers(ctx: ServiceContext, outside: OutsideSystems) -> HandlerTable:
     table = service_table(ctx)
     add_program_handlers(table, ctx)
     add_affiliate_handlers(table, ctx)
+    add_coupon_code_handlers(table, ctx)
     add_storefront_handlers(table, ctx)
     add_sub_affiliate_handlers(table, ctx)
     add_tax_form_handlers(table, ctx, outside.storage)

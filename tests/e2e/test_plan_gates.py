@@ -83,6 +83,9 @@ POST   /api/v1/affiliates/{id}/reject                  STARTER       13
 POST   /api/v1/affiliates/bulk-action                  STARTER       14
 GET    /api/v1/affiliates/{id}/sub-affiliates          STARTER       15
 POST   /api/v1/affiliates/import                       STARTER       16
+POST   /api/v1/affiliates/{id}/coupon-codes            STARTER       affiliates family
+GET    /api/v1/affiliates/{id}/coupon-codes            STARTER       affiliates family
+DELETE /api/v1/affiliates/{id}/coupon-codes/{code}     STARTER       affiliates family
 GET    /api/v1/conversions                             STARTER       17
 GET    /api/v1/conversions/{id}                        STARTER       18
 GET    /api/v1/conversions/export.csv                  STARTER       19

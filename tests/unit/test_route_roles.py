@@ -26,6 +26,14 @@ EMAIL_VERIFIED = frozenset({
     "POST /api/affiliate-invites", "POST /api/affiliate-invites/bulk",
     "PATCH /api/v1/settings/attribution-params"})
 
+# The inventory's "Added by Rekomi" rows have no role column: the roles decided for them, as
+# the affiliates they belong to have theirs (reads Viewer's, writes Manager's).
+ADDED_BY_REKOMI = {
+    "POST /api/v1/affiliates/{id}/coupon-codes": Role.Manager,
+    "GET /api/v1/affiliates/{id}/coupon-codes": Role.Viewer,
+    "DELETE /api/v1/affiliates/{id}/coupon-codes/{code}": Role.Manager,
+}
+
 
 def inventory_rows() -> list[dict[str, str]]:
     rows = []
@@ -72,6 +80,13 @@ def test_routes_follow_the_inventory(row: dict[str, str], endpoint: str) -> None
     binds = "JWT too" in row["plan"] or "Active" in row["plan"]
     assert (route.plan is not None and gate_of(route.plan).binds_dashboard) == binds, endpoint
     assert route.email_verified == (endpoint in EMAIL_VERIFIED), endpoint
+
+
+@pytest.mark.parametrize(("endpoint", "role"), list(ADDED_BY_REKOMI.items()))
+def test_routes_rekomi_added_take_their_decided_role(endpoint: str, role: Role) -> None:
+    route = BY_SHAPE[shape(endpoint)]
+    assert (route.auth, route.role, route.email_verified) == (Auth.KEY_OR_JWT, role, False)
+    assert route.plan is not None and not gate_of(route.plan).binds_dashboard
 
 
 def test_writes_need_more_than_a_viewer() -> None:

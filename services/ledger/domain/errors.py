@@ -43,6 +43,16 @@ class SlugReserved(ValidationFailed):
     code = "slug_reserved"
 
 
+class CouponCodeTaken(Conflict):
+    """Codes are unique per org whatever their case: a redeemed code credits one affiliate."""
+
+    code = "coupon_code_taken"
+
+
+class CouponCodeNotFound(NotFound):
+    code = "coupon_code_not_found"
+
+
 # ---- storefront, sub-affiliates and tax forms ----
 class TaxFormNotFound(NotFound):
     code = "tax_form_not_found"

@@ -51,6 +51,8 @@ STATUS: dict[str, int] = {
     "affiliate_already_exists": 409,
     "invalid_status_transition": 409,
     "alias_already_taken": 409,
+    "coupon_code_taken": 409,
+    "coupon_code_not_found": 404,
     "program_at_capacity": 409,
     "slug_reserved": 400,
     "unsupported_value": 400,

@@ -30,9 +30,6 @@ UNROUTED: dict[str, Later] = {
     "DELETE /api/v1/integrations/stripe": PROVIDERS,
     "POST /api/integrations/stripe/{orgHandle}": PROVIDERS,
     "POST /api/integrations/paddle/{orgHandle}": PROVIDERS,
-    "POST /api/v1/affiliates/{id}/coupon-codes": PROVIDERS,
-    "GET /api/v1/affiliates/{id}/coupon-codes": PROVIDERS,
-    "DELETE /api/v1/affiliates/{id}/coupon-codes/{code}": PROVIDERS,
 }
 
 # Rows that name no endpoint: the routes that serve them ("METHOD /path" of the route table).

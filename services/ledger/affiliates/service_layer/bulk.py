@@ -21,6 +21,8 @@ from services.ledger.affiliates.adapters.repository import AffiliatesRepository
 from services.ledger.affiliates.domain import model as domain
 from services.ledger.affiliates.service_layer.handlers import apply_change
 from services.ledger.affiliates.service_layer.seats import lock_programs
+from services.ledger.coupon_codes.adapters.repository import CouponCodesRepository
+from services.ledger.coupon_codes.service_layer.handlers import record_removal
 
 Change = Callable[[domain.Affiliate, datetime], domain.Affiliate | None]
 
@@ -67,6 +69,10 @@ async def bulk_action(pool: asyncpg.Pool, cmd: contract.BulkAffiliateAction
                                before=gone, after=None, created_at=now)
                 await tx.emit("affiliate.deleted", org_id=cmd.org_id, data=as_json(gone),
                               created_at=now)
+                # A deleted affiliate credits nothing: its coupon codes are free again.
+                for coupon in await CouponCodesRepository(tx.conn).release_all(cmd.org_id,
+                                                                               current.id):
+                    await record_removal(tx, cmd.actor, coupon)
             else:  # a status change, with what it implies (a ban's denials)
                 await apply_change(tx, repo, cmd.actor, current, updated, action=audit_action,
                                    now=now)

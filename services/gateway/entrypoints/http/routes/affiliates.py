@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from libs.contracts import affiliates as c
+from libs.contracts import coupon_codes as coupons
 from libs.shared.rpc import Rpc
 from services.gateway.domain.plans import Tier
 from services.gateway.domain.roles import Role
@@ -15,6 +16,7 @@ from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL
 from services.gateway.entrypoints.http.route_table import Route
 
 AFFILIATE_ID = {"id": "affiliateId"}
+COUPON_CODE = {"id": "affiliateId", "code": "code"}
 A = "/api/v1/affiliates"
 OMITTED = ("Responses never include identity, payment or tax fields (ClerkUserId, "
            "StripeConnectAccountId, PaypalEmail, TaxFormStatus, KycStatus). `applicationData` "
@@ -26,6 +28,11 @@ LIFECYCLE = ("Lifecycle: Pending -> Approved | Rejected; Approved <-> Paused; an
              "denies the affiliate's Pending and Approved conversions (and the sub-affiliate "
              "overrides that go with them); Paid ones stay Paid. Approving into a program whose "
              "`maxAffiliates` seats are all taken is 409 `program_at_capacity`.")
+COUPONS = ("Coupon codes (ours; the reference's `coupon` attribution): a checkout that redeems "
+           "an affiliate's code is credited to that affiliate once Stripe or Paddle is "
+           "connected. A code is " + coupons.CODE_RULE + ". Deleting the affiliate frees its "
+           "codes. Audit-logged (`coupon_code.assigned`, `coupon_code.removed`); no webhook "
+           "event.")
 
 
 def for_dashboard(rpc: Rpc[Any, Any]) -> Callable[[web.Request, dict[str, Any]], Awaitable[Any]]:
@@ -76,4 +83,20 @@ AFFILIATE_ROUTES: list[Route] = [
     _route("POST", f"{A}/{{id}}/reject", c.REJECT_AFFILIATE, "Reject an application",
            body=c.RejectBody, path_params=AFFILIATE_ID, role=Role.Manager,
            description=LIFECYCLE),
+    _route("POST", f"{A}/{{id}}/coupon-codes", coupons.ASSIGN_COUPON_CODE,
+           "Assign a coupon code to an affiliate", body=coupons.CouponCodeBody, status=201,
+           path_params=AFFILIATE_ID, role=Role.Manager, audited=True,
+           description=COUPONS + " 409 `coupon_code_taken` when the org already has the code "
+                                 "(any affiliate, any case); 400 `validation_failed` (field "
+                                 "`code`) for another shape."),
+    _route("GET", f"{A}/{{id}}/coupon-codes", coupons.LIST_COUPON_CODES,
+           "List an affiliate's coupon codes", query=coupons.CouponCodeListQuery,
+           path_params=AFFILIATE_ID, role=Role.Viewer,
+           description="Cursor-paginated, oldest first. " + COUPONS),
+    _route("DELETE", f"{A}/{{id}}/coupon-codes/{{code}}", coupons.REMOVE_COUPON_CODE,
+           "Remove a coupon code from an affiliate", status=204, path_params=COUPON_CODE,
+           raw_path_params=frozenset({"code"}), role=Role.Manager, audited=True,
+           description="`code` matches whatever its case. 404 `coupon_code_not_found` when "
+                       "it is not assigned to this affiliate (another affiliate's code "
+                       "included). " + COUPONS),
 ]
