@@ -32,7 +32,7 @@ def _name(route: Route) -> str:
 
 
 def _url(route: Route, affiliate_id: str) -> str:
-    return route.path.replace("{id}", affiliate_id)
+    return route.path.replace("{id}", affiliate_id).replace("{code}", "GATED20")
 
 
 def _valid_body(route: Route, program_id: str, affiliate_id: str) -> dict[str, Any] | None:
@@ -43,6 +43,8 @@ def _valid_body(route: Route, program_id: str, affiliate_id: str) -> dict[str, A
         return {"programId": program_id, "email": f"gate-{uuid.uuid4().hex[:8]}@example.com"}
     if route.path.endswith("/bulk-action"):
         return {"affiliateIds": [affiliate_id], "action": "delete"}
+    if route.path.endswith("/coupon-codes"):
+        return {"code": "GATED20"}
     if route.method == "PATCH":
         return {"notes": "gated", "status": "Banned"}
     return {}

@@ -1,7 +1,7 @@
 """Coupon codes assigned to affiliates over HTTP against the real stack: assign (201), codes
 unique per org whatever their case (409 ``coupon_code_taken``), list (cursor pages), remove
 (204, any case), tenant isolation (404), bad codes (400 naming ``code``), scopes, audit rows,
-and a deleted affiliate's codes freed."""
+a deleted affiliate's codes freed, and an import revert held back by a code."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.common.affiliate_imports import all_affiliates, imported, rows
 from tests.common.affiliates_api import AFFILIATES, bulk, call, create_affiliate, get_page
 from tests.common.api import audit_page, create_program, expect_error
 from tests.common.orgs import Org, new_key
+from tests.common.stack import rekomi
 from tests.common.waiting import eventually
 
 CODE_KEYS = frozenset({"id", "affiliateId", "code", "createdAt"})
@@ -220,3 +222,22 @@ async def test_deleting_the_affiliate_frees_its_codes(http: aiohttp.ClientSessio
     async with http.get(codes_of(gone), headers=org.auth) as response:
         await expect_error(response, 404, "affiliate_not_found")
     assert (await assign(http, org, heir, code.lower()))["code"] == code.lower()
+
+
+async def test_an_import_whose_affiliate_has_codes_is_not_reverted(
+        http: aiohttp.ClientSession, org: Org) -> None:
+    """A code is the brand's configuration, not something the import made: reverting would
+    have to drop it unaudited, so the revert is refused until the code is removed."""
+    program = str((await create_program(http, org))["id"])
+    job = await imported(http, org, program, rows(1))
+    [affiliate] = await all_affiliates(http, org, program)
+    code = _code()
+    await assign(http, org, affiliate["id"], code)
+    refused = rekomi("admin", "revert-import", "--job", job["jobId"], "--json", check=False)
+    assert refused.returncode == 1
+    assert json.loads(refused.stderr.strip().splitlines()[-1])["error"] == (
+        "import_revert_blocked")
+    assert await listed(http, org, affiliate["id"]) == [code]
+    await call(http, "DELETE", f"{codes_of(affiliate['id'])}/{code}", org, expect=204)
+    done = rekomi("admin", "revert-import", "--job", job["jobId"], "--json")
+    assert json.loads(done.stdout)["removedAffiliates"] == 1
