@@ -28,11 +28,11 @@ LIFECYCLE = ("Lifecycle: Pending -> Approved | Rejected; Approved <-> Paused; an
              "denies the affiliate's Pending and Approved conversions (and the sub-affiliate "
              "overrides that go with them); Paid ones stay Paid. Approving into a program whose "
              "`maxAffiliates` seats are all taken is 409 `program_at_capacity`.")
-COUPONS = ("Coupon codes (ours; the reference's `coupon` attribution): a checkout that redeems "
-           "an affiliate's code is credited to that affiliate once Stripe or Paddle is "
-           "connected. A code is " + coupons.CODE_RULE + ". Deleting the affiliate frees its "
-           "codes. Audit-logged (`coupon_code.assigned`, `coupon_code.removed`); no webhook "
-           "event.")
+COUPONS = ("Coupon codes (ours, for the reference's `coupon` attribution): the Stripe and "
+           "Paddle ingestion, still to come, will credit a checkout that redeems an "
+           "affiliate's code to that affiliate. A code is " + coupons.CODE_RULE + ". "
+           "Deleting the affiliate frees its codes. Audit-logged (`coupon_code.assigned`, "
+           "`coupon_code.removed`); no webhook event.")
 
 
 def for_dashboard(rpc: Rpc[Any, Any]) -> Callable[[web.Request, dict[str, Any]], Awaitable[Any]]:
