@@ -5,10 +5,8 @@ next request. (Every replica at once, through the NOTIFY: tests/e2e/test_api_key
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from aiohttp import web
 
 from services.gateway.domain.roles import Role
@@ -26,14 +24,6 @@ async def ok(_request: web.Request, _payload: dict[str, Any]) -> dict[str, Any]:
 
 ROUTES = [*API_KEY_ROUTES, Route("GET", "/t/key", None, "Any key", "Test", local=ok,
                                  operation="t.key", role=Role.Viewer)]
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[TestIssuer]:
-    running = TestIssuer().start()
-    running.add_key("ES256")
-    yield running
-    running.stop()
 
 
 async def test_the_revoking_replica_refuses_the_key_on_the_next_request(
