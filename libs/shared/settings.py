@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # How long a gateway replica trusts its cached view of an API key; revocations are also
     # pushed to every replica at once through PostgreSQL NOTIFY.
     api_key_cache_seconds: float = 30.0
+    # How often a replica writes its API keys' last-use times (one batched UPDATE): the key
+    # list's ``lastUsedAt`` is about this far behind at most.
+    api_key_last_used_flush_seconds: float = 5.0
     max_body_bytes: int = 4 * 1024 * 1024
 
     # ---- Idempotency-Key (gateway; routes flagged ``idempotent`` in the route table) ----

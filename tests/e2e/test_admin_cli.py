@@ -43,6 +43,27 @@ async def test_create_org_prints_a_working_key_and_announces_the_org(
     assert [item["action"] for item in page["items"]] == ["api_key.created"], page
 
 
+async def test_create_key_makes_named_mcp_keys(http: aiohttp.ClientSession, org: Org) -> None:
+    made = rekomi_json("admin", "create-key", "--org", org.org_id, "--scope", "read",
+                       "--kind", "mcp", "--name", " Claude desktop ")
+    assert made["apiKey"].startswith("rk_mcp_") and made["kind"] == "mcp", made
+    async with http.get(PROGRAMS, headers={"Authorization": f"Bearer {made['apiKey']}"}
+                        ) as response:
+        assert response.status == 200
+    conn = await asyncpg.connect(Settings().database_url)
+    try:
+        row = await conn.fetchrow("SELECT kind, name, scope FROM gateway.api_keys WHERE id = $1",
+                                  uuid.UUID(made["keyId"]))
+    finally:
+        await conn.close()
+    assert tuple(row) == ("mcp", "Claude desktop", "read")
+    plain = rekomi_json("admin", "create-key", "--org", org.org_id, "--scope", "read")
+    assert plain["apiKey"].startswith("rk_live_") and plain["kind"] == "live"
+    refused = rekomi("admin", "create-key", "--org", org.org_id, "--scope", "read",
+                     "--name", "  ", check=False)
+    assert refused.returncode == 2 and "1 to 100 characters" in refused.stderr
+
+
 async def test_a_taken_handle_is_refused_with_the_error_envelope() -> None:
     handle = f"cli-{uuid.uuid4().hex[:10]}"
     args = ["admin", "create-org", "--name", "CLI brand", "--handle", handle, "--plan", "Pro",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
@@ -12,6 +12,7 @@ from libs.shared.migrations import migrate_all
 from libs.shared.settings import Settings
 from services.cli import migration_folders
 from tests.common.buses import bus_factory
+from tests.common.oidc_issuer import TestIssuer
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +34,15 @@ async def db(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Connec
 
 
 make_bus = pytest.fixture(bus_factory)
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[TestIssuer]:
+    """A local OpenID Connect issuer (ES256) for gateway apps that take dashboard JWTs."""
+    running = TestIssuer().start()
+    running.add_key("ES256")
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ key's org. A gateway without a trusted issuer refuses every JWT (401)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -38,14 +38,6 @@ ROUTES = [
     Route("PATCH", "/t/dashboard", None, "Dashboard only", "Test", local=whoami,
           operation="t.dashboard", auth=Auth.JWT_ONLY, role=Role.Owner, email_verified=True),
 ]
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[TestIssuer]:
-    running = TestIssuer().start()
-    running.add_key("ES256")
-    yield running
-    running.stop()
 
 
 def serving(**settings: Any) -> AbstractAsyncContextManager[Client]:

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
+from libs.contracts.api_keys import ApiKeyKind
 from libs.contracts.common import Actor
 from services.gateway.domain import secrets
 from services.gateway.domain.plans import (
@@ -100,6 +101,16 @@ def test_api_keys_are_random_hashed_and_recognisable() -> None:
     assert secrets.hash_key(first) != secrets.hash_key(second)
     assert first not in secrets.hash_key(first).hex()
     assert secrets.new_signing_secret().startswith("rks_")
+
+
+def test_mcp_keys_have_their_own_prefix_and_the_same_shape() -> None:
+    key = secrets.new_api_key(ApiKeyKind.mcp)
+    assert key.startswith("rk_mcp_") and len(key) == len("rk_mcp_") + 32
+    assert secrets.looks_like_key(key)
+    assert not secrets.looks_like_key("rk_mcp_" + key[7:-1])
+    assert secrets.display_prefix(key) == key[:11]
+    assert secrets.display_prefix(secrets.new_api_key()).startswith("rk_live_")
+    assert len(secrets.display_prefix(secrets.new_api_key())) == 12
 
 
 @pytest.mark.parametrize(("header", "token"), [

@@ -89,6 +89,18 @@ def test_routes_rekomi_added_take_their_decided_role(endpoint: str, role: Role) 
     assert route.plan is not None and not gate_of(route.plan).binds_dashboard
 
 
+# Row 68 is prose ("API key management"): its routes are decided here. Issue 26: Owners on
+# the dashboard only (an API key cannot make or revoke keys), on any plan (a lapsed org can
+# still revoke a leaked key).
+KEY_MANAGEMENT = ("GET /api/v1/api-keys", "POST /api/v1/api-keys", "DELETE /api/v1/api-keys/{id}")
+
+
+@pytest.mark.parametrize("endpoint", KEY_MANAGEMENT)
+def test_key_management_is_for_dashboard_owners_on_any_plan(endpoint: str) -> None:
+    route = BY_SHAPE[shape(endpoint)]
+    assert (route.auth, route.role, route.plan) == (Auth.JWT_ONLY, Role.Owner, None)
+
+
 def test_writes_need_more_than_a_viewer() -> None:
     """Where the reference names no role, reads are Viewer's and writes at least Manager's:
     a Viewer changes nothing."""

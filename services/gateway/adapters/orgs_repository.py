@@ -1,4 +1,5 @@
-"""SQL for orgs and API keys. Changes to either NOTIFY every gateway replica, which drops its
+"""SQL for orgs, and the API-key lookup of the hot path (the keys' own rows:
+api_keys_repository.py). Changes to either NOTIFY every gateway replica, which drops its
 cached principals at once."""
 
 from __future__ import annotations
@@ -98,20 +99,6 @@ class OrgsRepository:
         await self._notify()
         return bool(done)
 
-    async def add_key(self, key_id: uuid.UUID, org_id: uuid.UUID, scope: Scope, key_hash: bytes,
-                      prefix: str, label: str | None = None) -> None:
-        await self.conn.execute(
-            "INSERT INTO api_keys (id, org_id, scope, key_hash, display_prefix, label) "
-            "VALUES ($1, $2, $3, $4, $5, $6)", key_id, org_id, scope.value, key_hash, prefix,
-            label)
-
-    async def revoke_key(self, key_id: uuid.UUID) -> asyncpg.Record | None:
-        row = await self.conn.fetchrow(
-            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 "
-            "RETURNING id, org_id, revoked_at", key_id)
-        await self._notify()
-        return row
-
     async def principal(self, key_hash: bytes) -> Principal | None:
         row = await self.conn.fetchrow(
             "SELECT k.id, k.org_id, k.scope, o.plan, o.subscription_status FROM api_keys k "
@@ -124,4 +111,9 @@ class OrgsRepository:
                          status=SubscriptionStatus(row["subscription_status"]))
 
     async def _notify(self) -> None:
-        await self.conn.execute("SELECT pg_notify($1, '')", KEYS_CHANGED_CHANNEL)
+        await notify_keys_changed(self.conn)
+
+
+async def notify_keys_changed(conn: Conn) -> None:
+    """Every gateway replica empties its principal cache (adapters/principal_cache.py)."""
+    await conn.execute("SELECT pg_notify($1, '')", KEYS_CHANGED_CHANNEL)

@@ -51,6 +51,11 @@ class PrincipalCache:
         (the caller's next read may come first)."""
         self._embed_tokens.clear()
 
+    def forget_keys(self) -> None:
+        """This replica's own revocation of a key: dropped now, not when its NOTIFY comes back
+        (the caller's next request may come first)."""
+        self._principals.clear()
+
     def _on_change(self, *_args: object) -> None:
         for cache in self._caches:
             cache.clear()

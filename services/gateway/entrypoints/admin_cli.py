@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from libs.contracts.api_keys import MAX_KEY_NAME, ApiKeyKind
 from libs.contracts.common import Actor, ActorType
 from libs.contracts.fx import LOAD_FX_RATES
 from libs.contracts.imports import REVERT_IMPORT
@@ -48,8 +49,9 @@ async def _create_org(args: argparse.Namespace) -> dict[str, Any]:
 
 async def _create_key(args: argparse.Namespace) -> dict[str, Any]:
     async def work(conn: Conn) -> dict[str, Any]:
-        key_id, api_key = await admin.create_key(conn, uuid.UUID(args.org), Scope(args.scope))
-        return {"keyId": str(key_id), "apiKey": api_key}
+        key_id, api_key = await admin.create_key(conn, uuid.UUID(args.org), Scope(args.scope),
+                                                 kind=ApiKeyKind(args.kind), name=args.name)
+        return {"keyId": str(key_id), "apiKey": api_key, "kind": args.kind}
     return await _with_conn(work)
 
 
@@ -199,6 +201,13 @@ def _uuid(value: str) -> str:
         raise argparse.ArgumentTypeError(f"not an id: {value!r}") from None
 
 
+def _key_name(value: str) -> str:
+    name = value.strip()
+    if not 1 <= len(name) <= MAX_KEY_NAME:
+        raise argparse.ArgumentTypeError(f"a key name has 1 to {MAX_KEY_NAME} characters")
+    return name
+
+
 def add_admin_commands(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="admin_command", required=True)
     plans = [t.value for t in Tier]
@@ -215,6 +224,10 @@ def add_admin_commands(parser: argparse.ArgumentParser) -> None:
     key = sub.add_parser("create-key", help="create an API key for an org")
     key.add_argument("--org", required=True, type=_uuid)
     key.add_argument("--scope", required=True, choices=[s.value for s in Scope])
+    key.add_argument("--kind", default=ApiKeyKind.live.value,
+                     choices=[k.value for k in ApiKeyKind],
+                     help="live: rk_live_... (default); mcp: rk_mcp_..., for the MCP server")
+    key.add_argument("--name", type=_key_name, help="what the key is for, as lists show it")
     key.set_defaults(handler=_runner(_create_key))
 
     revoke = sub.add_parser("revoke-key", help="revoke an API key")

@@ -9,19 +9,20 @@ from typing import Any
 
 import asyncpg
 
+from libs.contracts.api_keys import ApiKeyKind, ApiKeyScope
 from libs.contracts.audit import AuditRecorded
 from libs.contracts.common import Actor, ActorType
 from libs.shared.db import Conn
 from libs.shared.errors import ValidationFailed
 from libs.shared.ids import new_id
 from libs.shared.money import is_supported_currency
-from libs.shared.timestamps import wire_timestamp
 from services.gateway.adapters.audit_repository import insert_audit
 from services.gateway.adapters.orgs_repository import NewOrg, OrgsRepository
 from services.gateway.domain import secrets
-from services.gateway.domain.errors import HandleTaken, KeyNotFound, OrgNotFound
+from services.gateway.domain.errors import HandleTaken, OrgNotFound
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.domain.scopes import Scope
+from services.gateway.service_layer import api_keys
 from services.gateway.service_layer.org_settings import announce
 
 ADMIN = Actor(type=ActorType.admin)
@@ -44,18 +45,13 @@ async def _audit(conn: Conn, org_id: uuid.UUID, action: str, entity_type: str,
         created_at=datetime.now(UTC)))
 
 
-async def create_key(conn: Conn, org_id: uuid.UUID, scope: Scope
+async def create_key(conn: Conn, org_id: uuid.UUID, scope: Scope, *,
+                     kind: ApiKeyKind = ApiKeyKind.live, name: str | None = None
                      ) -> tuple[uuid.UUID, str]:
     """Returns the key id and the plaintext key; the plaintext is never stored."""
-    if await OrgsRepository(conn).org(org_id) is None:
-        raise OrgNotFound(f"no org {org_id}")
-    key_id, plaintext = new_id(), secrets.new_api_key()
-    async with conn.transaction():
-        await OrgsRepository(conn).add_key(key_id, org_id, scope, secrets.hash_key(plaintext),
-                                           secrets.display_prefix(plaintext))
-        await _audit(conn, org_id, "api_key.created", "api_key", key_id, None,
-                     {"id": str(key_id), "scope": scope.value})
-    return key_id, plaintext
+    created = await api_keys.create_key(conn, org_id, ApiKeyScope(scope.value), ADMIN,
+                                        kind=kind, name=name)
+    return created.id, created.key
 
 
 async def create_org(conn: Conn, *, name: str, handle: str, plan: Tier,
@@ -77,12 +73,7 @@ async def create_org(conn: Conn, *, name: str, handle: str, plan: Tier,
 
 
 async def revoke_key(conn: Conn, key_id: uuid.UUID) -> None:
-    async with conn.transaction():
-        row = await OrgsRepository(conn).revoke_key(key_id)
-        if row is None:
-            raise KeyNotFound(f"no API key {key_id}")
-        await _audit(conn, row["org_id"], "api_key.revoked", "api_key", key_id, None,
-                     {"id": str(key_id), "revokedAt": wire_timestamp(row["revoked_at"])})
+    await api_keys.revoke_key(conn, key_id, ADMIN)
 
 
 async def set_plan(conn: Conn, org_id: uuid.UUID, plan: Tier,

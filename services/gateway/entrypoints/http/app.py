@@ -14,12 +14,14 @@ from libs.shared.db import create_pool
 from libs.shared.ops import ops_routes
 from libs.shared.settings import Settings
 from services.gateway.adapters.affiliate_directory import AffiliateDirectory
+from services.gateway.adapters.key_usage import KeyUsage
 from services.gateway.adapters.principal_cache import PrincipalCache
 from services.gateway.adapters.rate_limiter import RateLimiter
 from services.gateway.entrypoints.amqp import subscribe_all
 from services.gateway.entrypoints.http.errors import json_response
 from services.gateway.entrypoints.http.keys import (
     BUS,
+    KEY_USAGE,
     LIMITER,
     OPENAPI,
     POOL,
@@ -48,6 +50,14 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[PRINCIPALS].stop()
     await pool.close()
+
+
+async def _key_usage(app: web.Application) -> AsyncIterator[None]:
+    """API keys' last-use times, flushed in batches (stops before the pool closes)."""
+    async with KeyUsage(app[POOL]).flushing(
+            app[SETTINGS].api_key_last_used_flush_seconds) as usage:
+        app[KEY_USAGE] = usage
+        yield
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
@@ -94,7 +104,7 @@ def create_app(settings: Settings, routes: list[Route] = ROUTES) -> web.Applicat
     app[OPENAPI] = jsonutil.dumps(build_openapi(routes))
     # Misconfigured sign-in (an http issuer in production, HS algorithms) stops the start here.
     policy_from_settings(settings)
-    app.cleanup_ctx.extend([_database, _redis, _bus, _sessions, outbox_relay,
+    app.cleanup_ctx.extend([_database, _key_usage, _redis, _bus, _sessions, outbox_relay,
                             idempotency_purge])
 
     async def ready() -> bool:

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from libs.shared.bus import Bus
 from libs.shared.settings import Settings
+from services.gateway.adapters.key_usage import KeyUsage
 from services.gateway.adapters.principal_cache import PrincipalCache
 from services.gateway.adapters.rate_limiter import RateLimiter
 from services.gateway.domain.principal import AffiliatePrincipal, Principal
@@ -16,6 +17,7 @@ SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 BUS = web.AppKey("bus", Bus)
 PRINCIPALS = web.AppKey("principals", PrincipalCache)
+KEY_USAGE = web.AppKey("key_usage", KeyUsage)
 LIMITER = web.AppKey("limiter", RateLimiter)
 OPENAPI = web.AppKey("openapi", bytes)
 # Set only when an issuer is trusted (REKOMI_JWT_ISSUER, or the dev issuer in development).
@@ -27,5 +29,5 @@ SESSIONS = web.AppKey("sessions", Sessions)
 PRINCIPAL = web.RequestKey("principal", Principal)
 AFFILIATE = web.RequestKey("affiliate", AffiliatePrincipal)
 QUOTA_REMAINING = web.RequestKey("quota_remaining", int)
-__all__ = ["AFFILIATE", "BUS", "LIMITER", "OPENAPI", "POOL", "PRINCIPAL", "PRINCIPALS",
+__all__ = ["AFFILIATE", "BUS", "KEY_USAGE", "LIMITER", "OPENAPI", "POOL", "PRINCIPAL", "PRINCIPALS",
            "QUOTA_REMAINING", "SESSIONS", "SETTINGS", "Principal"]

@@ -6,7 +6,8 @@
 - anything else: 401 for what cannot be verified, 403 (empty body) for a valid credential of
   a kind the route does not take (an API key on a dashboard-only route).
 
-The API-key path stays what it was: one shape test more before the cached key lookup."""
+The API-key path stays what it was: one shape test more before the cached key lookup, and a
+dict store after it (the key's last use, flushed in batches: adapters/key_usage.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from aiohttp import web
 from services.gateway.domain.errors import Forbidden, Unauthorized
 from services.gateway.domain.principal import AffiliatePrincipal, Principal
 from services.gateway.domain.roles import Auth
-from services.gateway.entrypoints.http.keys import PRINCIPALS, SESSIONS
+from services.gateway.entrypoints.http.keys import KEY_USAGE, PRINCIPALS, SESSIONS
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.service_layer.authenticate import authenticate, bearer_token
 
@@ -29,6 +30,8 @@ async def caller_of(request: web.Request, route: Route, header: str | None
     token = bearer_token(header) if route.auth is not Auth.API_KEY_ONLY else None
     if token is None or not looks_like_jwt(token):
         principal = await authenticate(header, request.app[PRINCIPALS])
+        assert principal.key_id is not None  # an API key's principal
+        request.app[KEY_USAGE].touch(principal.key_id)
         if not route.auth.takes_api_key:
             raise Forbidden("this route is for signed-in dashboard users, not API keys")
         return principal

@@ -21,7 +21,6 @@ class Later:
 
 PROVIDERS = Later(23, "Stripe and Paddle ingestion, connection and coupon attribution")
 MCP = Later(24, "the MCP server")
-SELF_SERVICE = Later(26, "API keys and secrets over HTTP; the CLI manages them today")
 
 # "METHOD /path" as the inventory writes it (parameter names as there).
 UNROUTED: dict[str, Later] = {
@@ -41,11 +40,12 @@ PROSE_ROUTED: dict[str, tuple[str, ...]] = {
            "POST /api/v1/webhooks/deliveries/{id}/resend"),
     "69": ("GET /embed/v1/dashboard",),
     "the embed widget script": ("GET /embed/v1/dashboard.js",),
+    # and `rekomi admin create-org / create-key / revoke-key` from the command line
+    "68": ("GET /api/v1/api-keys", "POST /api/v1/api-keys", "DELETE /api/v1/api-keys/{id}"),
 }
 # ... or the issue that will build them (the text of rows that have no number).
 PROSE_LATER: dict[str, Later] = {
     "67": PROVIDERS,
-    "68": SELF_SERVICE,  # `rekomi admin create-org / create-key / revoke-key` serve it now
     "70": MCP,
     "/mcp (Streamable HTTP)": MCP,
 }

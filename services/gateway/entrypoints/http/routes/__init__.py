@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.routes.affiliates import AFFILIATE_ROUTES
+from services.gateway.entrypoints.http.routes.api_keys import API_KEY_ROUTES
 from services.gateway.entrypoints.http.routes.audit_log import AUDIT_LOG_ROUTES
 from services.gateway.entrypoints.http.routes.conversions import CONVERSION_ROUTES
 from services.gateway.entrypoints.http.routes.dashboard import DASHBOARD_ROUTES
@@ -39,4 +40,5 @@ ROUTES: list[Route] = [
     *ME_ROUTES,
     *EMBED_ROUTES,
     *EMBED_WIDGET_ROUTES,
+    *API_KEY_ROUTES,
 ]
