@@ -29,6 +29,7 @@ migrate: install infra ## apply every service's SQL migrations
 	$(BIN)/rekomi migrate
 
 demo: migrate ## create the demo org once and print its API key and a first curl
+	@$(BIN)/rekomi admin secrets-key | sed 's/^/Secrets at rest: /'
 	@$(BIN)/rekomi admin ensure-demo
 
 run: demo ## install, start infra, migrate, create the demo org, start all five services

@@ -107,6 +107,17 @@ class Settings(BaseSettings):
     dev_issuer_port: int = 0
     dev_issuer_dir: str = ".run/dev-issuer"
 
+    # ---- secrets at rest (libs/shared/secret_box.py; README "Secrets at rest") ----
+    # "kid2:<base64 32 bytes>,kid1:<base64 32 bytes>": AES-256-GCM keys; the first seals, all
+    # open. Required outside development; in development an unset ring is made at first use
+    # in the dev key file (what `make run` uses).
+    secrets_keys: SecretStr = SecretStr("")
+    secrets_dev_key_file: str = ".run/secrets-keys"
+    # Rows re-sealed per transaction by the start-up step and `rekomi admin rotate-secrets-key`.
+    secrets_reseal_batch: int = 500
+    # After an S2S signing-secret rotation the previous secret keeps verifying this long.
+    signing_secret_overlap_hours: float = 24.0
+
     # ---- audit log (gateway) ----
     # GET /api/v1/audit-log/export.csv: rows per call (the reference: 10,000) and rows per
     # page read from the database while the gateway streams.

@@ -4,7 +4,9 @@ to endpoints, and the dispatcher that delivers them."""
 from __future__ import annotations
 
 from libs.shared.runtime import ServiceContext
+from libs.shared.secret_box import get_key_ring, key_ring_of
 from libs.shared.settings import Settings
+from services.webhooks.adapters.sealed_secrets import seal_legacy_rows
 from services.webhooks.adapters.sender import Sender
 from services.webhooks.entrypoints.amqp import subscribe_events
 from services.webhooks.entrypoints.dispatcher import DispatchConfig, Dispatcher
@@ -32,6 +34,10 @@ def dispatch_config(settings: Settings) -> DispatchConfig:
 
 
 async def wire(ctx: ServiceContext) -> None:
+    # Refuses to start without a usable REKOMI_SECRETS_KEYS (required outside development),
+    # and seals what was stored in clear before serving anything.
+    key_ring_of(ctx.settings)
+    await seal_legacy_rows(ctx.pool, get_key_ring(), ctx.settings.secrets_reseal_batch)
     await ctx.bus.serve(handlers(ctx).handlers)
     await subscribe_events(ctx.bus, ctx.pool)
     ctx.spawn(dispatcher_of(ctx).run())

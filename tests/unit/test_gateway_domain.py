@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp.test_utils import make_mocked_request
@@ -24,6 +25,8 @@ from services.gateway.domain.plans import (
 )
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import Scope, required_scope, satisfies
+from services.gateway.domain.signatures import InvalidSignature, header_value, verify_any
+from services.gateway.domain.signing_secrets import SigningSecrets, rotate
 from services.gateway.entrypoints.http.errors import STATUS
 from services.gateway.entrypoints.http.openapi import build_openapi
 from services.gateway.entrypoints.http.routes import ROUTES
@@ -157,3 +160,23 @@ def test_actor_dict_is_the_actor_models_json(with_key: bool) -> None:
     assert actor["type"] == ("api_key" if with_key else "user")
     assert actor["keyId"] == (str(principal.key_id) if principal else None)
     assert actor["userAgent"] == "curl/8"
+
+
+def test_a_rotated_signing_secret_verifies_until_its_overlap_ends() -> None:
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    before = SigningSecrets(secrets.new_signing_secret())
+    after = rotate(before, now=now, overlap=timedelta(hours=24))
+    assert after.current.startswith("rks_") and after.current != before.current
+    assert (after.previous, after.previous_expires_at) == (before.current,
+                                                           now + timedelta(hours=24))
+    body, stamp = b"{}", int(now.timestamp())
+    during = after.verifying(now + timedelta(hours=23))
+    for secret in (before.current, after.current):
+        verify_any(during, header_value(secret, stamp, body), body, stamp)
+    ended = after.verifying(now + timedelta(hours=24))
+    assert ended == (after.current,)
+    with pytest.raises(InvalidSignature):
+        verify_any(ended, header_value(before.current, stamp, body), body, stamp)
+    # A second rotation keeps only the secret it replaces.
+    again = rotate(after, now=now, overlap=timedelta(hours=24))
+    assert again.verifying(now) == (again.current, after.current)

@@ -11,9 +11,12 @@ from typing import Any
 import asyncpg
 
 from libs.shared.db import Conn
+from libs.shared.secret_box import get_key_ring
+from services.gateway.adapters import sealed_secrets
 from services.gateway.domain.plans import SubscriptionStatus, Tier
 from services.gateway.domain.principal import Principal
 from services.gateway.domain.scopes import Scope
+from services.gateway.domain.signing_secrets import SigningSecrets
 
 KEYS_CHANGED_CHANNEL = "rekomi_gateway_keys"
 # ``updated_at`` is the version other services' copies of an org compare (org.settings_changed):
@@ -52,13 +55,15 @@ class OrgsRepository:
         self.conn = conn
 
     async def add_org(self, org: NewOrg) -> bool:
-        """False when the handle is taken."""
+        """False when the handle is taken. The signing secret is stored sealed."""
+        secret, _ = sealed_secrets.sealed(get_key_ring(), org.id,
+                                          SigningSecrets(org.signing_secret))
         inserted = await self.conn.fetchval(
             "INSERT INTO orgs (id, name, handle, plan, subscription_status, home_currency, "
             "signing_secret) VALUES ($1, $2, $3, $4, $5, $6, $7) "
             "ON CONFLICT (handle) DO NOTHING RETURNING true",
             org.id, org.name, org.handle, org.plan.value, org.status.value, org.home_currency,
-            org.signing_secret)
+            secret)
         return bool(inserted)
 
     async def org_by_handle(self, handle: str) -> asyncpg.Record | None:
@@ -66,6 +71,25 @@ class OrgsRepository:
 
     async def org(self, org_id: uuid.UUID) -> asyncpg.Record | None:
         return await self.conn.fetchrow("SELECT * FROM orgs WHERE id = $1", org_id)
+
+    async def signing_secrets(self, org_id: uuid.UUID, *, for_update: bool = False
+                              ) -> SigningSecrets | None:
+        """The org's S2S signing secrets in clear (opened here, the one place that does);
+        locked when the caller will rotate them."""
+        row = await self.conn.fetchrow(
+            "SELECT id, signing_secret, previous_signing_secret, "
+            "previous_signing_secret_expires_at FROM orgs WHERE id = $1"
+            + (" FOR UPDATE" if for_update else ""), org_id)
+        return None if row is None else sealed_secrets.opened(get_key_ring(), row)
+
+    async def set_signing_secrets(self, org_id: uuid.UUID, secrets: SigningSecrets) -> None:
+        """Stored sealed; every replica drops its cached copy (NOTIFY)."""
+        current, previous = sealed_secrets.sealed(get_key_ring(), org_id, secrets)
+        await self.conn.execute(
+            "UPDATE orgs SET signing_secret = $2, previous_signing_secret = $3, "
+            "previous_signing_secret_expires_at = $4 WHERE id = $1", org_id, current, previous,
+            secrets.previous_expires_at)
+        await self._notify()
 
     async def profile(self, org_id: uuid.UUID, *, for_update: bool = False
                       ) -> asyncpg.Record | None:

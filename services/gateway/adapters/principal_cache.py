@@ -1,5 +1,6 @@
-"""A replica-local cache of authenticated principals (API keys, orgs, embed tokens), so the hot
-path skips PostgreSQL.
+"""A replica-local cache of authenticated principals (API keys, orgs, embed tokens) and of the
+orgs' S2S signing secrets (opened once per load), so the hot path skips PostgreSQL and the
+cipher.
 
 Entries live ``ttl`` seconds at most; any change to keys, orgs or plans, and any revoked embed
 token, NOTIFYs every replica, which empties its cache at once. While the replica cannot listen
@@ -20,6 +21,7 @@ from services.gateway.adapters.embed_tokens_repository import EmbedTokensReposit
 from services.gateway.adapters.orgs_repository import KEYS_CHANGED_CHANNEL, OrgsRepository
 from services.gateway.domain.embed import EmbedToken
 from services.gateway.domain.principal import Principal
+from services.gateway.domain.signing_secrets import SigningSecrets
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,9 @@ class PrincipalCache:
             ttl, self._org, keep=_found)
         self._embed_tokens: TtlCache[bytes, EmbedToken | None] = TtlCache(
             ttl, self._embed_token, keep=_found)
+        # Opened (decrypted) once per load, never per request: the S2S hot path reads these.
+        self._signing: TtlCache[uuid.UUID, SigningSecrets | None] = TtlCache(
+            ttl, self._signing_secrets, keep=_found)
         self._listener: Listener | None = None
 
     async def start(self) -> None:
@@ -62,7 +67,7 @@ class PrincipalCache:
 
     @property
     def _caches(self) -> tuple[TtlCache[Any, Any], ...]:
-        return self._principals, self._orgs, self._embed_tokens
+        return self._principals, self._orgs, self._embed_tokens, self._signing
 
     def _deaf(self) -> None:
         log.warning("principal cache has no listener; caching disabled until it is back")
@@ -87,6 +92,15 @@ class PrincipalCache:
         write to orgs NOTIFYs, which empties this too."""
         return await self._orgs.get(org_id)
 
+    async def signing_secrets(self, org_id: uuid.UUID) -> SigningSecrets | None:
+        """The org's S2S signing secrets in clear, for verifying signatures; a rotation
+        NOTIFYs, which empties this too."""
+        return await self._signing.get(org_id)
+
+    def forget_signing_secrets(self, org_id: uuid.UUID) -> None:
+        """This replica's own rotation: dropped now, not when its NOTIFY comes back."""
+        self._signing.forget(org_id)
+
     async def embed_token(self, token_hash: bytes) -> EmbedToken | None:
         """The live embed token with this hash (the public embedded dashboard's lookup);
         a revocation NOTIFYs, which empties this too."""
@@ -99,6 +113,10 @@ class PrincipalCache:
     async def _org(self, org_id: uuid.UUID) -> asyncpg.Record | None:
         async with self.pool.acquire() as conn:
             return await OrgsRepository(conn).org(org_id)
+
+    async def _signing_secrets(self, org_id: uuid.UUID) -> SigningSecrets | None:
+        async with self.pool.acquire() as conn:
+            return await OrgsRepository(conn).signing_secrets(org_id)
 
     async def _embed_token(self, token_hash: bytes) -> EmbedToken | None:
         async with self.pool.acquire() as conn:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 
 from libs.shared.errors import RekomiError
 
@@ -47,14 +48,20 @@ def parse_header(header: str | None) -> tuple[int, str]:
 
 
 def verify(secret: str, header: str | None, body: bytes, now: float) -> None:
-    """Raise unless ``header`` signs ``body`` under ``secret`` within the time window. The
-    signature is compared as bytes once it is known to be 64 hex digits (``compare_digest``
-    raises on a non-ASCII str)."""
+    verify_any((secret,), header, body, now)
+
+
+def verify_any(secrets: Sequence[str], header: str | None, body: bytes, now: float) -> None:
+    """Raise unless ``header`` signs ``body`` under one of ``secrets`` (the current one, and
+    a rotated-out one during its overlap) within the time window. The signature is compared
+    as bytes once it is known to be 64 hex digits (``compare_digest`` raises on a non-ASCII
+    str)."""
     timestamp, sig = parse_header(header)
     if abs(now - timestamp) > TOLERANCE_SECONDS:
         raise StaleSignature(f"signature timestamp is more than {TOLERANCE_SECONDS}s from "
                              "the server's clock; sign each request when you send it",
                              field=HEADER)
-    if not _HEX_SHA256.fullmatch(sig) or not hmac.compare_digest(
-            sign(secret, timestamp, body).encode(), sig.encode()):
+    if not _HEX_SHA256.fullmatch(sig) or not any(
+            hmac.compare_digest(sign(secret, timestamp, body).encode(), sig.encode())
+            for secret in secrets):
         raise InvalidSignature("signature does not match the request body", field=HEADER)

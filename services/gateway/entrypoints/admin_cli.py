@@ -24,6 +24,7 @@ from services.gateway.domain.scopes import Scope
 from services.gateway.entrypoints.admin_bus import admin_bus
 from services.gateway.entrypoints.dev_token_cli import add_dev_token_command
 from services.gateway.entrypoints.metrics_rebuild_cli import add_rebuild_command
+from services.gateway.entrypoints.secrets_cli import add_secrets_commands
 from services.gateway.service_layer import admin
 from services.gateway.service_layer.org_settings import announce_all
 
@@ -160,7 +161,7 @@ async def _ensure_demo(args: argparse.Namespace) -> dict[str, Any]:
             return dict(state)
         _key_id, api_key = await admin.create_key(conn, org["id"], Scope.read_write)
         return {"orgId": str(org["id"]), "handle": org["handle"], "apiKey": api_key,
-                "signingSecret": org["signing_secret"]}
+                "signingSecret": await admin.signing_secret(conn, org["id"])}
 
     result = await _with_conn(work)
     _write_state(result)
@@ -270,6 +271,7 @@ def add_admin_commands(parser: argparse.ArgumentParser) -> None:
 
     add_rebuild_command(sub, _runner, _uuid)
     add_dev_token_command(sub, _runner, _uuid)
+    add_secrets_commands(sub, _runner, _uuid)
 
     demo = sub.add_parser("ensure-demo", help="create the demo org once; print its key and a curl")
     demo.add_argument("--handle", default="demo")

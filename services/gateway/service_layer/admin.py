@@ -92,3 +92,11 @@ async def set_plan(conn: Conn, org_id: uuid.UUID, plan: Tier,
 
 async def org_by_handle(conn: Conn, handle: str) -> asyncpg.Record | None:
     return await OrgsRepository(conn).org_by_handle(handle)
+
+
+async def signing_secret(conn: Conn, org_id: uuid.UUID) -> str:
+    """The org's current S2S signing secret in clear (the demo prints it again)."""
+    found = await OrgsRepository(conn).signing_secrets(org_id)
+    if found is None:
+        raise OrgNotFound(f"no org {org_id}")
+    return found.current

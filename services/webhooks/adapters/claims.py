@@ -17,12 +17,19 @@ HTTP call, so no connection stays open while a receiver is slow.
 
 from __future__ import annotations
 
+import functools
+import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+
+from libs.shared.secret_box import OpenedCache, UnreadableSecret, get_key_ring
+from services.webhooks.adapters.sealed_secrets import ENDPOINT_SECRETS
+
+log = logging.getLogger(__name__)
 
 _CLAIM_LOCK = 7_315_401_555
 
@@ -72,7 +79,8 @@ class Claimed:
 
 async def claim(pool: asyncpg.Pool, *, now: datetime, limit: int, per_endpoint: int,
                 lease_until: datetime, token: uuid.UUID,
-                in_flight: Mapping[uuid.UUID, int] | None = None) -> list[Claimed]:
+                in_flight: Mapping[uuid.UUID, int] | None = None,
+                opener: OpenedCache | None = None) -> list[Claimed]:
     """Lease up to ``limit`` due deliveries, oldest due first, at most ``per_endpoint`` minus
     ``in_flight[endpoint]`` (what the caller holds there already) per endpoint."""
     busy = in_flight or {}
@@ -84,9 +92,32 @@ async def claim(pool: asyncpg.Pool, *, now: datetime, limit: int, per_endpoint: 
                            _CLAIM_LOCK)
         rows = await conn.fetch(_CLAIM, now, per_endpoint, limit, lease_until, token,
                                 list(busy), list(busy.values()))
-    return [Claimed(id=r["id"], endpoint_id=r["endpoint_id"], event_type=r["event_type"],
-                    body=r["body"].encode(), url=r["url"], secret=r["secret"],
-                    previous_secret=r["previous_secret"],
-                    previous_secret_expires_at=r["previous_secret_expires_at"], token=token,
-                    attempts=r["attempts"], delivered_at=r["delivered_at"])
-            for r in rows]
+    opener = opener or _opener()
+    return [claimed for r in rows if (claimed := _claimed(r, token, opener)) is not None]
+
+
+def _claimed(r: asyncpg.Record, token: uuid.UUID, opener: OpenedCache) -> Claimed | None:
+    """The claimed delivery with its endpoint's secrets opened; None (logged) when they do
+    not open: its lease runs out and it is tried again, after the key setting is fixed."""
+    endpoint_id = r["endpoint_id"]
+    try:
+        secret = opener.open(r["secret"], ENDPOINT_SECRETS.context("secret", endpoint_id))
+        previous = r["previous_secret"]
+        if previous is not None:
+            previous = opener.open(previous,
+                                   ENDPOINT_SECRETS.context("previous_secret", endpoint_id))
+    except UnreadableSecret as exc:
+        log.error("endpoint secret unreadable; delivery not sent",
+                  extra={"endpoint": str(endpoint_id), "error": str(exc)})
+        return None
+    return Claimed(id=r["id"], endpoint_id=endpoint_id, event_type=r["event_type"],
+                   body=r["body"].encode(), url=r["url"], secret=secret,
+                   previous_secret=previous,
+                   previous_secret_expires_at=r["previous_secret_expires_at"], token=token,
+                   attempts=r["attempts"], delivered_at=r["delivered_at"])
+
+
+@functools.lru_cache(maxsize=1)
+def _opener() -> OpenedCache:
+    """The process's opened secrets: each sealed value is opened once, not per delivery."""
+    return OpenedCache(get_key_ring())

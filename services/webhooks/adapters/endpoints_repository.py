@@ -1,4 +1,5 @@
-"""SQL for endpoints; every query is scoped by org, so another org's id is simply not found."""
+"""SQL for endpoints; every query is scoped by org, so another org's id is simply not found.
+Secrets are sealed on the way in and opened on the way out (adapters/sealed_secrets.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import asyncpg
 
 from libs.shared.db import Conn
 from libs.shared.pagination import Cursor, PageRequest, keyset_sql
+from services.webhooks.adapters.sealed_secrets import opened_row, sealed_row
 from services.webhooks.domain.endpoints import Endpoint
 
 _COLUMNS = [f.name for f in dataclasses.fields(Endpoint)]
@@ -23,7 +25,13 @@ _UPDATE = (f"UPDATE endpoints SET {', '.join(f'{c} = ${i + 3}' for i, c in enume
 
 
 def _endpoint(row: asyncpg.Record) -> Endpoint:
-    return Endpoint(**dict(row))
+    return Endpoint(**opened_row(dict(row)))
+
+
+def _stored(endpoint: Endpoint, columns: list[str]) -> list[object]:
+    """The endpoint's values for ``columns``, its secrets sealed (they are stored sealed)."""
+    values = sealed_row({c: getattr(endpoint, c) for c in ["id", *columns]})
+    return [values[c] for c in columns]
 
 
 class EndpointsRepository:
@@ -63,11 +71,11 @@ class EndpointsRepository:
         return {(r["org_id"], r["type"]) for r in rows}
 
     async def add(self, endpoint: Endpoint) -> None:
-        await self.conn.execute(_INSERT, *dataclasses.astuple(endpoint))
+        await self.conn.execute(_INSERT, *_stored(endpoint, _COLUMNS))
 
     async def save(self, endpoint: Endpoint) -> None:
-        values = [getattr(endpoint, c) for c in _MUTABLE]
-        await self.conn.execute(_UPDATE, endpoint.org_id, endpoint.id, *values)
+        await self.conn.execute(_UPDATE, endpoint.org_id, endpoint.id,
+                                *_stored(endpoint, _MUTABLE))
 
     async def delete(self, org_id: uuid.UUID, endpoint_id: uuid.UUID) -> None:
         await self.conn.execute("DELETE FROM endpoints WHERE org_id = $1 AND id = $2",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import partial
 
 from libs.contracts import webhooks as contract
+from libs.contracts.secrets import RESEAL_WEBHOOK_SECRETS
 from libs.shared.rpc_handlers import HandlerTable, service_table
 from libs.shared.runtime import ServiceContext
 from services.webhooks.adapters.safe_resolver import UrlPolicy
-from services.webhooks.service_layer import deliveries, endpoints
+from services.webhooks.service_layer import deliveries, endpoints, secrets
 
 
 def handlers(ctx: ServiceContext) -> HandlerTable:
@@ -23,4 +24,5 @@ def handlers(ctx: ServiceContext) -> HandlerTable:
     table.add(contract.SEND_TEST, pool, deliveries.send_test)
     table.add(contract.LIST_DELIVERIES, pool, deliveries.list_deliveries)
     table.add(contract.RESEND_DELIVERY, pool, deliveries.resend_delivery)
+    table.add(RESEAL_WEBHOOK_SECRETS, pool, secrets.reseal)
     return table

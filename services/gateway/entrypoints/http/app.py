@@ -12,11 +12,13 @@ from libs.shared import jsonutil
 from libs.shared.bus import Bus
 from libs.shared.db import create_pool
 from libs.shared.ops import ops_routes
+from libs.shared.secret_box import get_key_ring, key_ring_of
 from libs.shared.settings import Settings
 from services.gateway.adapters.affiliate_directory import AffiliateDirectory
 from services.gateway.adapters.key_usage import KeyUsage
 from services.gateway.adapters.principal_cache import PrincipalCache
 from services.gateway.adapters.rate_limiter import RateLimiter
+from services.gateway.adapters.sealed_secrets import seal_legacy_rows
 from services.gateway.entrypoints.amqp import subscribe_all
 from services.gateway.entrypoints.http.errors import json_response
 from services.gateway.entrypoints.http.keys import (
@@ -45,6 +47,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     pool = await create_pool(settings.database_url, "gateway", min_size=settings.db_pool_min,
                              max_size=settings.db_pool_max)
     app[POOL] = pool
+    await seal_legacy_rows(pool, get_key_ring(), settings.secrets_reseal_batch)
     app[PRINCIPALS] = PrincipalCache(pool, settings.api_key_cache_seconds)
     await app[PRINCIPALS].start()
     yield
@@ -104,6 +107,8 @@ def create_app(settings: Settings, routes: list[Route] = ROUTES) -> web.Applicat
     app[OPENAPI] = jsonutil.dumps(build_openapi(routes))
     # Misconfigured sign-in (an http issuer in production, HS algorithms) stops the start here.
     policy_from_settings(settings)
+    # So does a missing or malformed REKOMI_SECRETS_KEYS (required outside development).
+    key_ring_of(settings)
     app.cleanup_ctx.extend([_database, _key_usage, _redis, _bus, _sessions, outbox_relay,
                             idempotency_purge])
 

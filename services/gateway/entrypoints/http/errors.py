@@ -39,6 +39,7 @@ STATUS: dict[str, int] = {
     "upstream_timeout": 504,
     "upstream_unavailable": 503,
     "internal_error": 500,
+    "secrets_key_unavailable": 503,  # REKOMI_SECRETS_KEYS lacks the key a secret is sealed under
     # ---- affiliates and onboarding (ledger) ----
     "paid_plan_required": 402,
     "pending_invites_limit_reached": 409,

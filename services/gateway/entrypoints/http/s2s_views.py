@@ -1,5 +1,6 @@
 """S2S sales and leads at the edge: the HMAC is checked on the raw body before any JSON
-parsing, with the org's signing secret (the gateway owns it), then tracking accepts and
+parsing, with the org's signing secret (the gateway owns it; the previous one too during its
+overlap after a rotation), then tracking accepts and
 attributes the event and answers once it is durable; the ledger books it from the bus.
 The browser's lead signup answers an opaque 200 whatever happens."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -51,12 +53,17 @@ async def _org(request: web.Request, org_id: Any) -> Any:
 async def _verified(request: web.Request, model: type[BaseModel]) -> tuple[Any, dict[str, Any]]:
     principal: Principal = request[PRINCIPAL]
     org = await _org(request, principal.org_id)
+    # Opened once per cache load (adapters/principal_cache.py), not per request.
+    secrets = await request.app[PRINCIPALS].signing_secrets(principal.org_id)
+    if secrets is None:
+        raise NotFound("organization not found")
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise PayloadTooLarge("request body is too large") from None
-    signatures.verify(org["signing_secret"], request.headers.get(signatures.HEADER), raw,
-                      time.time())
+    now = time.time()
+    signatures.verify_any(secrets.verifying(datetime.fromtimestamp(now, UTC)),
+                          request.headers.get(signatures.HEADER), raw, now)
     access.require_s2s(principal)
     return org, await parse_body(request, model)
 

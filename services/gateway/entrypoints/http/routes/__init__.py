@@ -18,6 +18,7 @@ from services.gateway.entrypoints.http.routes.payouts import PAYOUT_ROUTES
 from services.gateway.entrypoints.http.routes.programs import PROGRAM_ROUTES
 from services.gateway.entrypoints.http.routes.s2s import S2S_ROUTES
 from services.gateway.entrypoints.http.routes.settings import SETTINGS_ROUTES
+from services.gateway.entrypoints.http.routes.signing_secret import SIGNING_SECRET_ROUTES
 from services.gateway.entrypoints.http.routes.storefront import STOREFRONT_ROUTES
 from services.gateway.entrypoints.http.routes.tracking import TRACKING_ROUTES
 from services.gateway.entrypoints.http.routes.webhooks import WEBHOOK_ROUTES
@@ -33,6 +34,7 @@ ROUTES: list[Route] = [
     *TRACKING_ROUTES,
     *CONVERSION_ROUTES,
     *S2S_ROUTES,
+    *SIGNING_SECRET_ROUTES,
     *SETTINGS_ROUTES,
     *PAYOUT_ROUTES,
     *DASHBOARD_ROUTES,
