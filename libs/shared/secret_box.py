@@ -26,6 +26,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from libs.shared.errors import RekomiError
 from libs.shared.settings import Settings, get_settings
 
 ENVELOPE = "enc:v1:"
@@ -34,8 +35,11 @@ _NONCE = 12
 _KID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
-class SecretsKeyError(ValueError):
-    """The key setting is missing or malformed: a service refuses to start."""
+class SecretsKeyError(RekomiError, ValueError):
+    """The key setting is missing or malformed: a service refuses to start (the admin command
+    prints the message)."""
+
+    code = "secrets_key_invalid"
 
 
 class UnreadableSecret(Exception):

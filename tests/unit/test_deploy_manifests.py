@@ -102,6 +102,7 @@ def test_namespace_config_and_secret() -> None:
     config = _config()
     secret = _find("Secret")["rekomi-secrets"]["stringData"]
     secret_keys = {"REKOMI_DATABASE_URL", "REKOMI_AMQP_URL", "REKOMI_REDIS_URL",
+                   "REKOMI_SECRETS_KEYS",  # seals stored secrets (required in production)
                    # payout providers' credentials (empty: the method is not offered)
                    "REKOMI_STRIPE_API_KEY", "REKOMI_PAYPAL_CLIENT_ID",
                    "REKOMI_PAYPAL_CLIENT_SECRET", "REKOMI_WISE_API_TOKEN",

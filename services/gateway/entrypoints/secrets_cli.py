@@ -45,6 +45,7 @@ async def _dev_key(_args: argparse.Namespace) -> dict[str, Any]:
 
 async def _rotate_signing_secret(args: argparse.Namespace) -> dict[str, Any]:
     settings = get_settings()
+    get_key_ring()  # a missing or malformed key setting is reported before anything is read
     conn = await connect(settings.database_url, "gateway")
     try:
         rotated = await rotate_signing_secret(
