@@ -42,9 +42,12 @@ class SecretsKeyError(RekomiError, ValueError):
     code = "secrets_key_invalid"
 
 
-class UnreadableSecret(Exception):
+class UnreadableSecret(RekomiError):
     """A stored value that does not open: tampered, sealed for another row, under a key the
-    ring does not hold, or never sealed."""
+    ring does not hold, or never sealed. An error with a code, so a rotation that meets one
+    (over the bus too) reports it instead of failing blind."""
+
+    code = "secrets_key_unavailable"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from libs.shared.secret_box import (
     new_key_entry,
 )
 from libs.shared.settings import Settings
+from services.gateway.entrypoints.http.app import create_app
 from tests.common.env import NEW_TEST_KEY, OLD_TEST_KEY
 
 SECRET = "rks_" + "A" * 40
@@ -124,3 +125,9 @@ def test_the_opened_cache_opens_each_value_once() -> None:
     assert opened == [stored]
     with pytest.raises(UnreadableSecret):  # a failure is not remembered as a value
         cache.open(stored, CELL + "x")
+
+
+def test_a_production_gateway_does_not_start_without_a_key() -> None:
+    with pytest.raises(SecretsKeyError, match="REKOMI_SECRETS_KEYS is required"):
+        create_app(Settings(env="production", secrets_keys=""))
+    assert create_app(Settings(env="production", secrets_keys=NEW_TEST_KEY)) is not None

@@ -1,8 +1,8 @@
 """S2S sales and leads at the edge: the HMAC is checked on the raw body before any JSON
-parsing, with the org's signing secret (the gateway owns it; the previous one too during its
-overlap after a rotation), then tracking accepts and
-attributes the event and answers once it is durable; the ledger books it from the bus.
-The browser's lead signup answers an opaque 200 whatever happens."""
+parsing, with the org's signing secret (the gateway owns it; after a rotation the previous one
+too, for its overlap), then tracking accepts and attributes the event and answers once it is
+durable; the ledger books it from the bus. The browser's lead signup answers an opaque 200
+whatever happens."""
 
 from __future__ import annotations
 
