@@ -51,7 +51,7 @@ def opened(ring: KeyRing, row: asyncpg.Record) -> SigningSecrets:
 
 
 async def seal_legacy_rows(pool: asyncpg.Pool, ring: KeyRing, batch: int) -> int:
-    """At start: seal the signing secrets stored before encryption (migration 0017's data
+    """At start: seal the signing secrets stored before encryption (migration 0018's data
     step). Idempotent, resumable, safe with several replicas starting at once."""
     done = await reseal_all(pool, ORG_SECRETS, ring, legacy_only=True, batch=batch)
     if done:
