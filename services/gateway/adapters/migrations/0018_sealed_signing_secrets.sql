@@ -3,8 +3,8 @@
 -- when it starts (services/gateway/adapters/sealed_secrets.py): an SQL file has no key.
 -- A rotated-out secret keeps verifying until previous_signing_secret_expires_at.
 ALTER TABLE orgs
-    ADD COLUMN previous_signing_secret text,
-    ADD COLUMN previous_signing_secret_expires_at timestamptz;
+    ADD COLUMN IF NOT EXISTS previous_signing_secret text,
+    ADD COLUMN IF NOT EXISTS previous_signing_secret_expires_at timestamptz;
 COMMENT ON COLUMN orgs.signing_secret IS
     'sealed: enc:v1:<kid>:<base64url(nonce|ciphertext)>, associated data gateway.orgs.signing_secret:<id>';
 COMMENT ON COLUMN orgs.previous_signing_secret IS
