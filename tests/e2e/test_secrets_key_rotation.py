@@ -110,3 +110,13 @@ async def test_a_key_the_services_do_not_seal_under_is_refused(
     assert "secrets_key_mismatch" in refused.stderr, refused.stderr
     assert await sql("gateway", "SELECT signing_secret FROM orgs WHERE id = $1",
                      uuid.UUID(s.org.org_id)) == before
+
+
+def test_the_key_commands_print_a_usable_entry_and_the_sealing_key() -> None:
+    made = rekomi_json("admin", "new-secrets-key", "--kid", "k2027")
+    ring = KeyRing.parse(f"{made['entry']},{NEW_TEST_KEY}")
+    assert ring.primary == "k2027" and ring.open(ring.seal("rks_x", "c"), "c") == "rks_x"
+    assert rekomi_json("admin", "secrets-key") == {"keyId": "test2",
+                                                   "from": "REKOMI_SECRETS_KEYS"}
+    bad = rekomi("admin", "new-secrets-key", "--kid", "not a kid", "--json", check=False)
+    assert bad.returncode == 1 and "secrets_key_invalid" in bad.stderr
