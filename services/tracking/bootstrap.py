@@ -4,6 +4,7 @@ click writer that batches clicks into the database."""
 from __future__ import annotations
 
 from libs.shared.runtime import ServiceContext
+from libs.shared.secret_box import key_ring_of
 from services.tracking.adapters.click_writer import ClickWriter
 from services.tracking.entrypoints.click_aggregation import start_click_aggregation
 from services.tracking.entrypoints.events import subscribe
@@ -22,6 +23,7 @@ def build(ctx: ServiceContext) -> Tracking:
 
 
 async def wire(ctx: ServiceContext) -> None:
+    key_ring_of(ctx.settings)  # the Stripe/Paddle secrets: refuse to start without a key ring
     t = build(ctx)
     ctx.spawn(t.writer.run())
     start_click_aggregation(ctx)  # CPC: clicks -> closed buckets -> ledger ClickRewards

@@ -32,7 +32,13 @@ ADDED_BY_REKOMI = {
     "POST /api/v1/affiliates/{id}/coupon-codes": Role.Manager,
     "GET /api/v1/affiliates/{id}/coupon-codes": Role.Viewer,
     "DELETE /api/v1/affiliates/{id}/coupon-codes/{code}": Role.Manager,
+    # Issue 23: "(Owner, read_write)"; the status too, as it is the Owner's setting.
+    **{f"{method} /api/v1/integrations/{provider}": Role.Owner
+       for method in ("PUT", "GET", "DELETE") for provider in ("stripe", "paddle")},
 }
+# The providers' own webhook endpoints: public, signed with the connected secret instead.
+PROVIDER_ENDPOINTS = ("POST /api/integrations/stripe/{orgHandle}",
+                      "POST /api/integrations/paddle/{orgHandle}")
 
 
 def inventory_rows() -> list[dict[str, str]]:
@@ -87,6 +93,13 @@ def test_routes_rekomi_added_take_their_decided_role(endpoint: str, role: Role) 
     route = BY_SHAPE[shape(endpoint)]
     assert (route.auth, route.role, route.email_verified) == (Auth.KEY_OR_JWT, role, False)
     assert route.plan is not None and not gate_of(route.plan).binds_dashboard
+
+
+@pytest.mark.parametrize("endpoint", PROVIDER_ENDPOINTS)
+def test_provider_endpoints_are_public(endpoint: str) -> None:
+    route = BY_SHAPE[shape(endpoint)]
+    assert (route.public, route.role, route.plan, route.raw_path_params) == (
+        True, None, None, frozenset({"orgHandle"}))
 
 
 # Row 68 is prose ("API key management"): its routes are decided here. Issue 26: Owners on

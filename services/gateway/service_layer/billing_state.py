@@ -1,4 +1,5 @@
-"""The billing state: the org's plan and Stripe links (the gateway's org row) and its usage
+"""The billing state: the org's plan and Stripe links (the gateway's org row, and whether
+tracking holds a Stripe connection: one indexed read, asked beside the others) and its usage
 against the plan's limits, asked of the owners: live affiliates and programs of the ledger,
 this month's paid payouts of the payouts service (converted to the home currency by the
 ledger's FX rates)."""
@@ -23,6 +24,7 @@ from libs.contracts.billing import (
 )
 from libs.contracts.common import as_json
 from libs.contracts.fx import NORMALIZE_AMOUNTS, AmountOnDay, NormalizeAmounts, NormalizedAmounts
+from libs.contracts.integrations import CONNECTED_PROVIDERS, ConnectedProviders
 from libs.shared.bus_rpc import RequestReply
 from libs.shared.errors import RekomiError
 from services.gateway.domain import billing
@@ -37,10 +39,11 @@ UNCONVERTIBLE = frozenset({"fx_rate_unavailable", "unsupported_currency"})
 async def billing_state(pool: asyncpg.Pool, bus: RequestReply, org_id: uuid.UUID,
                         now: datetime) -> BillingState:
     row = await profile_row(pool, org_id)
-    usage, paid = await asyncio.gather(
+    usage, paid, providers = await asyncio.gather(
         ORG_USAGE.call(bus, as_json(OrgUsageQuery(org_id=org_id))),
         PAID_SINCE.call(bus, as_json(PaidSinceQuery(org_id=org_id,
-                                                    since=billing.month_start(now)))))
+                                                    since=billing.month_start(now)))),
+        CONNECTED_PROVIDERS.call(bus, {"orgId": str(org_id)}))
     paid_cents = await home_currency_total(bus, PaidSince.model_validate(paid),
                                            row["home_currency"])
     limits = billing.limits_in_force(Tier(row["plan"]),
@@ -50,7 +53,10 @@ async def billing_state(pool: asyncpg.Pool, bus: RequestReply, org_id: uuid.UUID
         trial_ends_at=row["trial_ends_at"], interval=row["billing_interval"],
         stripe_subscription_id=row["stripe_subscription_id"],
         stripe_customer_linked=row["stripe_customer_linked"],
-        stripe_connect_linked=row["stripe_connect_linked"],
+        # Stripe's events reach Rekomi: its webhook secret is connected (tracking), or the
+        # org's Stripe Connect account is linked.
+        stripe_connect_linked=(row["stripe_connect_linked"]
+                               or ConnectedProviders.model_validate(providers).stripe),
         limits=billing.plan_limits(limits, OrgUsage.model_validate(usage), paid_cents))
 
 

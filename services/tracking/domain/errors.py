@@ -47,3 +47,22 @@ class SaleNotFound(NotFound):
     """A refund of a sale the org never sent."""
 
     code = "sale_not_found"
+
+
+class IntegrationNotFound(NotFound):
+    """No org has this handle, or the org has not connected this provider."""
+
+    code = "integration_not_found"
+
+
+class InvalidProviderSignature(ValidationFailed):
+    """A provider event whose signature is missing, wrong or outside the tolerance: 400, so
+    the provider reports the failure to the brand (and retries) while nothing is stored."""
+
+    code = "invalid_provider_signature"
+
+
+class InvalidProviderEvent(ValidationFailed):
+    """A correctly signed body that is not an event (no JSON object, no id or type)."""
+
+    code = "invalid_provider_event"

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from libs.contracts import attribution as attr
+from libs.contracts import integrations as i
 from libs.contracts import metrics_rebuild as rebuild
 from libs.contracts import s2s as s
 from libs.contracts import tracking as c
@@ -20,7 +21,9 @@ from services.tracking.service_layer import (
     settings,
     snippet,
 )
+from services.tracking.service_layer.integrations import Integrations
 from services.tracking.service_layer.lookups import Tracking
+from services.tracking.service_layer.provider_events import ProviderIntake
 
 
 def _refreshing(t: Tracking, handler: RpcHandler) -> RpcHandler:
@@ -51,4 +54,10 @@ def handlers(ctx: ServiceContext, t: Tracking) -> HandlerTable:
     table.add(s.ORG_OF_SLUG, t, s2s.org_of_slug)
     table.add(rebuild.CLICK_CELLS, pool, click_history.cells_of_day)
     table.add(rebuild.FIRST_CLICK, pool, click_history.first_day)
+    connections = Integrations(pool, ctx.settings.public_base_url)
+    table.add(i.CONNECT_INTEGRATION, connections, Integrations.connect)
+    table.add(i.GET_INTEGRATION, connections, Integrations.get)
+    table.add(i.DISCONNECT_INTEGRATION, connections, Integrations.disconnect)
+    table.add(i.CONNECTED_PROVIDERS, connections, Integrations.connected)
+    table.add(i.RECEIVE_PROVIDER_EVENT, ProviderIntake(pool), ProviderIntake.receive)
     return table

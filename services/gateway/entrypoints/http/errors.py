@@ -81,6 +81,9 @@ STATUS: dict[str, int] = {
     "landing_url_not_configured": 404,
     "no_program_found": 404,
     "pixel_not_provisioned": 409,
+    "integration_not_found": 404,
+    "invalid_provider_signature": 400,
+    "invalid_provider_event": 400,
     # ---- webhooks ----
     "webhook_not_found": 404,
     "delivery_not_found": 404,

@@ -24,11 +24,6 @@ MCP = Later(24, "the MCP server")
 
 # "METHOD /path" as the inventory writes it (parameter names as there).
 UNROUTED: dict[str, Later] = {
-    "PUT /api/v1/integrations/stripe": PROVIDERS,
-    "GET /api/v1/integrations/stripe": PROVIDERS,
-    "DELETE /api/v1/integrations/stripe": PROVIDERS,
-    "POST /api/integrations/stripe/{orgHandle}": PROVIDERS,
-    "POST /api/integrations/paddle/{orgHandle}": PROVIDERS,
 }
 
 # Rows that name no endpoint: the routes that serve them ("METHOD /path" of the route table).

@@ -11,6 +11,7 @@ from services.gateway.entrypoints.http.routes.dashboard import DASHBOARD_ROUTES
 from services.gateway.entrypoints.http.routes.embed import EMBED_ROUTES
 from services.gateway.entrypoints.http.routes.embed_widget import EMBED_WIDGET_ROUTES
 from services.gateway.entrypoints.http.routes.imports import IMPORT_ROUTES
+from services.gateway.entrypoints.http.routes.integrations import INTEGRATION_ROUTES
 from services.gateway.entrypoints.http.routes.invites import INVITE_ROUTES
 from services.gateway.entrypoints.http.routes.me import ME_ROUTES
 from services.gateway.entrypoints.http.routes.organization import ORGANIZATION_ROUTES
@@ -43,4 +44,5 @@ ROUTES: list[Route] = [
     *EMBED_ROUTES,
     *EMBED_WIDGET_ROUTES,
     *API_KEY_ROUTES,
+    *INTEGRATION_ROUTES,
 ]
