@@ -37,3 +37,5 @@ class ResealProgress(Resource):
 
 
 RESEAL_WEBHOOK_SECRETS = Rpc("webhooks", "secrets.reseal", ResealSecrets, ResealProgress)
+# The Stripe/Paddle connection secrets (issue 23) live in tracking's provider_integrations.
+RESEAL_TRACKING_SECRETS = Rpc("tracking", "secrets.reseal", ResealSecrets, ResealProgress)

@@ -1,6 +1,7 @@
 """``rekomi admin rotate-secrets-key`` while S2S sales are being sent: rows sealed under the
 older key (test1) are re-sealed under the newest (test2) by their owners, the gateway's orgs
-by the command and the webhooks service's endpoints by that service over the bus, and no
+by the command, the webhooks service's endpoints and tracking's Stripe/Paddle connections by
+those services over the bus, and no
 request fails meanwhile, because every service holds both keys. A command whose newest key
 the services do not seal under is refused before anything moves."""
 
@@ -16,8 +17,15 @@ from libs.shared.db import connect
 from libs.shared.secret_box import KeyRing
 from libs.shared.settings import Settings
 from services.gateway.adapters.sealed_secrets import ORG_SECRETS
+from services.tracking.adapters.integrations_repository import INTEGRATION_SECRETS
 from services.webhooks.adapters.sealed_secrets import ENDPOINT_SECRETS
 from tests.common.env import NEW_TEST_KEY, OLD_TEST_KEY
+from tests.common.provider_events import (
+    connect_stripe,
+    post_event,
+    stripe_event,
+    stripe_signature,
+)
 from tests.common.s2s import Seller, post_signed, sale, seller
 from tests.common.stack import rekomi, rekomi_json
 from tests.common.waiting import eventually
@@ -46,6 +54,20 @@ async def seal_under_the_old_key(org_id: str, signing_secret: str, hook_id: str,
               OLD.seal(hook_secret, ENDPOINT_SECRETS.context("secret", hook)))
 
 
+async def stripe_sealed_under_the_old_key(org_id: str, secret: str) -> None:
+    [row] = await sql("tracking", "SELECT id FROM provider_integrations WHERE org_id = $1",
+                      uuid.UUID(org_id))
+    row_id = row["id"]  # type: ignore[index]
+    await sql("tracking", "UPDATE provider_integrations SET webhook_secret = $2 WHERE id = $1",
+              row_id, OLD.seal(secret, INTEGRATION_SECRETS.context("webhook_secret", row_id)))
+
+
+async def stripe_accepts(http: aiohttp.ClientSession, handle: str, secret: str) -> bool:
+    body = stripe_event()
+    status, _ = await post_event(http, "stripe", handle, body, stripe_signature(body, secret))
+    return status == 200
+
+
 async def stored(org_id: str, hook_id: str) -> tuple[str, str]:
     [org] = await sql("gateway", "SELECT signing_secret FROM orgs WHERE id = $1",
                       uuid.UUID(org_id))
@@ -69,6 +91,9 @@ async def test_rotation_under_s2s_load_loses_no_request(http: aiohttp.ClientSess
         hook = await create_webhook(http, s.org, rx.url("/hook"), ["webhook.test"])
         await seal_under_the_old_key(s.org.org_id, s.org.signing_secret, hook["id"],
                                      hook["secret"])
+        stripe_secret = await connect_stripe(http, s.org)
+        await stripe_sealed_under_the_old_key(s.org.org_id, stripe_secret)
+        assert await stripe_accepts(http, s.org.handle, stripe_secret)
         assert all(v.startswith("enc:v1:test1:") for v in await stored(s.org.org_id,
                                                                         hook["id"]))
         stop = asyncio.Event()
@@ -83,6 +108,12 @@ async def test_rotation_under_s2s_load_loses_no_request(http: aiohttp.ClientSess
         assert len(statuses) >= 20
         assert rotated["keyId"] == "test2" and rotated["olderKeys"] == ["test1"]
         assert rotated["orgs"] >= 1 and rotated["webhookEndpoints"] >= 1, rotated
+        assert rotated["providerIntegrations"] >= 1, rotated
+        [integration] = await sql("tracking", "SELECT webhook_secret FROM "
+                                  "provider_integrations WHERE org_id = $1",
+                                  uuid.UUID(s.org.org_id))
+        assert integration["webhook_secret"].startswith("enc:v1:test2:")  # type: ignore[index]
+        assert await stripe_accepts(http, s.org.handle, stripe_secret)
         assert all(v.startswith("enc:v1:test2:") for v in await stored(s.org.org_id,
                                                                         hook["id"]))
         # Deliveries are still signed with the endpoint's secret; sales still verify.
@@ -92,7 +123,8 @@ async def test_rotation_under_s2s_load_loses_no_request(http: aiohttp.ClientSess
         assert (await post_signed(http, s.org, sale(s.slug), wait=False))[0] == 200
         # Run again: nothing left under an older key.
         again = rekomi_json("admin", "rotate-secrets-key")
-        assert (again["orgs"], again["webhookEndpoints"]) == (0, 0)
+        assert (again["orgs"], again["webhookEndpoints"], again["providerIntegrations"]) == (
+            0, 0, 0)
 
 
 async def _first(items: list[object]) -> object | None:

@@ -3,10 +3,10 @@ every stored secret under the newest key while the services run, and rotating an
 signing secret.
 
 ``rotate-secrets-key`` re-seals the gateway's table here (this command is the gateway's
-operator side, as ``create-org`` is) and asks the webhooks service to re-seal its own, a batch
-per call, until nothing under an older key is left. Both are resumable: what is left is found
-by its stored key id, so an interrupted run is simply run again. Every service must already
-hold the new key first in its ring (the webhooks service refuses otherwise)."""
+operator side, as ``create-org`` is) and asks the webhooks and tracking services to re-seal
+their own, a batch per call, until nothing under an older key is left. All are resumable: what
+is left is found by its stored key id, so an interrupted run is simply run again. Every
+service must already hold the new key first in its ring (the owners refuse otherwise)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,16 @@ from datetime import timedelta
 from typing import Any
 
 from libs.contracts.common import as_json
-from libs.contracts.secrets import RESEAL_WEBHOOK_SECRETS
+from libs.contracts.secrets import (
+    RESEAL_TRACKING_SECRETS,
+    RESEAL_WEBHOOK_SECRETS,
+    ResealProgress,
+    ResealSecrets,
+)
 from libs.shared.bus import Bus
 from libs.shared.db import connect, create_pool
 from libs.shared.progress import Progress
+from libs.shared.rpc import Rpc
 from libs.shared.sealed_columns import reseal_all
 from libs.shared.secret_box import get_key_ring, new_key_entry
 from libs.shared.settings import get_settings
@@ -76,11 +82,11 @@ async def _reseal_gateway(batch: int) -> int:
         await pool.close()
 
 
-async def _reseal_webhooks(bus: Bus, batch: int) -> int:
-    update, done = _progress("webhook endpoints (webhooks service)"), 0
+async def _reseal_over_bus(bus: Bus, rpc: Rpc[ResealSecrets, ResealProgress], what: str,
+                           batch: int) -> int:
+    update, done = _progress(what), 0
     while True:
-        reply = await RESEAL_WEBHOOK_SECRETS.call(bus, {"keyId": get_key_ring().primary,
-                                                        "limit": batch})
+        reply = await rpc.call(bus, {"keyId": get_key_ring().primary, "limit": batch})
         done += int(reply["resealed"])
         update(done, reply["remaining"])
         if reply["remaining"] == 0:
@@ -92,12 +98,16 @@ async def _reseal_webhooks(bus: Bus, batch: int) -> int:
 async def _rotate_secrets_key(args: argparse.Namespace) -> dict[str, Any]:
     ring = get_key_ring()
     async with admin_bus(60.0) as bus:
-        # The webhooks service first: it refuses a key it does not seal under, before any
+        # The owning services first: each refuses a key it does not seal under, before any
         # row of the gateway's moved to a key the running services might not hold.
-        endpoints = await _reseal_webhooks(bus, args.batch)
+        endpoints = await _reseal_over_bus(bus, RESEAL_WEBHOOK_SECRETS,
+                                           "webhook endpoints (webhooks service)", args.batch)
+        integrations = await _reseal_over_bus(bus, RESEAL_TRACKING_SECRETS,
+                                              "Stripe/Paddle connections (tracking service)",
+                                              args.batch)
         orgs = await _reseal_gateway(args.batch)
     return {"keyId": ring.primary, "orgs": orgs, "webhookEndpoints": endpoints,
-            "olderKeys": list(ring.key_ids[1:])}
+            "providerIntegrations": integrations, "olderKeys": list(ring.key_ids[1:])}
 
 
 def add_secrets_commands(sub: Any, runner: Any, org_id: Any) -> None:

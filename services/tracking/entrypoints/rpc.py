@@ -10,9 +10,12 @@ from libs.contracts import integrations as i
 from libs.contracts import metrics_rebuild as rebuild
 from libs.contracts import s2s as s
 from libs.contracts import tracking as c
+from libs.contracts.secrets import RESEAL_TRACKING_SECRETS
 from libs.shared.bus import RpcHandler
+from libs.shared.reseal_service import reseal_use_case
 from libs.shared.rpc_handlers import HandlerTable, service_table, typed
 from libs.shared.runtime import ServiceContext
+from services.tracking.adapters.integrations_repository import INTEGRATION_SECRETS
 from services.tracking.service_layer import (
     attribution,
     click_history,
@@ -60,4 +63,5 @@ def handlers(ctx: ServiceContext, t: Tracking) -> HandlerTable:
     table.add(i.DISCONNECT_INTEGRATION, connections, Integrations.disconnect)
     table.add(i.CONNECTED_PROVIDERS, connections, Integrations.connected)
     table.add(i.RECEIVE_PROVIDER_EVENT, ProviderIntake(pool), ProviderIntake.receive)
+    table.add(RESEAL_TRACKING_SECRETS, pool, reseal_use_case(INTEGRATION_SECRETS, "tracking"))
     return table
