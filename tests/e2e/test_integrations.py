@@ -14,6 +14,7 @@ import uuid
 import aiohttp
 
 from tests.common.api import expect_error
+from tests.common.events import EventRecorder
 from tests.common.oidc_issuer import TestIssuer
 from tests.common.orgs import Org
 from tests.common.provider_events import (
@@ -116,6 +117,14 @@ async def test_roles_and_scopes(http: aiohttp.ClientSession, org: Org,
 
 async def test_a_signed_stripe_event_is_stored_once(http: aiohttp.ClientSession,
                                                     org: Org) -> None:
+    recorder = await EventRecorder.start(("tracking.provider_event.*",))
+    try:
+        await _stored_once(http, org, recorder)
+    finally:
+        await recorder.stop()
+
+
+async def _stored_once(http: aiohttp.ClientSession, org: Org, recorder: EventRecorder) -> None:
     secret = await connect_stripe(http, org)
     body = stripe_event()
     first = await post_event(http, "stripe", org.handle, body, stripe_signature(body, secret))
@@ -126,6 +135,10 @@ async def test_a_signed_stripe_event_is_stored_once(http: aiohttp.ClientSession,
     [row] = await stored_events(org)
     assert (row["provider"], row["event_type"]) == ("stripe", "invoice.paid")
     assert row["payload"] == json.loads(body)
+    # ... and announced once on the bus, for the booking to come
+    [event] = await recorder.settled(lambda d: d.body.get("orgId") == org.org_id, 1)
+    assert (event.body["provider"], event.body["eventId"], event.body["eventType"]) == (
+        "stripe", row["event_id"], "invoice.paid")
 
 
 async def test_bad_stale_or_missing_signatures_store_nothing(http: aiohttp.ClientSession,
