@@ -7,6 +7,7 @@ reports ``stripeConnectLinked``."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -16,7 +17,7 @@ import aiohttp
 from tests.common.api import expect_error
 from tests.common.events import EventRecorder
 from tests.common.oidc_issuer import TestIssuer
-from tests.common.orgs import Org
+from tests.common.orgs import Org, new_key
 from tests.common.provider_events import (
     PADDLE,
     STRIPE,
@@ -106,6 +107,11 @@ async def test_bad_bodies_name_their_field_and_change_nothing(
 
 async def test_roles_and_scopes(http: aiohttp.ClientSession, org: Org,
                                 issuer: TestIssuer) -> None:
+    reader = await new_key(org, "read")
+    async with http.put(STRIPE, json={"webhookSecret": whsec()}, headers=reader) as response:
+        await expect_error(response, 403, "insufficient_scope")
+    async with http.get(STRIPE, headers=reader) as response:
+        assert response.status == 200
     for role in ("Manager", "Viewer"):
         async with http.put(STRIPE, json={"webhookSecret": whsec()},
                             headers=issuer.operator_auth(org.org_id, role)) as response:
@@ -113,6 +119,21 @@ async def test_roles_and_scopes(http: aiohttp.ClientSession, org: Org,
     status, body = await put_connection(http, STRIPE, issuer.operator_auth(org.org_id, "Owner"),
                                         {"webhookSecret": whsec()})
     assert (status, body["connected"], body["restrictedApiKeySet"]) == (200, True, False)
+
+
+async def test_concurrent_connects_leave_one_connection(http: aiohttp.ClientSession,
+                                                        org: Org) -> None:
+    secrets = [whsec() for _ in range(6)]
+    answers = await asyncio.gather(*(put_connection(http, STRIPE, org.auth,
+                                                    {"webhookSecret": s}) for s in secrets))
+    assert {status for status, _ in answers} == {200}, answers
+    rows = await tracking_sql("SELECT id FROM provider_integrations WHERE org_id = $1",
+                              uuid.UUID(org.org_id))
+    assert len(rows) == 1
+    body = stripe_event()  # exactly one of the secrets is in force, and it opens
+    accepted = [(await post_event(http, "stripe", org.handle, body,
+                                  stripe_signature(body, s)))[0] for s in secrets]
+    assert sorted(accepted) == [200] + [400] * 5, accepted
 
 
 async def test_a_signed_stripe_event_is_stored_once(http: aiohttp.ClientSession,

@@ -56,16 +56,18 @@ class IntegrationsRepository:
         return {row["provider"] for row in rows}
 
     async def replace(self, c: Connection, ring: KeyRing) -> None:
-        """Connect, or reconnect with new secrets (a new row id: the old sealed values are
-        bound to the old one)."""
+        """Connect, or reconnect with new secrets, in one statement (concurrent connects of
+        one org do not collide). A reconnect takes a new row id: the sealed values are bound
+        to it."""
         secret, key = sealed(ring, c)
-        await self.conn.execute(
-            "DELETE FROM provider_integrations WHERE org_id = $1 AND provider = $2",
-            c.org_id, c.provider.value)
         await self.conn.execute(
             "INSERT INTO provider_integrations (id, org_id, provider, org_handle, "
             "webhook_secret, restricted_api_key, connected_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, provider) DO UPDATE SET "
+            "id = EXCLUDED.id, org_handle = EXCLUDED.org_handle, "
+            "webhook_secret = EXCLUDED.webhook_secret, "
+            "restricted_api_key = EXCLUDED.restricted_api_key, "
+            "connected_at = EXCLUDED.connected_at",
             c.id, c.org_id, c.provider.value, c.org_handle, secret, key, c.connected_at)
 
     async def delete(self, org_id: uuid.UUID, provider: Provider) -> bool:
