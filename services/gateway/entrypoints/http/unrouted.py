@@ -19,7 +19,9 @@ class Later:
     why: str
 
 
-PROVIDERS = Later(23, "Stripe and Paddle ingestion, connection and coupon attribution")
+# Connecting and receiving are routed (routes/integrations.py); booking from the events is not.
+PROVIDERS = Later(23, "booking conversions from Stripe and Paddle events: attribution "
+                      "(coupon, metadata, customer, e-mail), renewals, refunds, disputes")
 MCP = Later(24, "the MCP server")
 
 # "METHOD /path" as the inventory writes it (parameter names as there).

@@ -40,8 +40,9 @@ BILLING_NOTE = (
     "the home currency's minor units; payouts in other currencies are converted at the rate of "
     "the day paid, and left out while no rate is loaded. `teamSeats.current` is 1 (the "
     "owner) until dashboard users exist. Call it before recommending an install path: "
-    "`stripeConnectLinked` true means checkout webhooks reach Rekomi; false means coupon "
-    "codes, the browser pixel or S2S.")
+    "`stripeConnectLinked` true means checkout webhooks reach Rekomi (Stripe is connected "
+    "with `PUT /api/v1/integrations/stripe`, or a Stripe Connect account is on file); false "
+    "means coupon codes, the browser pixel or S2S.")
 
 
 async def _profile(request: web.Request, _payload: dict[str, Any]) -> OrgProfile:
