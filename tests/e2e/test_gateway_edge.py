@@ -168,8 +168,12 @@ async def test_set_plan_takes_effect_at_once(http: aiohttp.ClientSession) -> Non
 
 
 # ---- routing ---------------------------------------------------------------------------------
+# A fixed id in parameters: pytest-xdist workers must collect the same test ids.
+UNKNOWN_ID = "0d6f3a9e-27c4-4b1e-9a58-c3e1f7b2d604"
+
+
 @pytest.mark.parametrize("path", ["/nope", "/api/v1/programz", "/api/v1/programs/", "/api/v2/x",
-                                  f"{PROGRAMS}/{uuid.uuid4()}/extra"])
+                                  f"{PROGRAMS}/{UNKNOWN_ID}/extra"])
 async def test_unknown_route_is_404_envelope(http: aiohttp.ClientSession, org: Org,
                                              path: str) -> None:
     async with http.get(path, headers=org.auth) as response:
@@ -181,7 +185,7 @@ async def test_unknown_route_is_404_envelope(http: aiohttp.ClientSession, org: O
 @pytest.mark.parametrize(("method", "path", "allowed"), [
     ("PUT", PROGRAMS, {"GET", "HEAD", "POST"}),
     ("DELETE", PROGRAMS, {"GET", "HEAD", "POST"}),
-    ("POST", f"{PROGRAMS}/{uuid.uuid4()}", {"GET", "HEAD", "PATCH", "DELETE"}),
+    ("POST", f"{PROGRAMS}/{UNKNOWN_ID}", {"GET", "HEAD", "PATCH", "DELETE"}),
     ("POST", AUDIT_LOG, {"GET", "HEAD"}),
     # A fixed path is not an id of its templated sibling (/affiliates/{id} takes PATCH).
     ("PATCH", "/api/v1/affiliates/applications", {"GET", "HEAD"}),

@@ -204,7 +204,9 @@ async def test_another_orgs_program_is_not_found_and_untouched(
     assert await get_program(http, other_org, theirs["id"]) == theirs
 
 
-@pytest.mark.parametrize("program_id", ["not-a-uuid", "123", str(uuid.uuid4())])
+# A fixed unknown id: pytest-xdist workers must collect the same test ids.
+@pytest.mark.parametrize("program_id", ["not-a-uuid", "123",
+                                        "8e2b4f61-3c7a-4d95-b0e8-6a1f2c9d7e43"])
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
 async def test_unknown_or_malformed_id_is_404(http: aiohttp.ClientSession, org: Org,
                                               program_id: str, method: str) -> None:
