@@ -2,7 +2,9 @@
 
 Settings in the environment are overridden, so tests never reach what `make run` uses, unless
 REKOMI_TEST_ISOLATED=1 says they describe an isolated test environment (several suites side by
-side; see scripts/isolated-test-env.sh)."""
+side; see scripts/isolated-test-env.sh). Under pytest-xdist each worker (PYTEST_XDIST_WORKER)
+takes a database, vhost, namespace, Redis db and ports of its own (tests/common/env.py). This
+runs before anything reads the settings: the workers import this file before collecting."""
 
 from __future__ import annotations
 
@@ -11,13 +13,9 @@ import os
 import pytest
 from hypothesis import settings
 
-from tests.common.env import TEST_ENV
+from tests.common.env import session_env
 
-if os.environ.get("REKOMI_TEST_ISOLATED") == "1":
-    for _name, _value in TEST_ENV.items():
-        os.environ.setdefault(_name, _value)
-else:
-    os.environ.update(TEST_ENV)
+os.environ.update(session_env(os.environ))
 
 # Property-based tests: a bounded number of examples keeps the suite fast; HYPOTHESIS_PROFILE=
 # thorough explores more. No example database is written into the tree.
@@ -31,7 +29,8 @@ _ORDER = ("tests/unit/", "tests/integration/", "tests/e2e/")
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Unit, then integration, then end-to-end: the e2e stack (a session fixture) runs its own
     outbox relays and consumers, so it must not be alive while integration tests drive those
-    tables and queues directly, or restart the broker."""
+    tables and queues directly, or restart the broker. Under xdist each worker still runs its
+    tests in this order: the load scheduler hands out items from the front of this list."""
 
     def rank(item: pytest.Item) -> tuple[int, bool]:
         path = str(getattr(item, "path", ""))

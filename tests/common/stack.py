@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from libs.shared.settings import SERVICES, Settings
+from tests.common.env import stack_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,6 +79,16 @@ class Stack:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         return self.proc.returncode
+
+
+def stack_at(offsets: tuple[int, int], extra_env: dict[str, str] | None = None) -> Stack:
+    """A stack beside the session's (same database, vhost and namespace) on its own ports at
+    ``offsets`` in this process's port block (tests/common/env.py), so xdist workers' second
+    stacks never meet."""
+    ports = stack_ports(offsets)
+    settings = Settings(gateway_port=int(ports["REKOMI_GATEWAY_PORT"]),
+                        ops_base_port=int(ports["REKOMI_OPS_BASE_PORT"]))
+    return Stack(settings, {**ports, **(extra_env or {})})
 
 
 async def _ok(session: aiohttp.ClientSession, url: str) -> bool:

@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from libs.shared.settings import Settings
+from tests.common.env import REPLICAS_STACK
 from tests.common.orgs import Org, new_org
-from tests.common.stack import Stack
+from tests.common.stack import Stack, stack_at
 
 OUTAGE_SECONDS = 8
-PORTS = {"REKOMI_GATEWAY_PORT": "18480", "REKOMI_OPS_BASE_PORT": "19500"}
 
 
 async def rabbitmqctl(*args: str) -> None:
@@ -24,7 +23,7 @@ async def rabbitmqctl(*args: str) -> None:
 
 @pytest.fixture
 async def own_stack() -> AsyncIterator[Stack]:
-    stack = Stack(Settings(gateway_port=18480, ops_base_port=19500), PORTS)
+    stack = stack_at(REPLICAS_STACK)  # run alone (make test), so these ports are free
     await stack.start()
     yield stack
     stack.stop()

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from libs.shared.settings import SERVICES, Settings
-from tests.common.stack import Stack
-
-PORTS = {"REKOMI_GATEWAY_PORT": "18280", "REKOMI_OPS_BASE_PORT": "19300"}
+from libs.shared.settings import SERVICES
+from tests.common.env import LAUNCHER_STACK, REPLICAS_STACK
+from tests.common.stack import Stack, stack_at
 
 
 def children(pid: int) -> list[int]:
@@ -42,7 +41,7 @@ def wait_gone(pids: list[int], seconds: float = 15) -> list[int]:
 @pytest.fixture
 def second_stack() -> Iterator[Stack]:
     import asyncio
-    stack = Stack(Settings(gateway_port=18280, ops_base_port=19300), PORTS)
+    stack = stack_at(LAUNCHER_STACK)
     asyncio.run(stack.start())
     yield stack
     stack.stop()
@@ -94,7 +93,7 @@ def test_a_dying_service_is_restarted_while_the_others_keep_running(
     assert after["tracking"] != before["tracking"]
     assert {k: v for k, v in after.items() if k != "tracking"} == {
         k: v for k, v in before.items() if k != "tracking"}
-    url = f"http://127.0.0.1:{Settings(ops_base_port=19300).ops_port('tracking')}/readyz"
+    url = f"http://127.0.0.1:{second_stack.settings.ops_port('tracking')}/readyz"
     while time.monotonic() < deadline and not ready(url):
         time.sleep(0.2)
     assert ready(url)
@@ -113,16 +112,15 @@ def test_extra_webhooks_replicas_start_ready_and_stop() -> None:
     port after the last service's, both stopped with the rest."""
     import asyncio
     import urllib.request
-    settings = Settings(gateway_port=18480, ops_base_port=19500)
-    replicas = Stack(settings, {"REKOMI_GATEWAY_PORT": "18480", "REKOMI_OPS_BASE_PORT": "19500",
-                                "REKOMI_WEBHOOKS_REPLICAS": "2"})
+    replicas = stack_at(REPLICAS_STACK, {"REKOMI_WEBHOOKS_REPLICAS": "2"})
+    settings = replicas.settings
     asyncio.run(replicas.start())
     try:
         assert replicas.proc is not None
         services = children(replicas.proc.pid)
         assert len(services) == len(SERVICES) + 1
         port = settings.replica_ops_port(1)
-        assert port == 19500 + len(SERVICES)
+        assert port == settings.ops_base_port + len(SERVICES)
         # The stack waits for one replica of each service; the second comes up on its own
         # time (a busy machine took longer than the others' readiness).
         deadline = time.monotonic() + 60

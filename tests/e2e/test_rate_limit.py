@@ -10,18 +10,19 @@ import aiohttp
 import pytest
 
 from tests.common.api import PROGRAMS, expect_error
+from tests.common.env import RATE_LIMIT_REPLICAS, block_port
 from tests.common.orgs import new_org
 from tests.common.stack import Stack, extra_gateways, wait_ready
 
 LIMIT = 10
-PORTS = (18181, 18182)
 
 
 @pytest.fixture
 def replicas(stack: Stack) -> Iterator[list[str]]:
     """Two extra gateway processes with a strict limit, sharing the session stack's Redis,
     broker namespace and ledger."""
-    with extra_gateways(PORTS, {"REKOMI_RATE_LIMIT_PER_MINUTE": str(LIMIT)}) as bases:
+    ports = [block_port(offset) for offset in RATE_LIMIT_REPLICAS]
+    with extra_gateways(ports, {"REKOMI_RATE_LIMIT_PER_MINUTE": str(LIMIT)}) as bases:
         yield bases
 
 
