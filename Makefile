@@ -4,7 +4,6 @@ PY := python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-TEST_DB := rekomi_test
 TEST_VHOST := rekomi_test
 
 .DEFAULT_GOAL := help
@@ -36,15 +35,14 @@ run: demo ## install, start infra, migrate, create the demo org, start all five 
 	@echo "Starting the five services (Ctrl-C stops them all)..."
 	@exec $(BIN)/rekomi run
 
+# pytest runs on REKOMI_TEST_WORKERS xdist workers (2 by default), each with its own database
+# and RabbitMQ vhost, then the broker_restart tests alone (scripts/test-suite.sh).
 # The short fault run uses servers of its own, so it runs beside pytest and costs no wall time.
-test: install infra ## run every test (own database and RabbitMQ vhost) and the short fault run
-	@psql -q -h 127.0.0.1 -U postgres -d postgres -c 'DROP DATABASE IF EXISTS $(TEST_DB) WITH (FORCE)' >/dev/null
-	@rabbitmqctl -q delete_vhost $(TEST_VHOST) >/dev/null 2>&1 || true
-	@scripts/ensure-infra.sh $(TEST_VHOST)
+test: install infra ## run every test (own databases and RabbitMQ vhosts) and the short fault run
 	@scripts/ensure-chromium.sh
 	@mkdir -p bench/results
 	@$(BIN)/python -m tests.chaos --short > bench/results/chaos-short.txt 2>&1 & chaos=$$!; \
-	REKOMI_BROWSER_TESTS=required $(BIN)/pytest -q -p no:cacheprovider; tests=$$?; \
+	scripts/test-suite.sh; tests=$$?; \
 	wait $$chaos; faults=$$?; echo "--- make chaos --short"; cat bench/results/chaos-short.txt; \
 	exit $$(( tests != 0 ? tests : faults ))
 
