@@ -45,6 +45,9 @@ RATE_LIMIT_REPLICAS = (90, 91)  # two extra gateways with a strict limit
 # Worker k's block is its run's block + 1000 * (k + 1): the default run's workers start at
 # 19000, an isolated run's (blocks 20100..20900) at 21100..21900, clear of each other.
 WORKER_PORT_STRIDE = 1000
+# Workers share one PostgreSQL (100 connections by default): a worker's stacks use pools of at
+# most this many (the services' default, 10, let two workers reach 80 connections at peak).
+WORKER_DB_POOL_MAX = "5"
 # Redis databases 0-3 belong to `make run`, the serial test run, bench and chaos; workers take
 # 4-15 (keys also carry the namespace, so two runs sharing one never collide).
 WORKER_REDIS_DBS = range(4, 16)
@@ -91,6 +94,7 @@ def worker_env(env: Mapping[str, str], index: int) -> dict[str, str]:
         "REKOMI_REDIS_URL": f"{env['REKOMI_REDIS_URL'].rsplit('/', 1)[0]}/{redis_db}",
         "REKOMI_GATEWAY_PORT": str(int(env["REKOMI_GATEWAY_PORT"]) + shift),
         "REKOMI_OPS_BASE_PORT": str(int(env["REKOMI_OPS_BASE_PORT"]) + shift),
+        "REKOMI_DB_POOL_MAX": WORKER_DB_POOL_MAX,
     }
 
 
