@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import base64
 import stat
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
+from libs.shared.runtime import ServiceContext
 from libs.shared.secret_box import (
     KeyRing,
     OpenedCache,
@@ -20,6 +22,8 @@ from libs.shared.secret_box import (
 )
 from libs.shared.settings import Settings
 from services.gateway.entrypoints.http.app import create_app
+from services.tracking.bootstrap import wire as tracking_wire
+from services.webhooks.bootstrap import wire as webhooks_wire
 from tests.common.env import NEW_TEST_KEY, OLD_TEST_KEY
 
 SECRET = "rks_" + "A" * 40
@@ -131,3 +135,13 @@ def test_a_production_gateway_does_not_start_without_a_key() -> None:
     with pytest.raises(SecretsKeyError, match="REKOMI_SECRETS_KEYS is required"):
         create_app(Settings(env="production", secrets_keys=""))
     assert create_app(Settings(env="production", secrets_keys=NEW_TEST_KEY)) is not None
+
+
+@pytest.mark.parametrize("wire", [webhooks_wire, tracking_wire], ids=["webhooks", "tracking"])
+async def test_a_production_service_holding_secrets_does_not_start_without_a_key(
+        wire: Callable[[ServiceContext], Awaitable[None]]) -> None:
+    """The webhooks and tracking services keep sealed secrets too: their start-up refuses
+    before it touches the database or the broker (neither is given here)."""
+    settings = Settings(env="production", secrets_keys="")
+    with pytest.raises(SecretsKeyError, match="REKOMI_SECRETS_KEYS is required"):
+        await wire(ServiceContext("svc", settings, pool=None, bus=None))  # type: ignore[arg-type]
