@@ -100,5 +100,14 @@ async def test_the_per_address_limit_holds_whatever_the_token(
         status, body, headers = await read(browser, token, base=replicas[1])
         assert (status, body["error"]) == (429, "rate_limited"), body
         assert "Retry-After" in headers
+        # Counted before the token is looked up, and readable all the same: the widget
+        # says "try later", not "refused". Any page may learn it is being limited.
+        assert (headers[ACAO], headers["Access-Control-Expose-Headers"]) == (
+            ORIGIN, "Retry-After")
+        elsewhere = "https://not-listed.example"
+        status, _, headers = await read(browser, token, elsewhere, base=replicas[0])
+        assert (status, headers[ACAO]) == (429, elsewhere)
+        status, _, headers = await read(browser, token, None, base=replicas[0])
+        assert status == 429 and ACAO not in headers  # no Origin, nothing to name
     async with await _client("127.0.0.8") as elsewhere:  # another address has its own count
         assert (await read(elsewhere, token, base=replicas[0]))[0] == 200

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 from redis.exceptions import RedisError
 
@@ -50,6 +50,8 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await _guarded(request, handler, route)
     except RekomiError as exc:
         response = error_response(exc)
+        if isinstance(exc, RateLimited) and route is not None and route.readable_limits:
+            _readable_by_the_page(request, response)
     except web.HTTPException as exc:
         response = _http_exception(exc)
     except Exception as exc:
@@ -68,6 +70,14 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
     child(HTTP_REQUESTS, label, request.method, str(response.status)).inc()
     child(HTTP_SECONDS, label).observe(time.perf_counter() - started)
     return response
+
+
+def _readable_by_the_page(request: web.Request, response: web.StreamResponse) -> None:
+    origin = request.headers.get(hdrs.ORIGIN)
+    if origin is not None:
+        response.headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin
+        response.headers[hdrs.ACCESS_CONTROL_EXPOSE_HEADERS] = "Retry-After"
+        response.headers.add(hdrs.VARY, "Origin")
 
 
 def _request_id(request: web.Request) -> str:

@@ -72,6 +72,11 @@ class Route:
     # Error statuses the route may answer with an empty JSON object instead of the envelope,
     # where the reference shows one (the embedded dashboard's 401 for an unknown token).
     bare_errors: frozenset[int] = frozenset()
+    # A page on any origin may read this public route's 429 (``Access-Control-Allow-Origin``
+    # naming the request's origin): the per-address limit is counted before the view can tell
+    # an allowed origin, and a rate limit reveals nothing, while hiding it makes a widget
+    # call it a refusal instead of "try later".
+    readable_limits: bool = False
 
     def __post_init__(self) -> None:
         where = f"{self.method} {self.path}"

@@ -60,7 +60,7 @@ EMBED_ROUTES: list[Route] = [
     Route("GET", DASHBOARD, c.EMBED_FIGURES, "The embedded affiliate dashboard", TAG,
           public=True, rate_policy="embed", query=c.EmbedDashboardQuery,
           response=c.EmbedDashboard, local=views.dashboard, bare_errors=frozenset({401}),
-          operation="embed.dashboard", description=DASHBOARD_NOTE),
+          readable_limits=True, operation="embed.dashboard", description=DASHBOARD_NOTE),
     Route("OPTIONS", DASHBOARD, None, "CORS preflight", TAG, public=True,
           rate_policy="embed", local=views.preflight, status=204, operation="embed.cors",
           description="Allowed (with `Access-Control-Allow-Origin`) exactly when `token` "
