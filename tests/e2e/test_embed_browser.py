@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
-import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,10 +18,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from tests.common.affiliates_api import create_affiliate
 from tests.common.api import create_program
+from tests.common.browser import REQUIRES_CHROMIUM, LocalPages, chromium, local_pages
 from tests.common.embed_api import DASHBOARD, expire, mint
 from tests.common.oidc_issuer import TestIssuer
 from tests.common.orgs import Org, new_org
@@ -31,14 +29,8 @@ from tests.common.s2s import Seller, get_conversion, post_signed, sale, seller
 from tests.common.stack import Stack
 from tests.common.tracking_api import DESKTOP
 
-playwright_api = pytest.importorskip("playwright.async_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-# As test_loader_browser.py: `make test` requires the browser, a bare pytest may skip.
-pytestmark = pytest.mark.skipif(
-    shutil.which("chromium") is None and os.environ.get("REKOMI_BROWSER_TESTS") != "required",
-    reason="Debian's chromium is not installed (apt-get install chromium)")
+pytest.importorskip("playwright.async_api")  # the browser tests skip without it
+pytestmark = REQUIRES_CHROMIUM
 WIDGET = "[data-rekomi-embed]"
 SETTLED = ("ready", "empty", "expired", "refused", "error")
 BRAND_NAME = "Acme <b>Widgets</b> & Co"  # markup in server strings must show as text
@@ -46,46 +38,18 @@ BRAND_COLOR = "#3B0764"
 AFFILIATE_NAME = "Ada <img src=x onerror=alert(1)> Lovelace"
 
 
-@dataclass
-class BrandSites:
-    """One brand page served on two local origins: ``allowed`` (named in the token) and
-    ``other`` (not). The test puts the page in ``html``."""
-
-    allowed: str = ""
-    other: str = ""
-    html: str = ""
-    origins: list[str] = field(default_factory=list)
-
-
 @pytest.fixture
-async def sites() -> AsyncIterator[BrandSites]:
-    served = BrandSites()
-
-    async def page(_request: web.Request) -> web.Response:
-        return web.Response(text=served.html, content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    for _ in range(2):
-        tcp = web.TCPSite(runner, "localhost", 0)
-        await tcp.start()
-        port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        served.origins.append(f"http://localhost:{port}")
-    served.allowed, served.other = served.origins
-    yield served
-    await runner.cleanup()
+async def sites() -> AsyncIterator[LocalPages]:
+    """One brand page on two local origins: ``origins[0]`` is the one the tests' tokens
+    name, ``origins[1]`` is not."""
+    async with local_pages(2) as pages:
+        yield pages
 
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
-    async with playwright_api.async_playwright() as pw:
-        launched = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    async with chromium() as launched:
+        yield launched
 
 
 def brand_page(gateway: str, token: str) -> str:
@@ -174,7 +138,7 @@ async def visit(context: Any, url: str) -> tuple[Any, str, ServerAnswers]:
 
 
 async def test_an_allowed_origin_shows_the_real_figures_another_is_refused(
-        http: aiohttp.ClientSession, stack: Stack, issuer: TestIssuer, sites: BrandSites,
+        http: aiohttp.ClientSession, stack: Stack, issuer: TestIssuer, sites: LocalPages,
         browser: Any) -> None:
     org = await growth_brand(http, issuer)
     program = await create_program(http, org, autoApprove=True)
@@ -182,14 +146,14 @@ async def test_an_allowed_origin_shows_the_real_figures_another_is_refused(
                                                     fullName=AFFILIATE_NAME))
     first, second = 12347, 5001  # 20%: 2469.4 -> 2469 and 1000.2 -> 1000
     commissions = [await booked_sale(http, s, amount) for amount in (first, second)]
-    minted = await mint(http, org.auth, s.affiliate["id"], allowedOrigins=sites.allowed)
+    minted = await mint(http, org.auth, s.affiliate["id"], allowedOrigins=sites.origins[0])
     sites.html = brand_page(stack.base_url, minted["token"])
     context = await browser.new_context(user_agent=DESKTOP)
 
-    page, state, answers = await visit(context, f"{sites.allowed}/account/affiliate")
+    page, state, answers = await visit(context, f"{sites.origins[0]}/account/affiliate")
     assert state == "ready"
     [(origin, status, _body)] = answers.seen
-    assert (origin, status) == (sites.allowed, 200)
+    assert (origin, status) == (sites.origins[0], 200)
     earned = sum(commissions)
     assert [await figure(page, key) for key in ("earned", "paid", "pending")] == [
         usd(earned), usd(0), usd(earned)]
@@ -206,33 +170,33 @@ async def test_an_allowed_origin_shows_the_real_figures_another_is_refused(
     assert await context.cookies() == []
     assert await page.evaluate("localStorage.length + sessionStorage.length") == 0
 
-    page, state, answers = await visit(context, f"{sites.other}/account/affiliate")
+    page, state, answers = await visit(context, f"{sites.origins[1]}/account/affiliate")
     assert state == "refused"
     origin, status, body = answers.seen[0]
-    assert (origin, status, body["error"]) == (sites.other, 403, "origin_not_allowed"), body
+    assert (origin, status, body["error"]) == (sites.origins[1], 403, "origin_not_allowed"), body
     assert await page.locator(f"{WIDGET} .rk-figures").count() == 0
     assert "not allowed" in await page.locator(f"{WIDGET} [data-reason]").inner_text()
     await context.close()
 
 
 async def test_an_expired_token_shows_the_expired_state(
-        http: aiohttp.ClientSession, stack: Stack, issuer: TestIssuer, sites: BrandSites,
+        http: aiohttp.ClientSession, stack: Stack, issuer: TestIssuer, sites: LocalPages,
         browser: Any) -> None:
     org = await growth_brand(http, issuer)
     s = await seller(http, org)
-    minted = await mint(http, org.auth, s.affiliate["id"], allowedOrigins=sites.allowed)
+    minted = await mint(http, org.auth, s.affiliate["id"], allowedOrigins=sites.origins[0])
     sites.html = brand_page(stack.base_url, minted["token"])
     context = await browser.new_context(user_agent=DESKTOP)
 
-    page, state, _answers = await visit(context, sites.allowed)
+    page, state, _answers = await visit(context, sites.origins[0])
     assert state == "empty"  # no sale yet: the figures, and no conversions
     assert [await figure(page, key) for key in ("earned", "paid", "pending")] == [usd(0)] * 3
 
     await expire(minted["id"])
-    _page, state, answers = await visit(context, sites.allowed)
+    _page, state, answers = await visit(context, sites.origins[0])
     assert state == "expired"
     [(origin, status, body)] = answers.seen
-    assert (origin, status, body["error"]) == (sites.allowed, 401, "token_expired")
+    assert (origin, status, body["error"]) == (sites.origins[0], 401, "token_expired")
     await context.close()
 
 
@@ -245,20 +209,20 @@ def frame_page(gateway: str, token: str) -> str:
 
 
 async def test_the_iframe_page_shows_the_figures_only_where_the_token_allows(
-        http: aiohttp.ClientSession, stack: Stack, issuer: TestIssuer, sites: BrandSites,
+        http: aiohttp.ClientSession, stack: Stack, issuer: TestIssuer, sites: LocalPages,
         browser: Any) -> None:
     org = await growth_brand(http, issuer)
     s = await seller(http, org)
     commission = await booked_sale(http, s, 4321)  # 20%: 864.2 -> 864
     # The widget's call now comes from the gateway's own page: its origin is listed too.
     minted = await mint(http, org.auth, s.affiliate["id"],
-                        allowedOrigins=f"{sites.allowed},{stack.base_url}")
+                        allowedOrigins=f"{sites.origins[0]},{stack.base_url}")
     sites.html = frame_page(stack.base_url, minted["token"])
     context = await browser.new_context(user_agent=DESKTOP)
 
     page = await context.new_page()
     async with page.expect_response(lambda r: DASHBOARD in r.url) as answered:
-        await page.goto(sites.allowed)
+        await page.goto(sites.origins[0])
     response = await answered.value
     assert response.status == 200, await response.text()
     assert await response.request.header_value("origin") is None  # same-origin: none is sent
@@ -272,7 +236,7 @@ async def test_the_iframe_page_shows_the_figures_only_where_the_token_allows(
     other = await context.new_page()
     other.on("request", lambda request: calls.append(request.url) if DASHBOARD in request.url
              else None)
-    await other.goto(sites.other, wait_until="load")  # the frame has loaded or failed by then
+    await other.goto(sites.origins[1], wait_until="load")  # the frame has loaded or failed by then
     [blocked] = other.main_frame.child_frames
     assert await blocked.locator(WIDGET).count() == 0  # frame-ancestors: not rendered here
     assert calls == []

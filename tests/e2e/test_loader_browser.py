@@ -4,8 +4,6 @@ click row, and ``Rekomi.convert`` posting the lead."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -13,21 +11,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
+from tests.common.browser import REQUIRES_CHROMIUM, LocalPages, chromium, local_pages
 from tests.common.orgs import Org
 from tests.common.tracking_api import DESKTOP, click_rows, db_fetch, tracked_link
 from tests.common.waiting import eventually
 
-playwright_api = pytest.importorskip("playwright.async_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-# `make test` installs chromium and sets REKOMI_BROWSER_TESTS=required, so there a missing
-# browser fails the run instead of skipping it; a bare `pytest` elsewhere may skip.
-pytestmark = pytest.mark.skipif(
-    shutil.which("chromium") is None and os.environ.get("REKOMI_BROWSER_TESTS") != "required",
-    reason="Debian's chromium is not installed (apt-get install chromium)")
+pytest.importorskip("playwright.async_api")  # the browser tests skip without it
+pytestmark = REQUIRES_CHROMIUM
 
 
 def base_of(snippet: str) -> str:
@@ -35,33 +26,16 @@ def base_of(snippet: str) -> str:
 
 
 @pytest.fixture
-async def brand_site() -> AsyncIterator[dict[str, Any]]:
-    """A brand's page on its own origin; the test puts the snippet in ``site["html"]``."""
-    site: dict[str, Any] = {"html": ""}
-
-    async def page(_request: web.Request) -> web.Response:
-        return web.Response(text=site["html"], content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    tcp = web.TCPSite(runner, "localhost", 0)
-    await tcp.start()
-    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    site["origin"] = f"http://localhost:{port}"
-    yield site
-    await runner.cleanup()
+async def brand_site() -> AsyncIterator[LocalPages]:
+    """A brand's page on its own origin; the test puts the snippet in ``html``."""
+    async with local_pages(1) as site:
+        yield site
 
 
 @pytest.fixture
 async def browser_context() -> AsyncIterator[Any]:
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield await browser.new_context(user_agent=DESKTOP)
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        yield await browser.new_context(user_agent=DESKTOP)
 
 
 async def _visit(context: Any, url: str) -> dict[str, Any]:
@@ -81,13 +55,13 @@ async def _snippet(http: aiohttp.ClientSession, org: Org) -> str:
 
 
 async def test_first_touch_keeps_the_first_affiliate(http: aiohttp.ClientSession, org: Org,
-                                                     brand_site: dict[str, Any],
+                                                     brand_site: LocalPages,
                                                      browser_context: Any) -> None:
     first = await tracked_link(http, org, attributionModel="FirstTouch")
     second = await tracked_link(http, org, first.program_id)
-    brand_site["html"] = await _snippet(http, org)
-    await _visit(browser_context, f"{brand_site['origin']}/?via={first.slug}")
-    again = await _visit(browser_context, f"{brand_site['origin']}/p?ref={second.slug}")
+    brand_site.html = await _snippet(http, org)
+    await _visit(browser_context, f"{brand_site.origins[0]}/?via={first.slug}")
+    again = await _visit(browser_context, f"{brand_site.origins[0]}/p?ref={second.slug}")
     assert (again["slug"], again["attributedSlug"]) == (second.slug, first.slug)
     cookies = {c["name"]: c["value"] for c in await browser_context.cookies()}
     assert cookies["rkm_ref"].startswith(f"{first.slug}.")
@@ -97,41 +71,37 @@ async def test_first_touch_keeps_the_first_affiliate(http: aiohttp.ClientSession
 
 
 async def test_visit_cookie_click_and_convert(http: aiohttp.ClientSession, org: Org,
-                                              brand_site: dict[str, Any]) -> None:
+                                              brand_site: LocalPages) -> None:
     link = await tracked_link(http, org, cookieWindowDays=45)
     async with http.get("/api/v1/r/install-snippet", headers=org.auth) as response:
         snippet = (await response.json())["snippet"]
         assert response.status == 200
-    brand_site["html"] = f"<!doctype html><html><body><h1>Brand</h1>{snippet}</body></html>"
+    brand_site.html = f"<!doctype html><html><body><h1>Brand</h1>{snippet}</body></html>"
     email = f"lead-{uuid.uuid4().hex[:8]}@example.com"
 
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            context = await browser.new_context(user_agent=DESKTOP)
-            page = await context.new_page()
-            await page.goto(f"{brand_site['origin']}/landing?via={link.slug}&utm_source=pw")
-            await page.wait_for_function("window.Rekomi !== undefined")
-            click = await page.evaluate("Rekomi.ready")
-            assert click["slug"] == link.slug and click["counted"] is True
-            cookies = {c["name"]: c for c in await context.cookies()}
-            assert cookies["rkm_ref"]["value"].startswith(f"{link.slug}.{link.program_id}.")
-            assert abs(cookies["rkm_ref"]["expires"] - (time.time() + 45 * 86400)) < 120
-            async with page.expect_request(
-                    lambda r: r.url.endswith("/api/v1/r/lead/signup") and r.method == "POST"
-            ) as sent:
-                assert await page.evaluate("info => Rekomi.convert(info)",
-                                           {"email": email, "name": "Pat Doe"}) is True
-            # Chromium does not show a beacon's Blob body to Playwright: the rows below
-            # prove what was sent.
-            assert (await sent.value).url == f"{base_of(snippet)}/api/v1/r/lead/signup"
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        context = await browser.new_context(user_agent=DESKTOP)
+        page = await context.new_page()
+        await page.goto(f"{brand_site.origins[0]}/landing?via={link.slug}&utm_source=pw")
+        await page.wait_for_function("window.Rekomi !== undefined")
+        click = await page.evaluate("Rekomi.ready")
+        assert click["slug"] == link.slug and click["counted"] is True
+        cookies = {c["name"]: c for c in await context.cookies()}
+        assert cookies["rkm_ref"]["value"].startswith(f"{link.slug}.{link.program_id}.")
+        assert abs(cookies["rkm_ref"]["expires"] - (time.time() + 45 * 86400)) < 120
+        async with page.expect_request(
+                lambda r: r.url.endswith("/api/v1/r/lead/signup") and r.method == "POST"
+        ) as sent:
+            assert await page.evaluate("info => Rekomi.convert(info)",
+                                       {"email": email, "name": "Pat Doe"}) is True
+        # Chromium does not show a beacon's Blob body to Playwright: the rows below
+        # prove what was sent.
+        assert (await sent.value).url == f"{base_of(snippet)}/api/v1/r/lead/signup"
 
     [row] = await click_rows(link.slug, 1)
     assert (row["source"], row["utm_source"], row["device_class"], row["referrer_host"]) == (
         "js", "pw", "Desktop", None)
-    assert row["landing_url"].startswith(brand_site["origin"])
+    assert row["landing_url"].startswith(brand_site.origins[0])
 
     async def lead_row() -> list[Any] | None:
         rows = await db_fetch(
