@@ -51,15 +51,11 @@ class PrincipalCache:
             listener, self._listener = self._listener, None
             await listener.close()
 
-    def forget_embed_tokens(self) -> None:
-        """This replica's own change of a token: dropped now, not when its NOTIFY comes back
-        (the caller's next read may come first)."""
-        self._embed_tokens.clear()
-
-    def forget_keys(self) -> None:
-        """This replica's own revocation of a key: dropped now, not when its NOTIFY comes back
-        (the caller's next request may come first)."""
-        self._principals.clear()
+    def changed_here(self) -> None:
+        """This replica's own change (a key revoked, a signing secret rotated, an embed token
+        replaced): cleared now, as its NOTIFY will clear every replica, because the caller's
+        next request may come before that NOTIFY comes back."""
+        self._on_change()
 
     def _on_change(self, *_args: object) -> None:
         for cache in self._caches:
@@ -96,10 +92,6 @@ class PrincipalCache:
         """The org's S2S signing secrets in clear, for verifying signatures; a rotation
         NOTIFYs, which empties this too."""
         return await self._signing.get(org_id)
-
-    def forget_signing_secrets(self, org_id: uuid.UUID) -> None:
-        """This replica's own rotation: dropped now, not when its NOTIFY comes back."""
-        self._signing.forget(org_id)
 
     async def embed_token(self, token_hash: bytes) -> EmbedToken | None:
         """The live embed token with this hash (the public embedded dashboard's lookup);

@@ -40,7 +40,7 @@ async def create_token(request: web.Request, payload: dict[str, Any]
     issued = await issue_token(request.app[POOL], request.app[BUS], request[PRINCIPAL].org_id,
                                EmbedTokenBody.model_validate(payload["data"]),
                                Actor.model_validate(payload["actor"]), now_utc())
-    request.app[PRINCIPALS].forget_embed_tokens()  # a rotation revoked the previous token
+    request.app[PRINCIPALS].changed_here()  # a rotation revoked the previous token
     return issued
 
 
@@ -48,7 +48,7 @@ async def revoke(request: web.Request, payload: dict[str, Any]) -> EmbedTokenRev
     revoked = await revoke_token(request.app[POOL], request[PRINCIPAL].org_id,
                                  payload["tokenId"], Actor.model_validate(payload["actor"]),
                                  now_utc())
-    request.app[PRINCIPALS].forget_embed_tokens()
+    request.app[PRINCIPALS].changed_here()
     return revoked
 
 

@@ -53,7 +53,7 @@ async def _revoke(request: web.Request, payload: dict[str, Any]) -> None:
     async with request.app[POOL].acquire() as conn:
         await revoke_key(conn, uuid.UUID(payload["keyId"]), Actor.model_validate(payload["actor"]),
                          org_id=request[PRINCIPAL].org_id)
-    request.app[PRINCIPALS].forget_keys()  # before its NOTIFY comes back: the next request
+    request.app[PRINCIPALS].changed_here()  # before its NOTIFY comes back: the next request
 
 
 def _route(method: str, path: str, summary: str, **kw: Any) -> Route:

@@ -31,7 +31,7 @@ async def _rotate(request: web.Request, payload: dict[str, Any]) -> SigningSecre
     async with request.app[POOL].acquire() as conn:
         rotated = await rotate_signing_secret(conn, org_id,
                                               Actor.model_validate(payload["actor"]), overlap)
-    request.app[PRINCIPALS].forget_signing_secrets(org_id)  # before its NOTIFY comes back
+    request.app[PRINCIPALS].changed_here()  # before its NOTIFY comes back
     return rotated
 
 
