@@ -25,11 +25,13 @@ class AttributionMethod(StrEnum):
 ATTRIBUTION_METHODS: dict[AttributionMethod | None, str] = {
     None: "an S2S sale or lead that named its affiliate by `affiliateSlug` (a renewal that "
           "sent one too)",
-    AttributionMethod.subscription: "an S2S renewal sent without `affiliateSlug`: credited to "
-                                    "the affiliate of the subscription's first sale",
-    AttributionMethod.email_match: "an S2S sale without `affiliateSlug` (and no earlier sale of "
-                                   "its subscription): credited to the affiliate of the org's "
-                                   "first lead with its `customerEmail`",
+    AttributionMethod.subscription: "a renewal (an S2S one sent without `affiliateSlug`, or a "
+                                    "Stripe or Paddle subscription's later payment): credited "
+                                    "to the affiliate of the subscription's first sale",
+    AttributionMethod.email_match: "an S2S sale without `affiliateSlug`, or a Stripe or Paddle "
+                                   "payment no coupon, referral or known customer credits (and "
+                                   "no earlier sale of its subscription): credited to the "
+                                   "affiliate of the org's first lead with its e-mail",
     AttributionMethod.sub_affiliate_override: "the recruiter's override of a sub-affiliate's "
                                               "sale (`amountCents` 0, "
                                               "`parentAffiliateConversionId` set)",
@@ -37,13 +39,14 @@ ATTRIBUTION_METHODS: dict[AttributionMethod | None, str] = {
                                        "clicks on a CPC program",
     AttributionMethod.imported: "a row of `POST /api/v1/conversions/import` (historical "
                                 "import)",
-    AttributionMethod.coupon: "the reference's value for a checkout whose promotion code "
-                              "belongs to the affiliate (Stripe and Paddle ingestion, not "
-                              "written yet)",
-    AttributionMethod.metadata_or_customer: "the reference's value for a checkout that carried "
-                                            "the affiliate's referral in its metadata or "
-                                            "customer (Stripe and Paddle ingestion, not "
-                                            "written yet)",
+    AttributionMethod.coupon: "a Stripe or Paddle payment that redeemed a code assigned to "
+                              "the affiliate (a promotion code, a coupon id or a Paddle "
+                              "discount id; `couponCode` is the code redeemed), or a Stripe "
+                              "promotion code whose metadata `rekomi_affiliate_id` names it",
+    AttributionMethod.metadata_or_customer: "a Stripe or Paddle payment whose checkout carried "
+                                            "the affiliate's link slug (metadata `rekomi_ref`, "
+                                            "`client_reference_id` or Paddle `custom_data`), "
+                                            "or whose customer an earlier payment credited",
 }
 
 

@@ -85,6 +85,7 @@ class ProviderEvent(BaseModel):
     org_handle: str = Field(alias="orgHandle")
     body: str
     signature: str | None = None
+    payout_grace_days: int = Field(default=0, alias="payoutGraceDays", ge=0)
 
     model_config = ConfigDict(populate_by_name=True)
 

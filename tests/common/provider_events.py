@@ -99,3 +99,10 @@ async def stored_events(org: Org) -> list[Any]:
     return await tracking_sql("SELECT provider, event_id, event_type, payload FROM "
                               "provider_events WHERE org_id = $1 ORDER BY received_at",
                               uuid.UUID(org.org_id))
+
+
+async def connect_paddle(http: aiohttp.ClientSession, org: Org) -> str:
+    secret = ntfset()
+    status, body = await put_connection(http, PADDLE, org.auth, {"webhookSecret": secret})
+    assert status == 200, body
+    return secret

@@ -35,6 +35,8 @@ class PrincipalCache:
             ttl, self._principal, keep=_found)
         self._orgs: TtlCache[uuid.UUID, asyncpg.Record | None] = TtlCache(
             ttl, self._org, keep=_found)
+        self._handles: TtlCache[str, asyncpg.Record | None] = TtlCache(
+            ttl, self._org_by_handle, keep=_found)
         self._embed_tokens: TtlCache[bytes, EmbedToken | None] = TtlCache(
             ttl, self._embed_token, keep=_found)
         # Opened (decrypted) once per load, never per request: the S2S hot path reads these.
@@ -63,7 +65,7 @@ class PrincipalCache:
 
     @property
     def _caches(self) -> tuple[TtlCache[Any, Any], ...]:
-        return self._principals, self._orgs, self._embed_tokens, self._signing
+        return self._principals, self._orgs, self._handles, self._embed_tokens, self._signing
 
     def _deaf(self) -> None:
         log.warning("principal cache has no listener; caching disabled until it is back")
@@ -88,6 +90,10 @@ class PrincipalCache:
         write to orgs NOTIFYs, which empties this too."""
         return await self._orgs.get(org_id)
 
+    async def org_by_handle(self, handle: str) -> asyncpg.Record | None:
+        """The org row by its handle, for the providers' webhook calls (no API key there)."""
+        return await self._handles.get(handle)
+
     async def signing_secrets(self, org_id: uuid.UUID) -> SigningSecrets | None:
         """The org's S2S signing secrets in clear, for verifying signatures; a rotation
         NOTIFYs, which empties this too."""
@@ -105,6 +111,10 @@ class PrincipalCache:
     async def _org(self, org_id: uuid.UUID) -> asyncpg.Record | None:
         async with self.pool.acquire() as conn:
             return await OrgsRepository(conn).org(org_id)
+
+    async def _org_by_handle(self, handle: str) -> asyncpg.Record | None:
+        async with self.pool.acquire() as conn:
+            return await OrgsRepository(conn).org_by_handle(handle)
 
     async def _signing_secrets(self, org_id: uuid.UUID) -> SigningSecrets | None:
         async with self.pool.acquire() as conn:

@@ -77,17 +77,25 @@ class IntegrationsRepository:
         return bool(done)
 
     async def record_event(self, org_id: uuid.UUID, provider: Provider, event_id: str,
-                           event_type: str, body: str, received_at: datetime) -> bool:
+                           event_type: str, body: str, received_at: datetime,
+                           payout_grace_days: int) -> bool:
         """False when the event id was recorded before (a retry or a replay). The body is
         stored as the provider sent it (parsed by PostgreSQL, not re-serialised)."""
         done = await self.conn.fetchval(
             "INSERT INTO provider_events (org_id, provider, event_id, event_type, payload, "
-            "received_at) VALUES ($1, $2, $3, $4, ($5::text)::jsonb, $6) "
+            "received_at, payout_grace_days) VALUES ($1, $2, $3, $4, ($5::text)::jsonb, $6, $7) "
             "ON CONFLICT DO NOTHING RETURNING true",
-            org_id, provider.value, event_id, event_type, body, received_at)
+            org_id, provider.value, event_id, event_type, body, received_at, payout_grace_days)
         return bool(done)
 
 
 def opened_webhook_secret(cache: OpenedCache, row: asyncpg.Record) -> str:
     return cache.open(row[WEBHOOK_SECRET], INTEGRATION_SECRETS.context(WEBHOOK_SECRET,
                                                                        row["id"]))
+
+
+def opened_restricted_key(cache: OpenedCache, row: asyncpg.Record) -> str | None:
+    sealed_key = row[RESTRICTED_KEY]
+    if sealed_key is None:
+        return None
+    return cache.open(sealed_key, INTEGRATION_SECRETS.context(RESTRICTED_KEY, row["id"]))

@@ -1,8 +1,7 @@
 """Receiving a provider's webhook event: find the org's connection by its handle, verify the
 signature on the body exactly as sent, and store the event once, with its outbox event, in
-one transaction; the answer (2xx at the edge) means the event is durable. Booking conversions
-from stored events is issue 23's next increment: they wait in ``provider_events`` and on the
-bus (``tracking.provider_event.received``)."""
+one transaction; the answer (2xx at the edge) means the event is durable. This service books
+it from the bus (``tracking.provider_event.received``, ``provider_booking.py``)."""
 
 from __future__ import annotations
 
@@ -50,7 +49,7 @@ class ProviderIntake:
         async with unit_of_work(self.pool) as tx:
             stored = await IntegrationsRepository(tx.conn).record_event(
                 row["org_id"], cmd.provider, event.event_id, event.event_type, cmd.body,
-                received_at)
+                received_at, cmd.payout_grace_days)
             if stored:
                 await tx.publish(PROVIDER_EVENT_RECEIVED, ProviderEventStored(
                     org_id=row["org_id"], provider=cmd.provider, event_id=event.event_id,

@@ -48,8 +48,12 @@ def receive(provider: i.Provider, header: str) -> LocalView:
         except UnicodeDecodeError:
             raise ValidationFailed("the body is not UTF-8 text", code="invalid_provider_event"
                                    ) from None
+        # The org's grace days travel with the event, as with an S2S sale; an unknown
+        # handle is tracking's to refuse (it has no connection either).
+        org = await request.app[PRINCIPALS].org_by_handle(payload["orgHandle"])
         return await i.RECEIVE_PROVIDER_EVENT.call(request.app[BUS], {
             "provider": provider.value, "orgHandle": payload["orgHandle"], "body": body,
-            "signature": request.headers.get(header)},
+            "signature": request.headers.get(header),
+            "payoutGraceDays": org["payout_grace_days"] if org else 0},
             linger=INGEST_LINGER_SECONDS, max_linger=INGEST_MAX_LINGER_SECONDS)
     return view
