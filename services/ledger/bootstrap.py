@@ -11,6 +11,7 @@ from libs.shared.settings import Settings
 from services.ledger.affiliates.entrypoints.rpc import add_affiliate_handlers
 from services.ledger.click_rewards.entrypoints.consumers import subscribe_click_rewards
 from services.ledger.conversions.entrypoints.consumers import subscribe as subscribe_attributed
+from services.ledger.conversions.entrypoints.dispute_consumers import subscribe_disputes
 from services.ledger.conversions.entrypoints.jobs import start_conversion_lifecycle
 from services.ledger.conversions.entrypoints.rpc import add_conversion_handlers
 from services.ledger.coupon_codes.entrypoints.rpc import add_coupon_code_handlers
@@ -73,6 +74,7 @@ async def wire(ctx: ServiceContext) -> None:
     outside = OutsideSystems.from_settings(ctx.settings)
     await ctx.bus.serve(handlers(ctx, outside).handlers)
     await subscribe_attributed(ctx.bus, ctx.pool)  # sales, refunds, leads tracking accepted
+    await subscribe_disputes(ctx.bus, ctx.pool)  # payment disputes: hold, release or refund
     await subscribe_click_rewards(ctx.bus, ctx.pool)  # CPC: closed click buckets
     await subscribe_org_settings(ctx.bus, ctx.pool)  # the copy of each org's settings
     await subscribe_payables(ctx.bus, ctx.pool)  # payouts paid or cancelled: settle the claims
