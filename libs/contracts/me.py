@@ -107,9 +107,11 @@ class MembershipBalance(Resource):
 
     currency: str
     pending_cents: int = Field(alias="pendingCents", description=(
-        "Pending: inside the org's payout grace days; may still be refunded or denied."))
+        "Pending: inside the org's payout grace days, or Approved but held by an open "
+        "payment dispute; may still be refunded or denied."))
     approved_cents: int = Field(alias="approvedCents", description=(
-        "Approved and in no payout yet: what the next payout run pays (less `clawbackCents`)."))
+        "Approved, in no payout yet and not held by a dispute: what the next payout run pays "
+        "(less `clawbackCents`)."))
     in_payout_cents: int = Field(alias="inPayoutCents", description=(
         "Approved and claimed by a payout that is not paid yet (processing, or failed and "
         "awaiting a retry)."))

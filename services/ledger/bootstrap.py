@@ -11,6 +11,7 @@ from libs.shared.settings import Settings
 from services.ledger.affiliates.entrypoints.rpc import add_affiliate_handlers
 from services.ledger.click_rewards.entrypoints.consumers import subscribe_click_rewards
 from services.ledger.conversions.entrypoints.consumers import subscribe as subscribe_attributed
+from services.ledger.conversions.entrypoints.dispute_consumers import subscribe_disputes
 from services.ledger.conversions.entrypoints.jobs import start_conversion_lifecycle
 from services.ledger.conversions.entrypoints.rpc import add_conversion_handlers
 from services.ledger.coupon_codes.entrypoints.rpc import add_coupon_code_handlers
@@ -24,6 +25,7 @@ from services.ledger.invites.entrypoints.mail_worker import start_invite_mail
 from services.ledger.invites.entrypoints.rpc import add_invite_handlers
 from services.ledger.metrics.entrypoints.consumers import subscribe_metrics
 from services.ledger.metrics.entrypoints.rpc import add_metrics_handlers
+from services.ledger.metrics.entrypoints.subscription_ends import subscribe_subscription_ends
 from services.ledger.org_settings.entrypoints.consumers import subscribe_org_settings
 from services.ledger.payables.entrypoints.consumers import subscribe_payables
 from services.ledger.payables.entrypoints.rpc import add_payables_handlers
@@ -73,10 +75,12 @@ async def wire(ctx: ServiceContext) -> None:
     outside = OutsideSystems.from_settings(ctx.settings)
     await ctx.bus.serve(handlers(ctx, outside).handlers)
     await subscribe_attributed(ctx.bus, ctx.pool)  # sales, refunds, leads tracking accepted
+    await subscribe_disputes(ctx.bus, ctx.pool)  # payment disputes: hold, release or refund
     await subscribe_click_rewards(ctx.bus, ctx.pool)  # CPC: closed click buckets
     await subscribe_org_settings(ctx.bus, ctx.pool)  # the copy of each org's settings
     await subscribe_payables(ctx.bus, ctx.pool)  # payouts paid or cancelled: settle the claims
     await subscribe_metrics(ctx.bus, ctx.pool)  # the dashboard's rollups
+    await subscribe_subscription_ends(ctx.bus, ctx.pool)  # ended subscriptions: the churn count
     await start_invite_mail(ctx, outside.mailer)  # invite e-mail: queue consumer + paced sender
     start_conversion_lifecycle(ctx)  # Pending -> Approved after the payout grace days
     start_fx_refresh(ctx, outside.fx_source)  # from REKOMI_FX_RATES_URL, daily (off when unset)

@@ -8,14 +8,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aio_pika
 import asyncpg
 import pytest
-from prometheus_client import REGISTRY
 
 from libs.contracts.attributed import (
     LEAD_ACCEPTED,
@@ -26,7 +24,6 @@ from libs.contracts.attributed import (
 )
 from libs.contracts.common import as_json
 from libs.contracts.conversions import GetConversion
-from libs.shared.bus import Bus
 from libs.shared.settings import Settings
 from libs.shared.uow import unit_of_work
 from services.ledger.conversions.entrypoints.consumers import QUEUE, subscribe
@@ -34,62 +31,13 @@ from services.ledger.conversions.service_layer.approval import approve_due
 from services.ledger.conversions.service_layer.booking import book_refund, book_sale
 from services.ledger.conversions.service_layer.queries import get_conversion
 from tests.common.ledger_booking import T0, emitted, new_program, refund, rows, sale
-
-
-@dataclass
-class Ledger:
-    """A ledger consumer on its own namespace, and a publisher standing in for tracking."""
-
-    bus: Bus
-    queue: str
-
-    def handled(self, outcome: str) -> float:
-        return REGISTRY.get_sample_value(
-            "rekomi_bus_messages_total", {"queue": self.queue, "outcome": outcome}) or 0.0
-
-    async def send(self, key: str, body: dict[str, Any], message_id: str | None = None
-                   ) -> None:
-        await self.bus.publish(key, body, message_id=message_id or uuid.uuid4().hex)
-
-    async def deliver(self, key: str, *bodies: dict[str, Any], outcome: str = "acked") -> None:
-        await self.deliver_all([(key, b) for b in bodies], outcome)
-
-    async def deliver_all(self, messages: list[tuple[str, dict[str, Any]]],
-                          outcome: str = "acked") -> None:
-        """Publish at once and wait until the consumer has finished every one of them."""
-        before = self.handled(outcome)
-        await asyncio.gather(*(self.send(key, body) for key, body in messages))
-        await until(lambda: _at_least(self.handled(outcome), before + len(messages)))
-
-
-async def _at_least(value: float, target: float) -> bool:
-    return value >= target
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout: float = 15) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
+from tests.common.ledger_consumers import Ledger, at_least, ledger_consumers, until
 
 
 @pytest.fixture(scope="module")
 async def ledger(pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[Ledger]:
-    namespace = f"booking{uuid.uuid4().hex[:8]}"
-    consumer = Bus(settings.amqp_url, namespace=namespace, service="ledger", delivery_limit=2)
-    publisher = Bus(settings.amqp_url, namespace=namespace, service="tracking")
-    await consumer.connect(wait_seconds=10)
-    await publisher.connect(wait_seconds=10)
-    await subscribe(consumer, pool)
-    queue = f"{namespace}.ledger.{QUEUE}"
-    yield Ledger(publisher, queue)
-    await publisher.close()
-    await consumer.close()
-    connection = await aio_pika.connect(settings.amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        for name in (queue, f"{queue}.dlq"):
-            await channel.queue_delete(name)
+    async with ledger_consumers(pool, settings, {QUEUE: subscribe}) as found:
+        yield found[QUEUE]
 
 
 async def test_a_sale_is_booked_once_however_often_it_is_delivered(
@@ -278,7 +226,7 @@ async def test_poison_messages_are_dead_lettered(
     before = ledger.handled("dead_lettered")
     await asyncio.gather(*(ledger.send(SALE_ACCEPTED, body) for body in (
         {"orgId": "nope"}, stranger, sale(p, "in_good"))))  # one burst: the good one is booked
-    await until(lambda: _at_least(ledger.handled("dead_lettered"), before + 2))
+    await until(lambda: at_least(ledger.handled("dead_lettered"), before + 2))
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:
         channel = await connection.channel()

@@ -8,18 +8,22 @@ from collections import defaultdict
 
 from libs.contracts.me import MembershipBalance
 from libs.shared.db import Conn
+from services.ledger.conversions.adapters.disputes_repository import held_by_dispute
 
 # Pending rows that are locked are imported, unconfirmed history: never payable, so not
-# pending either. Approved rows are never locked (a CHECK says so).
-_BALANCES = """
+# pending either. Approved rows are never locked (a CHECK says so). An Approved row an open
+# dispute holds is not what the next payout run pays: it counts as pending until the dispute
+# is won (lost, it is refunded and counts nowhere).
+_HELD = held_by_dispute("c")
+_BALANCES = f"""
 WITH members AS (  -- DISTINCT: a pair given twice is still counted once
     SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS m(org_id, affiliate_id)),
 counted AS (
     SELECT c.affiliate_id, c.currency,
-           sum(c.commission_cents) FILTER (WHERE c.status = 'Pending' AND NOT c.locked)
-               AS pending,
-           sum(c.commission_cents) FILTER (WHERE c.status = 'Approved' AND c.payout_id IS NULL)
-               AS approved,
+           sum(c.commission_cents) FILTER (WHERE c.status = 'Pending' AND NOT c.locked
+               OR c.status = 'Approved' AND c.payout_id IS NULL AND {_HELD}) AS pending,
+           sum(c.commission_cents) FILTER (WHERE c.status = 'Approved' AND c.payout_id IS NULL
+               AND NOT {_HELD}) AS approved,
            sum(c.commission_cents)
                FILTER (WHERE c.status = 'Approved' AND c.payout_id IS NOT NULL) AS in_payout,
            sum(c.commission_cents) FILTER (WHERE c.status = 'Paid') AS paid

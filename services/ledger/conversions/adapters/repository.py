@@ -12,6 +12,7 @@ import asyncpg
 
 from libs.shared.db import Conn
 from libs.shared.pagination import Cursor
+from services.ledger.conversions.adapters.disputes_repository import held_by_dispute
 from services.ledger.conversions.domain.model import Conversion, ConversionEvent
 
 COLUMNS = [f.name for f in dataclasses.fields(Conversion)]
@@ -185,11 +186,12 @@ class ConversionsRepository:
         """Approve up to ``limit`` Pending rows whose grace period ended; replicas running this
         at once take disjoint rows (SKIP LOCKED). A locked row (imported history) is never
         payable, so never approved: one such row due would otherwise fail every round's
-        batch on the CHECK and stop all approvals."""
+        batch on the CHECK and stop all approvals. A row an open dispute holds waits: it is
+        approved by the first round after the dispute is won."""
         rows = await self.conn.fetch(
             "UPDATE conversions SET status = 'Approved', approved_at = $1 WHERE id IN ("
             "SELECT id FROM conversions WHERE status = 'Pending' AND approve_after <= $1 "
-            "AND NOT locked "
+            f"AND NOT locked AND NOT {held_by_dispute('conversions')} "
             "ORDER BY approve_after LIMIT $2 FOR UPDATE SKIP LOCKED) "
             f"RETURNING {', '.join(COLUMNS)}", now, limit)
         return [conversion_from(r) for r in rows]

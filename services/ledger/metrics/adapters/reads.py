@@ -47,6 +47,12 @@ class Scope:
         return per_affiliate if self.affiliate_id is not None else org_wide
 
 
+# Each subscription the rollups saw, with its churn day ($4 is CHURN_DAYS; least() ignores
+# a missing end).
+_CHURN = ("(SELECT s.org_id, s.program_id, s.affiliate_id, "
+          "least(e.end_day, s.last_day + $4::int) AS churn_day FROM metric_subscriptions s "
+          "LEFT JOIN subscription_ends e USING (org_id, subscription_id)) AS churn")
+
 RANKABLE = ("clicks", "conversions", "earnings", "epc")
 # Earnings per click as Python's round(earnings / clicks) gives it: halves to even. (A float
 # quotient could round otherwise only within one ulp of a half, past 2**52 cents.)
@@ -197,11 +203,13 @@ class Reads:
             *([] if program_id is None else [program_id])))
 
     async def churned(self, scope: Scope) -> int:
-        """Subscriptions whose charges stopped in the window: the last one was
-        ``CHURN_DAYS`` before a day of it."""
-        where, args = scope.where("last_day + $4::int", CHURN_DAYS)
-        found: int = await self.conn.fetchval(
-            f"SELECT count(*) FROM metric_subscriptions WHERE {where}", *args)
+        """Subscriptions that churned in the window, each once, on the earlier of: the day
+        the provider ended it (``subscription_ends``), and the day its charges are inferred
+        to have stopped (``CHURN_DAYS`` after the last one). An end whose subscription the
+        rollups have not seen counts once its first charge is counted."""
+        where, args = scope.where("churn_day", CHURN_DAYS)
+        found: int = await self.conn.fetchval(f"SELECT count(*) FROM {_CHURN} WHERE {where}",
+                                              *args)
         return found
 
     async def pending(self, org_id: uuid.UUID) -> list[tuple[str, int]]:

@@ -8,16 +8,19 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from libs.contracts.payables import ClaimedLine
 from libs.shared.db import Conn
+from services.ledger.conversions.adapters.disputes_repository import held_by_dispute
 from services.ledger.conversions.adapters.repository import COLUMNS, conversion_from
 from services.ledger.conversions.domain.model import Conversion
 from services.ledger.payables.domain.eligibility import Balance, Payee
 
-# The rows a run may pay: Approved, unclaimed, not locked history, booked in the period.
+# The rows a run may pay: Approved, unclaimed, not locked history, booked in the period, not
+# held by an open dispute (the statements name the conversions table ``c``).
 _DUE = ("status = 'Approved' AND payout_id IS NULL AND NOT locked AND created_at >= $2 "
-        "AND created_at < $3 AND ($4::uuid[] IS NULL OR affiliate_id = ANY($4))")
+        "AND created_at < $3 AND ($4::uuid[] IS NULL OR affiliate_id = ANY($4)) "
+        f"AND NOT {held_by_dispute('c')}")
 _BALANCES = (
     f"WITH due AS (SELECT affiliate_id, currency, sum(commission_cents)::bigint AS cents, "
-    f"count(*)::int AS n FROM conversions WHERE org_id = $1 AND {_DUE} GROUP BY 1, 2), "
+    f"count(*)::int AS n FROM conversions c WHERE org_id = $1 AND {_DUE} GROUP BY 1, 2), "
     "owed AS (SELECT affiliate_id, currency, sum(amount_cents)::bigint AS cents, "
     "count(*)::int AS n FROM balance_adjustments WHERE org_id = $1 AND settled_payout_id IS NULL "
     "AND ($4::uuid[] IS NULL OR affiliate_id = ANY($4)) GROUP BY 1, 2) "
