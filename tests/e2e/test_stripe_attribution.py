@@ -209,3 +209,25 @@ async def test_one_orgs_codes_and_customers_do_not_credit_another(
                               foreign_ref)
     assert await processed(other, event) == "unattributed"
     assert await sale_rows(other) == []
+
+
+async def test_a_promotion_codes_metadata_names_the_affiliate(http: aiohttp.ClientSession,
+                                                              stack: object) -> None:
+    s, secret = await _connected(http)
+    other = await _other_affiliate(http, s)
+    promotion = {"id": sid("promo"), "object": "promotion_code", "code": "UNASSIGNED5",
+                 "metadata": {"rekomi_affiliate_id": other}}
+    paid = checkout(total=4000, total_details={
+        "amount_discount": 500, "amount_tax": 0,
+        "breakdown": {"discounts": [{"amount": 500, "discount": {
+            "coupon": {"id": "five"}, "promotion_code": promotion}}]}})
+    await send_stripe(http, s.org, secret, "checkout.session.completed", paid)
+    [booked] = await conversions(http, s.org, paid["payment_intent"])
+    assert (booked["affiliateId"], booked["attributionMethod"]) == (other, "coupon")
+
+    # Another org's affiliate id in the metadata credits nobody here.
+    foreign = await seller(http)
+    promotion["metadata"] = {"rekomi_affiliate_id": foreign.affiliate["id"]}
+    again = checkout(total=4000, total_details=paid["total_details"])
+    event = await send_stripe(http, s.org, secret, "checkout.session.completed", again)
+    assert await processed(s.org, event) == "unattributed"
