@@ -1,9 +1,10 @@
 """Stripe ingestion fed by localstripe (issue 23's "Done means"): a coupon, a customer and a
 subscription made with the official ``stripe`` client, whose webhooks localstripe signs and
-sends to the org's endpoint through the running stack. Each event is stored once, however often
-it is delivered; the same events signed with one org's secret open no other org's endpoint; and,
-once tracking books Stripe events, the subscription's first invoice books one Recurring
-conversion credited by its coupon. What localstripe sends: ``tests.common.localstripe_webhooks``."""
+sends to the org's endpoint through the running stack, then a partial refund and the
+subscription's cancellation. Each event is stored once, however often it is delivered; the same
+events signed with one org's secret open no other org's endpoint; and, once tracking books
+Stripe events, the subscription's first invoice books one Recurring conversion credited by its
+coupon. What localstripe sends: ``tests.common.localstripe_webhooks``."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from tests.common.waiting import eventually
 
 SENT = ("coupon.created", "customer.created", "invoice.created", "invoice.payment_succeeded",
         "invoice.paid", "customer.subscription.created")
+LATER = ("charge.refunded", "customer.subscription.deleted")
 # 50.00 a month, 20% off the first invoice, 10% VAT on the rest: Stripe's figures
 AMOUNT, PERCENT_OFF, TAX_PERCENT = 5000, 20, 10
 NET, TAX = 4000, 400
@@ -95,12 +97,17 @@ async def test_localstripe_events_reach_the_endpoint_once_and_only_with_the_orgs
     recorder, sentinel_url = sentinel
     # Another org's endpoint with this org's secret, this org's twice (a redelivery), then
     # the sentinel: all four get every event, in that order.
-    async with webhook(stripe_base, endpoint_of(stack.base_url, other_org), secret, SENT), \
-            webhook(stripe_base, endpoint_of(stack.base_url, org), secret, SENT), \
-            webhook(stripe_base, endpoint_of(stack.base_url, org), secret, SENT), \
-            webhook(stripe_base, sentinel_url, secret, SENT):
+    types = SENT + LATER
+    async with webhook(stripe_base, endpoint_of(stack.base_url, other_org), secret, types), \
+            webhook(stripe_base, endpoint_of(stack.base_url, org), secret, types), \
+            webhook(stripe_base, endpoint_of(stack.base_url, org), secret, types), \
+            webhook(stripe_base, sentinel_url, secret, types):
         bought = await _subscribe(stripe_base, new_coupon_id())
-        await eventually(lambda: _all_sent(recorder, bought.customer_id),
+        async with stripe_client(stripe_base) as client:  # a partial refund, then churn
+            await client.v1.refunds.create_async({"charge": bought.invoice["charge"],
+                                                  "amount": 1100})
+            await client.v1.subscriptions.cancel_async(bought.subscription_id)
+        await eventually(lambda: _all_sent(recorder, bought.customer_id, types),
                          what="every event delivered to the sentinel")
 
     sent = recorder.events(bought.customer_id)
@@ -111,14 +118,28 @@ async def test_localstripe_events_reach_the_endpoint_once_and_only_with_the_orgs
         assert re.fullmatch(r"t=\d+,v1=[0-9a-f]{64}", header), header
         stripe.WebhookSignature.verify_header(body, header, secret, tolerance=300)
 
-    [paid] = [row["payload"] for row in rows if row["event_type"] == "invoice.paid"]
-    paid = json.loads(paid) if isinstance(paid, str) else paid
-    _assert_first_invoice(paid["data"]["object"], bought)
+    stored = {row["event_type"]: _object(row["payload"]) for row in rows}
+    _assert_first_invoice(stored["invoice.paid"], bought)
+    charge = stored["charge.refunded"]
+    assert (charge["id"], charge["invoice"], charge["customer"]) == (
+        bought.invoice["charge"], bought.invoice["id"], bought.customer_id)
+    assert (charge["amount"], charge["amount_refunded"], charge["refunded"]) == (
+        NET + TAX, 1100, False)
+    ended = stored["customer.subscription.deleted"]
+    assert (ended["id"], ended["status"]) == (bought.subscription_id, "canceled")
+    assert isinstance(ended["ended_at"], int)
 
 
-async def _all_sent(recorder: Sentinel, customer_id: str) -> bool | None:
-    types = [e["type"] for e in recorder.events(customer_id)]
-    return True if sorted(types) == sorted(SENT) else None
+def _object(payload: Any) -> dict[str, Any]:
+    event = json.loads(payload) if isinstance(payload, str) else payload
+    found: dict[str, Any] = event["data"]["object"]
+    return found
+
+
+async def _all_sent(recorder: Sentinel, customer_id: str, types: tuple[str, ...]
+                    ) -> bool | None:
+    sent = [e["type"] for e in recorder.events(customer_id)]
+    return True if sorted(sent) == sorted(types) else None
 
 
 def _assert_first_invoice(invoice: dict[str, Any], bought: Subscribed) -> None:
