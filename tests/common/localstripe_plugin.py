@@ -12,7 +12,9 @@ and localstripe 1.15 lacks, registered in its aiohttp app before it starts:
   and 5xx answers are saved here;
 - fault knobs in front of everything (``tests.common.fault_knobs``; set with
   ``POST /_config/faults``, read with ``GET /_config/faults``), like an edge in front of
-  Stripe: an injected 429 or 5xx is never saved by the idempotency layer.
+  Stripe: an injected 429 or 5xx is never saved by the idempotency layer;
+- Billing as Stripe ingestion reads it (coupons on subscriptions, ``billing_reason``,
+  ``invoice.paid``, ``charge.refunded``, removing a webhook): ``tests.common.localstripe_billing``.
 
 Run: ``python -m tests.common.localstripe_plugin --port 0`` prints its port, then serves.
 Its store is never written to disk (localstripe pickles it to /tmp on every write)."""
@@ -37,6 +39,7 @@ from localstripe.resources import (  # type: ignore[import-untyped]
     try_convert_to_int,
 )
 
+from tests.common import localstripe_billing
 from tests.common.fault_knobs import Faults, fault_middleware
 
 DOCS = "https://stripe.com/docs/error-codes/"
@@ -195,6 +198,7 @@ def install(app: web.Application) -> None:
         app.router.add_get(url + "/{id}", server.api_retrieve(cls, url))
     app.router.add_post("/_config/faults", set_faults)
     app.router.add_get("/_config/faults", get_faults)
+    localstripe_billing.install(app)
 
 
 def main() -> None:
