@@ -8,7 +8,6 @@ coupon. What localstripe sends: ``tests.common.localstripe_webhooks``."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from collections.abc import AsyncIterator
@@ -41,12 +40,6 @@ LATER = ("charge.refunded", "customer.subscription.deleted")
 # 50.00 a month, 20% off the first invoice, 10% VAT on the rest: Stripe's figures
 AMOUNT, PERCENT_OFF, TAX_PERCENT = 5000, 20, 10
 NET, TAX = 4000, 400
-
-
-def _processor_exists() -> bool:
-    """Whether tracking books Stripe events yet (the lead is writing it on its own branch)."""
-    return importlib.util.find_spec(
-        "services.tracking.service_layer.provider_processing") is not None
 
 
 class Sentinel:
@@ -159,8 +152,6 @@ def _assert_first_invoice(invoice: dict[str, Any], bought: Subscribed) -> None:
     assert invoice["charge"].startswith("ch_") and invoice["payment_intent"].startswith("pi_")
 
 
-@pytest.mark.skipif(not _processor_exists(), reason="waits for tracking's Stripe event "
-                    "processor (services.tracking.service_layer.provider_processing)")
 async def test_a_subscription_with_an_assigned_coupon_books_one_recurring_conversion(
         http: aiohttp.ClientSession, stack: Stack, stripe_base: str, org: Org) -> None:
     program = await create_program(http, org)
