@@ -21,7 +21,8 @@ _TARGET = (
     "a.custom_commission_value, a.status AS affiliate_status, r.id AS recruiter_id, "
     "r.status AS recruiter_status, p.default_commission_type, "
     "p.default_commission_value, p.default_commission_model, p.sub_affiliate_enabled, "
-    "p.sub_affiliate_percent, p.recurring_months, p.recurring_delay_invoices "
+    "p.sub_affiliate_percent, p.commission_includes_tax, p.recurring_months, "
+    "p.recurring_delay_invoices "
     "FROM affiliates a JOIN programs p ON p.id = a.program_id "
     "LEFT JOIN affiliates r ON r.id = a.recruited_by_affiliate_id AND r.deleted_at IS NULL ")
 
