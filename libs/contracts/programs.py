@@ -108,6 +108,10 @@ MAX_AFFILIATES = (
 Capacity = Annotated[int, Field(ge=0, le=1_000_000), WHOLE_NUMBER]
 REQUIRES_TAX_FORM = ("An added field: when true, an affiliate of this program is paid only once "
                      "a tax form is on file (payout previews say `tax_form_missing`).")
+COMMISSION_INCLUDES_TAX = (
+    "An added field: when true, a sale reported by Stripe or Paddle books its tax into "
+    "`amountCents` and earns commission on it; by default (false) commission is on the amount "
+    "net of discounts and tax. Sales booked already keep their figures.")
 
 
 class ProgramCreate(ApiModel):
@@ -134,6 +138,8 @@ class ProgramCreate(ApiModel):
     is_publicly_discoverable: StrictBool = Field(default=True, alias="isPubliclyDiscoverable")
     requires_tax_form: StrictBool = Field(default=False, alias="requiresTaxForm",
                                           description=REQUIRES_TAX_FORM)
+    commission_includes_tax: StrictBool = Field(default=False, alias="commissionIncludesTax",
+                                                description=COMMISSION_INCLUDES_TAX)
     max_affiliates: Capacity | None = Field(default=None, alias="maxAffiliates",
                                             description=MAX_AFFILIATES)
 
@@ -175,6 +181,8 @@ class ProgramPatch(PatchBody):
                                                         alias="isPubliclyDiscoverable")
     requires_tax_form: StrictBool | None = Field(default=None, alias="requiresTaxForm",
                                                  description=REQUIRES_TAX_FORM)
+    commission_includes_tax: StrictBool | None = Field(
+        default=None, alias="commissionIncludesTax", description=COMMISSION_INCLUDES_TAX)
     max_affiliates: Capacity | None = Field(
         default=None, alias="maxAffiliates", description=MAX_AFFILIATES + " null clears it.")
 
@@ -223,6 +231,8 @@ class ProgramResponse(Resource):
     archived_at: Timestamp | None = Field(alias="archivedAt")
     requires_tax_form: bool = Field(alias="requiresTaxForm", description=REQUIRES_TAX_FORM)
     max_affiliates: int | None = Field(alias="maxAffiliates", description=MAX_AFFILIATES)
+    commission_includes_tax: bool = Field(alias="commissionIncludesTax",
+                                          description=COMMISSION_INCLUDES_TAX)
 
 
 class ProgramList(Resource):

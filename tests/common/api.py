@@ -24,6 +24,7 @@ PROGRAM_KEYS = frozenset({
     "updatedAt", "archivedAt",
     "requiresTaxForm",  # added: payouts wait for a tax form when true
     "maxAffiliates",  # added: the capacity behind the reference's `program_at_capacity`
+    "commissionIncludesTax",  # added: a provider sale's tax earns commission when true
 })
 ENVELOPE_KEYS = frozenset({"error", "message", "field"})
 

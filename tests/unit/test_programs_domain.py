@@ -31,6 +31,7 @@ REFERENCE_KEYS = {
     "customDomainVerified", "networkVisibility", "isPubliclyDiscoverable", "createdAt",
     "updatedAt", "archivedAt",
     "requiresTaxForm", "maxAffiliates",  # ours: payouts, and `program_at_capacity`'s capacity
+    "commissionIncludesTax",  # ours: Stripe and Paddle sales' tax
 }
 
 
@@ -80,7 +81,7 @@ def test_the_reply_json_a_client_sees() -> None:
         "networkVisibility": "InviteOnly", "isPubliclyDiscoverable": True,
         "createdAt": "2026-05-01T12:00:00Z", "updatedAt": "2026-05-01T13:00:00Z",
         "archivedAt": "2026-05-01T13:00:00Z", "requiresTaxForm": False,
-        "maxAffiliates": None}
+        "maxAffiliates": None, "commissionIncludesTax": False}
     assert body == expected
     assert list(body) == list(expected)
     assert isinstance(body["defaultCommissionValue"], float)

@@ -20,7 +20,8 @@ _TARGET = (
     "a.custom_commission_value, a.status AS affiliate_status, NULL::uuid AS recruiter_id, "
     "NULL::text AS recruiter_status, p.default_commission_type, "
     "p.default_commission_value, p.default_commission_model, p.sub_affiliate_enabled, "
-    "p.sub_affiliate_percent FROM affiliates a JOIN programs p ON p.id = a.program_id "
+    "p.sub_affiliate_percent, p.commission_includes_tax "
+    "FROM affiliates a JOIN programs p ON p.id = a.program_id "
     "WHERE a.org_id = $1 AND a.id = $2 AND a.program_id = $3")
 
 # The ledger's own copy of the org's settings (the gateway owns orgs and announces them).

@@ -15,9 +15,10 @@ class AdjustmentsRepository:
         self.conn = conn
 
     async def add(self, a: Adjustment) -> None:
-        """At most one per (conversion, reason): a second claw-back of one refund is a no-op."""
+        """At most one per (conversion, reason, refund step): a second claw-back of one refund
+        (or of one step of a partial refund) is a no-op."""
         await self.conn.execute(
             f"INSERT INTO balance_adjustments ({', '.join(COLUMNS)}) VALUES "
             f"({', '.join(f'${i + 1}' for i in range(len(COLUMNS)))}) "
-            "ON CONFLICT (conversion_id, reason) DO NOTHING",
+            "ON CONFLICT (conversion_id, reason, refund_step) DO NOTHING",
             *[getattr(a, c) for c in COLUMNS])

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import asyncpg
+
 from libs.contracts.attributed import AcceptedRefund
 from libs.shared.db import Conn
 from services.ledger.conversions.adapters.targets import target_from
@@ -21,7 +23,8 @@ _TARGET = (
     "a.custom_commission_value, a.status AS affiliate_status, r.id AS recruiter_id, "
     "r.status AS recruiter_status, p.default_commission_type, "
     "p.default_commission_value, p.default_commission_model, p.sub_affiliate_enabled, "
-    "p.sub_affiliate_percent, p.recurring_months, p.recurring_delay_invoices "
+    "p.sub_affiliate_percent, p.commission_includes_tax, p.recurring_months, "
+    "p.recurring_delay_invoices "
     "FROM affiliates a JOIN programs p ON p.id = a.program_id "
     "LEFT JOIN affiliates r ON r.id = a.recruited_by_affiliate_id AND r.deleted_at IS NULL ")
 
@@ -110,31 +113,48 @@ class BookingRepository:
             "AND external_event_id = $2", org_id, external_event_id, at)
 
     # ---- refunds waiting for their sale ----------------------------------------------------
+    async def parked(self, org_id: uuid.UUID, sale_external_event_id: str
+                     ) -> AcceptedRefund | None:
+        row = await self.conn.fetchrow(
+            f"SELECT {_PARKED} FROM parked_refunds WHERE org_id = $1 "
+            "AND sale_external_event_id = $2", org_id, sale_external_event_id)
+        return _parked_refund(row) if row else None
+
     async def park(self, refund: AcceptedRefund, now: datetime) -> None:
+        """Keep ``refund`` for its sale, in place of one parked before (the caller decides it
+        is the larger share)."""
         await self.conn.execute(
             "INSERT INTO parked_refunds (org_id, sale_external_event_id, external_event_id, "
-            "occurred_at, parked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            "occurred_at, parked_at, refunded_cents, paid_cents) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id, sale_external_event_id) "
+            "DO UPDATE SET external_event_id = $3, occurred_at = $4, parked_at = $5, "
+            "refunded_cents = $6, paid_cents = $7",
             refund.org_id, refund.sale_external_event_id, refund.external_event_id,
-            refund.occurred_at, now)
+            refund.occurred_at, now, refund.refunded_cents, refund.paid_cents)
 
     async def take_parked_many(self, sales: list[tuple[uuid.UUID, str]]
                                ) -> list[AcceptedRefund]:
         rows = await self.conn.fetch(
             "DELETE FROM parked_refunds p USING unnest($1::uuid[], $2::text[]) AS s(org, ext) "
             "WHERE p.org_id = s.org AND p.sale_external_event_id = s.ext "
-            "RETURNING p.org_id, p.external_event_id, p.sale_external_event_id, p.occurred_at",
+            f"RETURNING {', '.join('p.' + c for c in _PARKED.split(', '))}",
             [org for org, _ in sales], [ext for _, ext in sales])
-        return [AcceptedRefund(org_id=r["org_id"], external_event_id=r["external_event_id"],
-                               sale_external_event_id=r["sale_external_event_id"],
-                               occurred_at=r["occurred_at"]) for r in rows]
+        return [_parked_refund(r) for r in rows]
 
     async def take_parked(self, org_id: uuid.UUID, sale_external_event_id: str
                           ) -> AcceptedRefund | None:
         row = await self.conn.fetchrow(
             "DELETE FROM parked_refunds WHERE org_id = $1 AND sale_external_event_id = $2 "
-            "RETURNING external_event_id, occurred_at", org_id, sale_external_event_id)
-        if row is None:
-            return None
-        return AcceptedRefund(org_id=org_id, external_event_id=row["external_event_id"],
-                              sale_external_event_id=sale_external_event_id,
-                              occurred_at=row["occurred_at"])
+            f"RETURNING {_PARKED}", org_id, sale_external_event_id)
+        return _parked_refund(row) if row else None
+
+
+_PARKED = ("org_id, external_event_id, sale_external_event_id, occurred_at, refunded_cents, "
+           "paid_cents")
+
+
+def _parked_refund(row: asyncpg.Record) -> AcceptedRefund:
+    return AcceptedRefund(org_id=row["org_id"], external_event_id=row["external_event_id"],
+                          sale_external_event_id=row["sale_external_event_id"],
+                          occurred_at=row["occurred_at"], refunded_cents=row["refunded_cents"],
+                          paid_cents=row["paid_cents"])

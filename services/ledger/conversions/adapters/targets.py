@@ -21,4 +21,5 @@ def target_from(row: asyncpg.Record) -> Target:
     return Target(org_id=row["org_id"], affiliate_id=row["affiliate_id"],
                   program_id=row["program_id"], terms=terms, recruiter_id=row["recruiter_id"],
                   override_percent=percent, banned=row["affiliate_status"] == BANNED,
-                  recruiter_banned=row["recruiter_status"] == BANNED)
+                  recruiter_banned=row["recruiter_status"] == BANNED,
+                  commission_includes_tax=row["commission_includes_tax"])

@@ -30,31 +30,41 @@ class Target:
     override_percent: Decimal  # 0 when sub-affiliate recruiting is off
     banned: bool = False
     recruiter_banned: bool = False
+    commission_includes_tax: bool = False  # the program's setting: tax earns commission too
 
 
 @dataclass(frozen=True, slots=True)
 class Sale:
     external_event_id: str
-    amount_cents: int
+    amount_cents: int  # net of discounts and tax
     currency: str
     customer_id: str | None
     subscription_id: str | None
+    tax_cents: int = 0
+    stripe_customer_id: str | None = None
+    coupon_code: str | None = None
+
+
+def booked_amount(target: Target, sale: Sale) -> int:
+    """The amount a sale is booked with, and earns commission on: net of tax, unless the
+    program counts tax."""
+    return sale.amount_cents + (sale.tax_cents if target.commission_includes_tax else 0)
 
 
 def sale_conversion(target: Target, sale: Sale, *, conversion_id: uuid.UUID,
                     now: datetime, grace_days: int, customer_email: str | None = None,
                     attribution_method: str | None = None) -> Conversion:
+    amount = booked_amount(target, sale)
     return Conversion(
         id=conversion_id, org_id=target.org_id, program_id=target.program_id,
-        affiliate_id=target.affiliate_id, amount_cents=sale.amount_cents,
-        currency=sale.currency,
-        commission_cents=sale_commission(target.terms, sale.amount_cents, sale.currency),
+        affiliate_id=target.affiliate_id, amount_cents=amount, currency=sale.currency,
+        commission_cents=sale_commission(target.terms, amount, sale.currency),
         status=booked_status(target.banned),
         type="Recurring" if sale.subscription_id else "OneTime",
         external_event_id=sale.external_event_id, stripe_subscription_id=sale.subscription_id,
-        stripe_customer_id=None, customer_id=sale.customer_id, customer_email=customer_email,
-        attribution_method=attribution_method, coupon_code=None,
-        parent_affiliate_conversion_id=None, created_at=now,
+        stripe_customer_id=sale.stripe_customer_id, customer_id=sale.customer_id,
+        customer_email=customer_email, attribution_method=attribution_method,
+        coupon_code=sale.coupon_code, parent_affiliate_conversion_id=None, created_at=now,
         approve_after=now + timedelta(days=grace_days))
 
 

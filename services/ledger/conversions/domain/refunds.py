@@ -1,5 +1,6 @@
 """Refunds: any status -> Refunded. A Paid conversion's commission already left, so refunding it
-leaves a negative balance adjustment the affiliate's next payout nets out."""
+leaves a negative balance adjustment the affiliate's next payout nets out. A provider's partial
+refunds come before (``partial_refunds.py``); a whole refund after them refunds the rest."""
 
 from __future__ import annotations
 
@@ -25,25 +26,50 @@ class Adjustment:
     reason: str
     created_at: datetime
     settled_payout_id: uuid.UUID | None = None
+    refund_step: int = 0  # a partial refund's claw-back: its refunded commission, in all; else 0
+
+
+@dataclass(frozen=True, slots=True)
+class RefundProgress:
+    """What a conversion had refunded so far by partial refunds (``partial_refunds.py``),
+    against the figures it was booked with."""
+
+    conversion_id: uuid.UUID
+    booked_amount_cents: int
+    booked_commission_cents: int
+    refunded_amount_cents: int = 0
+    refunded_commission_cents: int = 0
+    clawed_back_cents: int = 0  # of the refunded commission, what was owed back (it had left)
+
+
+def unrefunded(c: Conversion) -> RefundProgress:
+    """The progress of a row no partial refund has touched: its figures are the booked ones."""
+    return RefundProgress(c.id, c.amount_cents, c.commission_cents)
 
 
 @dataclass(frozen=True, slots=True)
 class Refund:
     conversion: Conversion  # now Refunded
-    event: ConversionEvent  # the timeline's ``refund``: amount and commission negated
-    adjustment: Adjustment | None  # only when it was Paid with a commission
+    event: ConversionEvent  # the timeline's ``refund``: what was left of amount and commission
+    adjustment: Adjustment | None  # only when it was Paid with a commission still not owed back
 
 
-def refund(c: Conversion, *, at: datetime, event_id: uuid.UUID,
-           adjustment_id: uuid.UUID) -> Refund | None:
-    """The conversion refunded at ``at``; None when it already is (a refund is applied once)."""
+def refund(c: Conversion, *, at: datetime, event_id: uuid.UUID, adjustment_id: uuid.UUID,
+           progress: RefundProgress | None = None) -> Refund | None:
+    """The conversion refunded at ``at``; None when it already is (a refund is applied once).
+    After partial refunds (``progress``) it refunds the rest, so the timeline's refunds sum to
+    the booked figures negated, and a Paid one claws back what its partial claw-backs left."""
     if c.status == "Refunded":
         return None
-    event = ConversionEvent(event_id, c.id, "refund", -c.amount_cents, -c.commission_cents, at)
+    so_far = progress or unrefunded(c)
+    event = ConversionEvent(
+        event_id, c.id, "refund", so_far.refunded_amount_cents - so_far.booked_amount_cents,
+        so_far.refunded_commission_cents - so_far.booked_commission_cents, at)
+    owed = c.commission_cents - so_far.clawed_back_cents
     adjustment = None
-    if c.status == "Paid" and c.commission_cents > 0:
-        adjustment = Adjustment(adjustment_id, c.org_id, c.affiliate_id, c.currency,
-                                -c.commission_cents, c.id, REFUND_REASON, at)
+    if c.status == "Paid" and owed > 0:
+        adjustment = Adjustment(adjustment_id, c.org_id, c.affiliate_id, c.currency, -owed,
+                                c.id, REFUND_REASON, at)
     return Refund(replace(c, status="Refunded", refunded_at=at), event, adjustment)
 
 

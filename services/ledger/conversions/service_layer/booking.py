@@ -89,7 +89,8 @@ def sale_row(sale: AcceptedSale, target: s2s.Target) -> Conversion:
     """The sale's conversion under tracking's id, dated when tracking accepted it."""
     return s2s.sale_conversion(
         target, s2s.Sale(sale.external_event_id, sale.amount_cents, sale.currency,
-                         sale.customer_id, sale.subscription_id),
+                         sale.customer_id, sale.subscription_id, sale.tax_cents,
+                         sale.stripe_customer_id, sale.coupon_code),
         conversion_id=sale.conversion_id, now=sale.occurred_at,
         grace_days=sale.payout_grace_days, customer_email=sale.customer_email,
         attribution_method=sale.attribution_method)

@@ -45,6 +45,7 @@ _CLAIM_OWED = (
     "AND b.settled_payout_id IS NULL AND b.affiliate_id = m.aff AND b.currency = m.cur "
     "RETURNING m.pid, b.conversion_id, b.amount_cents")
 
+_OWED = "c.commission_cents - coalesce(r.clawed_back_cents, 0)"
 
 # (payout id, affiliate id, currency, amount in cents)
 PayoutRow = tuple[uuid.UUID, uuid.UUID, str, int]
@@ -214,8 +215,12 @@ class PayablesRepository:
             "UPDATE conversions SET status = 'Paid' WHERE payout_id = $1 AND status = 'Approved' "
             f"RETURNING {', '.join(COLUMNS)}", payout_id)]
 
-    async def refunded_while_claimed(self, payout_id: uuid.UUID) -> list[Conversion]:
-        """Rows refunded after the run claimed them: the payout paid them all the same."""
-        return [conversion_from(r) for r in await self.conn.fetch(
-            f"SELECT {', '.join(COLUMNS)} FROM conversions WHERE payout_id = $1 "
-            "AND status = 'Refunded' AND commission_cents > 0", payout_id)]
+    async def refunded_while_claimed(self, payout_id: uuid.UUID
+                                     ) -> list[tuple[Conversion, int]]:
+        """Rows refunded after the run claimed them (the payout paid them all the same), each
+        with what it still owes back: its commission, less what partial refunds of it clawed
+        back already."""
+        return [(conversion_from(r), r["owed"]) for r in await self.conn.fetch(
+            f"SELECT {', '.join('c.' + c for c in COLUMNS)}, {_OWED} AS owed FROM conversions c "
+            "LEFT JOIN conversion_refunds r ON r.conversion_id = c.id WHERE c.payout_id = $1 "
+            f"AND c.status = 'Refunded' AND {_OWED} > 0", payout_id)]

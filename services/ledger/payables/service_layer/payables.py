@@ -169,9 +169,9 @@ async def settle_paid(tx: Transaction, org_id: uuid.UUID, payout_id: uuid.UUID,
     await stage_events(tx.conn, org_id, [("conversion.paid", as_json(to_response(c)))
                                          for c in await repo.turn_paid(payout_id)], now=at)
     adjustments = AdjustmentsRepository(tx.conn)
-    for c in await repo.refunded_while_claimed(payout_id):
+    for c, owed in await repo.refunded_while_claimed(payout_id):
         await adjustments.add(Adjustment(new_id(), c.org_id, c.affiliate_id, c.currency,
-                                         -c.commission_cents, c.id, REFUND_REASON, at))
+                                         -owed, c.id, REFUND_REASON, at))
     return True
 
 

@@ -43,6 +43,7 @@ class Program:
     archived_at: datetime | None
     requires_tax_form: bool = False
     max_affiliates: int | None = None  # seats (Approved or Paused affiliates); None: unlimited
+    commission_includes_tax: bool = False  # a provider sale's tax is in the commissionable amount
 
 
 def slugify(name: str) -> str:
@@ -100,4 +101,5 @@ def to_response(program: Program) -> ProgramResponse:
         is_publicly_discoverable=program.is_publicly_discoverable,
         created_at=program.created_at, updated_at=program.updated_at,
         archived_at=program.archived_at, requires_tax_form=program.requires_tax_form,
-        max_affiliates=program.max_affiliates)
+        max_affiliates=program.max_affiliates,
+        commission_includes_tax=program.commission_includes_tax)
