@@ -54,9 +54,11 @@ async def test_a_coupon_credits_the_subscriptions_first_invoice(
                    coupon="sarah20")
     await send_stripe(http, s.org, secret, "invoice.paid", paid)
     [booked] = await conversions(http, s.org, paid["id"])
-    assert (booked["affiliateId"], booked["attributionMethod"], booked["amountCents"],
-            booked["currency"], booked["type"], booked["stripeSubscriptionId"]) == (
-        s.affiliate["id"], "coupon", 8000, "USD", "Recurring", subscription)
+    assert (booked["affiliateId"], booked["attributionMethod"], booked["couponCode"],
+            booked["amountCents"], booked["currency"], booked["type"],
+            booked["stripeSubscriptionId"], booked["stripeCustomerId"]) == (
+        s.affiliate["id"], "coupon", "sarah20", 8000, "USD", "Recurring", subscription,
+        customer)
     assert booked["commissionCents"] == 8000 * s.program["defaultCommissionValue"] // 100
 
 
@@ -67,8 +69,9 @@ async def test_checkout_metadata_then_the_known_customer(http: aiohttp.ClientSes
     first = checkout(total=5000, customer=customer, ref=s.slug.upper())
     await send_stripe(http, s.org, secret, "checkout.session.completed", first)
     [booked] = await conversions(http, s.org, first["payment_intent"])
-    assert (booked["attributionMethod"], booked["type"], booked["amountCents"]) == (
-        "metadata_or_customer", "OneTime", 5000)
+    assert (booked["attributionMethod"], booked["type"], booked["amountCents"],
+            booked["couponCode"], booked["stripeCustomerId"]) == (
+        "metadata_or_customer", "OneTime", 5000, None, customer)
 
     # The same customer buys again without any referral: the customer is known.
     again = checkout(total=3000, customer=customer)

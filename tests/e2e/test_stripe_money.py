@@ -138,3 +138,42 @@ async def test_disputes_hold_then_release_or_refund(http: aiohttp.ClientSession,
 
 async def _won(org_id: str, dispute_id: str) -> bool | None:
     return True if await _dispute_state(org_id, dispute_id) == "won" else None
+
+
+async def test_partial_refunds_take_their_share_pro_rata(http: aiohttp.ClientSession,
+                                                         stack: object) -> None:
+    s, secret, paid, booked = await _sold(http, total=11000, tax=1000)
+    commission = booked["commissionCents"]
+    assert booked["amountCents"] == 10000
+    # Stripe's amount_refunded is cumulative, of the 110.00 paid (tax included).
+    await send_stripe(http, s.org, secret, "charge.refunded", _charge(paid, 2750))
+    [quarter] = await conversions(http, s.org, paid["payment_intent"],
+                                  commissionCents=commission - commission // 4)
+    assert quarter["status"] == "Pending"
+    # A copy of the same step, then an older, smaller one arriving late: nothing changes.
+    await send_stripe(http, s.org, secret, "charge.refunded", _charge(paid, 2750))
+    await send_stripe(http, s.org, secret, "charge.refunded", _charge(paid, 1100))
+    await set_paid(booked["id"])
+    await send_stripe(http, s.org, secret, "charge.refunded", _charge(paid, 5500))
+    # Paid at 75%: the step to 50% is clawed back from the next payout.
+    assert await eventually(lambda: _clawbacks_or_none(s.org.org_id),
+                            what="the clawback") == [-(commission // 4)]
+    await send_stripe(http, s.org, secret, "charge.refunded", _charge(paid, 11000))
+    [whole] = await conversions(http, s.org, paid["payment_intent"], status="Refunded")
+    assert whole["id"] == booked["id"]
+    assert sum(await _clawbacks(s.org.org_id)) == -(commission - commission // 4)
+
+
+async def _clawbacks_or_none(org_id: str) -> list[int] | None:
+    return await _clawbacks(org_id) or None
+
+
+async def test_a_program_that_counts_tax_books_the_amount_with_tax(
+        http: aiohttp.ClientSession, stack: object) -> None:
+    s = await seller(http, commissionIncludesTax=True)
+    secret = await connect_stripe(http, s.org)
+    paid = checkout(total=12000, tax=2000, ref=s.slug)
+    await send_stripe(http, s.org, secret, "checkout.session.completed", paid)
+    [booked] = await conversions(http, s.org, paid["payment_intent"])
+    rate = s.program["defaultCommissionValue"]
+    assert (booked["amountCents"], booked["commissionCents"]) == (12000, 12000 * rate // 100)
