@@ -16,17 +16,18 @@ from typing import Any
 import asyncpg
 import pytest
 
-from libs.contracts.attributed import AcceptedSale
+from libs.contracts.attributed import AcceptedRefund, AcceptedSale
 from libs.contracts.metrics import CLICKS_ROLLED
 from libs.contracts.metrics_rebuild import PlanRebuild, RebuildDay
 from libs.contracts.payouts import PAYOUT_PAID
 from libs.shared.uow import unit_of_work
 from services.ledger.conversions.service_layer.booking_batch import book_batch
+from services.ledger.conversions.service_layer.refunds import book_refund
 from services.ledger.domain.errors import RebuildOutOfOrder
 from services.ledger.metrics.adapters.rebuild_store import DAY_TABLES
 from services.ledger.metrics.service_layer.apply import CREATED, REFUNDED
 from services.ledger.metrics.service_layer.rebuild import plan, rebuild_day
-from tests.common.ledger_booking import T0, Program, new_program, sale
+from tests.common.ledger_booking import T0, Program, new_program, refund, sale
 from tests.integration.test_metric_dimensions import _created
 from tests.integration.test_metrics_rollups import applied, delivery
 
@@ -165,3 +166,23 @@ async def test_a_day_out_of_order_is_refused_and_a_plan_resumes(pool: asyncpg.Po
     again = await plan(pool, PlanRebuild.model_validate({
         "orgId": p.org_id, "firstClickDay": None, "through": datetime.now(UTC).date()}))
     assert (again.first_day, again.next_day, again.resumed) == (DAY, DAY + timedelta(1), True)
+
+
+async def test_a_partial_refund_is_rebuilt_as_the_live_path_holds_it(pool: asyncpg.Pool
+                                                                     ) -> None:
+    """A provider's partial refund lowers an unpaid row's commission but sends the rollups no
+    event (only a whole refund takes a sale back): a rebuild counts the booked figures too."""
+    p, _ = await seeded(pool)
+    async with unit_of_work(pool) as tx:
+        await book_refund(tx, AcceptedRefund.model_validate(
+            {**refund(p, "r_1"), "refundedCents": 2500, "paidCents": 10000}))
+    lowered, booked = await pool.fetchrow(
+        "SELECT c.commission_cents, r.booked_commission_cents FROM conversions c JOIN "
+        "conversion_refunds r ON r.conversion_id = c.id WHERE c.org_id = $1 "
+        "AND c.external_event_id = 'r_1' AND c.parent_affiliate_conversion_id IS NULL",
+        p.org_id)
+    assert lowered == booked - booked // 4
+    live = await snapshot(pool, p.org_id)
+    await lose(pool, p.org_id)
+    await rebuild(pool, p, _cells(p, 7), [])
+    assert await snapshot(pool, p.org_id) == live

@@ -4,8 +4,10 @@ taking a day's rows back out of every grain, and the ledger's own data of that d
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+
+import asyncpg
 
 from libs.shared.clock import now_utc
 from libs.shared.db import Conn
@@ -92,10 +94,14 @@ class RebuildStore:
                 f"DELETE FROM {table} WHERE org_id = $1 AND day = $2{condition}", org_id, day)
 
     async def conversions_of_day(self, org_id: uuid.UUID, day: date) -> list[Conversion]:
+        """The day's conversions with the commission they were booked with: the live path
+        counts that, and a partial refund (which lowers an unpaid row's) sends it nothing."""
         rows = await self.conn.fetch(
-            "SELECT * FROM conversions WHERE org_id = $1 AND created_at >= $2 "
-            "AND created_at < $3 ORDER BY created_at, id", org_id, *_bounds(day))
-        return [conversion_from(r) for r in rows]
+            "SELECT c.*, r.booked_commission_cents FROM conversions c "
+            "LEFT JOIN conversion_refunds r ON r.conversion_id = c.id WHERE c.org_id = $1 "
+            "AND c.created_at >= $2 AND c.created_at < $3 ORDER BY c.created_at, c.id",
+            org_id, *_bounds(day))
+        return [_as_booked(r) for r in rows]
 
     async def customer_first_days(self, org_id: uuid.UUID, customers: list[str]
                                   ) -> dict[str, date]:
@@ -116,3 +122,9 @@ class RebuildStore:
         await self.conn.execute(
             "INSERT INTO metric_events (event_id, applied_at) SELECT unnest($1::uuid[]), $2 "
             "ON CONFLICT DO NOTHING", payout_ids, now_utc())
+
+
+def _as_booked(row: asyncpg.Record) -> Conversion:
+    booked = row["booked_commission_cents"]
+    found = conversion_from(row)
+    return found if booked is None else replace(found, commission_cents=booked)
