@@ -12,6 +12,7 @@ import aiohttp
 
 from tests.common.affiliates_api import create_affiliate
 from tests.common.orgs import Org, new_org
+from tests.common.payouts_api import ledger_sql
 from tests.common.provider_events import (
     connect_stripe,
     post_event,
@@ -29,6 +30,7 @@ from tests.common.stripe_payloads import (
     sid,
     stripe_body,
 )
+from tests.common.tracking_api import click_rows, indexed, post_click
 
 LEAD = "/api/tracking/lead"
 
@@ -234,3 +236,21 @@ async def test_a_promotion_codes_metadata_names_the_affiliate(http: aiohttp.Clie
     again = checkout(total=4000, total_details=paid["total_details"])
     event = await send_stripe(http, s.org, secret, "checkout.session.completed", again)
     assert await processed(s.org, event) == "unattributed"
+
+
+async def test_the_loaders_whole_referral_credits_and_names_the_click(
+        http: aiohttp.ClientSession, stack: object) -> None:
+    s, secret = await _connected(http)
+    await indexed(s.slug)  # the link index learns the new affiliate's link from the bus
+    cookie = (await post_click(http, {
+        "landingUrl": f"https://brand.example/?via={s.slug}", "programId": s.program["id"],
+        "referrer": "https://news.example/post"}))["cookie"]
+    await click_rows(s.slug, 1)  # clicks are written in batches
+    paid = checkout(total=3000, client_reference_id=cookie)
+    await send_stripe(http, s.org, secret, "checkout.session.completed", paid)
+    [booked] = await conversions(http, s.org, paid["payment_intent"])
+    assert (booked["affiliateId"], booked["attributionMethod"]) == (
+        s.affiliate["id"], "metadata_or_customer")
+    [origin] = await ledger_sql("SELECT referrer_host FROM conversion_origins "
+                                "WHERE conversion_id = $1", uuid.UUID(booked["id"]))
+    assert origin["referrer_host"] == "news.example"

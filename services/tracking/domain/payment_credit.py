@@ -4,9 +4,10 @@
    (``subscription``), whatever they redeem;
 1. ``coupon``: a redeemed promotion code or coupon id assigned to an affiliate of the org, or
    a promotion code whose metadata names one (``rekomi_affiliate_id``);
-2. ``metadata_or_customer``: the referral slug in the checkout's metadata
-   (``rekomi_ref``/``client_reference_id``) when it is one of the org's live links, else a
-   provider customer an earlier payment credited;
+2. ``metadata_or_customer``: the referral in the checkout's metadata
+   (``rekomi_ref``/``client_reference_id``: a slug, or the loader's whole ``Rekomi.referral``
+   value) when it names one of the org's live links, else a provider customer an earlier
+   payment credited;
 3. ``email_match``: the org's first lead with the payment's e-mail.
 
 None: the payment is kept unattributed. The rule is here; the lookups are the caller's."""
@@ -68,8 +69,8 @@ async def credit_payment(org_id: uuid.UUID, p: Payment, sources: PaymentSources
     coupon = await _coupon(org_id, p, sources)
     if coupon is not None:
         return coupon
-    if p.ref:
-        link = await sources.link_owner(org_id, p.ref.strip().lower())
+    if p.ref:  # a slug, or the loader's whole referral value (``<slug>.<programId>.<t>``)
+        link = await sources.link_owner(org_id, p.ref.strip().split(".")[0].lower())
         if link is not None:
             return PaymentCredit(_as(AttributionMethod.metadata_or_customer, link, link.slug))
     if p.customer_id:

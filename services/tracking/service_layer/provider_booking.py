@@ -38,6 +38,7 @@ from services.tracking.domain.payment_credit import PaymentCredit, PromotionCode
 from services.tracking.domain.stripe_events import stripe_fact
 from services.tracking.service_layer.lookups import Lookups
 from services.tracking.service_layer.payment_sources import PaymentLookups
+from services.tracking.service_layer.sale_origins import referred, with_origins
 
 
 def fact_of(provider: Provider, event_type: str, payload: dict[str, object],
@@ -121,6 +122,9 @@ class _Event:
         row = (self.org_id, p.sale_key, "sale", conversion_id, credit.affiliate_id,
                credit.program_id, p.subscription_id, None, p.occurred_at)
         body = sale.model_dump_json(by_alias=True, exclude_none=True)
+        found = referred(0, sale, p.ref)  # the loader's whole value names the sale's click
+        if found is not None:
+            body = (await with_origins(self.tx.conn, [found])).get(0, body)
         fresh = await S2SRepository(self.tx.conn).accept(
             [row], [((self.org_id, p.sale_key), a.SALE_ACCEPTED, body)], now=now_utc())
         return "booked" if fresh else "duplicate"
