@@ -22,6 +22,7 @@ from bench import (
     payouts_run,
     programs_get,
     s2s_ingest,
+    stripe_ingest,
     webhooks_deliveries,
 )
 from bench.common import (
@@ -39,6 +40,7 @@ SCENARIOS: dict[str, Scenario] = {
     webhooks_deliveries.NAME: webhooks_deliveries.run,
     clicks_ingest.NAME: clicks_ingest.run,
     s2s_ingest.NAME: s2s_ingest.run,
+    stripe_ingest.NAME: stripe_ingest.run,
     mechanisms.NAME: mechanisms.run,
     payouts_run.NAME: payouts_run.run,
     dashboard_read.NAME: dashboard_read.run,
@@ -70,7 +72,8 @@ def parse_args(argv: list[str] | None) -> tuple[list[str], BenchOptions]:
     parser.add_argument("--connections", type=int, default=32, help="connections (32)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
     parser.add_argument("--rate", type=float, default=3000.0,
-                        help="s2s_ingest: signed sales offered per second (3000)")
+                        help="s2s_ingest, stripe_ingest: signed requests offered per second "
+                             "(3000)")
     parser.add_argument("--timeout", type=float, default=5.0, help="request timeout, s (5)")
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto",
                         help="load generator: wrk (installed if missing), else Python")

@@ -25,7 +25,7 @@ import asyncpg
 from bench import procs
 from bench.common import BenchError, BenchOptions
 from bench.report import Target, environment, write_json
-from bench.stack import BENCH_ENV, VHOST, RekomiStack
+from bench.stack import BENCH_ENV, VHOST, RekomiStack, bench_stack
 
 NAME = "affiliates_import"
 ROWS = 1000
@@ -158,9 +158,7 @@ def _measure_baseline(opts: BenchOptions) -> dict[str, Any]:
 def run(opts: BenchOptions) -> int:
     print(f"== {NAME}: POST /api/v1/affiliates/import, {ROWS} rows per call, sequential, "
           f"{opts.warmup} s warm-up + {opts.duration} s measured", flush=True)
-    stack = RekomiStack(gateway_port=opts.gateway_port, ops_base_port=opts.ops_base_port,
-                        overrides={"REKOMI_IMPORT_RATE_LIMIT_PER_MINUTE": "1000000"})
-    stack.check_ports()
+    stack = bench_stack(opts, {"REKOMI_IMPORT_RATE_LIMIT_PER_MINUTE": "1000000"})
     print("[1/2] rekomi stack: ensure-infra, migrate, rekomi run ...", flush=True)
     with stack:
         measured, busy = _measure_stack(opts, stack)

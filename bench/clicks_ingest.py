@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from bench import procs
-from bench.common import RESULTS_DIR, BenchError, BenchOptions, db_value
+from bench.common import RESULTS_DIR, BenchError, BenchOptions, db_value, settled_count
 from bench.cpu import ProcGroup, infra_groups
 from bench.load import LoadResult, LoadSpec, resolve_tool, run_load
 from bench.observe import RunObserver
@@ -23,7 +23,7 @@ from bench.profile import PySpyRecorder
 from bench.programs_get import _busy_before, _measure_bare, _progress
 from bench.raw_insert import raw_insert_rate
 from bench.report import Row, Target, cpu_table, load_table, profile_lines, write_json
-from bench.stack import RekomiStack
+from bench.stack import RekomiStack, bench_stack
 
 NAME = "clicks_ingest"
 RPS_RATIO_TARGET = 0.25
@@ -57,21 +57,6 @@ def _indexed_slug(stack: RekomiStack) -> tuple[str, str]:
             raise BenchError("the tracking service never indexed the bench link")
         time.sleep(0.2)
     return org.org_id, slug
-
-
-def _settled_count(org_id: str) -> int:
-    """The org's stored clicks once the count stops moving (buffers flushed, casts taken)."""
-    last, stable_since = -1, time.monotonic()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        count = int(asyncio.run(db_value(
-            DSN, "SELECT count(*) FROM tracking.clicks WHERE org_id = $1", uuid.UUID(org_id))))
-        if count != last:
-            last, stable_since = count, time.monotonic()
-        elif time.monotonic() - stable_since >= 1.5:
-            break
-        time.sleep(0.25)
-    return last
 
 
 def _pixels_answered(stack: RekomiStack) -> int:
@@ -123,7 +108,9 @@ def _measure_stack(opts: BenchOptions, stack: RekomiStack) -> tuple[Row, int, fl
         observer = _observer(stack, opts)
         result = run_load(resolve_tool(opts.tool), spec, observer)
         _print_observed(observer)
-        stored = _settled_count(org_id)
+        # Once the count stops moving: buffers flushed, casts taken.
+        stored = settled_count(DSN, "SELECT count(*) FROM tracking.clicks WHERE org_id = $1",
+                               uuid.UUID(org_id))
         answered = _pixels_answered(stack)
         print(f"  pixels answered 200 (gateway counter, warm-up included): {answered}; "
               f"clicks stored: {stored}; not stored: {answered - stored}", flush=True)
@@ -145,9 +132,7 @@ async def _raw_inserts(opts: BenchOptions) -> float:
 def run(opts: BenchOptions) -> int:
     print(f"== {NAME}: clicks through the stack vs bare aiohttp vs raw INSERT, "
           f"{opts.connections} connections", flush=True)
-    stack = RekomiStack(gateway_port=opts.gateway_port, ops_base_port=opts.ops_base_port,
-                        overrides=OVERRIDES)
-    stack.check_ports()
+    stack = bench_stack(opts, OVERRIDES)
     bare, _obs, _busy = _measure_bare(resolve_tool(opts.tool), opts)
     clicks, stored, raw_rps = _measure_stack(opts, stack)
     return _report(opts, bare, clicks, stored, raw_rps)

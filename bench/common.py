@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +26,22 @@ async def db_value(dsn: str, sql: str, *args: Any) -> Any:
         return await conn.fetchval(sql, *args)
     finally:
         await conn.close()
+
+
+def settled_count(dsn: str, sql: str, *args: Any, quiet_s: float = 1.5,
+                  limit_s: float = 30.0) -> int:
+    """What the count ``sql`` reads once it has stopped moving for ``quiet_s`` (work still
+    under way behind the answers: buffers, queued calls), or after ``limit_s``."""
+    last, stable_since = -1, time.monotonic()
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        count = int(asyncio.run(db_value(dsn, sql, *args)))
+        if count != last:
+            last, stable_since = count, time.monotonic()
+        elif time.monotonic() - stable_since >= quiet_s:
+            break
+        time.sleep(0.25)
+    return last
 
 
 class BenchError(RuntimeError):

@@ -31,7 +31,7 @@ from bench.payouts_data import AFFILIATES, CONVERSIONS, PER_AFFILIATE
 from bench.payouts_measure import Repetition, measure_once
 from bench.profile import PySpyRecorder
 from bench.report import Target, environment, profile_lines, write_json
-from bench.stack import BENCH_ENV, RekomiStack
+from bench.stack import BENCH_ENV, RekomiStack, bench_stack
 
 NAME = "payouts_run"
 REPEATS = 3
@@ -135,8 +135,7 @@ def _print_profiles(rep: Repetition) -> None:
 def run(opts: BenchOptions) -> int:
     print(f"== {NAME}: POST /api/v1/payouts/preview + /run (Manual) over {AFFILIATES:,} "
           f"affiliates x {PER_AFFILIATE} Approved commissions, {REPEATS} times", flush=True)
-    stack = RekomiStack(gateway_port=opts.gateway_port, ops_base_port=opts.ops_base_port)
-    stack.check_ports()
+    stack = bench_stack(opts)
     print("[1/2] rekomi stack: ensure-infra, migrate, rekomi run ...", flush=True)
     with stack:
         print("[2/2] fresh org, seed, preview, run, wait for Paid, COPY baseline; "

@@ -18,7 +18,7 @@ from bench.load import LoadResult, LoadSpec, LoadTool, PythonTool, resolve_tool,
 from bench.observe import RunObserver
 from bench.profile import PySpyRecorder
 from bench.report import Row, Target, cpu_table, environment, load_table, profile_lines, write_json
-from bench.stack import RekomiStack
+from bench.stack import RekomiStack, bench_stack
 
 NAME = "programs_get"
 PROGRAM = {"name": "Bench", "defaultCommissionType": "Percentage", "defaultCommissionValue": 20}
@@ -108,8 +108,7 @@ def run(opts: BenchOptions) -> int:
     if isinstance(tool, PythonTool):
         print("  note: the Python generator is slower than wrk and may cap the bare baseline "
               "(see loadgen in the CPU split)", flush=True)
-    rekomi = RekomiStack(gateway_port=opts.gateway_port, ops_base_port=opts.ops_base_port)
-    rekomi.check_ports()
+    rekomi = bench_stack(opts)
     bare, bare_obs, bare_busy = _measure_bare(tool, opts)
     stack, stack_obs, profiler, stack_busy = _measure_stack(tool, opts, rekomi)
 

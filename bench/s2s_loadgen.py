@@ -39,6 +39,7 @@ import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -247,17 +248,47 @@ def exec_native(binary: Path, url: str, requests: list[bytes], rate: float, star
                   file=sys.stderr)
 
 
-def main(argv: list[str]) -> None:
-    url, key, secret, slug, rate_arg, seconds, tag, out, start_arg = argv[:9]
-    rate, start = float(rate_arg), float(start_arg)
-    most = int(argv[9]) if len(argv) > 9 else 256
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """The arguments every generator ends with: ``RATE SECONDS TAG OUT START
+    [MAX_CONNECTIONS]``."""
+
+    rate: float
+    seconds: float
+    tag: str
+    out: str
+    start: float
+    max_connections: int = 256
+
+    @classmethod
+    def parse(cls, argv: list[str]) -> Schedule:
+        rate, seconds, tag, out, start = argv[:5]
+        most = int(argv[5]) if len(argv) > 5 else 256
+        return cls(float(rate), float(seconds), tag, out, float(start), most)
+
+    @property
+    def count(self) -> int:
+        return round(self.rate * self.seconds)
+
+
+def generate(url: str, requests: list[bytes], schedule: Schedule) -> None:
+    """Offer ``requests`` as ``schedule`` says, by the C program when it builds (this process
+    becomes it), else by ``OpenLoop``; the result goes to ``schedule.out``."""
     binary = build_loadgen()
-    requests = signed_requests(url, key, secret, slug, round(rate * float(seconds)), tag)
     if binary is not None:
-        exec_native(binary, url, requests, rate, start, most, out)
-    result = uvloop.run(offer(url, requests, rate, start, most))
-    with open(out, "w", encoding="utf-8") as f:
+        exec_native(binary, url, requests, schedule.rate, schedule.start,
+                    schedule.max_connections, schedule.out)
+    result = uvloop.run(offer(url, requests, schedule.rate, schedule.start,
+                              schedule.max_connections))
+    with open(schedule.out, "w", encoding="utf-8") as f:
         json.dump(result, f)
+
+
+def main(argv: list[str]) -> None:
+    url, key, secret, slug = argv[:4]
+    schedule = Schedule.parse(argv[4:])
+    generate(url, signed_requests(url, key, secret, slug, schedule.count, schedule.tag),
+             schedule)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from bench.common import (
     RESULTS_DIR,
     ROOT,
     BenchError,
+    BenchOptions,
 )
 from libs.shared.settings import SERVICES
 
@@ -219,6 +220,14 @@ class RekomiStack:
         if done.returncode != 0:
             raise BenchError(f"{what} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
         return done.stdout
+
+
+def bench_stack(opts: BenchOptions, overrides: dict[str, str] | None = None) -> RekomiStack:
+    """A scenario's stack on the ports the options name; fails early if they are taken."""
+    stack = RekomiStack(gateway_port=opts.gateway_port, ops_base_port=opts.ops_base_port,
+                        overrides=overrides)
+    stack.check_ports()
+    return stack
 
 
 def _ppid(pid: int) -> int | None:
