@@ -162,6 +162,25 @@ async def _stored_once(http: aiohttp.ClientSession, org: Org, recorder: EventRec
         "stripe", row["event_id"], "invoice.paid")
 
 
+async def test_concurrent_copies_are_stored_and_announced_once(http: aiohttp.ClientSession,
+                                                               org: Org) -> None:
+    """Copies sent at once share a group commit: one answers new, the rest duplicate."""
+    recorder = await EventRecorder.start(("tracking.provider_event.*",))
+    try:
+        secret = await connect_stripe(http, org)
+        bodies = [stripe_event() for _ in range(3)]
+        answers = await asyncio.gather(*[
+            post_event(http, "stripe", org.handle, body, stripe_signature(body, secret))
+            for body in bodies for _ in range(4)])
+        assert sorted(a[1]["duplicate"] for a in answers) == [False] * 3 + [True] * 9
+        assert len(await stored_events(org)) == 3
+        announced = await recorder.settled(lambda d: d.body.get("orgId") == org.org_id, 3)
+        assert sorted(e.body["eventId"] for e in announced) == sorted(
+            json.loads(b)["id"] for b in bodies)
+    finally:
+        await recorder.stop()
+
+
 async def test_bad_stale_or_missing_signatures_store_nothing(http: aiohttp.ClientSession,
                                                              org: Org) -> None:
     secret = await connect_stripe(http, org)

@@ -8,12 +8,58 @@ from datetime import datetime
 
 import asyncpg
 
-from libs.contracts.integrations import Provider
+from libs.contracts.integrations import PROVIDER_EVENT_RECEIVED, Provider, ProviderEventStored
 from libs.shared.db import Conn
+from libs.shared.ids import new_id
+from libs.shared.outbox import CHANNEL_PREFIX, staged_columns
 from libs.shared.sealed_columns import SealedColumns
 from libs.shared.secret_box import KeyRing, OpenedCache
 
 WEBHOOK_SECRET, RESTRICTED_KEY = "webhook_secret", "restricted_api_key"
+
+# One statement, so one round trip: the events that were new, their outbox events (joined by
+# position to the fresh rows) and the relay's wake-up, delivered when the statement commits.
+_RECORD = """
+WITH given AS (
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                       $6::timestamptz[], $7::int[])
+    WITH ORDINALITY AS g(org_id, provider, event_id, event_type, body, received_at, grace, n)),
+fresh AS (
+  INSERT INTO provider_events (org_id, provider, event_id, event_type, payload, received_at,
+                               payout_grace_days)
+  SELECT org_id, provider, event_id, event_type, body::jsonb, received_at, grace FROM given
+  ON CONFLICT DO NOTHING
+  RETURNING org_id, provider, event_id),
+staged AS (
+  INSERT INTO outbox (id, routing_key, payload, headers, created_at)
+  SELECT e.id, e.routing_key, e.payload::json, $8::json, e.created_at
+  FROM unnest($9::uuid[], $10::text[], $11::text[], $12::timestamptz[])
+    WITH ORDINALITY AS e(id, routing_key, payload, created_at, n)
+  JOIN given g USING (n) JOIN fresh f USING (org_id, provider, event_id)
+  RETURNING 1),
+woke AS (
+  SELECT count(*) FROM (SELECT pg_notify($13 || current_schema(), current_schema())
+                        WHERE EXISTS (SELECT 1 FROM staged)) w)
+SELECT org_id, provider, event_id FROM fresh, woke"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """A verified provider event to store, and the outbox event that announces it."""
+
+    org_id: uuid.UUID
+    provider: Provider
+    event_id: str
+    event_type: str
+    body: str
+    received_at: datetime
+    payout_grace_days: int
+
+    def outbox_body(self) -> str:
+        return ProviderEventStored(
+            org_id=self.org_id, provider=self.provider, event_id=self.event_id,
+            event_type=self.event_type, received_at=self.received_at,
+        ).model_dump_json(by_alias=True)
 INTEGRATION_SECRETS = SealedColumns("tracking", "provider_integrations",
                                     (WEBHOOK_SECRET, RESTRICTED_KEY))
 
@@ -76,17 +122,21 @@ class IntegrationsRepository:
             "RETURNING true", org_id, provider.value)
         return bool(done)
 
-    async def record_event(self, org_id: uuid.UUID, provider: Provider, event_id: str,
-                           event_type: str, body: str, received_at: datetime,
-                           payout_grace_days: int) -> bool:
-        """False when the event id was recorded before (a retry or a replay). The body is
-        stored as the provider sent it (parsed by PostgreSQL, not re-serialised)."""
-        done = await self.conn.fetchval(
-            "INSERT INTO provider_events (org_id, provider, event_id, event_type, payload, "
-            "received_at, payout_grace_days) VALUES ($1, $2, $3, $4, ($5::text)::jsonb, $6, $7) "
-            "ON CONFLICT DO NOTHING RETURNING true",
-            org_id, provider.value, event_id, event_type, body, received_at, payout_grace_days)
-        return bool(done)
+    async def record_events(self, events: list[StoredEvent], *, now: datetime
+                            ) -> set[tuple[uuid.UUID, str, str]]:
+        """Store events (keys unique in the list) and, for those not recorded before (a retry
+        or a replay is), their outbox events, in one statement; the (org, provider, event id)
+        keys that were new. Bodies are stored as the provider sent them (parsed by
+        PostgreSQL, not re-serialised)."""
+        headers, ids, keys, bodies, times = staged_columns(
+            [(new_id(), PROVIDER_EVENT_RECEIVED, e.outbox_body()) for e in events], now=now)
+        rows = await self.conn.fetch(
+            _RECORD, [e.org_id for e in events], [e.provider.value for e in events],
+            [e.event_id for e in events], [e.event_type for e in events],
+            [e.body for e in events], [e.received_at for e in events],
+            [e.payout_grace_days for e in events], headers, ids, keys, bodies, times,
+            CHANNEL_PREFIX)
+        return {(r["org_id"], r["provider"], r["event_id"]) for r in rows}
 
 
 def opened_webhook_secret(cache: OpenedCache, row: asyncpg.Record) -> str:
