@@ -55,6 +55,9 @@ class Settings(SignInSettings):
     # The public embedded dashboard: calls per client address, and per embed token on top.
     embed_ip_rate_limit_per_minute: int = 300
     embed_token_rate_limit_per_minute: int = 60
+    # Stripe's and Paddle's webhooks, per org endpoint (not per address: a provider sends
+    # every account's events from a few addresses). A provider retries a 429 for days.
+    provider_webhook_rate_limit_per_minute: int = 60000
     # How long a gateway replica trusts its cached view of an API key; revocations are also
     # pushed to every replica at once through PostgreSQL NOTIFY.
     api_key_cache_seconds: float = 30.0

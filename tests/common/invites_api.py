@@ -3,7 +3,6 @@ loopback addresses (the per-address limits start at 0), tokens out of accept URL
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import uuid
@@ -18,6 +17,7 @@ from libs.shared.settings import Settings
 from services.ledger.invites.adapters.mail_catcher import Caught, MailCatcher
 from tests.common.api import audit_page
 from tests.common.orgs import Org
+from tests.common.storefront_api import fresh_address
 from tests.common.waiting import eventually
 
 INVITES = "/api/affiliate-invites"
@@ -26,17 +26,11 @@ INVITE_KEYS = frozenset({
     "id", "programId", "programName", "email", "fullName", "slug", "state", "autoApprove",
     "customCommissionType", "customCommissionValue", "personalNoteHtml", "affiliateId",
     "expiresAt", "createdAt", "acceptedAt", "revokedAt"})
-_addresses = itertools.count(2 + (os.getpid() % 100) * 300)
 _URL = re.compile(r"https://app\.rekomi\.com/invites/affiliate/([A-Za-z0-9_-]+)")
 
 
 def email() -> str:
     return f"inv-{uuid.uuid4().hex[:10]}@example.com"
-
-
-def fresh_address() -> str:
-    n = next(_addresses)
-    return f"127.203.{(n >> 8) & 255}.{max(n & 255, 2)}"
 
 
 @asynccontextmanager

@@ -22,13 +22,15 @@ from tests.common.orgs import Org
 
 AFFILIATES = "/api/v1/affiliates"
 APPLY_KEYS = frozenset({"affiliateId", "status", "affiliateLinkSlug", "message"})
-_addresses = itertools.count(2 + (os.getpid() % 200) * 250)
+_addresses = itertools.count((os.getpid() % 200) * 250)
 
 
 def fresh_address() -> str:
-    """A loopback address no other test uses: its per-address rate-limit count starts at 0."""
-    n = next(_addresses)
-    return f"127.{(n >> 16) & 255}.{(n >> 8) & 255}.{max(n & 255, 2)}"
+    """A loopback address no other test uses: its per-address rate-limit count starts at 0.
+    Hosts run 2..254 in each /24 (one counter per process, so never the same address
+    twice: mapping .0 and .1 onto .2 used to hand one address out three times)."""
+    block, host = divmod(next(_addresses), 253)
+    return f"127.{(block >> 8) & 255}.{block & 255}.{host + 2}"
 
 
 @asynccontextmanager

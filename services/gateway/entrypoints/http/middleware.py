@@ -92,9 +92,11 @@ async def _guarded(request: web.Request, handler: Handler, route: Route | None
     if request.path in OPS_PATHS:
         return await handler(request)
     if route is None or route.public:
-        # Unknown routes and public ones: limited per client address.
+        # Unknown routes and public ones: limited per client address (a provider's webhooks
+        # per org endpoint).
         policy = route.rate_policy if route is not None else "anonymous"
-        await rate_limit(request, f"{policy}:{request.remote}", policy=policy)
+        who = request.path if policy == PROVIDER_WEBHOOK else request.remote
+        await rate_limit(request, f"{policy}:{who}", policy=policy)
         return await handler(request)
     try:
         caller = await caller_of(request, route, credentials(request, route))
@@ -123,12 +125,16 @@ def credentials(request: web.Request, route: Route) -> str | None:
     return header
 
 
+PROVIDER_WEBHOOK = "provider_webhook"
+
+
 def _limit(settings: Settings, policy: str) -> int:
     return {"api_key": settings.rate_limit_per_minute,
             "strict_write": settings.strict_write_rate_limit_per_minute,
             "import": settings.import_rate_limit_per_minute,
             "embed": settings.embed_ip_rate_limit_per_minute,
             "embed_token": settings.embed_token_rate_limit_per_minute,
+            PROVIDER_WEBHOOK: settings.provider_webhook_rate_limit_per_minute,
             }.get(policy, settings.anonymous_rate_limit_per_minute)
 
 

@@ -36,7 +36,9 @@ class Route:
     audited: bool = False
     description: str = ""
     # Public routes take no API key; they are rate-limited per client address with the named
-    # policy ("anonymous", or "strict_write" for public writes such as applications).
+    # policy ("anonymous", or "strict_write" for public writes such as applications), except
+    # "provider_webhook": per endpoint path (one org's Stripe or Paddle endpoint), since a
+    # provider posts every account's events from a few shared addresses.
     # On an authenticated route, any policy other than "anonymous" (e.g. "import") is counted
     # per API key on top of the key's general limit.
     public: bool = False

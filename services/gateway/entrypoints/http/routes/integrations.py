@@ -30,7 +30,10 @@ RECEIVE_NOTE = (
     "has the handle or the org has not connected {name}; 400 `invalid_provider_event` for a "
     "signed body that is not an event. Each event id is stored once per org: a retry or "
     "replay answers 200 with `duplicate: true` and changes nothing. The 200 comes after the "
-    "event is durably stored. Booking conversions from the events is not built yet.")
+    "event is durably stored; conversions are booked from it behind the bus (see the README's "
+    "\"Booking from Stripe and Paddle events\"). Rate-limited per org endpoint, not per "
+    "address (`REKOMI_PROVIDER_WEBHOOK_RATE_LIMIT_PER_MINUTE`): 429 `rate_limited`, which "
+    "{name} retries.")
 
 
 def _routes(provider: i.Provider, name: str, body: type, header: str) -> list[Route]:
@@ -55,6 +58,7 @@ def _routes(provider: i.Provider, name: str, body: type, header: str) -> list[Ro
               "as `integration.disconnected`."),
         Route("POST", f"/api/integrations/{p}/{{orgHandle}}", i.RECEIVE_PROVIDER_EVENT,
               f"Receive a {name} event", TAG, public=True, local=views.receive(provider, header),
+              rate_policy="provider_webhook",
               path_params={"orgHandle": "orgHandle"}, raw_path_params=frozenset({"orgHandle"}),
               operation=f"integrations.{p}.receive",
               description=RECEIVE_NOTE.format(name=name, header=f"`{header}`")
