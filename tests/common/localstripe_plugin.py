@@ -14,7 +14,8 @@ and localstripe 1.15 lacks, registered in its aiohttp app before it starts:
   ``POST /_config/faults``, read with ``GET /_config/faults``), like an edge in front of
   Stripe: an injected 429 or 5xx is never saved by the idempotency layer;
 - Billing as Stripe ingestion reads it (coupons on subscriptions, ``billing_reason``,
-  ``invoice.paid``, ``charge.refunded``, removing a webhook): ``tests.common.localstripe_billing``.
+  ``invoice.paid``, ``charge.refunded``, removing a webhook): ``tests.common.localstripe_billing``;
+- promotion codes and restricted keys (``rk_``): ``tests.common.localstripe_promotions``.
 
 Run: ``python -m tests.common.localstripe_plugin --port 0`` prints its port, then serves.
 Its store is never written to disk (localstripe pickles it to /tmp on every write)."""
@@ -39,7 +40,7 @@ from localstripe.resources import (  # type: ignore[import-untyped]
     try_convert_to_int,
 )
 
-from tests.common import localstripe_billing
+from tests.common import localstripe_billing, localstripe_promotions
 from tests.common.fault_knobs import Faults, fault_middleware
 
 DOCS = "https://stripe.com/docs/error-codes/"
@@ -199,6 +200,7 @@ def install(app: web.Application) -> None:
     app.router.add_post("/_config/faults", set_faults)
     app.router.add_get("/_config/faults", get_faults)
     localstripe_billing.install(app)
+    localstripe_promotions.install(app)
 
 
 def main() -> None:

@@ -40,13 +40,14 @@ What localstripe 1.15 sends (read from ``localstripe/webhooks.py`` and ``resourc
   sent.
 - A charge (``charge.refunded``, +): ``amount``, ``amount_refunded`` (cumulative),
   ``refunded``, ``refunds``, ``customer``, ``payment_intent``, ``invoice`` (+).
-- Gaps left: no promotion codes (``/v1/promotion_codes`` is 404), no Checkout sessions, no
-  disputes, no renewals (no clock: a subscription is invoiced once, at creation; a later invoice
-  only by a plan change or ``POST /v1/invoices``, ``billing_reason`` ``subscription_update`` or
-  ``manual``, never ``subscription_cycle``), ``price`` objects (items take a ``plan``), a
-  zero-total first invoice is paid without ``invoice.paid`` or ``invoice.payment_succeeded``.
-  Those paths are tested with events built and signed as Stripe does
-  (``tests.common.provider_events``)."""
+- Promotion codes (+, ``tests.common.localstripe_promotions``): created and read through the
+  API only (a subscription's ``discounts`` take a coupon, never a promotion code).
+- Gaps left: no Checkout sessions, no disputes, no renewals (no clock: a subscription is
+  invoiced once, at creation; a later invoice only by a plan change or ``POST /v1/invoices``,
+  ``billing_reason`` ``subscription_update`` or ``manual``, never ``subscription_cycle``),
+  ``price`` objects (items take a ``plan``), a zero-total first invoice is paid without
+  ``invoice.paid`` or ``invoice.payment_succeeded``. Those paths are tested with events built
+  and signed as Stripe does (``tests.common.provider_events``)."""
 
 from __future__ import annotations
 

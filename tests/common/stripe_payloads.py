@@ -30,9 +30,10 @@ def sid(prefix: str) -> str:
 
 def invoice(*, total: int = 10000, tax: int = 0, customer: str | None = None,
             subscription: str | None = None, reason: str = "subscription_create",
-            coupon: str | None = None, email: str | None = None, **extra: Any
-            ) -> dict[str, Any]:
-    """A paid invoice: ``total`` is what the customer paid (after the coupon, tax included)."""
+            coupon: str | None = None, promotion_code: str | None = None,
+            email: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A paid invoice: ``total`` is what the customer paid (after the coupon, tax included);
+    the coupon's promotion code by id, as Stripe sends it unexpanded."""
     return {
         "id": sid("in"), "object": "invoice", "customer": customer or sid("cus"),
         "customer_email": email, "subscription": subscription, "billing_reason": reason,
@@ -40,7 +41,7 @@ def invoice(*, total: int = 10000, tax: int = 0, customer: str | None = None,
         "amount_paid": total, "status": "paid", "paid": True,
         "discount": None if coupon is None else {
             "object": "discount", "coupon": {"id": coupon, "object": "coupon"},
-            "promotion_code": None},
+            "promotion_code": promotion_code},
         "charge": sid("ch"), "payment_intent": sid("pi"),
         "status_transitions": {"paid_at": int(time.time())}, **extra}
 

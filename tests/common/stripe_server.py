@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[2]
-API_KEY = "sk_test_rekomi"  # localstripe takes any key that starts with sk_
+API_KEY = "sk_test_rekomi"  # localstripe takes any key that starts with sk_ (or rk_)
 
 
 @dataclass
