@@ -21,13 +21,20 @@ class StripePromotions:
     def __init__(self, api_base: str, timeout_seconds: float = 5.0) -> None:
         self._api_base = api_base
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self._http: stripe.AIOHTTPClient | None = None
 
     async def read(self, api_key: str, ids: tuple[str, ...]) -> list[PromotionCode]:
-        if self._http is None:  # created on the running loop, at first use
-            self._http = stripe.AIOHTTPClient(timeout=self._timeout)
-        client = stripe.StripeClient(api_key, base_addresses={"api": self._api_base},
-                                     http_client=self._http, max_network_retries=1)
+        # A client per read, closed after it: reads are rare (a payment that names a
+        # promotion code by id only), and nothing is left open at shutdown.
+        http = stripe.AIOHTTPClient(timeout=self._timeout)
+        try:
+            return await self._read(stripe.StripeClient(
+                api_key, base_addresses={"api": self._api_base}, http_client=http,
+                max_network_retries=1), ids)
+        finally:
+            await http.close_async()  # type: ignore[no-untyped-call]
+
+    async def _read(self, client: stripe.StripeClient, ids: tuple[str, ...]
+                    ) -> list[PromotionCode]:
         found = []
         for promotion_id in ids:
             try:

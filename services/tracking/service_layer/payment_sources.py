@@ -1,12 +1,11 @@
 """The lookups a provider payment's attribution asks (``domain/payment_credit.py``): this
 service's own rows (subscriptions sold, customers credited, leads) inside the processing
 transaction, the ledger over RPC for coupon codes and affiliates, the link index for
-referral slugs, and Stripe for promotion codes named by id."""
+referral slugs, and the promotion codes named by id (read from Stripe beforehand)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 
 from libs.contracts.affiliates import GET_AFFILIATE
 from libs.contracts.coupon_codes import RESOLVE_COUPON
@@ -22,21 +21,18 @@ from services.tracking.service_layer.lookups import Lookups
 # applicants earn nothing.
 CREDITED_STATUSES = frozenset({"Approved", "Paused", "Banned"})
 
-ReadPromotions = Callable[[tuple[str, ...]], Awaitable[list[PromotionCode]]]
-
-
 def _record_credit(row: object) -> Credit | None:
     return Credit(row["affiliate_id"], row["program_id"], None) if row else None  # type: ignore[index]
 
 
 class PaymentLookups:
     def __init__(self, repo: ProviderRepository, lookups: Lookups, bus: RequestReply,
-                 promotions: ReadPromotions) -> None:
+                 promotions: list[PromotionCode]) -> None:
         self.repo = repo
         self.s2s = S2SRepository(repo.conn)
         self.lookups = lookups
         self.bus = bus
-        self.read_promotions = promotions
+        self.promotions = promotions  # read from Stripe before the transaction
 
     async def subscription_owner(self, org_id: uuid.UUID, subscription_id: str
                                  ) -> Credit | None:
@@ -66,7 +62,7 @@ class PaymentLookups:
 
     async def promotion_codes(self, org_id: uuid.UUID, ids: tuple[str, ...]
                               ) -> list[PromotionCode]:
-        return await self.read_promotions(ids)
+        return self.promotions
 
     async def link_owner(self, org_id: uuid.UUID, slug: str) -> Credit | None:
         link = await self.lookups.live_link(slug)

@@ -47,6 +47,11 @@ def fact_of(provider: Provider, event_type: str, payload: dict[str, object],
     return read(event_type, payload, received_at)
 
 
+def _fact(stored: ProviderEventStored, row: asyncpg.Record) -> f.Fact:
+    return fact_of(stored.provider, row["event_type"], orjson.loads(row["payload"]),
+                   row["received_at"])
+
+
 class ProviderBooking:
     def __init__(self, pool: asyncpg.Pool, lookups: Lookups, bus: RequestReply,
                  opened: OpenedCache, promotions: StripePromotions) -> None:
@@ -58,31 +63,42 @@ class ProviderBooking:
 
     async def process(self, stored: ProviderEventStored) -> str | None:
         """The event's outcome; None when it was processed before."""
+        promotions = await self._promotions_named(stored)
         async with unit_of_work(self.pool) as tx:
             repo = ProviderRepository(tx.conn, stored.org_id, stored.provider.value)
             row = await repo.claim(stored.event_id)
             if row is None:
                 return None
-            payload = orjson.loads(row["payload"])
-            fact = fact_of(stored.provider, row["event_type"], payload, row["received_at"])
+            fact = _fact(stored, row)
             event = _Event(stored, row["payout_grace_days"], tx, repo)
             if isinstance(fact, f.Payment):
-                outcome = await self._payment(event, fact, row)
+                outcome = await self._payment(event, fact, promotions)
             else:
                 outcome = await event.apply(fact)
             await repo.finish(stored.event_id, outcome, now_utc())
             return outcome
 
-    async def _payment(self, event: _Event, p: f.Payment, row: asyncpg.Record) -> str:
+    async def _promotions_named(self, stored: ProviderEventStored) -> list[PromotionCode]:
+        """The promotion codes a payment names by id only, read from Stripe with the org's
+        restricted key before the event's transaction: a slow Stripe never holds a database
+        connection or the event's lock."""
+        async with self.pool.acquire() as conn:
+            row = await ProviderRepository(conn, stored.org_id, stored.provider.value).claim(
+                stored.event_id, lock=False)
+        if row is None or row["restricted_api_key"] is None:
+            return []
+        fact = _fact(stored, row)
+        if not isinstance(fact, f.Payment) or not fact.promotion_ids:
+            return []
+        key = opened_restricted_key(self.opened, row)
+        return await self.promotions.read(key, fact.promotion_ids) if key else []
+
+    async def _payment(self, event: _Event, p: f.Payment, promotions: list[PromotionCode]
+                       ) -> str:
         if p.renewal and p.subscription_id:
             ended = await event.repo.subscription_end(p.subscription_id)
             if ended is not None and p.occurred_at > ended:
                 return "subscription_ended"
-
-        async def promotions(ids: tuple[str, ...]) -> list[PromotionCode]:
-            key = opened_restricted_key(self.opened, row) if row["id"] else None
-            return await self.promotions.read(key, ids) if key else []
-
         sources = PaymentLookups(event.repo, self.lookups, self.bus, promotions)
         credit = await credit_payment(event.org_id, p, sources)
         if credit is None:
