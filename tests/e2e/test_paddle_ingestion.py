@@ -63,3 +63,20 @@ async def test_pending_adjustments_refund_nothing(http: aiohttp.ClientSession,
     assert await processed(s.org, event) == "refunded"
     [booked] = await conversions(http, s.org, paid["id"], status="Refunded")
     assert booked["commissionCents"] == 5000 * s.program["defaultCommissionValue"] // 100
+
+
+async def test_partial_refund_adjustments_add_up(http: aiohttp.ClientSession,
+                                                 stack: object) -> None:
+    s = await seller(http)
+    secret = await connect_paddle(http, s.org)
+    paid = paddle_transaction(total=10000, ref=s.slug)
+    await send_paddle(http, s.org, secret, "transaction.completed", paid)
+    [booked] = await conversions(http, s.org, paid["id"])
+    commission = booked["commissionCents"]
+    first = paddle_refund(paid, 2000)
+    await send_paddle(http, s.org, secret, "adjustment.created", first)
+    await send_paddle(http, s.org, secret, "adjustment.updated", first)  # the same one again
+    await conversions(http, s.org, paid["id"], commissionCents=commission * 8 // 10)
+    await send_paddle(http, s.org, secret, "adjustment.created", paddle_refund(paid, 3000))
+    [half] = await conversions(http, s.org, paid["id"], commissionCents=commission // 2)
+    assert half["status"] == "Pending"
