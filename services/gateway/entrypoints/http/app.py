@@ -25,12 +25,14 @@ from services.gateway.entrypoints.http.keys import (
     BUS,
     KEY_USAGE,
     LIMITER,
+    MCP,
     OPENAPI,
     POOL,
     PRINCIPALS,
     SESSIONS,
     SETTINGS,
 )
+from services.gateway.entrypoints.http.mcp_endpoint import MCP_PATH, mcp_endpoint
 from services.gateway.entrypoints.http.middleware import edge
 from services.gateway.entrypoints.http.openapi import build_openapi
 from services.gateway.entrypoints.http.route_table import Route
@@ -38,6 +40,8 @@ from services.gateway.entrypoints.http.routes import ROUTES
 from services.gateway.entrypoints.http.views import forwarding_view
 from services.gateway.entrypoints.idempotency_purge import idempotency_purge
 from services.gateway.entrypoints.outbox_relay import outbox_relay
+from services.gateway.mcp.catalog import TOOLS
+from services.gateway.mcp.server import McpServer
 from services.gateway.service_layer.sessions import Sessions
 from services.gateway.service_layer.token_verifier import policy_from_settings
 
@@ -96,6 +100,12 @@ async def _sessions(app: web.Application) -> AsyncIterator[None]:
         await sessions.close()
 
 
+async def _mcp(app: web.Application) -> AsyncIterator[None]:
+    """The MCP server's session manager runs while the app does."""
+    async with app[MCP].running():
+        yield
+
+
 async def _openapi(request: web.Request) -> web.Response:
     return web.Response(body=request.app[OPENAPI], content_type="application/json")
 
@@ -109,8 +119,9 @@ def create_app(settings: Settings, routes: list[Route] = ROUTES) -> web.Applicat
     policy_from_settings(settings)
     # So does a missing or malformed REKOMI_SECRETS_KEYS (required outside development).
     key_ring_of(settings)
+    app[MCP] = McpServer(TOOLS)
     app.cleanup_ctx.extend([_database, _key_usage, _redis, _bus, _sessions, outbox_relay,
-                            idempotency_purge])
+                            idempotency_purge, _mcp])
 
     async def ready() -> bool:
         async with app[POOL].acquire() as conn:
@@ -119,6 +130,7 @@ def create_app(settings: Settings, routes: list[Route] = ROUTES) -> web.Applicat
 
     app.add_routes(ops_routes(ready))
     app.router.add_get("/openapi.json", _openapi)
+    app.router.add_route("*", MCP_PATH, mcp_endpoint)
     _add_routes(app.router, routes)
     return app
 

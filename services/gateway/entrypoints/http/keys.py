@@ -11,6 +11,7 @@ from services.gateway.adapters.key_usage import KeyUsage
 from services.gateway.adapters.principal_cache import PrincipalCache
 from services.gateway.adapters.rate_limiter import RateLimiter
 from services.gateway.domain.principal import AffiliatePrincipal, Principal
+from services.gateway.mcp.server import McpServer
 from services.gateway.service_layer.sessions import Sessions
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -20,6 +21,7 @@ PRINCIPALS = web.AppKey("principals", PrincipalCache)
 KEY_USAGE = web.AppKey("key_usage", KeyUsage)
 LIMITER = web.AppKey("limiter", RateLimiter)
 OPENAPI = web.AppKey("openapi", bytes)
+MCP = web.AppKey("mcp", McpServer)
 # Set only when an issuer is trusted (REKOMI_JWT_ISSUER, or the dev issuer in development).
 SESSIONS = web.AppKey("sessions", Sessions)
 
@@ -29,5 +31,5 @@ SESSIONS = web.AppKey("sessions", Sessions)
 PRINCIPAL = web.RequestKey("principal", Principal)
 AFFILIATE = web.RequestKey("affiliate", AffiliatePrincipal)
 QUOTA_REMAINING = web.RequestKey("quota_remaining", int)
-__all__ = ["AFFILIATE", "BUS", "KEY_USAGE", "LIMITER", "OPENAPI", "POOL", "PRINCIPAL", "PRINCIPALS",
-           "QUOTA_REMAINING", "SESSIONS", "SETTINGS", "Principal"]
+__all__ = ["AFFILIATE", "BUS", "KEY_USAGE", "LIMITER", "MCP", "OPENAPI", "POOL", "PRINCIPAL",
+           "PRINCIPALS", "QUOTA_REMAINING", "SESSIONS", "SETTINGS", "Principal"]

@@ -29,6 +29,7 @@ from services.gateway.entrypoints.http.keys import (
 from services.gateway.entrypoints.http.parsing import screen_headers, screen_text
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.signin import caller_of
+from services.gateway.mcp.calls import MCP_PATH
 
 log = logging.getLogger(__name__)
 OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -89,8 +90,8 @@ def _request_id(request: web.Request) -> str:
 
 async def _guarded(request: web.Request, handler: Handler, route: Route | None
                    ) -> web.StreamResponse:
-    if request.path in OPS_PATHS:
-        return await handler(request)
+    if request.path in OPS_PATHS or request.path == MCP_PATH:
+        return await handler(request)  # /mcp authenticates and limits its callers itself
     if route is None or route.public:
         # Unknown routes and public ones: limited per client address (a provider's webhooks
         # per org endpoint).

@@ -84,8 +84,13 @@ INT_RANGE = range(-(2**63), 2**63)
 
 
 def parse_query(request: web.Request, model: type[BaseModel]) -> dict[str, Any]:
+    return validate_query(model, dict(request.query))
+
+
+def validate_query(model: type[BaseModel], given: dict[str, Any]) -> dict[str, Any]:
+    """A query's fields validated, as the owner receives them (by alias, no Nones)."""
     try:
-        parsed = model.model_validate(dict(request.query))
+        parsed = model.model_validate(given)
     except ValidationError as exc:
         raise validation_error(exc) from None
     query = parsed.model_dump(by_alias=True, exclude_none=True)
@@ -110,7 +115,11 @@ async def parse_body(request: web.Request, model: type[BaseModel],
     if raw and request.content_type not in media_types:
         raise UnsupportedMediaType(f"a JSON body must be sent with Content-Type: "
                                    f"application/json, not {request.content_type}")
-    body = _json_object(raw)
+    return validate_body(model, _json_object(raw))
+
+
+def validate_body(model: type[BaseModel], body: dict[str, Any]) -> dict[str, Any]:
+    """The body as sent, once ``model`` accepts it."""
     try:
         model.model_validate(body)
     except ValidationError as exc:

@@ -1,0 +1,1 @@
+"""The MCP server at ``/mcp``: the REST surface as tools for AI assistants (issue 24)."""

@@ -1,0 +1,30 @@
+"""The MCP SDK's own client over Streamable HTTP against the running gateway's ``/mcp``, with
+an MCP key, as an assistant's MCP client connects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import mcp_types as types
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+
+@asynccontextmanager
+async def mcp_session(base_url: str, key: str) -> AsyncIterator[ClientSession]:
+    http = create_mcp_http_client(headers={"Authorization": f"Bearer {key}"})
+    async with http, streamable_http_client(f"{base_url}/mcp", http_client=http) as (
+            read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        yield session
+
+
+def answer(result: types.CallToolResult) -> Any:
+    """A tool's JSON answer (its text content), whether a result or an error envelope."""
+    [block] = result.content
+    assert isinstance(block, types.TextContent)
+    return json.loads(block.text)
