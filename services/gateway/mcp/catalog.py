@@ -1,22 +1,11 @@
-"""The MCP server's tools and the REST routes they are (listed in the README)."""
+"""The MCP server's tools, gathered from their groups (listed with their REST routes in the
+README's "MCP server")."""
 
 from __future__ import annotations
 
-from services.gateway.entrypoints.http.route_table import Route
-from services.gateway.entrypoints.http.routes import ROUTES
-from services.gateway.mcp.route_tools import RouteTool
 from services.gateway.mcp.server import Tool
+from services.gateway.mcp.tools_brand import BRAND_TOOLS
+from services.gateway.mcp.tools_money import MONEY_TOOLS
+from services.gateway.mcp.tools_org import ORG_TOOLS
 
-_BY_KEY = {(r.method, r.path): r for r in ROUTES}
-
-
-def route(method: str, path: str) -> Route:
-    return _BY_KEY[(method, path)]
-
-
-TOOLS: list[Tool] = [
-    RouteTool("list_programs", route("GET", "/api/v1/programs"),
-              "Every program (campaign) of the organization with its commission terms."),
-    RouteTool("create_program", route("POST", "/api/v1/programs"),
-              "Creates a program with its commission terms."),
-]
+TOOLS: list[Tool] = [*BRAND_TOOLS, *MONEY_TOOLS, *ORG_TOOLS]
