@@ -1,4 +1,5 @@
-"""Tools for webhooks, settings, the organization and billing state, embed tokens, leads and the install assistant."""
+"""Tools for webhooks, settings, the organization and billing state, embed tokens, leads and
+the install assistant."""
 
 from __future__ import annotations
 
