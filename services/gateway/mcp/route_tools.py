@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from libs.contracts.common import as_json
 from libs.shared.errors import NotFound, ValidationFailed
 from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL
+from services.gateway.entrypoints.http.middleware import route_rate_limit
 from services.gateway.entrypoints.http.parsing import validate_body, validate_query
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.views import enforce_gates
@@ -81,6 +82,7 @@ def _fields(model: type[BaseModel] | None) -> set[str]:
 
 async def run_route(route: Route, call: McpCall, arguments: dict[str, Any]) -> Any:
     enforce_gates(route, call.principal)
+    await route_rate_limit(call.request, route, call.principal.rate_subject)
     payload = _payload(route, call, arguments)
     call.request[PRINCIPAL] = call.principal  # what a local view reads, as on REST
     if route.local is not None:

@@ -111,10 +111,15 @@ async def _guarded(request: web.Request, handler: Handler, route: Route | None
         request[AFFILIATE] = caller
     subject = caller.rate_subject  # the API key, the operator or the affiliate
     await rate_limit(request, subject, policy="api_key")
-    if route.rate_policy != "anonymous":
-        # A route's own policy (e.g. "import") is a second, tighter count per caller.
-        await rate_limit(request, f"{route.rate_policy}:{subject}", policy=route.rate_policy)
+    await route_rate_limit(request, route, subject)
     return await handler(request)
+
+
+async def route_rate_limit(request: web.Request, route: Route, subject: str) -> None:
+    """A route's own policy (e.g. "import") is a second, tighter count per caller, whether
+    the route is called over REST or as an MCP tool."""
+    if route.rate_policy != "anonymous":
+        await rate_limit(request, f"{route.rate_policy}:{subject}", policy=route.rate_policy)
 
 
 def credentials(request: web.Request, route: Route) -> str | None:
