@@ -8,10 +8,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
 import mcp_types as types
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
+
+from tests.common.api_keys_api import create
+from tests.common.oidc_issuer import TestIssuer
+from tests.common.orgs import Org
+
+
+async def mcp_key(http: aiohttp.ClientSession, issuer: TestIssuer, org: Org,
+                  scope: str = "read_write") -> dict[str, Any]:
+    """A new MCP key of the org (``{"id", "key", ...}``), made by its Owner over REST."""
+    owner = issuer.operator_auth(org.org_id, "Owner")
+    return await create(http, owner, scope=scope, kind="mcp", name="assistant")
 
 
 @asynccontextmanager

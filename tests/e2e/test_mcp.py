@@ -5,15 +5,13 @@ refused at once; one org never sees another's data."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import aiohttp
 import pytest
 from mcp.shared.exceptions import MCPError
 
 from tests.common.api import PROGRAMS, audit_page
-from tests.common.api_keys_api import create, revoke
-from tests.common.mcp_client import answer, mcp_session
+from tests.common.api_keys_api import revoke
+from tests.common.mcp_client import answer, mcp_key, mcp_session
 from tests.common.oidc_issuer import TestIssuer
 from tests.common.orgs import Org, new_org
 from tests.common.stack import Stack
@@ -22,15 +20,9 @@ PROGRAM = {"name": "Via MCP", "defaultCommissionType": "Percentage",
            "defaultCommissionValue": 15}
 
 
-async def _mcp_key(http: aiohttp.ClientSession, issuer: TestIssuer, org: Org,
-                   scope: str = "read_write") -> dict[str, Any]:
-    owner = issuer.operator_auth(org.org_id, "Owner")
-    return await create(http, owner, scope=scope, kind="mcp", name="assistant")
-
-
 async def test_tools_answer_what_rest_answers(http: aiohttp.ClientSession, stack: Stack,
                                               issuer: TestIssuer, org: Org) -> None:
-    key = await _mcp_key(http, issuer, org)
+    key = await mcp_key(http, issuer, org)
     async with mcp_session(stack.base_url, key["key"]) as session:
         listed = await session.list_tools()
         for tool in listed.tools:
@@ -51,7 +43,7 @@ async def test_tools_answer_what_rest_answers(http: aiohttp.ClientSession, stack
 
 async def test_a_read_key_sees_and_runs_read_tools_only(
         http: aiohttp.ClientSession, stack: Stack, issuer: TestIssuer, org: Org) -> None:
-    key = await _mcp_key(http, issuer, org, scope="read")
+    key = await mcp_key(http, issuer, org, scope="read")
     async with mcp_session(stack.base_url, key["key"]) as session:
         tools = (await session.list_tools()).tools
         assert tools and all(t.annotations and t.annotations.read_only_hint for t in tools)
@@ -65,7 +57,7 @@ async def test_a_read_key_sees_and_runs_read_tools_only(
 
 async def test_errors_are_tool_errors_with_the_rest_envelope(
         http: aiohttp.ClientSession, stack: Stack, issuer: TestIssuer, org: Org) -> None:
-    key = await _mcp_key(http, issuer, org)
+    key = await mcp_key(http, issuer, org)
     async with mcp_session(stack.base_url, key["key"]) as session:
         bad = await session.call_tool("create_program", {**PROGRAM,
                                                          "defaultCommissionValue": "lots"})
@@ -80,7 +72,7 @@ async def test_errors_are_tool_errors_with_the_rest_envelope(
 
 async def test_only_live_mcp_keys_open_the_server(http: aiohttp.ClientSession, stack: Stack,
                                                   issuer: TestIssuer, org: Org) -> None:
-    key = await _mcp_key(http, issuer, org)
+    key = await mcp_key(http, issuer, org)
     async with mcp_session(stack.base_url, key["key"]) as session:
         assert not (await session.call_tool("list_programs", {})).is_error
         owner = issuer.operator_auth(org.org_id, "Owner")
@@ -103,7 +95,7 @@ async def test_one_orgs_key_never_sees_another_orgs_data(
     async with http.post(PROGRAMS, json=PROGRAM, headers=other.auth) as response:
         theirs = await response.json()
         assert response.status == 201, theirs
-    key = await _mcp_key(http, issuer, org)
+    key = await mcp_key(http, issuer, org)
     async with mcp_session(stack.base_url, key["key"]) as session:
         mine = answer(await session.call_tool("list_programs", {}))
     assert mine["items"] == []

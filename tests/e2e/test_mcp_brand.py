@@ -19,12 +19,11 @@ from tests.common.affiliates_api import AFFILIATES, APPLICATIONS, create_affilia
 from tests.common.api import PROGRAMS, audit_page, create_program
 from tests.common.invites_api import INVITES
 from tests.common.invites_api import email as new_email
-from tests.common.mcp_client import answer, mcp_session
+from tests.common.mcp_client import answer, mcp_key, mcp_session
 from tests.common.oidc_issuer import TestIssuer
 from tests.common.orgs import Org, new_org
 from tests.common.stack import Stack
 from tests.common.waiting import eventually
-from tests.e2e.test_mcp import _mcp_key
 
 SNIPPET = "/api/v1/r/install-snippet"
 
@@ -42,7 +41,7 @@ class Brand:
 async def brand(stack: Stack, issuer: TestIssuer) -> Brand:
     org, other = await new_org(plan="Pro"), await new_org(plan="Pro")
     async with aiohttp.ClientSession(base_url=stack.base_url) as http:
-        key = await _mcp_key(http, issuer, org)
+        key = (await mcp_key(http, issuer, org))["key"]
         program = await create_program(http, org)
         others = await create_affiliate(http, other, (await create_program(http, other))["id"])
     return Brand(org, key, program["id"], other, others["id"])
@@ -200,7 +199,7 @@ async def test_coupon_code_import_and_invite_tools(http: aiohttp.ClientSession, 
 async def test_the_import_limit_counts_tool_calls(http: aiohttp.ClientSession, brand: Brand,
                                                   stack: Stack, issuer: TestIssuer) -> None:
     """The import route's own per-key limit (6 a minute in this stack) holds for the tool."""
-    key = await _mcp_key(http, issuer, brand.org)
+    key = (await mcp_key(http, issuer, brand.org))["key"]
     async with mcp_session(stack.base_url, key) as session:
         for _ in range(6):
             await tool(session, "import_affiliates", programId=brand.program_id, affiliates=[])
