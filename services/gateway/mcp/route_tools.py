@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from libs.contracts.common import as_json
 from libs.shared.errors import NotFound, ValidationFailed
 from services.gateway.entrypoints.http.keys import BUS, PRINCIPAL
+from services.gateway.entrypoints.http.middleware import rate_limit
 from services.gateway.entrypoints.http.parsing import validate_body, validate_query
 from services.gateway.entrypoints.http.route_table import Route
 from services.gateway.entrypoints.http.views import enforce_gates
@@ -80,8 +81,21 @@ def _fields(model: type[BaseModel] | None) -> set[str]:
 
 
 async def run_route(route: Route, call: McpCall, arguments: dict[str, Any]) -> Any:
+    await pass_gates(route, call)
+    return await run_payload(route, call, route_payload(route, call, arguments))
+
+
+async def pass_gates(route: Route, call: McpCall) -> None:
+    """The route's gates, and its own tighter rate limit (imports), counted for the key as on
+    REST (the /mcp endpoint counted the key's general limit)."""
     enforce_gates(route, call.principal)
-    payload = _payload(route, call, arguments)
+    if route.rate_policy != "anonymous":
+        await rate_limit(call.request, f"{route.rate_policy}:{call.principal.rate_subject}",
+                         policy=route.rate_policy)
+
+
+async def run_payload(route: Route, call: McpCall, payload: dict[str, Any]) -> Any:
+    """The route's run once its gates passed and its arguments became its payload."""
     call.request[PRINCIPAL] = call.principal  # what a local view reads, as on REST
     if route.local is not None:
         result = await route.local(call.request, payload)
@@ -95,7 +109,7 @@ async def run_route(route: Route, call: McpCall, arguments: dict[str, Any]) -> A
     return as_json(result) if isinstance(result, BaseModel) else result
 
 
-def _payload(route: Route, call: McpCall, arguments: dict[str, Any]) -> dict[str, Any]:
+def route_payload(route: Route, call: McpCall, arguments: dict[str, Any]) -> dict[str, Any]:
     known = set(route.path_params) | _fields(route.query) | _fields(route.body)
     unknown = sorted(set(arguments) - known)
     if unknown:
