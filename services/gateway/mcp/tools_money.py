@@ -104,8 +104,8 @@ MONEY_TOOLS: list[Tool] = [
         "`nextCursor` as `cursor` for the next page (`take` up to 200). Each item has "
         "amountCents, commissionCents and currency.")),
     RouteTool("get_conversion", route("GET", "/api/v1/conversions/{id}"), (
-        "One conversion with its events timeline (initial sale, renewals, refunds). Not found "
-        "(404 not_found) for an id of another organization."), CONVERSION_ID),
+        "One conversion with its events timeline (initial sale, renewals, refunds). 404 "
+        "conversion_not_found for an id of another organization."), CONVERSION_ID),
     RouteTool("preview_conversion_import", route("POST", "/api/v1/conversions/import/preview"), (
         "Dry run of import_conversions with the same arguments: use it first to show the user "
         "what would be imported, skipped (`skipReasons`) and the paid/unpaid commission "
