@@ -81,9 +81,19 @@ def _fields(model: type[BaseModel] | None) -> set[str]:
 
 
 async def run_route(route: Route, call: McpCall, arguments: dict[str, Any]) -> Any:
+    await pass_gates(route, call)
+    return await run_payload(route, call, route_payload(route, call, arguments))
+
+
+async def pass_gates(route: Route, call: McpCall) -> None:
+    """The route's gates, and its own tighter rate limit (imports), counted for the key as on
+    REST (the /mcp endpoint counted the key's general limit)."""
     enforce_gates(route, call.principal)
     await route_rate_limit(call.request, route, call.principal.rate_subject)
-    payload = _payload(route, call, arguments)
+
+
+async def run_payload(route: Route, call: McpCall, payload: dict[str, Any]) -> Any:
+    """The route's run once its gates passed and its arguments became its payload."""
     call.request[PRINCIPAL] = call.principal  # what a local view reads, as on REST
     if route.local is not None:
         result = await route.local(call.request, payload)
@@ -97,7 +107,7 @@ async def run_route(route: Route, call: McpCall, arguments: dict[str, Any]) -> A
     return as_json(result) if isinstance(result, BaseModel) else result
 
 
-def _payload(route: Route, call: McpCall, arguments: dict[str, Any]) -> dict[str, Any]:
+def route_payload(route: Route, call: McpCall, arguments: dict[str, Any]) -> dict[str, Any]:
     known = set(route.path_params) | _fields(route.query) | _fields(route.body)
     unknown = sorted(set(arguments) - known)
     if unknown:

@@ -40,10 +40,18 @@ def requested_key(request: web.Request, route: Route) -> str | None:
 
 async def run_once(request: web.Request, route: Route, org_id: uuid.UUID, key: str,
                    run: Run) -> web.StreamResponse:
-    settings = request.app[SETTINGS]
-    attempt = Attempt(org_id, key, f"{route.method} {route.path}",
-                      fingerprint(request.method, request.path_qs, await request.read()))
-    begun = await begin(request.app[POOL], attempt, now=now_utc(),
+    """A REST request is the same one again when its method, path and body bytes are."""
+    request_fingerprint = fingerprint(request.method, request.path_qs, await request.read())
+    return await run_fingerprinted(request.app, route, org_id, key, request_fingerprint, run)
+
+
+async def run_fingerprinted(app: web.Application, route: Route, org_id: uuid.UUID, key: str,
+                            request_fingerprint: bytes, run: Run) -> web.StreamResponse:
+    """``run_once`` for a caller that tells what makes two of its requests the same one (an
+    MCP tool call, whose HTTP request is a JSON-RPC envelope with an id of its own)."""
+    settings = app[SETTINGS]
+    attempt = Attempt(org_id, key, f"{route.method} {route.path}", request_fingerprint)
+    begun = await begin(app[POOL], attempt, now=now_utc(),
                         window=timedelta(seconds=settings.idempotency_window_seconds),
                         lease=timedelta(seconds=settings.idempotency_lease_seconds))
     if isinstance(begun, StoredResponse):
@@ -52,12 +60,12 @@ async def run_once(request: web.Request, route: Route, org_id: uuid.UUID, key: s
         response = await run()
     except RekomiError as exc:
         # The edge answers the error; the same answer is what a replay gives.
-        await _settle(request, begun, error_response(exc))
+        await _settle(app, begun, error_response(exc))
         raise
     except Exception:
-        await _settle(request, begun, None)
+        await _settle(app, begun, None)
         raise
-    await _settle(request, begun, response)
+    await _settle(app, begun, response)
     return response
 
 
@@ -76,12 +84,12 @@ def _storable(response: web.StreamResponse) -> StoredResponse | None:
                           response.headers.get(hdrs.CONTENT_TYPE))
 
 
-async def _settle(request: web.Request, claim: Claim, response: web.StreamResponse | None
+async def _settle(app: web.Application, claim: Claim, response: web.StreamResponse | None
                   ) -> None:
     """The route has run: the caller gets its answer even when keeping it fails (the key then
     stays in flight until its lease ends, and a retry runs again after that)."""
     try:
-        kept = await settle(request.app[POOL], claim,
+        kept = await settle(app[POOL], claim,
                             None if response is None else _storable(response))
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
         log.exception("idempotency key not settled", extra={"key": claim.key})
