@@ -65,6 +65,8 @@ async def test_reads_answer_what_rest_answers(http: aiohttp.ClientSession, stack
         assert await tool(session, "list_webhook_deliveries", id=made["id"],
                           status="Failed") == await call(http, "GET", deliveries + "?status="
                                                          "Failed", org)
+        unknown = await refused(session, "list_webhook_deliveries", id=str(uuid.uuid4()))
+        assert unknown["error"] == "webhook_not_found"
         for name, path in (("get_tracking_settings", "/api/v1/settings/tracking"),
                            ("get_organization", "/api/organizations/me"),
                            ("get_billing_state", "/api/billing/state")):
