@@ -98,6 +98,11 @@ class S2SLead(ApiModel):
     email: EmailStr
     name: Annotated[StrictStr, Field(max_length=200)] | None = None
     external_event_id: EventId | None = Field(default=None, alias="externalEventId")
+    program_id: uuid.UUID | None = Field(
+        default=None, alias="programId",
+        description="Optional (as the browser signup's `programId`): the program the lead is "
+                    "for; a slug of another program is 400 `validation_failed`, field "
+                    "`programId`, and records nothing.")
 
 
 class SignupLead(ApiModel):

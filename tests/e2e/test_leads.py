@@ -10,6 +10,7 @@ import aiohttp
 
 from libs.shared import jsonutil
 from tests.common.affiliates_api import get_page
+from tests.common.api import create_program
 from tests.common.events import EventRecorder
 from tests.common.orgs import new_org
 from tests.common.s2s import (
@@ -72,6 +73,10 @@ async def test_s2s_lead_errors(http: aiohttp.ClientSession) -> None:
     assert (status, body["error"]) == (404, "affiliate_slug_not_found")
     status, body = await post_signed(http, s.org, lead(s.slug, email="nope"), path=LEAD)
     assert (status, body["error"], body["field"]) == (400, "validation_failed", "email")
+    another = await create_program(http, s.org)  # programId names the slug's program, or fails
+    status, body = await post_signed(http, s.org, lead(s.slug, programId=another["id"]),
+                                     path=LEAD)
+    assert (status, body["error"], body["field"]) == (400, "validation_failed", "programId")
     status, body = await post_signed(http, s.org, lead(s.slug), path=LEAD,
                                      secret=theirs.org.signing_secret)
     assert (status, body["error"]) == (401, "invalid_signature")

@@ -23,8 +23,9 @@ from services.tracking.adapters.click_writer import ClickWriter
 from services.tracking.adapters.links_repository import LinksRepository
 from services.tracking.adapters.s2s_repository import S2SRepository
 from services.tracking.domain.errors import AffiliateSlugNotFound, NoAttribution, SaleNotFound
+from services.tracking.service_layer.leads import accept_lead
 from services.tracking.service_layer.lookups import Lookups
-from services.tracking.service_layer.s2s import SaleIntake, accept_lead
+from services.tracking.service_layer.s2s import SaleIntake
 
 
 class NoLedger:

@@ -20,6 +20,7 @@ from services.tracking.service_layer import (
     attribution,
     click_history,
     clicks,
+    leads,
     s2s,
     settings,
     snippet,
@@ -52,9 +53,9 @@ def handlers(ctx: ServiceContext, t: Tracking) -> HandlerTable:
     table.add(c.RENDER_SNIPPET, t, snippet.render)
     table.add(c.LOADER_SCRIPT, t, snippet.loader_script)
     table.add(s.ACCEPT_SALE, t, s2s.accept_sale)
-    table.add(s.ACCEPT_LEAD, t, s2s.accept_lead)
-    table.add(s.ACCEPT_SIGNUP, t, s2s.accept_signup)
-    table.add(s.ORG_OF_SLUG, t, s2s.org_of_slug)
+    table.add(s.ACCEPT_LEAD, t, leads.accept_lead)
+    table.add(s.ACCEPT_SIGNUP, t, leads.accept_signup)
+    table.add(s.ORG_OF_SLUG, t, leads.org_of_slug)
     table.add(rebuild.CLICK_CELLS, pool, click_history.cells_of_day)
     table.add(rebuild.FIRST_CLICK, pool, click_history.first_day)
     connections = Integrations(pool, ctx.settings.public_base_url)

@@ -43,7 +43,7 @@ CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
 BEACON = JSON_ONLY | {"text/plain"}
 
 
-async def _org(request: web.Request, org_id: Any) -> Any:
+async def org_row(request: web.Request, org_id: Any) -> Any:
     org = await request.app[PRINCIPALS].org(org_id)
     if org is None:  # the key outlived its org
         raise NotFound("organization not found")
@@ -52,7 +52,7 @@ async def _org(request: web.Request, org_id: Any) -> Any:
 
 async def _verified(request: web.Request, model: type[BaseModel]) -> tuple[Any, dict[str, Any]]:
     principal: Principal = request[PRINCIPAL]
-    org = await _org(request, principal.org_id)
+    org = await org_row(request, principal.org_id)
     # Opened once per cache load (adapters/principal_cache.py), not per request.
     secrets = await request.app[PRINCIPALS].signing_secrets(principal.org_id)
     if secrets is None:
@@ -77,6 +77,12 @@ async def signed_sale(request: web.Request, payload: dict[str, Any]) -> Any:
 
 async def signed_lead(request: web.Request, payload: dict[str, Any]) -> Any:
     org, payload["data"] = await _verified(request, S2SLead)
+    return await accept_lead(request, org, payload)
+
+
+async def accept_lead(request: web.Request, org: Any, payload: dict[str, Any]) -> Any:
+    """Tracking's ``leads.accept`` in the org's home currency with its grace days: the signed
+    lead's, and the MCP ``record_lead`` tool's (the same call, authenticated by its key)."""
     payload["homeCurrency"] = org["home_currency"]
     payload["payoutGraceDays"] = org["payout_grace_days"]
     return await ACCEPT_LEAD.call(request.app[BUS], payload, linger=INGEST_LINGER_SECONDS,
@@ -90,7 +96,7 @@ async def signup_lead(request: web.Request, payload: dict[str, Any]) -> web.Resp
         bus = request.app[BUS]
         found = await ORG_OF_SLUG.call(bus, {"slug": data["slug"]})
         if found.get("orgId"):
-            org = await _org(request, uuid.UUID(found["orgId"]))
+            org = await org_row(request, uuid.UUID(found["orgId"]))
             await ACCEPT_SIGNUP.call(bus, {
                 "orgId": found["orgId"], "homeCurrency": org["home_currency"],
                 "payoutGraceDays": org["payout_grace_days"], "data": data})
