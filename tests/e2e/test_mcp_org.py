@@ -11,7 +11,7 @@ from mcp.client.session import ClientSession
 
 from tests.common.api import audit_page, create_program
 from tests.common.embed_api import ORIGIN, TOKENS, read
-from tests.common.mcp_client import answer, mcp_session
+from tests.common.mcp_client import answer, mcp_key, mcp_session
 from tests.common.oidc_issuer import TestIssuer
 from tests.common.orgs import Org, new_org
 from tests.common.provider_events import connect_stripe
@@ -20,7 +20,6 @@ from tests.common.stack import Stack
 from tests.common.waiting import eventually
 from tests.common.webhooks_api import WEBHOOKS, call
 from tests.common.webhooks_receiver import receiver
-from tests.e2e.test_mcp import _mcp_key
 
 ORG_TOOLS = ["list_webhook_endpoints", "create_webhook_endpoint", "list_webhook_deliveries",
              "get_tracking_settings", "get_organization", "get_billing_state",
@@ -42,7 +41,7 @@ async def refused(session: ClientSession, name: str, /, **arguments: Any) -> dic
 
 async def test_reads_answer_what_rest_answers(http: aiohttp.ClientSession, stack: Stack,
                                               issuer: TestIssuer, org: Org) -> None:
-    key = await _mcp_key(http, issuer, org)
+    key = (await mcp_key(http, issuer, org))["key"]
     async with receiver() as rx, mcp_session(stack.base_url, key) as session:
         listed = [t.name for t in (await session.list_tools()).tools]
         assert [n for n in listed if n in ORG_TOOLS] == ORG_TOOLS
@@ -83,7 +82,8 @@ async def test_reads_answer_what_rest_answers(http: aiohttp.ClientSession, stack
 async def test_embed_token_minted_and_gated(http: aiohttp.ClientSession, stack: Stack,
                                             issuer: TestIssuer) -> None:
     pro = await seller(http, await new_org(plan="Pro"))
-    async with mcp_session(stack.base_url, await _mcp_key(http, issuer, pro.org)) as session:
+    key = (await mcp_key(http, issuer, pro.org))["key"]
+    async with mcp_session(stack.base_url, key) as session:
         minted = await tool(session, "create_embed_token", affiliateId=pro.affiliate["id"],
                             allowedOrigins=ORIGIN)
     status, body, _ = await read(http, minted["token"])
@@ -93,7 +93,8 @@ async def test_embed_token_minted_and_gated(http: aiohttp.ClientSession, stack: 
     async with http.post(TOKENS, json=sent, headers=starter.org.auth) as response:
         assert response.status == 402
         rest = await response.json()
-    async with mcp_session(stack.base_url, await _mcp_key(http, issuer, starter.org)) as session:
+    key = (await mcp_key(http, issuer, starter.org))["key"]
+    async with mcp_session(stack.base_url, key) as session:
         envelope = await refused(session, "create_embed_token", **sent)
     assert envelope == rest
     assert (envelope["error"], envelope["required"], envelope["current"]) == (
@@ -105,7 +106,7 @@ async def test_record_lead_books_a_lead_reward(http: aiohttp.ClientSession, stac
     s = await seller(http, await new_org(currency="EUR"))
     other_program = await create_program(http, s.org)
     email = f"lead-{uuid.uuid4().hex[:8]}@example.com"
-    async with mcp_session(stack.base_url, await _mcp_key(http, issuer, s.org)) as session:
+    async with mcp_session(stack.base_url, (await mcp_key(http, issuer, s.org))["key"]) as session:
         wrong = await refused(session, "record_lead", affiliateSlug=s.slug, email=email,
                               campaignId=other_program["id"])
         assert (wrong["error"], wrong["field"]) == ("validation_failed", "campaignId"), wrong
@@ -119,7 +120,7 @@ async def test_record_lead_books_a_lead_reward(http: aiohttp.ClientSession, stac
     listed = await call(http, "GET", CONVERSIONS, s.org)
     assert [(c["id"], c["type"]) for c in listed["items"]] == [
         (made["conversionId"], "LeadReward")]
-    reader = await _mcp_key(http, issuer, s.org, scope="read")
+    reader = (await mcp_key(http, issuer, s.org, scope="read"))["key"]
     async with mcp_session(stack.base_url, reader) as session:
         assert "record_lead" not in {t.name for t in (await session.list_tools()).tools}
         denied = await refused(session, "record_lead", affiliateSlug=s.slug, email=email)
@@ -130,7 +131,7 @@ async def test_recommend_install_follows_stripe(http: aiohttp.ClientSession, sta
                                                 issuer: TestIssuer) -> None:
     s = await seller(http, await new_org(plan="Growth"))
     snippet = await call(http, "GET", "/api/v1/r/install-snippet", s.org)
-    async with mcp_session(stack.base_url, await _mcp_key(http, issuer, s.org, "read")
+    async with mcp_session(stack.base_url, (await mcp_key(http, issuer, s.org, "read"))["key"]
                            ) as session:
         before = await tool(session, "recommend_install")
         assert set(before) == {"recommended", "reason", "steps", "snippet", "alternatives"}
