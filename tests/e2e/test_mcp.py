@@ -25,6 +25,7 @@ async def test_tools_answer_what_rest_answers(http: aiohttp.ClientSession, stack
     key = await mcp_key(http, issuer, org)
     async with mcp_session(stack.base_url, key["key"]) as session:
         listed = await session.list_tools()
+        assert len({t.name for t in listed.tools}) == 39  # the reference's count
         for tool in listed.tools:
             assert tool.description and tool.input_schema["type"] == "object", tool.name
         made = await session.call_tool("create_program", PROGRAM)
