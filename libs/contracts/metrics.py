@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from libs.contracts.common import ApiModel, QueryDatetime, Resource, Timestamp
+from libs.contracts.conversions import ConversionResponse
 from libs.contracts.programs import OrgScoped
 from libs.shared.rpc import Rpc
 
@@ -25,6 +26,9 @@ CONVERSIONS_DENIED = "ledger.conversions.denied"
 # fires no conversion.created), and the ids a revert removed {orgId, conversionIds}.
 CONVERSIONS_IMPORTED = "ledger.conversions.imported"
 CONVERSIONS_REVERTED = "ledger.conversions.reverted"
+# Also the ledger's own, and no webhook type (the catalogue has none for it, and customer
+# endpoints subscribe to ``conversion.*``): one step of a provider's partial refund.
+CONVERSION_PARTIALLY_REFUNDED = "ledger.conversion.partially_refunded"
 
 
 class ClickCell(ApiModel):
@@ -54,6 +58,20 @@ class ClicksRolled(ApiModel):
 
     org_id: uuid.UUID = Field(alias="orgId")
     cells: list[ClickCell]
+
+
+class ConversionPartiallyRefunded(ApiModel):
+    """A step of a partial refund, published in the refund's transaction. ``conversion`` is the
+    row as the rollups count it after the step: its booked amount and commission less all that
+    partial refunds took back so far (a Paid row keeps its commission and is clawed back; the
+    dashboard counts it net). Cumulative, as the provider's figures are: the rollups lower a
+    sale to these figures, never below, so a copy or a step seen after a later one changes
+    nothing; and a step seen before its sale's ``conversion.created`` counts the sale as it
+    stands."""
+
+    id: uuid.UUID  # the step's ``refund`` timeline event: applied once
+    org_id: uuid.UUID = Field(alias="orgId")
+    conversion: ConversionResponse
 
 
 # ---- dashboard queries -----------------------------------------------------------------------

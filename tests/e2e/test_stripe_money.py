@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 
+from tests.common.orgs import Org
 from tests.common.payouts_api import ledger_sql
 from tests.common.provider_events import connect_stripe
 from tests.common.s2s import Seller, seller, set_paid
@@ -25,6 +26,7 @@ from tests.common.stripe_payloads import (
     subscription_deleted,
 )
 from tests.common.waiting import eventually
+from tests.e2e.test_dashboard import get
 
 
 async def _sold(http: aiohttp.ClientSession, total: int = 10000, tax: int = 0
@@ -150,6 +152,7 @@ async def test_partial_refunds_take_their_share_pro_rata(http: aiohttp.ClientSes
     [quarter] = await conversions(http, s.org, paid["payment_intent"],
                                   commissionCents=commission - commission // 4)
     assert quarter["status"] == "Pending"
+    await _dashboard_shows(http, s.org, (1, 7500, commission - commission // 4, 0))
     # A copy of the same step, then an older, smaller one arriving late: nothing changes.
     await send_stripe(http, s.org, secret, "charge.refunded", _charge(paid, 2750))
     await send_stripe(http, s.org, secret, "charge.refunded", _charge(paid, 1100))
@@ -158,10 +161,26 @@ async def test_partial_refunds_take_their_share_pro_rata(http: aiohttp.ClientSes
     # Paid at 75%: the step to 50% is clawed back from the next payout.
     assert await eventually(lambda: _clawbacks_or_none(s.org.org_id),
                             what="the clawback") == [-(commission // 4)]
+    # the dashboard counts the Paid commission net of the claw-back
+    await _dashboard_shows(http, s.org, (1, 5000, commission - commission // 2, 0))
     await send_stripe(http, s.org, secret, "charge.refunded", _charge(paid, 11000))
     [whole] = await conversions(http, s.org, paid["payment_intent"], status="Refunded")
     assert whole["id"] == booked["id"]
+    await _dashboard_shows(http, s.org, (0, 0, 0, 1))
     assert sum(await _clawbacks(s.org.org_id)) == -(commission - commission // 4)
+
+
+async def _dashboard_shows(http: aiohttp.ClientSession, org: Org,
+                           expected: tuple[int, int, int, int]) -> None:
+    """The overview's sales, gross revenue, commission and refunded sales reach
+    ``expected`` (the rollups follow each refund step through the bus)."""
+    async def shown() -> tuple[int, ...] | None:
+        o = await get(http, org, "insights/overview")
+        found = (o["conversions"], o["grossRevenueCents"], o["commissionCents"],
+                 o["refundedConversions"])
+        return found if found == expected else None
+
+    await eventually(shown, what=f"the dashboard's overview at {expected}")
 
 
 async def _clawbacks_or_none(org_id: str) -> list[int] | None:

@@ -3,7 +3,8 @@ booking code and counted from their events, clicks and a payout applied live; th
 the day rebuilt from the conversions and the cells and payouts the owners would send: every
 grain holds what it held. Then what is still in flight after a rebuild (a payout's
 ``payout.paid``, a conversion's ``conversion.created``, a refund) counts exactly once, a
-rebuild and a live batch of the same org never interleave, and a day out of order is refused."""
+rebuild and a live batch of the same org never interleave, and a day out of order is refused.
+A partial refund is rebuilt net, as its step's event left it live."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import asyncpg
 import pytest
 
 from libs.contracts.attributed import AcceptedRefund, AcceptedSale
-from libs.contracts.metrics import CLICKS_ROLLED
+from libs.contracts.insights import GetInsight
+from libs.contracts.metrics import CLICKS_ROLLED, CONVERSION_PARTIALLY_REFUNDED
 from libs.contracts.metrics_rebuild import PlanRebuild, RebuildDay
 from libs.contracts.payouts import PAYOUT_PAID
 from libs.shared.uow import unit_of_work
@@ -25,10 +27,12 @@ from services.ledger.conversions.service_layer.booking_batch import book_batch
 from services.ledger.conversions.service_layer.refunds import book_refund
 from services.ledger.domain.errors import RebuildOutOfOrder
 from services.ledger.metrics.adapters.rebuild_store import DAY_TABLES
+from services.ledger.metrics.service_layer import insights
 from services.ledger.metrics.service_layer.apply import CREATED, REFUNDED
 from services.ledger.metrics.service_layer.rebuild import plan, rebuild_day
 from tests.common.ledger_booking import T0, Program, new_program, refund, sale
 from tests.integration.test_metric_dimensions import _created
+from tests.integration.test_metrics_partial_refunds import staged
 from tests.integration.test_metrics_rollups import applied, delivery
 
 DAY = T0.date()
@@ -170,19 +174,53 @@ async def test_a_day_out_of_order_is_refused_and_a_plan_resumes(pool: asyncpg.Po
 
 async def test_a_partial_refund_is_rebuilt_as_the_live_path_holds_it(pool: asyncpg.Pool
                                                                      ) -> None:
-    """A provider's partial refund lowers an unpaid row's commission but sends the rollups no
-    event (only a whole refund takes a sale back): a rebuild counts the booked figures too."""
+    """A provider's partial refund lowers the sale's figures live (its step's event), and a
+    rebuild counts them net of the refunds: the same rows, after the step and after a whole
+    refund that follows it."""
+    p, _ = await seeded(pool)
+    before = await _overview(pool, p)
+    async with unit_of_work(pool) as tx:
+        await book_refund(tx, AcceptedRefund.model_validate(
+            {**refund(p, "r_1"), "refundedCents": 2500, "paidCents": 10000}))
+    await applied(pool, *await staged(pool, p.org_id, CONVERSION_PARTIALLY_REFUNDED))
+    lowered = await pool.fetchval(
+        "SELECT sum(r.refunded_commission_cents) FROM conversions c JOIN conversion_refunds r "
+        "ON r.conversion_id = c.id WHERE c.org_id = $1 AND c.external_event_id = 'r_1'",
+        p.org_id)
+    assert lowered > 0
+    await _rebuilt_as_live(pool, p)
+    assert await _overview(pool, p) == (before[0], before[1] - 2475, before[2] - lowered, 1)
+
+    async with unit_of_work(pool) as tx:
+        await book_refund(tx, AcceptedRefund.model_validate(refund(p, "r_1")))
+    await applied(pool, *await staged(pool, p.org_id, REFUNDED))
+    await _rebuilt_as_live(pool, p)
+    after = await _overview(pool, p)
+    assert (after[0], after[1], after[3]) == (before[0] - 1, before[1] - 9900, 2)
+
+
+async def test_a_step_in_flight_during_a_rebuild_lowers_nothing_twice(pool: asyncpg.Pool
+                                                                      ) -> None:
     p, _ = await seeded(pool)
     async with unit_of_work(pool) as tx:
         await book_refund(tx, AcceptedRefund.model_validate(
             {**refund(p, "r_1"), "refundedCents": 2500, "paidCents": 10000}))
-    lowered, booked = await pool.fetchrow(
-        "SELECT c.commission_cents, r.booked_commission_cents FROM conversions c JOIN "
-        "conversion_refunds r ON r.conversion_id = c.id WHERE c.org_id = $1 "
-        "AND c.external_event_id = 'r_1' AND c.parent_affiliate_conversion_id IS NULL",
-        p.org_id)
-    assert lowered == booked - booked // 4
+    await rebuild(pool, p, _cells(p, 7), [])  # counts the sale net of the step
+    rebuilt = await snapshot(pool, p.org_id)
+    await applied(pool, *await staged(pool, p.org_id, CONVERSION_PARTIALLY_REFUNDED))
+    assert await snapshot(pool, p.org_id) == rebuilt
+
+
+async def _rebuilt_as_live(pool: asyncpg.Pool, p: Program) -> None:
     live = await snapshot(pool, p.org_id)
     await lose(pool, p.org_id)
     await rebuild(pool, p, _cells(p, 7), [])
     assert await snapshot(pool, p.org_id) == live
+
+
+async def _overview(pool: asyncpg.Pool, p: Program) -> tuple[int, int, int, int]:
+    """Sales, gross revenue, commission and refunded sales, as the dashboard shows them."""
+    shown = await insights.overview(pool, GetInsight.model_validate(
+        {"orgId": p.org_id, "since": T0 - timedelta(days=1), "module": "overview"}))
+    return (shown.conversions, shown.gross_revenue_cents, shown.commission_cents,
+            shown.refunded_conversions)

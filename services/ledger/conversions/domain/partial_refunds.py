@@ -83,3 +83,11 @@ def refund_share(c: Conversion, progress: RefundProgress, share: Fraction, *, pa
                             c.id, REFUND_REASON, at,
                             refund_step=refunded.refunded_commission_cents)
     return PartialRefund(c, clawed, event, adjustment)
+
+
+def net_of_refunds(c: Conversion, progress: RefundProgress) -> Conversion:
+    """``c`` as the dashboard counts it: its booked amount and commission less what partial
+    refunds took back, also when the commission stays on a Paid row (clawed back instead)."""
+    return replace(c, amount_cents=progress.booked_amount_cents - progress.refunded_amount_cents,
+                   commission_cents=(progress.booked_commission_cents
+                                     - progress.refunded_commission_cents))

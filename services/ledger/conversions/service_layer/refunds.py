@@ -17,6 +17,7 @@ from fractions import Fraction
 
 from libs.contracts.attributed import AcceptedRefund
 from libs.contracts.common import as_json
+from libs.contracts.metrics import CONVERSION_PARTIALLY_REFUNDED, ConversionPartiallyRefunded
 from libs.shared.clock import now_utc
 from libs.shared.ids import new_id
 from libs.shared.uow import Transaction
@@ -100,8 +101,9 @@ async def _refund_whole(tx: Transaction, c: Conversion, progress: refunds.Refund
 
 async def _refund_part(tx: Transaction, c: Conversion, progress: refunds.RefundProgress,
                        share: Fraction, at: datetime) -> None:
-    """One step of a partial refund. It emits no event: ``conversion.refunded`` means a whole
-    refund, and the event catalogue (the reference's) has no ``conversion.updated``."""
+    """One step of a partial refund. Customers get no event (``conversion.refunded`` means a
+    whole refund, and the reference's catalogue has no ``conversion.updated``); the rollups get
+    the ledger's own, so the dashboard follows the step."""
     store = RefundProgressRepository(tx.conn)
     paid_out = c.status == "Paid" or await store.claimed(c.id)
     step = partial_refunds.refund_share(c, progress, share, paid_out=paid_out, at=at,
@@ -114,3 +116,6 @@ async def _refund_part(tx: Transaction, c: Conversion, progress: refunds.RefundP
     await ConversionsRepository(tx.conn).add_event(step.event)
     if step.adjustment is not None:
         await AdjustmentsRepository(tx.conn).add(step.adjustment)
+    counted = partial_refunds.net_of_refunds(step.conversion, step.progress)
+    await tx.publish(CONVERSION_PARTIALLY_REFUNDED, as_json(ConversionPartiallyRefunded(
+        id=step.event.id, org_id=c.org_id, conversion=to_response(counted))))

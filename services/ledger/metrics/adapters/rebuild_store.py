@@ -4,15 +4,20 @@ taking a day's rows back out of every grain, and the ledger's own data of that d
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import asyncpg
 
 from libs.shared.clock import now_utc
 from libs.shared.db import Conn
+from services.ledger.conversions.adapters.refund_progress_repository import (
+    COLUMNS as REFUND_COLUMNS,
+)
 from services.ledger.conversions.adapters.repository import conversion_from
+from services.ledger.conversions.domain import partial_refunds
 from services.ledger.conversions.domain.model import Conversion
+from services.ledger.conversions.domain.refunds import RefundProgress
 
 # Every table keyed by an org's day, with the condition that picks its day rows. The week rows
 # of metric_leaders (span 7) are not day rows: ``take_back_day`` subtracts the day from them.
@@ -94,14 +99,15 @@ class RebuildStore:
                 f"DELETE FROM {table} WHERE org_id = $1 AND day = $2{condition}", org_id, day)
 
     async def conversions_of_day(self, org_id: uuid.UUID, day: date) -> list[Conversion]:
-        """The day's conversions with the commission they were booked with: the live path
-        counts that, and a partial refund (which lowers an unpaid row's) sends it nothing."""
+        """The day's conversions with the figures the live path counts: net of the partial
+        refunds they had (``conversion.refunded`` takes back what those left)."""
+        refunds = ", ".join(f"r.{c} AS refund_{c}" for c in REFUND_COLUMNS)
         rows = await self.conn.fetch(
-            "SELECT c.*, r.booked_commission_cents FROM conversions c "
+            f"SELECT c.*, {refunds} FROM conversions c "
             "LEFT JOIN conversion_refunds r ON r.conversion_id = c.id WHERE c.org_id = $1 "
             "AND c.created_at >= $2 AND c.created_at < $3 ORDER BY c.created_at, c.id",
             org_id, *_bounds(day))
-        return [_as_booked(r) for r in rows]
+        return [_net_of_refunds(r) for r in rows]
 
     async def customer_first_days(self, org_id: uuid.UUID, customers: list[str]
                                   ) -> dict[str, date]:
@@ -124,7 +130,9 @@ class RebuildStore:
             "ON CONFLICT DO NOTHING", payout_ids, now_utc())
 
 
-def _as_booked(row: asyncpg.Record) -> Conversion:
-    booked = row["booked_commission_cents"]
+def _net_of_refunds(row: asyncpg.Record) -> Conversion:
     found = conversion_from(row)
-    return found if booked is None else replace(found, commission_cents=booked)
+    if row["refund_conversion_id"] is None:
+        return found
+    progress = RefundProgress(**{c: row[f"refund_{c}"] for c in REFUND_COLUMNS})
+    return partial_refunds.net_of_refunds(found, progress)

@@ -148,6 +148,19 @@ class Rollups:
             f" AND counted RETURNING {', '.join(_FACT_COLUMNS)}", conversion_ids)
         return [_fact(r) for r in rows]
 
+    async def lower(self, standing: Fact) -> Fact | None:
+        """The remembered fact of ``standing``'s conversion before its money was lowered to
+        ``standing``'s (never raised; only while counted); None when it is not known."""
+        row = await self.conn.fetchrow(
+            f"WITH before AS (SELECT {', '.join(_FACT_COLUMNS)} FROM metric_conversions "
+            "WHERE conversion_id = $1 FOR UPDATE), lowered AS (UPDATE metric_conversions m "
+            "SET amount_cents = least(m.amount_cents, $2), "
+            "commission_cents = least(m.commission_cents, $3) FROM before "
+            "WHERE m.conversion_id = before.conversion_id AND before.counted) "
+            "SELECT * FROM before", standing.conversion_id, standing.amount_cents,
+            standing.commission_cents)
+        return None if row is None else _fact(row)
+
     async def write(self, deltas: Deltas) -> None:
         homes = await self._homes(grains.orgs_without_currency(deltas))
         for sql, rows in (

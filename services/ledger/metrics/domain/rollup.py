@@ -7,6 +7,9 @@ Rules (the reference's where it has them, ours where it is silent):
   recruiter's commission, not a sale); ``leads`` counts LeadReward rows (free identified
   signups); earnings (``commission_cents``) add every commission row: sales, overrides, lead
   and click rewards, bonuses.
+- A provider's partial refund lowers a counted conversion's revenue and commission, on its
+  day, to what the refunds left (its commission too when Paid: the rest is clawed back); the
+  sale still counts, and is ``refunded`` only when refunded whole (taking back what is left).
 - Clicks count on their UTC day; bots are kept apart (``bot_clicks``), not in ``clicks``.
 - A payout counts on the day it was paid, in its currency; it has no program (the nil id).
 - The funnel's ``approved`` and ``paid`` count sales of the day that are Approved (or Paid)
@@ -90,18 +93,21 @@ class Fact:
     def columns(self, sign: int) -> dict[str, int]:
         """What counting (+1) or uncounting (-1) this conversion changes."""
         return {"conversions": sign * self.sale, "leads": sign * self.lead,
-                "revenue_cents": sign * self.amount_cents * self.sale,
-                "commission_cents": sign * self.commission_cents,
                 "recurring": sign * (self.sale and self.recurring),
-                "recurring_revenue_cents": sign * self.amount_cents * (self.sale
-                                                                       and self.recurring),
-                "subscription_revenue_cents": sign * self.amount_cents * (
-                    self.sale and self.subscription_id is not None),
                 "repeat_sales": sign * (self.sale and self.repeat_customer),
-                "repeat_revenue_cents": sign * self.amount_cents * (self.sale
-                                                                    and self.repeat_customer),
                 "approved": sign * (self.sale and self.stage >= 1),
-                "paid": sign * (self.sale and self.stage >= 2)}
+                "paid": sign * (self.sale and self.stage >= 2),
+                **self.money(sign * self.amount_cents, sign * self.commission_cents)}
+
+    def money(self, amount_cents: int, commission_cents: int) -> dict[str, int]:
+        """The money columns ``amount_cents`` and ``commission_cents`` of this conversion
+        change: its revenue goes where its kind of sale counts."""
+        return {"revenue_cents": amount_cents * self.sale,
+                "commission_cents": commission_cents,
+                "recurring_revenue_cents": amount_cents * (self.sale and self.recurring),
+                "subscription_revenue_cents": amount_cents * (
+                    self.sale and self.subscription_id is not None),
+                "repeat_revenue_cents": amount_cents * (self.sale and self.repeat_customer)}
 
     def advanced(self, stage: int) -> dict[str, int]:
         """What moving this counted sale on to ``stage`` adds to the funnel."""
@@ -159,23 +165,35 @@ class Deltas:
         columns = fact.columns(sign)
         if refund and fact.sale:
             columns["refunded"] = 1
-        self.add(fact.key, columns)
         if sign > 0 and fact.sale and fact.subscription_id is not None:
             seen = self.subscriptions.setdefault(
                 (fact.org_id, fact.subscription_id),
                 [fact.program_id, fact.affiliate_id, fact.day, fact.day])
             seen[2], seen[3] = min(seen[2], fact.day), max(seen[3], fact.day)
-        if fact.sale:
-            kind = self.kinds[(*fact.key, fact.kind)]
-            kind[0] += sign
-            kind[1] += sign * fact.amount_cents
-            kind[2] += sign * fact.commission_cents
-        if fact.sale and fact.cell is not None:
+        self._spread(fact, columns, sign, sign * fact.amount_cents, sign * fact.commission_cents)
+
+    def lower(self, fact: Fact, amount_cents: int, commission_cents: int) -> None:
+        """Take a partial refund's step off a counted conversion: its money only (the sale
+        still counts, and is not ``refunded``)."""
+        self._spread(fact, fact.money(-amount_cents, -commission_cents), 0, -amount_cents,
+                     -commission_cents)
+
+    def _spread(self, fact: Fact, columns: dict[str, int], sales: int, revenue: int,
+                commission: int) -> None:
+        """``columns`` on the conversion's day row; a sale's count, revenue and commission
+        also under its kind of attribution and in each dimension it counts in."""
+        self.add(fact.key, columns)
+        if not fact.sale:
+            return
+        kind = self.kinds[(*fact.key, fact.kind)]
+        for i, added in enumerate((sales, revenue, commission)):
+            kind[i] += added
+        if fact.cell is not None:
             for dimension, value in sale_values(fact):
                 sums = self.dims[(*fact.key, dimension, value)]
-                sums[1] += sign
-                sums[2] += sign * fact.amount_cents
-                sums[3] += sign * fact.commission_cents
+                sums[1] += sales
+                sums[2] += revenue
+                sums[3] += commission
 
     def clicks(self, event: ClicksRolled) -> None:
         for cell in event.cells:

@@ -1,5 +1,6 @@
 """The consumer that keeps the dashboard's rollups (its own queue): clicks rolled up by
-tracking, conversions booked, refunded or denied here, payouts paid by the payouts service."""
+tracking, conversions booked, refunded (in part or whole) or denied here, payouts paid by
+the payouts service."""
 
 from __future__ import annotations
 

@@ -10,10 +10,12 @@ from libs.contracts.conversions import ConversionResponse
 from libs.contracts.events import DomainEvent
 from libs.contracts.metrics import (
     CLICKS_ROLLED,
+    CONVERSION_PARTIALLY_REFUNDED,
     CONVERSIONS_DENIED,
     CONVERSIONS_IMPORTED,
     CONVERSIONS_REVERTED,
     ClicksRolled,
+    ConversionPartiallyRefunded,
 )
 from libs.contracts.payouts import PAYOUT_PAID, PayoutResponse
 from libs.shared.bus import Delivery
@@ -28,7 +30,8 @@ CREATED, REFUNDED = "conversion.created", "conversion.refunded"
 APPROVED, PAID = "conversion.approved", "conversion.paid"
 STAGE_OF = {APPROVED: 1, PAID: 2}
 ROUTING_KEYS = [CLICKS_ROLLED, CREATED, REFUNDED, APPROVED, PAID, CONVERSIONS_DENIED,
-                CONVERSIONS_IMPORTED, CONVERSIONS_REVERTED, PAYOUT_PAID]
+                CONVERSIONS_IMPORTED, CONVERSIONS_REVERTED, PAYOUT_PAID,
+                CONVERSION_PARTIALLY_REFUNDED]
 
 
 async def with_origins(repo: Rollups, facts: list[Fact], sales: list[Fact],
@@ -68,6 +71,23 @@ async def count_new(repo: Rollups, deltas: Deltas, facts: list[Fact]) -> None:
             deltas.count(f, +1)
 
 
+async def lower_to_step(repo: Rollups, deltas: Deltas, step: ConversionPartiallyRefunded
+                        ) -> None:
+    """A partial refund's step, once: a counted conversion's money lowered to what the step
+    left (what it had counted less that, off every row it counted in). A conversion the
+    rollups have not seen yet counts as it stands (its ``conversion.created`` then adds
+    nothing); a refunded or denied one was taken back already."""
+    if not await repo.first_time(step.id, now_utc()):
+        return
+    standing = fact_of(step.org_id, step.conversion)
+    before = await repo.lower(standing)
+    if before is None:
+        await count_new(repo, deltas, [standing])
+    elif before.counted:
+        deltas.lower(before, max(before.amount_cents - standing.amount_cents, 0),
+                     max(before.commission_cents - standing.commission_cents, 0))
+
+
 async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
     repo, deltas = Rollups(tx.conn), Deltas()
     await lock_orgs(tx.conn, [uuid.UUID(d.body["orgId"]) for d in deliveries], shared=True)
@@ -82,6 +102,8 @@ async def apply(tx: Transaction, deliveries: list[Delivery]) -> None:
         if d.routing_key == CLICKS_ROLLED:
             if await repo.first_time(uuid.UUID(d.message_id), now_utc()):
                 deltas.clicks(ClicksRolled.model_validate(d.body))
+        elif d.routing_key == CONVERSION_PARTIALLY_REFUNDED:
+            await lower_to_step(repo, deltas, ConversionPartiallyRefunded.model_validate(d.body))
         elif d.routing_key in (CONVERSIONS_DENIED, CONVERSIONS_REVERTED):
             for fact in await repo.uncount([uuid.UUID(i) for i in d.body["conversionIds"]]):
                 deltas.count(fact, -1)

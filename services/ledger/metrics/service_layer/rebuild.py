@@ -7,10 +7,12 @@ their owners). The plan keeps the next day, so a rebuild that stops resumes ther
 Live events go on meanwhile. A day is rebuilt under the org's exclusive lock, which every live
 batch holds shared, so the two never interleave. Conversions and payouts are then exact however
 late their events are: ``metric_conversions`` remembers what each conversion added (a late
-``conversion.*`` event finds the rebuilt state and changes nothing twice), and a payout counted
-here is remembered by id (its late ``payout.paid`` adds nothing). Clicks have no such id: a
-click batch's ``tracking.clicks.rolled`` still in flight would count again, so the command
-stops two days before today by default (clicks are rolled within seconds of being recorded)."""
+``conversion.*`` event finds the rebuilt state and changes nothing twice; a conversion is
+rebuilt net of its partial refunds, which a late step's event lowers it to, never below), and
+a payout counted here is remembered by id (its late ``payout.paid`` adds nothing). Clicks have
+no such id: a click batch's ``tracking.clicks.rolled`` still in flight would count again, so
+the command stops two days before today by default (clicks are rolled within seconds of being
+recorded)."""
 
 from __future__ import annotations
 
