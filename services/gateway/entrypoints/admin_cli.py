@@ -170,7 +170,10 @@ async def _ensure_demo(args: argparse.Namespace) -> dict[str, Any]:
               f"  API key:        {result['apiKey']}\n"
               f"  Signing secret: {result['signingSecret']}\n"
               f"Try, once the services are up:\n"
-              + first_curls(get_settings().gateway_port, result["apiKey"]))
+              + first_curls(get_settings().gateway_port, result["apiKey"])
+              + f"\nAn AI assistant: an MCP key (rekomi admin create-key --org "
+              f"{result['orgId']} --kind mcp --scope read --name Assistant) at "
+              f"http://127.0.0.1:{get_settings().gateway_port}/mcp (README: MCP server)")
         return {}
     return result
 
