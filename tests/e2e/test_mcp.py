@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from tests.common.api import PROGRAMS, audit_page
+from tests.common.api import PROGRAMS
 from tests.common.api_keys_api import revoke
-from tests.common.mcp_client import answer, mcp_key, mcp_session
+from tests.common.mcp_client import answer, audited_by_mcp, mcp_key, mcp_session
 from tests.common.oidc_issuer import TestIssuer
 from tests.common.orgs import Org, new_org
 from tests.common.stack import Stack
@@ -36,10 +36,7 @@ async def test_tools_answer_what_rest_answers(http: aiohttp.ClientSession, stack
         rest = await response.json()
     assert listed_programs == rest
     assert program["id"] in {p["id"] for p in rest["items"]}
-    # The write is audited as the MCP key's.
-    [row] = [r for r in (await audit_page(http, org, action="program.created"))["items"]
-             if r["entityId"] == program["id"]]
-    assert row["actorType"] == "mcp"
+    await audited_by_mcp(http, org, "program.created", program["id"])
 
 
 async def test_a_read_key_sees_and_runs_read_tools_only(

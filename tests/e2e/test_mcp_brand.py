@@ -16,14 +16,13 @@ from mcp.client.session import ClientSession
 from services.gateway.mcp.tools_brand import BRAND_TOOLS
 from tests.common.affiliate_imports import all_affiliates, rows
 from tests.common.affiliates_api import AFFILIATES, APPLICATIONS, create_affiliate
-from tests.common.api import PROGRAMS, audit_page, create_program
+from tests.common.api import PROGRAMS, create_program
 from tests.common.invites_api import INVITES
 from tests.common.invites_api import email as new_email
-from tests.common.mcp_client import answer, mcp_key, mcp_session
+from tests.common.mcp_client import answer, audited_by_mcp, mcp_key, mcp_session
 from tests.common.oidc_issuer import TestIssuer
 from tests.common.orgs import Org, new_org
 from tests.common.stack import Stack
-from tests.common.waiting import eventually
 
 SNIPPET = "/api/v1/r/install-snippet"
 
@@ -75,18 +74,6 @@ async def rest_get(http: aiohttp.ClientSession, org: Org, path: str, **params: s
     return body
 
 
-async def audited_by_mcp(http: aiohttp.ClientSession, org: Org, entity_type: str,
-                         entity_id: str, action: str) -> None:
-    """Audit rows come through the owner's outbox: wait for the row, then check its actor."""
-    async def row() -> dict[str, Any] | None:
-        page = await audit_page(http, org, entityType=entity_type, action=action,
-                                pageSize="100")
-        return next((r for r in page["items"] if r["entityId"] == entity_id), None)
-
-    found = await eventually(row, what=f"audit row {action} of {entity_id}")
-    assert found["actorType"] == "mcp", found
-
-
 async def test_the_brand_tools_are_listed_with_their_schemas(brand: Brand, stack: Stack
                                                              ) -> None:
     async with mcp_session(stack.base_url, brand.key) as session:
@@ -119,8 +106,8 @@ async def test_program_tools_match_rest(http: aiohttp.ClientSession, brand: Bran
         snippet = await tool(session, "get_install_snippet", programId=brand.program_id)
         assert snippet == await rest_get(http, org, SNIPPET, programId=brand.program_id)
         assert await tool(session, "get_install_snippet") == await rest_get(http, org, SNIPPET)
-    await audited_by_mcp(http, org, "program", made["id"], "program.created")
-    await audited_by_mcp(http, org, "program", made["id"], "program.updated")
+    await audited_by_mcp(http, org, "program.created", made["id"])
+    await audited_by_mcp(http, org, "program.updated", made["id"])
 
 
 async def test_affiliate_tools_match_rest(http: aiohttp.ClientSession, brand: Brand,
@@ -161,7 +148,7 @@ async def test_affiliate_tools_match_rest(http: aiohttp.ClientSession, brand: Br
                            (approved["id"], "affiliate.approved"),
                            (rejected["id"], "affiliate.rejected"),
                            (made["id"], "affiliate.paused")):
-        await audited_by_mcp(http, org, "affiliate", entity, action)
+        await audited_by_mcp(http, org, action, entity)
 
 
 async def test_coupon_code_import_and_invite_tools(http: aiohttp.ClientSession, brand: Brand,
@@ -191,9 +178,9 @@ async def test_coupon_code_import_and_invite_tools(http: aiohttp.ClientSession, 
         invites = await response.json()
         assert response.status == 200, invites
     assert invited["invite"] in invites["items"]
-    await audited_by_mcp(http, org, "coupon_code", assigned["id"], "coupon_code.assigned")
-    await audited_by_mcp(http, org, "migration_job", job["jobId"], "affiliates.imported")
-    await audited_by_mcp(http, org, "invite", invited["invite"]["id"], "invite.created")
+    await audited_by_mcp(http, org, "coupon_code.assigned", assigned["id"])
+    await audited_by_mcp(http, org, "affiliates.imported", job["jobId"])
+    await audited_by_mcp(http, org, "invite.created", invited["invite"]["id"])
 
 
 async def test_the_import_limit_counts_tool_calls(http: aiohttp.ClientSession, brand: Brand,

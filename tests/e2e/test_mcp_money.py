@@ -10,9 +10,8 @@ from typing import Any
 import aiohttp
 from mcp.client.session import ClientSession
 
-from tests.common.api import audit_page
 from tests.common.conversion_imports import brand, conv, previewed, stored
-from tests.common.mcp_client import answer, mcp_key, mcp_session
+from tests.common.mcp_client import answer, audited_by_mcp, mcp_key, mcp_session
 from tests.common.oidc_issuer import TestIssuer
 from tests.common.orgs import Org
 from tests.common.payouts_api import approved_sale, payout_call, period, preview
@@ -182,13 +181,7 @@ async def test_payout_tools_preview_run_once_per_key_and_read(
         got = await _tool(session, "get_payout", {"id": payout["id"]})
         assert got == await _rest(http, s.org, f"/api/v1/payouts/{payout['id']}") == payout
 
-        async def audited() -> list[dict[str, Any]] | None:
-            items: list[dict[str, Any]] = (await audit_page(http, s.org,
-                                                            action="payouts.run"))["items"]
-            return items or None
-
-        [row] = await eventually(audited, what="the run's audit row")
-        assert row["actorType"] == "mcp"
+        await audited_by_mcp(http, s.org, "payouts.run")
         await _same_as_rest(session, http, s.org, "list_audit_log", {"action": "payouts.run"},
                             "/api/v1/audit-log", action="payouts.run")
 

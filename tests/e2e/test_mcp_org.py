@@ -9,9 +9,9 @@ from typing import Any
 import aiohttp
 from mcp.client.session import ClientSession
 
-from tests.common.api import audit_page, create_program
+from tests.common.api import create_program
 from tests.common.embed_api import ORIGIN, TOKENS, read
-from tests.common.mcp_client import answer, mcp_key, mcp_session
+from tests.common.mcp_client import answer, audited_by_mcp, mcp_key, mcp_session
 from tests.common.oidc_issuer import TestIssuer
 from tests.common.orgs import Org, new_org
 from tests.common.provider_events import connect_stripe
@@ -71,12 +71,7 @@ async def test_reads_answer_what_rest_answers(http: aiohttp.ClientSession, stack
                            ("get_billing_state", "/api/billing/state")):
             assert await tool(session, name) == await call(http, "GET", path, org), name
 
-    async def audited() -> dict[str, Any] | None:
-        page = await audit_page(http, org, action="webhook.created")
-        return next((i for i in page["items"] if i["entityId"] == made["id"]), None)
-
-    row = await eventually(audited, what="webhook.created audit row")
-    assert row["actorType"] == "mcp"
+    await audited_by_mcp(http, org, "webhook.created", made["id"])
 
 
 async def test_embed_token_minted_and_gated(http: aiohttp.ClientSession, stack: Stack,
