@@ -18,7 +18,14 @@ async def subscribe(bus: Bus, t: Tracking, booking: ProviderBooking) -> None:
 
     await bus.subscribe_batch("links", LINK_EVENTS, on_affiliates)
 
-    async def on_provider_event(delivery: Delivery) -> None:
-        await booking.process(ProviderEventStored.model_validate(delivery.body))
+    async def on_provider_events(deliveries: list[Delivery]) -> None:
+        # One burst at a time, each event in its own transaction: booking yields the
+        # process and the database to the receiver that answers Stripe (same-run A/B,
+        # `python -m bench stripe_ingest --duration 15`: deliveries handled concurrently
+        # up to the prefetch, 0.71-0.76x the S2S rate at 706-770 us of stack CPU per event;
+        # one burst at a time, 1.00x at 557 us; one transaction per burst instead of per
+        # event saved 3% more and was left out).
+        for delivery in deliveries:
+            await booking.process(ProviderEventStored.model_validate(delivery.body))
 
-    await bus.subscribe("provider_events", [PROVIDER_EVENT_RECEIVED], on_provider_event)
+    await bus.subscribe_batch("provider_events", [PROVIDER_EVENT_RECEIVED], on_provider_events)
