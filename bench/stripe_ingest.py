@@ -26,6 +26,7 @@ Target (from issue 23): Stripe events/s accepted >= 0.8 x the same run's S2S rat
 from __future__ import annotations
 
 import asyncio
+import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass
@@ -168,7 +169,30 @@ def _measure(opts: BenchOptions, stack: RekomiStack) -> tuple[Window, Window]:
     _, drain_s, booked = drain(org_id, s2s.stored)
     print(f"  the ledger booked {booked} of the S2S window's {s2s.stored} sales "
           f"({drain_s:.1f} s after tracking had stored them)", flush=True)
-    return s2s, _window(stack, opts, events, org_id)
+    stripe = _window(stack, opts, events, org_id)
+    _report_booking(org_id)
+    return s2s, stripe
+
+
+def _report_booking(org_id: str, limit_s: float = 300.0) -> None:
+    """Tracking books the stored events (the warm-up's too) behind the bus, one burst at a
+    time: how far it had got when the window closed, and how long the rest took."""
+    def count(processed: bool) -> int:
+        found: int = asyncio.run(db_value(
+            DSN, "SELECT count(*) FROM tracking.provider_events WHERE org_id = $1"
+            + (" AND processed_at IS NOT NULL" if processed else ""), uuid.UUID(org_id)))
+        return found
+
+    stored = count(False)
+    at_close, started = count(True), time.monotonic()
+    done = at_close
+    while done < stored and time.monotonic() - started < limit_s:
+        time.sleep(0.5)
+        done = count(True)
+    took = time.monotonic() - started
+    rate = (done - at_close) / took if took > 0 else 0.0
+    print(f"  tracking had processed {at_close} of the {stored} stored events when the window "
+          f"closed, and {done} {took:.1f} s later ({rate:.0f} events/s meanwhile)", flush=True)
 
 
 def _window_lines(window: Window, opts: BenchOptions) -> None:
