@@ -104,8 +104,8 @@ CONNECTED_PROVIDERS = Rpc("tracking", "integrations.connected", OrgScoped, Conne
 RECEIVE_PROVIDER_EVENT = Rpc("tracking", "integrations.receive", ProviderEvent,
                              ProviderEventReceived)
 
-# Staged in tracking's outbox beside each newly stored provider event; the booking of
-# conversions from it (issue 23's next increment) consumes it and reads the stored body.
+# Staged in tracking's outbox beside each newly stored provider event; tracking's own booking
+# (service_layer/provider_booking.py) consumes it and reads the stored body.
 PROVIDER_EVENT_RECEIVED = "tracking.provider_event.received"
 
 

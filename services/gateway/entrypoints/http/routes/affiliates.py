@@ -29,8 +29,9 @@ LIFECYCLE = ("Lifecycle: Pending -> Approved | Rejected; Approved <-> Paused; an
              "overrides that go with them); Paid ones stay Paid. Approving into a program whose "
              "`maxAffiliates` seats are all taken is 409 `program_at_capacity`.")
 COUPONS = ("Coupon codes (ours, for the reference's `coupon` attribution): the Stripe and "
-           "Paddle ingestion, still to come, will credit a checkout that redeems an "
-           "affiliate's code to that affiliate. A code is " + coupons.CODE_RULE + ". "
+           "Paddle ingestion credits a payment that redeems an affiliate's code (a promotion "
+           "code, coupon id or Paddle discount id) to that affiliate. A code is "
+           + coupons.CODE_RULE + ". "
            "Deleting the affiliate frees its codes. Audit-logged (`coupon_code.assigned`, "
            "`coupon_code.removed`); no webhook event.")
 
