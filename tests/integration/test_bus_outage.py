@@ -20,6 +20,7 @@ from libs.shared.outbox import OutboxRelay, add_event
 from libs.shared.settings import Settings
 from tests.common.buses import NAMESPACE, MakeBus
 from tests.common.tcp_proxy import TcpProxy
+from tests.common.waiting import eventually
 
 OUTAGE_SECONDS = 2.0
 RECOVERY_BUDGET_SECONDS = 1.0
@@ -63,6 +64,10 @@ async def ledger(settings: Settings, migrated: None) -> AsyncIterator[asyncpg.Po
     await pool.close()
 
 
+async def _true(condition: bool) -> bool | None:
+    return True if condition else None
+
+
 async def _first_success(attempt: Callable[[], Awaitable[Any]], budget: float) -> float:
     """Seconds until ``attempt`` first succeeds, retried every 20 ms for ``budget`` seconds."""
     started = time.monotonic()
@@ -104,8 +109,12 @@ async def test_rpc_and_publish_recover_within_a_second(make_bus: MakeBus, client
     print(f"after a {OUTAGE_SECONDS}s outage: RPC answered {rpc:.3f}s after the broker's "
           f"return, a publish was confirmed {rpc + publish:.3f}s after it")
     assert not ready_during_outage
-    assert client.is_connected and server.is_connected
     assert rpc + publish < RECOVERY_BUDGET_SECONDS
+    # Readiness follows: each bus reopens its channels as its connection comes back, which
+    # may end a moment after the first answer went through (seen under a loaded machine).
+    await eventually(lambda: _true(client.is_connected and server.is_connected),
+                     timeout=RECOVERY_BUDGET_SECONDS, interval=0.02,
+                     what="both buses ready again")
 
 
 async def test_outbox_relay_resumes_within_a_second(client: Bus, proxy: TcpProxy,
