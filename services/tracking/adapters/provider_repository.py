@@ -25,16 +25,15 @@ class ProviderRepository:
         self.org_id = org_id
         self.provider = provider
 
-    async def claim(self, event_id: str, *, lock: bool = True) -> asyncpg.Record | None:
-        """The stored event if it is not processed yet (locked until commit, unless
-        ``lock`` is False), with the org's connection (``id``, ``restricted_api_key``; null
-        once disconnected)."""
+    async def claim(self, event_id: str) -> asyncpg.Record | None:
+        """The stored event if it is not processed yet, locked until commit, with the org's
+        connection (``id``, ``restricted_api_key``; null once disconnected)."""
         return await self.conn.fetchrow(
             "SELECT e.event_type, e.payload::text AS payload, e.received_at, "
             "e.payout_grace_days, i.id, i.restricted_api_key FROM provider_events e "
             "LEFT JOIN provider_integrations i USING (org_id, provider) WHERE e.org_id = $1 "
-            "AND e.provider = $2 AND e.event_id = $3 AND e.processed_at IS NULL"
-            + (" FOR UPDATE OF e" if lock else ""), self.org_id, self.provider, event_id)
+            "AND e.provider = $2 AND e.event_id = $3 AND e.processed_at IS NULL "
+            "FOR UPDATE OF e", self.org_id, self.provider, event_id)
 
     async def finish(self, event_id: str, outcome: str, at: datetime) -> None:
         await self.conn.execute(

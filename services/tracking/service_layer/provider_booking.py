@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 import orjson
@@ -63,35 +64,36 @@ class ProviderBooking:
 
     async def process(self, stored: ProviderEventStored) -> str | None:
         """The event's outcome; None when it was processed before."""
-        promotions = await self._promotions_named(stored)
+        outcome = await self._book(stored, None)
+        if isinstance(outcome, _PromotionsToRead):
+            # Read from Stripe outside any transaction (a slow Stripe never holds a database
+            # connection or the event's lock), then book again with them.
+            outcome = await self._book(stored, await self.promotions.read(*outcome))
+        assert not isinstance(outcome, _PromotionsToRead)  # given promotions, it books
+        return outcome
+
+    async def _book(self, stored: ProviderEventStored, promotions: list[PromotionCode] | None
+                    ) -> str | _PromotionsToRead | None:
+        """One transaction: the outcome; or, for a payment that names promotion codes by id
+        only (the org having a restricted key) while ``promotions`` is None, what to read
+        first (nothing is written then)."""
         async with unit_of_work(self.pool) as tx:
             repo = ProviderRepository(tx.conn, stored.org_id, stored.provider.value)
             row = await repo.claim(stored.event_id)
             if row is None:
                 return None
             fact = _fact(stored, row)
+            if isinstance(fact, f.Payment) and promotions is None:
+                api_key = opened_restricted_key(self.opened, row) if row["id"] else None
+                if api_key and fact.promotion_ids:
+                    return _PromotionsToRead(api_key, fact.promotion_ids)
             event = _Event(stored, row["payout_grace_days"], tx, repo)
             if isinstance(fact, f.Payment):
-                outcome = await self._payment(event, fact, promotions)
+                outcome = await self._payment(event, fact, promotions or [])
             else:
                 outcome = await event.apply(fact)
             await repo.finish(stored.event_id, outcome, now_utc())
             return outcome
-
-    async def _promotions_named(self, stored: ProviderEventStored) -> list[PromotionCode]:
-        """The promotion codes a payment names by id only, read from Stripe with the org's
-        restricted key before the event's transaction: a slow Stripe never holds a database
-        connection or the event's lock."""
-        async with self.pool.acquire() as conn:
-            row = await ProviderRepository(conn, stored.org_id, stored.provider.value).claim(
-                stored.event_id, lock=False)
-        if row is None or row["restricted_api_key"] is None:
-            return []
-        fact = _fact(stored, row)
-        if not isinstance(fact, f.Payment) or not fact.promotion_ids:
-            return []
-        key = opened_restricted_key(self.opened, row)
-        return await self.promotions.read(key, fact.promotion_ids) if key else []
 
     async def _payment(self, event: _Event, p: f.Payment, promotions: list[PromotionCode]
                        ) -> str:
@@ -104,6 +106,11 @@ class ProviderBooking:
         if credit is None:
             return "unattributed"
         return await event.book(p, credit)
+
+
+class _PromotionsToRead(NamedTuple):
+    api_key: str
+    ids: tuple[str, ...]
 
 
 class _Event:
