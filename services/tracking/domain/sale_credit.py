@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from libs.contracts.attribution_methods import AttributionMethod
 from services.tracking.domain.errors import NoAttribution
@@ -19,6 +19,18 @@ class Credit:
     program_id: uuid.UUID
     method: AttributionMethod | None  # None: named by slug (the reference's value for S2S)
     slug: str | None = None  # the link that credited the sale, when a link did
+
+
+class Row(Protocol):
+    """A stored row read by column name (an asyncpg record)."""
+
+    def __getitem__(self, column: str) -> Any: ...
+
+
+def credit_of(row: Row | None) -> Credit | None:
+    """The credit a stored row (a sale, a lead, a customer) names: its affiliate and program;
+    the method is the caller's to say."""
+    return Credit(row["affiliate_id"], row["program_id"], None) if row else None
 
 
 @dataclass(frozen=True, slots=True)

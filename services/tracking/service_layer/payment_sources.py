@@ -13,17 +13,13 @@ from libs.shared.bus_rpc import RemoteError, RequestReply
 from services.tracking.adapters.provider_repository import ProviderRepository
 from services.tracking.adapters.s2s_repository import S2SRepository
 from services.tracking.domain.payment_credit import PromotionCode
-from services.tracking.domain.sale_credit import Credit
+from services.tracking.domain.sale_credit import Credit, credit_of
 from services.tracking.service_layer.lookups import Lookups
 
 # A coupon or a promotion code's affiliate credits the payment only in these states (a Banned
 # one's sale is booked Denied by the ledger, as an S2S sale is); Pending and Rejected
 # applicants earn nothing.
 CREDITED_STATUSES = frozenset({"Approved", "Paused", "Banned"})
-
-def _record_credit(row: object) -> Credit | None:
-    return Credit(row["affiliate_id"], row["program_id"], None) if row else None  # type: ignore[index]
-
 
 class PaymentLookups:
     def __init__(self, repo: ProviderRepository, lookups: Lookups, bus: RequestReply,
@@ -36,7 +32,7 @@ class PaymentLookups:
 
     async def subscription_owner(self, org_id: uuid.UUID, subscription_id: str
                                  ) -> Credit | None:
-        return _record_credit(await self.s2s.subscription_owner(org_id, subscription_id))
+        return credit_of(await self.s2s.subscription_owner(org_id, subscription_id))
 
     async def coupon_owner(self, org_id: uuid.UUID, code: str) -> Credit | None:
         found = await RESOLVE_COUPON.call(self.bus, {"orgId": str(org_id), "code": code})
@@ -71,7 +67,7 @@ class PaymentLookups:
         return Credit(link.affiliate_id, link.program_id, None, link.slug)
 
     async def customer_owner(self, org_id: uuid.UUID, customer_id: str) -> Credit | None:
-        return _record_credit(await self.repo.customer_owner(customer_id))
+        return credit_of(await self.repo.customer_owner(customer_id))
 
     async def email_owner(self, org_id: uuid.UUID, email: str) -> Credit | None:
-        return _record_credit(await self.s2s.lead_of_email(org_id, email))
+        return credit_of(await self.s2s.lead_of_email(org_id, email))

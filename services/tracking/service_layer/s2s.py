@@ -36,7 +36,7 @@ from services.tracking.domain.errors import (
     NoAttribution,
     SaleNotFound,
 )
-from services.tracking.domain.sale_credit import Credit, SaleFacts, credit_sale
+from services.tracking.domain.sale_credit import Credit, SaleFacts, credit_of, credit_sale
 from services.tracking.service_layer.lookups import Link, Lookups, Tracking
 from services.tracking.service_layer.sale_origins import Referred, referred, with_origins
 
@@ -176,15 +176,13 @@ class _Batch:
         known = self.subscriptions.get((org_id, subscription_id))
         if known is not None:
             return known
-        row = await self.repo.subscription_owner(org_id, subscription_id)
-        return Credit(row["affiliate_id"], row["program_id"], None) if row else None
+        return credit_of(await self.repo.subscription_owner(org_id, subscription_id))
 
     async def slug_owner(self, org_id: uuid.UUID, slug: str) -> Credit:
         return _slug_credit(await org_link(self.lookups, org_id, slug))
 
     async def email_owner(self, org_id: uuid.UUID, email: str) -> Credit | None:
-        row = await self.repo.lead_of_email(org_id, _email(email) or "")
-        return Credit(row["affiliate_id"], row["program_id"], None) if row else None
+        return credit_of(await self.repo.lead_of_email(org_id, _email(email) or ""))
 
     async def _refund(self, item: Pending, key: tuple[uuid.UUID, str]) -> _Answer:
         cmd, data = item.cmd, item.cmd.data
