@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from libs.contracts.s2s import S2SLead
-from libs.shared.errors import RekomiError, ValidationFailed
+from libs.shared.errors import RekomiError
 from services.gateway.domain import access
 from services.gateway.entrypoints.http import s2s_views
 from services.gateway.entrypoints.http.parsing import validate_body
 from services.gateway.entrypoints.http.views import enforce_gates
 from services.gateway.mcp.calls import McpCall
 from services.gateway.mcp.route_lookup import route
+from services.gateway.mcp.route_tools import refuse_unknown
 
 LEAD_ROUTE = route("POST", "/api/tracking/lead")
 # Tool argument -> the lead body's field.
@@ -62,9 +63,7 @@ class RecordLeadTool:
 async def _record(call: McpCall, arguments: dict[str, Any]) -> Any:
     enforce_gates(LEAD_ROUTE, call.principal)
     access.require_s2s(call.principal)
-    unknown = sorted(set(arguments) - set(ARGUMENTS))
-    if unknown:
-        raise ValidationFailed(f"unknown argument {unknown[0]!r}", field=unknown[0])
+    refuse_unknown(arguments, ARGUMENTS)
     data = {ARGUMENTS[arg]: value for arg, value in arguments.items()}
     org = await s2s_views.org_row(call.request, call.principal.org_id)
     payload = {"orgId": str(call.principal.org_id), "data": validate_body(S2SLead, data),

@@ -8,6 +8,7 @@ Arguments are flat: the path parameters, the query's fields and the body's field
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,11 +108,16 @@ async def run_payload(route: Route, call: McpCall, payload: dict[str, Any]) -> A
     return as_json(result) if isinstance(result, BaseModel) else result
 
 
-def route_payload(route: Route, call: McpCall, arguments: dict[str, Any]) -> dict[str, Any]:
-    known = set(route.path_params) | _fields(route.query) | _fields(route.body)
-    unknown = sorted(set(arguments) - known)
+def refuse_unknown(arguments: dict[str, Any], known: Iterable[str]) -> None:
+    """A tool takes only the arguments its schema names: the first other one is refused."""
+    unknown = sorted(set(arguments) - set(known))
     if unknown:
         raise ValidationFailed(f"unknown argument {unknown[0]!r}", field=unknown[0])
+
+
+def route_payload(route: Route, call: McpCall, arguments: dict[str, Any]) -> dict[str, Any]:
+    refuse_unknown(arguments, set(route.path_params) | _fields(route.query)
+                   | _fields(route.body))
     payload: dict[str, Any] = {"orgId": str(call.principal.org_id)}
     for url_name, message_field in route.path_params.items():
         payload[message_field] = _path_value(route, url_name, arguments.get(url_name))
